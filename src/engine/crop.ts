@@ -1,0 +1,57 @@
+/**
+ * Cuts the rotated face ROI out of the frame into a square RGBA image for the landmark model.
+ *
+ * The Tasks embedder's own region-of-interest option can only rotate by multiples of 90 degrees, so the
+ * rotated crop is warped here: each crop pixel centre is mapped into the frame and sampled bilinearly.
+ * Outside the frame the crop is black, as MediaPipe's ImageToTensor border mode "zero" does.
+ */
+import type { RgbaFrame, Roi } from "./types";
+
+export function cropRotatedSquare(frame: RgbaFrame, roi: Roi, cropSize: number): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(cropSize * cropSize * 4);
+  const { data, width, height } = frame;
+  const scale = roi.size / cropSize;
+  const cos = Math.cos(roi.rotation) * scale;
+  const sin = Math.sin(roi.rotation) * scale;
+  const half = cropSize / 2;
+  let o = 0;
+  for (let v = 0; v < cropSize; v++) {
+    const dy = v + 0.5 - half;
+    for (let u = 0; u < cropSize; u++, o += 4) {
+      const dx = u + 0.5 - half;
+      // Frame coordinates of this crop pixel's centre, then shifted so that integer = pixel centre.
+      const fx = roi.centerX + dx * cos - dy * sin - 0.5;
+      const fy = roi.centerY + dx * sin + dy * cos - 0.5;
+      const x0 = Math.floor(fx);
+      const y0 = Math.floor(fy);
+      if (x0 < -1 || y0 < -1 || x0 >= width || y0 >= height) {
+        out[o + 3] = 255;
+        continue;
+      }
+      const ax = fx - x0;
+      const ay = fy - y0;
+      const w00 = (1 - ax) * (1 - ay);
+      const w10 = ax * (1 - ay);
+      const w01 = (1 - ax) * ay;
+      const w11 = ax * ay;
+      const inX0 = x0 >= 0;
+      const inX1 = x0 + 1 < width;
+      const inY0 = y0 >= 0;
+      const inY1 = y0 + 1 < height;
+      const i00 = (y0 * width + x0) * 4;
+      const i10 = i00 + 4;
+      const i01 = i00 + width * 4;
+      const i11 = i01 + 4;
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        if (inY0 && inX0) sum += data[i00 + c] * w00;
+        if (inY0 && inX1) sum += data[i10 + c] * w10;
+        if (inY1 && inX0) sum += data[i01 + c] * w01;
+        if (inY1 && inX1) sum += data[i11 + c] * w11;
+        out[o + c] = sum + 0.5;
+      }
+      out[o + 3] = 255;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,226 @@
+/**
+ * The engine: RGBA frame in, faces with 478 landmarks out. One instance per worker thread; the models are
+ * loaded once in `FaceEngine.create` and every `analyze` call is synchronous.
+ *
+ * Pipeline (MediaPipe's face mesh, with two MediaPipe Tasks doing the neural work):
+ *   1. FaceDetector (BlazeFace short range) finds faces and their eye keypoints;
+ *      skipped for a face we are tracking (see `analyze`'s `track` option).
+ *   2. For each face, a square crop rotated so the eyes are level is warped out of the frame (crop.ts).
+ *   3. ImageEmbedder runs the face landmark "with attention" model on the crop and hands back its raw
+ *      output tensors (the FaceLandmarker task cannot decode this model: it hard-codes another layout).
+ *   4. The tensors are merged into 478 points (landmark-merge.ts) and projected back to the frame (roi.ts).
+ */
+import type { Detection, FaceDetector, ImageEmbedder } from "@mediapipe/tasks-vision";
+import { installWebPolyfills } from "../../polyfills";
+import { readModels } from "../../wasm/models";
+import { loadVisionRuntime } from "../../wasm/runtime";
+import { cropRotatedSquare } from "./crop";
+import { mergeAttentionMesh, TOTAL_POINTS } from "./landmark-merge";
+import { sealOutboundNetwork } from "./offline";
+import { boundingBox, projectFromCrop, roiFromDetection, roiFromLandmarks } from "./roi";
+import type { Box, Landmark, RgbaFrame, Roi } from "./types";
+
+/** The landmark model's input side, in pixels. */
+export const LANDMARK_INPUT_SIZE = 192;
+
+export interface FaceEngineOptions {
+  /** Most faces reported per frame (largest detection scores first). */
+  maxFaces: number;
+  /** BlazeFace score under which a detection is ignored (MediaPipe's default is 0.5). */
+  minDetectionScore: number;
+  /** Face presence score (the landmark model's face flag) under which a face is dropped. */
+  minPresenceScore: number;
+  /** Where the WASM runtime's own log lines (glog: graph start, XNNPACK) go; dropped by default. */
+  runtimeLog?: (line: string) => void;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
+  maxFaces: 2,
+  minDetectionScore: 0.5,
+  minPresenceScore: 0.5,
+};
+
+export interface EngineFace {
+  /** Face box in pixels: the detector's box, or the landmarks' box for a tracked face. */
+  box: Box;
+  /** BlazeFace score; null when the face was tracked from the previous frame instead of detected. */
+  detectionScore: number | null;
+  /** Probability that the crop holds a face, from the landmark model. */
+  presenceScore: number;
+  /** 478 points in frame pixels: 468 mesh (refined eyes and lips), 468-472 and 473-477 the irises. */
+  landmarks: Landmark[];
+  /** The crop the landmarks came from; pass it back as `track` to follow this face in the next frame. */
+  roi: Roi;
+}
+
+export interface EngineTimings {
+  detectMs: number;
+  cropMs: number;
+  landmarksMs: number;
+  mergeMs: number;
+  totalMs: number;
+}
+
+export interface EngineResult {
+  faces: EngineFace[];
+  /** True when the detector ran (no tracking hint, or tracking lost the face). */
+  detectorRan: boolean;
+  timings: EngineTimings;
+}
+
+export interface AnalyzeOptions {
+  /** ROIs of faces seen in the previous frame: skip the detector and crop there (MediaPipe's video mode). */
+  track?: readonly Roi[];
+}
+
+interface FaceCandidate {
+  roi: Roi;
+  detectionScore: number | null;
+  detectorBox: Box | null;
+}
+
+type ImageDataLike = { data: Uint8ClampedArray; width: number; height: number };
+type ImageDataConstructor = new (data: Uint8ClampedArray, width: number, height: number) => ImageDataLike;
+
+export class FaceEngine {
+  private constructor(
+    private readonly detector: FaceDetector,
+    private readonly landmarker: ImageEmbedder,
+    private readonly options: FaceEngineOptions,
+    private readonly ImageDataCtor: ImageDataConstructor,
+  ) {}
+
+  static async create(options: Partial<FaceEngineOptions> = {}): Promise<FaceEngine> {
+    const settings = { ...DEFAULT_ENGINE_OPTIONS, ...options };
+    sealOutboundNetwork();
+    const [runtime, models] = await Promise.all([loadVisionRuntime({ log: settings.runtimeLog }), readModels()]);
+    installWebPolyfills({ preloadedScripts: runtime.preloadedScripts });
+    // Imported only now: the bundle looks for the globals above when it runs.
+    const { FaceDetector, ImageEmbedder } = await import("@mediapipe/tasks-vision");
+    const detector = await FaceDetector.createFromOptions(runtime.fileset, {
+      baseOptions: { modelAssetBuffer: models.faceDetector, delegate: "CPU" },
+      runningMode: "IMAGE",
+      minDetectionConfidence: settings.minDetectionScore,
+    });
+    const landmarker = await ImageEmbedder.createFromOptions(runtime.fileset, {
+      baseOptions: { modelAssetBuffer: models.faceLandmarks, delegate: "CPU" },
+      runningMode: "IMAGE",
+      // Raw tensors: these are landmark coordinates, not an embedding to normalise or quantise.
+      l2Normalize: false,
+      quantize: false,
+    });
+    const engine = new FaceEngine(detector, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor);
+    engine.warmUp();
+    return engine;
+  }
+
+  /** Runs both models once so the first real frame does not pay for first-call allocations. */
+  private warmUp(): void {
+    const side = 256;
+    const frame = { data: new Uint8Array(side * side * 4).fill(128), width: side, height: side };
+    this.analyze(frame);
+    this.analyze(frame, { track: [{ centerX: side / 2, centerY: side / 2, size: side, rotation: 0 }] });
+  }
+
+  analyze(frame: RgbaFrame, options: AnalyzeOptions = {}): EngineResult {
+    assertFrame(frame);
+    const started = performance.now();
+    const timings: EngineTimings = { detectMs: 0, cropMs: 0, landmarksMs: 0, mergeMs: 0, totalMs: 0 };
+    let faces: EngineFace[] = [];
+    let detectorRan = false;
+    if (options.track?.length) {
+      faces = this.landmarkFaces(frame, options.track.slice(0, this.options.maxFaces).map((roi) => ({ roi, detectionScore: null, detectorBox: null })), timings);
+    }
+    if (faces.length === 0) {
+      detectorRan = true;
+      faces = this.landmarkFaces(frame, this.detect(frame, timings), timings);
+    }
+    timings.totalMs = performance.now() - started;
+    return { faces, detectorRan, timings };
+  }
+
+  /** Releases the WASM graphs. The bundle's usage logger tries to send on close; offline.ts refuses it. */
+  close(): void {
+    this.detector.close();
+    this.landmarker.close();
+  }
+
+  private detect(frame: RgbaFrame, timings: EngineTimings): FaceCandidate[] {
+    const t0 = performance.now();
+    const detections = this.detector.detect(this.toImageData(frame.data, frame.width, frame.height)).detections;
+    timings.detectMs += performance.now() - t0;
+    return detections
+      .map((detection) => candidateFromDetection(detection, frame))
+      .filter((candidate): candidate is FaceCandidate => candidate !== null)
+      .sort((a, b) => (b.detectionScore ?? 0) - (a.detectionScore ?? 0))
+      .slice(0, this.options.maxFaces);
+  }
+
+  private landmarkFaces(frame: RgbaFrame, candidates: readonly FaceCandidate[], timings: EngineTimings): EngineFace[] {
+    const faces: EngineFace[] = [];
+    for (const candidate of candidates) {
+      const t0 = performance.now();
+      const crop = cropRotatedSquare(frame, candidate.roi, LANDMARK_INPUT_SIZE);
+      const t1 = performance.now();
+      const outputs = this.landmarker.embed(this.toImageData(crop, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)).embeddings.map((e) => e.floatEmbedding ?? new Float32Array(0) as unknown as number[]);
+      const t2 = performance.now();
+      const face = this.faceFromOutputs(outputs, candidate);
+      timings.cropMs += t1 - t0;
+      timings.landmarksMs += t2 - t1;
+      timings.mergeMs += performance.now() - t2;
+      if (face && face.presenceScore >= this.options.minPresenceScore) faces.push(face);
+    }
+    return faces;
+  }
+
+  private faceFromOutputs(outputs: ArrayLike<number>[], candidate: FaceCandidate): EngineFace | null {
+    if (outputs.length !== 7) throw new Error(`landmark model returned ${outputs.length} output tensors, expected 7`);
+    const [mesh, lips, leftEye, rightEye, leftIris, rightIris, faceFlag] = outputs.map((o) => Float32Array.from(o));
+    const merged = mergeAttentionMesh({ mesh, lips, leftEye, rightEye, leftIris, rightIris });
+    const landmarks: Landmark[] = new Array(TOTAL_POINTS);
+    for (let i = 0; i < TOTAL_POINTS; i++) {
+      landmarks[i] = projectFromCrop(candidate.roi, LANDMARK_INPUT_SIZE, merged[i * 3], merged[i * 3 + 1], merged[i * 3 + 2]);
+    }
+    return {
+      box: candidate.detectorBox ?? boundingBox(landmarks.slice(0, 468)),
+      detectionScore: candidate.detectionScore,
+      // The face flag is a logit; MediaPipe applies a sigmoid (face_landmark_cpu.pbtxt, TensorsToFloats).
+      presenceScore: sigmoid(faceFlag[0]),
+      landmarks,
+      // The crop for the next frame comes from this frame's landmarks, as in MediaPipe's video mode.
+      roi: roiFromLandmarks(landmarks),
+    };
+  }
+
+  private toImageData(data: Uint8Array | Uint8ClampedArray, width: number, height: number): ImageDataLike {
+    const clamped = data instanceof Uint8ClampedArray ? data : new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength);
+    return new this.ImageDataCtor(clamped, width, height);
+  }
+}
+
+function candidateFromDetection(detection: Detection, frame: RgbaFrame): FaceCandidate | null {
+  const box = detection.boundingBox;
+  const [eyeOnImageLeft, eyeOnImageRight] = detection.keypoints ?? [];
+  if (!box || !eyeOnImageLeft || !eyeOnImageRight) return null;
+  const detectorBox = { x: box.originX, y: box.originY, width: box.width, height: box.height };
+  const toPixels = (k: { x: number; y: number }) => ({ x: k.x * frame.width, y: k.y * frame.height });
+  return {
+    roi: roiFromDetection(detectorBox, toPixels(eyeOnImageLeft), toPixels(eyeOnImageRight)),
+    detectionScore: detection.categories[0]?.score ?? 0,
+    detectorBox,
+  };
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+function assertFrame(frame: RgbaFrame): void {
+  const { width, height, data } = frame;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`frame size ${width}x${height} is not a positive whole size`);
+  }
+  if (data.length !== width * height * 4) {
+    throw new RangeError(`frame has ${data.length} bytes, expected ${width * height * 4} for ${width}x${height} RGBA`);
+  }
+}
