@@ -1,0 +1,47 @@
+/**
+ * The worker-thread side of the pool protocol: load once, report ready, then answer jobs one at a time.
+ * A job that throws is answered as a failed job (the input's fault, e.g. a corrupt image) and the worker
+ * goes on; only a crash of the thread itself makes the pool replace it.
+ */
+import { parentPort } from "node:worker_threads";
+import type { JobMessage, WorkerReply } from "./worker-protocol";
+
+export interface JobHandler<P, R> {
+  info: unknown;
+  handle(payload: P): R;
+}
+
+/** Error thrown by a handler that carries a code the HTTP layer maps to a status (see api-error.ts). */
+interface CodedError {
+  code?: unknown;
+  message?: unknown;
+}
+
+export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R>>): void {
+  const port = parentPort;
+  if (!port) throw new Error("serveJobs must run inside a worker thread");
+  const reply = (message: WorkerReply<R>) => port.postMessage(message);
+  load().then(
+    (handler) => {
+      port.on("message", (message: JobMessage<P>) => {
+        if (message?.type !== "job") return;
+        const started = performance.now();
+        try {
+          const value = handler.handle(message.payload);
+          reply({ type: "done", id: message.id, ok: true, value, busyMs: performance.now() - started });
+        } catch (error) {
+          const coded = error as CodedError;
+          reply({
+            type: "done",
+            id: message.id,
+            ok: false,
+            error: { code: typeof coded?.code === "string" ? coded.code : "analysis_failed", message: String(coded?.message ?? error) },
+            busyMs: performance.now() - started,
+          });
+        }
+      });
+      reply({ type: "ready", info: handler.info });
+    },
+    (error) => reply({ type: "init_failed", message: String((error as Error)?.message ?? error) }),
+  );
+}

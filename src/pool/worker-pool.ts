@@ -1,0 +1,250 @@
+/**
+ * A fixed pool of worker threads, each holding its own loaded models, fed from one bounded queue.
+ *
+ * The system Vigil replaces died because frames queued faster than they were served. Here:
+ *   - the queue has a hard size: a frame arriving when it is full is refused at once ("overloaded");
+ *   - every frame has a deadline: one that waited too long is answered "deadline_exceeded" at that moment,
+ *     and is never handed to a worker afterwards;
+ *   - a worker that crashes, or runs one frame longer than `jobTimeoutMs` (a hang), is terminated and
+ *     replaced; only the frame it held fails ("worker_failed"), the others go on.
+ * Payload bytes are transferred to the worker, not copied.
+ */
+import { Worker } from "node:worker_threads";
+import { PoolError } from "./pool-errors";
+import type { JobMessage, WorkerReply } from "./worker-protocol";
+
+export interface WorkerPoolOptions {
+  /** The worker thread's entry module. */
+  workerUrl: URL | string;
+  /** Passed to every worker as `workerData` (its configuration). */
+  workerData?: unknown;
+  size: number;
+  /** Most frames waiting for a worker; one more is refused at once. */
+  maxQueue: number;
+  /** How long a frame may wait in the queue before it is dropped. */
+  queueDeadlineMs: number;
+  /** How long one frame may keep a worker busy before the worker is considered hung and replaced. */
+  jobTimeoutMs: number;
+  /** Pause before starting a replacement for a worker that failed while starting, doubled on each failure. */
+  restartBackoffMs?: number;
+}
+
+export interface JobOutcome<R> {
+  value: R;
+  queueMs: number;
+  workerMs: number;
+}
+
+/** What the pool reports to metrics; all callbacks optional. */
+export interface PoolObserver {
+  onShed?(code: "overloaded" | "deadline_exceeded"): void;
+  onWorkerRestart?(kind: "crashed" | "hung" | "init_failed", reason: string): void;
+  onJobFinished?(workerBusyMs: number): void;
+}
+
+interface Job<P, R> {
+  id: number;
+  payload: P;
+  transfer: ArrayBuffer[];
+  enqueuedAt: number;
+  deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  resolve(outcome: JobOutcome<R>): void;
+  reject(error: Error): void;
+  startedAt?: number;
+}
+
+interface Slot<P, R> {
+  index: number;
+  worker: Worker;
+  ready: boolean;
+  job: Job<P, R> | null;
+  hangTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the pool itself ends the worker, so its exit is not treated as a crash. */
+  retiring: boolean;
+}
+
+/** A failed input inside the worker (e.g. a corrupt image), passed through to the caller as is. */
+export class WorkerJobError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = "WorkerJobError";
+  }
+}
+
+export class WorkerPool<P, R> {
+  private readonly slots: Slot<P, R>[] = [];
+  private readonly queue: Job<P, R>[] = [];
+  private nextJobId = 1;
+  private closing = false;
+  private consecutiveInitFailures = 0;
+  private restarts = 0;
+  private readyWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
+  private workerInfo: unknown = null;
+
+  constructor(
+    private readonly options: WorkerPoolOptions,
+    private readonly observer: PoolObserver = {},
+  ) {
+    if (options.size < 1) throw new RangeError("a worker pool needs at least one worker");
+    for (let i = 0; i < options.size; i++) this.slots.push(this.spawn(i));
+  }
+
+  /** Queues one frame. Rejects with PoolError (503 material) or WorkerJobError (the input's fault). */
+  run(payload: P, transfer: ArrayBuffer[] = []): Promise<JobOutcome<R>> {
+    if (this.closing) return Promise.reject(new PoolError("shutting_down", "the server is shutting down"));
+    if (!this.slots.some((s) => s.ready)) return Promise.reject(new PoolError("not_ready", "the analysis workers are still loading their models"));
+    if (this.queue.length >= this.options.maxQueue) {
+      this.observer.onShed?.("overloaded");
+      return Promise.reject(new PoolError("overloaded", `all ${this.slots.length} workers are busy and ${this.queue.length} frames are waiting`));
+    }
+    return new Promise<JobOutcome<R>>((resolve, reject) => {
+      const job: Job<P, R> = { id: this.nextJobId++, payload, transfer, enqueuedAt: performance.now(), deadlineTimer: undefined, resolve, reject };
+      job.deadlineTimer = setTimeout(() => this.expire(job), this.options.queueDeadlineMs);
+      this.queue.push(job);
+      this.dispatch();
+    });
+  }
+
+  /** True when every worker has loaded its models. */
+  get allReady(): boolean {
+    return this.slots.every((s) => s.ready);
+  }
+
+  whenAllReady(): Promise<void> {
+    if (this.allReady) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** What the first ready worker reported about itself (model versions). */
+  get info(): unknown {
+    return this.workerInfo;
+  }
+
+  stats() {
+    return {
+      size: this.slots.length,
+      ready: this.slots.filter((s) => s.ready).length,
+      busy: this.slots.filter((s) => s.job).length,
+      queued: this.queue.length,
+      restarts: this.restarts,
+    };
+  }
+
+  /** For fault-injection tests and operators: ends one worker as a crash would. */
+  terminateWorker(index: number): Promise<number> {
+    return this.slots[index].worker.terminate();
+  }
+
+  /** Stops taking frames, lets queued and running frames finish, then ends the workers. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.queue.length || this.slots.some((s) => s.job)) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await Promise.all(
+      this.slots.map((slot) => {
+        slot.retiring = true;
+        clearTimeout(slot.hangTimer);
+        return slot.worker.terminate();
+      }),
+    );
+  }
+
+  private spawn(index: number): Slot<P, R> {
+    const worker = new Worker(this.options.workerUrl, { workerData: this.options.workerData });
+    const slot: Slot<P, R> = { index, worker, ready: false, job: null, hangTimer: undefined, retiring: false };
+    worker.on("message", (reply: WorkerReply<R>) => this.onReply(slot, reply));
+    worker.on("error", () => {
+      // 'exit' follows and handles the replacement; the error itself carries nothing the client should see.
+    });
+    worker.on("exit", () => this.onExit(slot));
+    return slot;
+  }
+
+  private onReply(slot: Slot<P, R>, reply: WorkerReply<R>): void {
+    switch (reply.type) {
+      case "ready": {
+        slot.ready = true;
+        this.consecutiveInitFailures = 0;
+        this.workerInfo ??= reply.info;
+        if (this.allReady) for (const wake of this.readyWaiters.splice(0)) wake();
+        this.dispatch();
+        return;
+      }
+      case "init_failed": {
+        this.consecutiveInitFailures++;
+        this.replace(slot, `worker ${slot.index} failed to load: ${reply.message}`, "init_failed");
+        return;
+      }
+      case "done": {
+        const job = slot.job;
+        if (!job || job.id !== reply.id) return;
+        clearTimeout(slot.hangTimer);
+        slot.job = null;
+        const now = performance.now();
+        this.observer.onJobFinished?.(reply.busyMs);
+        if (reply.ok) job.resolve({ value: reply.value, queueMs: (job.startedAt ?? now) - job.enqueuedAt, workerMs: now - (job.startedAt ?? now) });
+        else job.reject(new WorkerJobError(reply.error.code, reply.error.message));
+        this.dispatch();
+        return;
+      }
+    }
+  }
+
+  private onExit(slot: Slot<P, R>): void {
+    if (slot.retiring || this.closing) return;
+    this.replace(slot, `worker ${slot.index} stopped unexpectedly`, "crashed");
+  }
+
+  /** Fails the slot's frame (if any), ends its worker and starts a fresh one in its place. */
+  private replace(slot: Slot<P, R>, reason: string, kind: "crashed" | "hung" | "init_failed"): void {
+    if (slot.retiring) return;
+    this.observer.onWorkerRestart?.(kind, reason);
+    slot.retiring = true;
+    slot.ready = false;
+    clearTimeout(slot.hangTimer);
+    const job = slot.job;
+    slot.job = null;
+    if (job) job.reject(new PoolError("worker_failed", `the worker analysing this frame ${kind === "hung" ? "hung" : "crashed"} and was replaced`));
+    void slot.worker.terminate();
+    this.restarts++;
+    const backoff = kind === "init_failed" ? (this.options.restartBackoffMs ?? 500) * 2 ** Math.min(this.consecutiveInitFailures - 1, 6) : 0;
+    const start = () => {
+      if (this.closing) return;
+      this.slots[slot.index] = this.spawn(slot.index);
+    };
+    if (backoff > 0) setTimeout(start, backoff).unref?.();
+    else start();
+    this.settleIfIdle();
+  }
+
+  private expire(job: Job<P, R>): void {
+    const position = this.queue.indexOf(job);
+    if (position === -1) return; // already running: the hang timer covers it from here
+    this.queue.splice(position, 1);
+    this.observer.onShed?.("deadline_exceeded");
+    job.reject(new PoolError("deadline_exceeded", `the frame waited ${this.options.queueDeadlineMs} ms for a worker and is too old to analyse`));
+    this.settleIfIdle();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.job || slot.retiring) continue;
+      const job = this.queue.shift();
+      if (!job) break;
+      clearTimeout(job.deadlineTimer);
+      slot.job = job;
+      job.startedAt = performance.now();
+      slot.hangTimer = setTimeout(
+        () => this.replace(slot, `worker ${slot.index} exceeded ${this.options.jobTimeoutMs} ms on one frame`, "hung"),
+        this.options.jobTimeoutMs,
+      );
+      const message: JobMessage<P> = { type: "job", id: job.id, payload: job.payload };
+      slot.worker.postMessage(message, job.transfer);
+    }
+    this.settleIfIdle();
+  }
+
+  private settleIfIdle(): void {
+    if (this.queue.length === 0 && !this.slots.some((s) => s.job)) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}

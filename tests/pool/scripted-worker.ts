@@ -1,0 +1,28 @@
+/**
+ * A worker for the pool's own tests: it does what each job says (answer, fail, crash, hang), so the pool's
+ * queueing, deadlines and replacement can be driven exactly. The analysis worker is tested over HTTP.
+ */
+import { serveJobs } from "../../src/pool/serve-jobs";
+
+type Script = { action: "echo"; value: number } | { action: "busy"; ms: number } | { action: "fail" } | { action: "crash" } | { action: "hang" };
+
+serveJobs<Script, number>(async () => ({
+  info: { kind: "scripted" },
+  handle(job) {
+    switch (job.action) {
+      case "echo":
+        return job.value;
+      case "busy": {
+        const until = performance.now() + job.ms;
+        while (performance.now() < until);
+        return job.ms;
+      }
+      case "fail":
+        throw Object.assign(new Error("bad input"), { code: "corrupt_image" });
+      case "crash":
+        process.exit(3);
+      case "hang":
+        for (;;);
+    }
+  },
+}));

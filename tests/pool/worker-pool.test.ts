@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { PoolError } from "../../src/pool/pool-errors";
+import { WorkerJobError, WorkerPool, type WorkerPoolOptions } from "../../src/pool/worker-pool";
+
+const workerUrl = new URL("./scripted-worker.ts", import.meta.url);
+let pool: WorkerPool<unknown, number> | undefined;
+
+async function startPool(options: Partial<WorkerPoolOptions> = {}, observer = {}) {
+  pool = new WorkerPool<unknown, number>({ workerUrl, size: 2, maxQueue: 4, queueDeadlineMs: 1000, jobTimeoutMs: 2000, ...options }, observer);
+  await pool.whenAllReady();
+  return pool;
+}
+
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+describe("WorkerPool", () => {
+  test("answers jobs and reports queue and worker time", async () => {
+    const p = await startPool();
+    const outcome = await p.run({ action: "echo", value: 42 });
+    expect(outcome.value).toBe(42);
+    expect(outcome.queueMs).toBeGreaterThanOrEqual(0);
+    expect(p.stats()).toMatchObject({ size: 2, ready: 2, busy: 0, queued: 0, restarts: 0 });
+  });
+
+  test("a failing input is the caller's error and the worker stays", async () => {
+    const p = await startPool();
+    const failure = await p.run({ action: "fail" }).catch((e) => e);
+    expect(failure).toBeInstanceOf(WorkerJobError);
+    expect(failure.code).toBe("corrupt_image");
+    expect((await p.run({ action: "echo", value: 1 })).value).toBe(1);
+    expect(p.stats().restarts).toBe(0);
+  });
+
+  test("a full queue refuses at once while admitted jobs still finish", async () => {
+    const shed: string[] = [];
+    const p = await startPool({ size: 1, maxQueue: 2 }, { onShed: (code: string) => shed.push(code) });
+    const admitted = [p.run({ action: "busy", ms: 150 }), p.run({ action: "busy", ms: 10 }), p.run({ action: "busy", ms: 10 })];
+    const started = performance.now();
+    const refused = await p.run({ action: "echo", value: 0 }).catch((e) => e);
+    expect(performance.now() - started).toBeLessThan(120); // refused without waiting for the 150 ms job
+    expect(refused).toBeInstanceOf(PoolError);
+    expect(refused.code).toBe("overloaded");
+    expect(shed).toEqual(["overloaded"]);
+    expect((await Promise.all(admitted)).map((o) => o.value)).toEqual([150, 10, 10]);
+  });
+
+  test("a frame that waits past its deadline is dropped at the deadline, not analysed later", async () => {
+    const p = await startPool({ size: 1, queueDeadlineMs: 100 });
+    const blocker = p.run({ action: "busy", ms: 400 });
+    const started = performance.now();
+    const late = await p.run({ action: "echo", value: 7 }).catch((e) => e);
+    const waited = performance.now() - started;
+    expect(late).toBeInstanceOf(PoolError);
+    expect(late.code).toBe("deadline_exceeded");
+    expect(waited).toBeGreaterThanOrEqual(90);
+    expect(waited).toBeLessThan(390);
+    await blocker;
+  });
+
+  test("a crashed worker fails only its own frame and is replaced", async () => {
+    const restarts: string[] = [];
+    const p = await startPool({}, { onWorkerRestart: (kind: string) => restarts.push(kind) });
+    const [crashed, fine] = await Promise.allSettled([p.run({ action: "crash" }), p.run({ action: "busy", ms: 50 })]);
+    expect(crashed.status).toBe("rejected");
+    expect((crashed as PromiseRejectedResult).reason.code).toBe("worker_failed");
+    expect(fine).toMatchObject({ status: "fulfilled", value: { value: 50 } });
+    await p.whenAllReady();
+    expect(restarts).toEqual(["crashed"]);
+    expect(p.stats()).toMatchObject({ ready: 2, restarts: 1 });
+    expect((await p.run({ action: "echo", value: 5 })).value).toBe(5);
+  });
+
+  test("a hung worker is terminated after the job timeout and replaced", async () => {
+    const restarts: string[] = [];
+    const p = await startPool({ jobTimeoutMs: 200 }, { onWorkerRestart: (kind: string) => restarts.push(kind) });
+    const hung = await p.run({ action: "hang" }).catch((e) => e);
+    expect(hung.code).toBe("worker_failed");
+    expect(restarts).toEqual(["hung"]);
+    await p.whenAllReady();
+    expect((await p.run({ action: "echo", value: 9 })).value).toBe(9);
+  });
+
+  test("a worker terminated from outside mid-job is replaced", async () => {
+    const p = await startPool({ size: 1 });
+    const job = p.run({ action: "busy", ms: 500 });
+    await Bun.sleep(50);
+    await p.terminateWorker(0);
+    expect((await job.catch((e) => e)).code).toBe("worker_failed");
+    await p.whenAllReady();
+    expect((await p.run({ action: "echo", value: 3 })).value).toBe(3);
+  });
+
+  test("close lets running and queued frames finish, then refuses new ones", async () => {
+    const p = await startPool({ size: 1 });
+    const running = p.run({ action: "busy", ms: 100 });
+    const queued = p.run({ action: "echo", value: 2 });
+    const closed = p.close();
+    expect((await p.run({ action: "echo", value: 0 }).catch((e) => e)).code).toBe("shutting_down");
+    expect((await running).value).toBe(100);
+    expect((await queued).value).toBe(2);
+    await closed;
+    pool = undefined;
+  });
+});
