@@ -1,7 +1,7 @@
 /**
  * Builds the two models Vigil runs from the pinned npm packages, reproducibly (runs on `npm install`):
  *
- *   face_detector.tflite            <- @mediapipe/face_detection/face_detection_short_range.tflite
+ *   face_detector.tflite            <- @mediapipe/face_detection/face_detection_full_range.tflite
  *   face_landmarks_attention.tflite <- face_landmark_with_attention.tflite, packed inside
  *                                      @mediapipe/face_mesh/face_mesh_solution_packed_assets.data
  *
@@ -41,12 +41,15 @@ const RECIPES: ModelRecipe[] = [
     role: "faceDetector",
     file: "face_detector.tflite",
     packageName: "@mediapipe/face_detection",
-    path: "face_detection_short_range.tflite",
-    inputSize: 128,
+    // Full range (faces up to about 5 m) rather than short range (about 2 m): it also finds small faces,
+    // such as a second person behind the student, and upside-down ones, for ~3 ms more per detection,
+    // which tracking skips on most frames anyway (bench/results/engine-stages.md).
+    path: "face_detection_full_range.tflite",
+    inputSize: 192,
     // BlazeFace takes pixels in [-1, 1].
     mean: 127.5,
     std: 127.5,
-    description: "BlazeFace short-range face detector (MediaPipe), 128x128 RGB input.",
+    description: "BlazeFace full-range face detector (MediaPipe), 192x192 RGB input.",
   },
   {
     role: "faceLandmarks",

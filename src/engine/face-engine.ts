@@ -23,6 +23,14 @@ import type { Box, Landmark, RgbaFrame, Roi } from "./types";
 /** The landmark model's input side, in pixels. */
 export const LANDMARK_INPUT_SIZE = 192;
 
+/**
+ * Face-flag logit above which a crop is accepted at once. Measured on the fixtures: a crop in the right
+ * orientation scores 13-26, the same face a quarter or half turn off scores at most about 10.
+ */
+const CONFIDENT_FACE_LOGIT = 12;
+/** Crop rotation error (radians) beyond which one more pass from the landmarks' own ROI is worth it. */
+const REFINE_ROTATION = (8 * Math.PI) / 180;
+
 export interface FaceEngineOptions {
   /** Most faces reported per frame (largest detection scores first). */
   maxFaces: number;
@@ -30,6 +38,11 @@ export interface FaceEngineOptions {
   minDetectionScore: number;
   /** Face presence score (the landmark model's face flag) under which a face is dropped. */
   minPresenceScore: number;
+  /**
+   * When the upright detector finds nobody, look once more in the frame turned upside down. BlazeFace
+   * misses most upside-down faces; this costs one more detection on frames without a face.
+   */
+  detectUpsideDown: boolean;
   /** Where the WASM runtime's own log lines (glog: graph start, XNNPACK) go; dropped by default. */
   runtimeLog?: (line: string) => void;
 }
@@ -38,6 +51,7 @@ export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
   maxFaces: 2,
   minDetectionScore: 0.5,
   minPresenceScore: 0.5,
+  detectUpsideDown: true,
 };
 
 export interface EngineFace {
@@ -65,6 +79,8 @@ export interface EngineResult {
   faces: EngineFace[];
   /** True when the detector ran (no tracking hint, or tracking lost the face). */
   detectorRan: boolean;
+  /** Landmark model runs for this frame (one per face normally; more for rotated or doubtful faces). */
+  landmarkPasses: number;
   timings: EngineTimings;
 }
 
@@ -88,30 +104,36 @@ export class FaceEngine {
     private readonly landmarker: ImageEmbedder,
     private readonly options: FaceEngineOptions,
     private readonly ImageDataCtor: ImageDataConstructor,
+    private readonly unsealNetwork: () => void,
   ) {}
 
   static async create(options: Partial<FaceEngineOptions> = {}): Promise<FaceEngine> {
     const settings = { ...DEFAULT_ENGINE_OPTIONS, ...options };
-    sealOutboundNetwork();
-    const [runtime, models] = await Promise.all([loadVisionRuntime({ log: settings.runtimeLog }), readModels()]);
-    installWebPolyfills({ preloadedScripts: runtime.preloadedScripts });
-    // Imported only now: the bundle looks for the globals above when it runs.
-    const { FaceDetector, ImageEmbedder } = await import("@mediapipe/tasks-vision");
-    const detector = await FaceDetector.createFromOptions(runtime.fileset, {
-      baseOptions: { modelAssetBuffer: models.faceDetector, delegate: "CPU" },
-      runningMode: "IMAGE",
-      minDetectionConfidence: settings.minDetectionScore,
-    });
-    const landmarker = await ImageEmbedder.createFromOptions(runtime.fileset, {
-      baseOptions: { modelAssetBuffer: models.faceLandmarks, delegate: "CPU" },
-      runningMode: "IMAGE",
-      // Raw tensors: these are landmark coordinates, not an embedding to normalise or quantise.
-      l2Normalize: false,
-      quantize: false,
-    });
-    const engine = new FaceEngine(detector, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor);
-    engine.warmUp();
-    return engine;
+    const unseal = sealOutboundNetwork();
+    try {
+      const [runtime, models] = await Promise.all([loadVisionRuntime({ log: settings.runtimeLog }), readModels()]);
+      installWebPolyfills({ preloadedScripts: runtime.preloadedScripts });
+      // Imported only now: the bundle looks for the globals above when it runs.
+      const { FaceDetector, ImageEmbedder } = await import("@mediapipe/tasks-vision");
+      const detector = await FaceDetector.createFromOptions(runtime.fileset, {
+        baseOptions: { modelAssetBuffer: models.faceDetector, delegate: "CPU" },
+        runningMode: "IMAGE",
+        minDetectionConfidence: settings.minDetectionScore,
+      });
+      const landmarker = await ImageEmbedder.createFromOptions(runtime.fileset, {
+        baseOptions: { modelAssetBuffer: models.faceLandmarks, delegate: "CPU" },
+        runningMode: "IMAGE",
+        // Raw tensors: these are landmark coordinates, not an embedding to normalise or quantise.
+        l2Normalize: false,
+        quantize: false,
+      });
+      const engine = new FaceEngine(detector, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor, unseal);
+      engine.warmUp();
+      return engine;
+    } catch (error) {
+      unseal();
+      throw error;
+    }
   }
 
   /** Runs both models once so the first real frame does not pay for first-call allocations. */
@@ -128,27 +150,44 @@ export class FaceEngine {
     const timings: EngineTimings = { detectMs: 0, cropMs: 0, landmarksMs: 0, mergeMs: 0, totalMs: 0 };
     let faces: EngineFace[] = [];
     let detectorRan = false;
+    const passes = { count: 0 };
     if (options.track?.length) {
-      faces = this.landmarkFaces(frame, options.track.slice(0, this.options.maxFaces).map((roi) => ({ roi, detectionScore: null, detectorBox: null })), timings);
+      const tracked = options.track.slice(0, this.options.maxFaces).map((roi) => ({ roi, detectionScore: null, detectorBox: null }));
+      faces = this.landmarkFaces(frame, tracked, timings, passes);
     }
     if (faces.length === 0) {
       detectorRan = true;
-      faces = this.landmarkFaces(frame, this.detect(frame, timings), timings);
+      faces = this.landmarkFaces(frame, this.detect(frame, timings), timings, passes);
     }
     timings.totalMs = performance.now() - started;
-    return { faces, detectorRan, timings };
+    return { faces, detectorRan, landmarkPasses: passes.count, timings };
   }
 
   /** Releases the WASM graphs. The bundle's usage logger tries to send on close; offline.ts refuses it. */
   close(): void {
     this.detector.close();
     this.landmarker.close();
+    this.unsealNetwork();
   }
 
   private detect(frame: RgbaFrame, timings: EngineTimings): FaceCandidate[] {
     const t0 = performance.now();
-    const detections = this.detector.detect(this.toImageData(frame.data, frame.width, frame.height)).detections;
+    let candidates = this.detectUpright(frame);
+    if (candidates.length === 0 && this.options.detectUpsideDown) {
+      const { width, height } = frame;
+      candidates = this.detectUpright(rotateHalfTurn(frame)).map((c) => ({
+        ...c,
+        // Back to the frame's coordinates: a half turn maps (x, y) to (W - x, H - y).
+        roi: { ...c.roi, centerX: width - c.roi.centerX, centerY: height - c.roi.centerY, rotation: c.roi.rotation + Math.PI },
+        detectorBox: c.detectorBox && { ...c.detectorBox, x: width - c.detectorBox.x - c.detectorBox.width, y: height - c.detectorBox.y - c.detectorBox.height },
+      }));
+    }
     timings.detectMs += performance.now() - t0;
+    return candidates;
+  }
+
+  private detectUpright(frame: RgbaFrame): FaceCandidate[] {
+    const detections = this.detector.detect(this.toImageData(frame.data, frame.width, frame.height)).detections;
     return detections
       .map((detection) => candidateFromDetection(detection, frame))
       .filter((candidate): candidate is FaceCandidate => candidate !== null)
@@ -156,40 +195,61 @@ export class FaceEngine {
       .slice(0, this.options.maxFaces);
   }
 
-  private landmarkFaces(frame: RgbaFrame, candidates: readonly FaceCandidate[], timings: EngineTimings): EngineFace[] {
+  /**
+   * Landmarks for each candidate. BlazeFace's keypoints are unreliable on faces turned by a quarter or
+   * half turn (its keypoints then describe an upright face that is not there), so a crop the landmark
+   * model is not confident about is tried at the other three quarter-turns and the most face-like kept;
+   * a crop whose rotation is visibly off (a tilted head) gets one more pass from its landmarks' own ROI,
+   * which is what MediaPipe's video mode converges to over frames.
+   */
+  private landmarkFaces(frame: RgbaFrame, candidates: readonly FaceCandidate[], timings: EngineTimings, passes: { count: number }): EngineFace[] {
     const faces: EngineFace[] = [];
     for (const candidate of candidates) {
-      const t0 = performance.now();
-      const crop = cropRotatedSquare(frame, candidate.roi, LANDMARK_INPUT_SIZE);
-      const t1 = performance.now();
-      const outputs = this.landmarker.embed(this.toImageData(crop, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)).embeddings.map((e) => e.floatEmbedding ?? new Float32Array(0) as unknown as number[]);
-      const t2 = performance.now();
-      const face = this.faceFromOutputs(outputs, candidate);
-      timings.cropMs += t1 - t0;
-      timings.landmarksMs += t2 - t1;
-      timings.mergeMs += performance.now() - t2;
-      if (face && face.presenceScore >= this.options.minPresenceScore) faces.push(face);
+      let best = this.landmarkPass(frame, candidate, candidate.roi, timings, passes);
+      if (best.logit < CONFIDENT_FACE_LOGIT) {
+        for (let quarter = 1; quarter < 4; quarter++) {
+          const turned = { ...candidate.roi, rotation: candidate.roi.rotation + (quarter * Math.PI) / 2 };
+          const attempt = this.landmarkPass(frame, candidate, turned, timings, passes);
+          if (attempt.logit > best.logit) best = attempt;
+        }
+      }
+      if (rotationDifference(best.face.roi.rotation, best.cropRotation) > REFINE_ROTATION) {
+        const refined = this.landmarkPass(frame, candidate, best.face.roi, timings, passes);
+        if (refined.logit >= best.logit) best = refined;
+      }
+      if (best.face.presenceScore >= this.options.minPresenceScore) faces.push(best.face);
     }
     return faces;
   }
 
-  private faceFromOutputs(outputs: ArrayLike<number>[], candidate: FaceCandidate): EngineFace | null {
+  private landmarkPass(frame: RgbaFrame, candidate: FaceCandidate, roi: Roi, timings: EngineTimings, passes: { count: number }) {
+    passes.count++;
+    const t0 = performance.now();
+    const crop = cropRotatedSquare(frame, roi, LANDMARK_INPUT_SIZE);
+    const t1 = performance.now();
+    const outputs = this.landmarker.embed(this.toImageData(crop, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)).embeddings.map((e) => e.floatEmbedding ?? []);
+    const t2 = performance.now();
     if (outputs.length !== 7) throw new Error(`landmark model returned ${outputs.length} output tensors, expected 7`);
     const [mesh, lips, leftEye, rightEye, leftIris, rightIris, faceFlag] = outputs.map((o) => Float32Array.from(o));
     const merged = mergeAttentionMesh({ mesh, lips, leftEye, rightEye, leftIris, rightIris });
     const landmarks: Landmark[] = new Array(TOTAL_POINTS);
     for (let i = 0; i < TOTAL_POINTS; i++) {
-      landmarks[i] = projectFromCrop(candidate.roi, LANDMARK_INPUT_SIZE, merged[i * 3], merged[i * 3 + 1], merged[i * 3 + 2]);
+      landmarks[i] = projectFromCrop(roi, LANDMARK_INPUT_SIZE, merged[i * 3], merged[i * 3 + 1], merged[i * 3 + 2]);
     }
-    return {
+    const logit = faceFlag[0];
+    const face: EngineFace = {
       box: candidate.detectorBox ?? boundingBox(landmarks.slice(0, 468)),
       detectionScore: candidate.detectionScore,
       // The face flag is a logit; MediaPipe applies a sigmoid (face_landmark_cpu.pbtxt, TensorsToFloats).
-      presenceScore: sigmoid(faceFlag[0]),
+      presenceScore: sigmoid(logit),
       landmarks,
       // The crop for the next frame comes from this frame's landmarks, as in MediaPipe's video mode.
       roi: roiFromLandmarks(landmarks),
     };
+    timings.cropMs += t1 - t0;
+    timings.landmarksMs += t2 - t1;
+    timings.mergeMs += performance.now() - t2;
+    return { face, logit, cropRotation: roi.rotation };
   }
 
   private toImageData(data: Uint8Array | Uint8ClampedArray, width: number, height: number): ImageDataLike {
@@ -209,6 +269,20 @@ function candidateFromDetection(detection: Detection, frame: RgbaFrame): FaceCan
     detectionScore: detection.categories[0]?.score ?? 0,
     detectorBox,
   };
+}
+
+/** The frame turned by 180 degrees: the pixel order reversed, one 32-bit RGBA pixel at a time. */
+function rotateHalfTurn(frame: RgbaFrame): RgbaFrame {
+  const aligned = frame.data.byteOffset % 4 === 0 ? frame.data : frame.data.slice();
+  const pixels = new Uint32Array(aligned.buffer, aligned.byteOffset, frame.width * frame.height).slice();
+  pixels.reverse();
+  return { data: new Uint8Array(pixels.buffer), width: frame.width, height: frame.height };
+}
+
+/** Smallest angle between two rotations, in radians. */
+function rotationDifference(a: number, b: number): number {
+  const d = Math.abs(a - b) % (2 * Math.PI);
+  return Math.min(d, 2 * Math.PI - d);
 }
 
 function sigmoid(x: number): number {

@@ -33,12 +33,42 @@ function refusingApi(api: string) {
   };
 }
 
-export function sealOutboundNetwork(): void {
+const SEALED_APIS = ["fetch", "XMLHttpRequest", "WebSocket", "EventSource"] as const;
+let sealCount = 0;
+let unsealed: Record<string, unknown> = {};
+let unsealedBeacon: unknown;
+
+/**
+ * Seals the thread's network APIs until the returned function is called. Engines in one thread share
+ * the seal (counted), and the originals come back only when the last engine is closed, which matters in
+ * a process that also talks HTTP (the CLI, tests); worker threads never unseal.
+ */
+export function sealOutboundNetwork(): () => void {
+  if (sealCount++ === 0) installSeal();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--sealCount === 0) removeSeal();
+  };
+}
+
+function removeSeal(): void {
   const g = globalThis as Record<string, unknown>;
+  for (const [api, original] of Object.entries(unsealed)) g[api] = original;
+  const navigator = g.navigator as Record<string, unknown> | undefined;
+  if (navigator && unsealedBeacon !== undefined) navigator.sendBeacon = unsealedBeacon;
+  unsealed = {};
+  unsealedBeacon = undefined;
+}
+
+function installSeal(): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const api of SEALED_APIS) if (api in g) unsealed[api] = g[api];
   const refusedFetch = refusingApi("fetch");
   // An async function's rejection is what a failed fetch looks like to callers that await it.
   g.fetch = async (input: unknown) => refusedFetch(input);
-  for (const api of ["XMLHttpRequest", "WebSocket", "EventSource"]) {
+  for (const api of SEALED_APIS.slice(1)) {
     if (api in g) {
       g[api] = class {
         constructor(url?: unknown) {
@@ -48,7 +78,10 @@ export function sealOutboundNetwork(): void {
     }
   }
   const navigator = g.navigator as Record<string, unknown> | undefined;
-  if (navigator && "sendBeacon" in navigator) navigator.sendBeacon = refusingApi("navigator.sendBeacon");
+  if (navigator && "sendBeacon" in navigator) {
+    unsealedBeacon = navigator.sendBeacon;
+    navigator.sendBeacon = refusingApi("navigator.sendBeacon");
+  }
 }
 
 /** How many outbound attempts were refused in this thread (reported by tests and the worker's metrics). */

@@ -8,7 +8,8 @@ import type { JobMessage, WorkerReply } from "./worker-protocol";
 
 export interface JobHandler<P, R> {
   info: unknown;
-  handle(payload: P): R;
+  /** May be async; jobs still run one at a time because the pool sends the next only after the answer. */
+  handle(payload: P): R | Promise<R>;
 }
 
 /** Error thrown by a handler that carries a code the HTTP layer maps to a status (see api-error.ts). */
@@ -17,17 +18,17 @@ interface CodedError {
   message?: unknown;
 }
 
-export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R>>): void {
+export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>>>): void {
   const port = parentPort;
   if (!port) throw new Error("serveJobs must run inside a worker thread");
-  const reply = (message: WorkerReply<R>) => port.postMessage(message);
+  const reply = (message: WorkerReply<Awaited<R>>) => port.postMessage(message);
   load().then(
     (handler) => {
-      port.on("message", (message: JobMessage<P>) => {
+      port.on("message", async (message: JobMessage<P>) => {
         if (message?.type !== "job") return;
         const started = performance.now();
         try {
-          const value = handler.handle(message.payload);
+          const value = (await handler.handle(message.payload)) as Awaited<R>;
           reply({ type: "done", id: message.id, ok: true, value, busyMs: performance.now() - started });
         } catch (error) {
           const coded = error as CodedError;

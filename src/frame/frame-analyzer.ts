@@ -1,0 +1,97 @@
+/**
+ * One frame, end to end, inside one thread: decode (with the size checks), scale down if large, run the
+ * engine, then measure each face and the image quality. Used by the worker threads and by the CLI.
+ */
+import { imageQuality } from "../analysis/image-quality";
+import { measureFace } from "../analysis/face-measures";
+import type { Thresholds } from "../analysis/thresholds";
+import { FaceEngine } from "../engine/face-engine";
+import type { Roi } from "../engine/types";
+import { decodeImage, loadDecoders } from "../image/decode";
+import { downscaleToFit } from "../image/downscale";
+import type { ImageLimits } from "../image/probe";
+import type { AnalysisResult } from "../pool/analysis-job";
+import { modelVersions } from "./model-versions";
+
+export interface FrameAnalyzerOptions {
+  maxFaces: number;
+  limits: ImageLimits;
+  inferenceMaxSide: number;
+  thresholds: Thresholds;
+}
+
+export interface FrameRequest {
+  landmarks: boolean;
+  /** ROIs from the session's previous frame: skip the detector (see FaceEngine.analyze). */
+  track?: readonly Roi[];
+}
+
+export interface FrameOutcome {
+  result: AnalysisResult;
+  /** Where each face was, in the frame's original pixels, for tracking it in the next frame. */
+  rois: Roi[];
+}
+
+export class FrameAnalyzer {
+  private constructor(
+    private readonly engine: FaceEngine,
+    private readonly options: FrameAnalyzerOptions,
+  ) {}
+
+  static async create(options: FrameAnalyzerOptions): Promise<FrameAnalyzer> {
+    const [engine] = await Promise.all([FaceEngine.create({ maxFaces: options.maxFaces }), loadDecoders()]);
+    return new FrameAnalyzer(engine, options);
+  }
+
+  async analyze(bytes: Uint8Array, request: FrameRequest): Promise<FrameOutcome> {
+    const t0 = performance.now();
+    const decoded = await decodeImage(bytes, this.options.limits);
+    const frame = downscaleToFit(decoded, this.options.inferenceMaxSide);
+    // Everything below is in the analysed frame's pixels; answers are given in the original's.
+    const toOriginal = decoded.width / frame.width;
+    const t1 = performance.now();
+    const track = request.track?.map((roi) => scaleRoi(roi, 1 / toOriginal));
+    const engineResult = this.engine.analyze(frame, { track });
+    const t2 = performance.now();
+    const faces = engineResult.faces.map((face) => {
+      const measures = measureFace(face.landmarks, this.options.thresholds);
+      return {
+        box: scaleBox(face.box, toOriginal),
+        detectionScore: face.detectionScore,
+        presenceScore: face.presenceScore,
+        ...measures,
+        ...(request.landmarks ? { landmarks: face.landmarks.map((p) => [p.x * toOriginal, p.y * toOriginal, p.z * toOriginal]) } : {}),
+      };
+    });
+    const quality = imageQuality(frame, engineResult.faces[0]?.box ?? null, this.options.thresholds.quality);
+    const t3 = performance.now();
+    const { detectMs, cropMs, landmarksMs, mergeMs } = engineResult.timings;
+    return {
+      result: {
+        person: { present: faces.length > 0, count: faces.length },
+        faces,
+        image: { format: decoded.format, width: decoded.width, height: decoded.height, analyzedWidth: frame.width, analyzedHeight: frame.height, quality },
+        models: modelVersions(),
+        timings: {
+          decodeMs: t1 - t0,
+          inferenceMs: t2 - t1,
+          analysisMs: t3 - t2,
+          stages: { detect: detectMs, crop: cropMs, landmarks: landmarksMs, merge: mergeMs },
+        },
+      },
+      rois: engineResult.faces.map((face) => scaleRoi(face.roi, toOriginal)),
+    };
+  }
+
+  close(): void {
+    this.engine.close();
+  }
+}
+
+function scaleBox(box: { x: number; y: number; width: number; height: number }, k: number) {
+  return { x: box.x * k, y: box.y * k, width: box.width * k, height: box.height * k };
+}
+
+function scaleRoi(roi: Roi, k: number): Roi {
+  return { centerX: roi.centerX * k, centerY: roi.centerY * k, size: roi.size * k, rotation: roi.rotation };
+}

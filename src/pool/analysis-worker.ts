@@ -1,0 +1,23 @@
+/**
+ * An analysis worker thread: loads the models once (FrameAnalyzer), tells the pool it is ready, then
+ * analyses one frame at a time. The frame's bytes arrive transferred and are dropped after the answer.
+ */
+import { workerData } from "node:worker_threads";
+import { FrameAnalyzer } from "../frame/frame-analyzer";
+import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "./analysis-job";
+import { serveJobs } from "./serve-jobs";
+
+const settings = workerData as AnalysisWorkerData;
+
+serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
+  const analyzer = await FrameAnalyzer.create({
+    maxFaces: settings.maxFaces,
+    limits: { maxPixels: settings.maxImagePixels, maxSide: settings.maxImageSide },
+    inferenceMaxSide: settings.inferenceMaxSide,
+    thresholds: settings.thresholds,
+  });
+  return {
+    info: { ready: true },
+    handle: async (job) => (await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks })).result,
+  };
+});

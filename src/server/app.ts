@@ -1,0 +1,121 @@
+/**
+ * The HTTP API (Hono). Routes are documented from the zod schemas in schemas.ts; the analyze route reads
+ * the body itself (raw image or multipart) so that size limits, content types and image checks each give
+ * their own clear error before a frame reaches the worker pool.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { routePath } from "hono/route";
+import type { ServerConfig } from "../config";
+import { ApiError, errorResponse, toApiError } from "./api-error";
+import { registerDocs } from "./docs";
+import type { Metrics } from "./metrics";
+import { AnalyzeQuery, type AnalysisBody } from "./schemas";
+
+/** What the app needs from the engine room; the server wires the worker pool in, tests may too. */
+export interface AnalysisBackend {
+  analyze(image: Uint8Array, options: { landmarks: boolean }): Promise<AnalysisBody>;
+  readiness(): { ready: boolean; workers: { size: number; ready: number; busy: number; queued: number; restarts: number } };
+}
+
+export interface AppOptions {
+  config: ServerConfig;
+  backend: AnalysisBackend;
+  metrics: Metrics;
+  log: (line: string) => void;
+}
+
+const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp"]);
+
+export function createApp({ config, backend, metrics, log }: AppOptions) {
+  const app = new OpenAPIHono();
+
+  // Metrics and the access log. The route label is the matched pattern, never the raw path (bounded labels).
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    metrics.inFlight.inc();
+    try {
+      await next();
+    } finally {
+      metrics.inFlight.dec();
+      const seconds = (performance.now() - started) / 1000;
+      const route = c.res.status === 404 ? "unmatched" : routePath(c);
+      metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
+      // Path and status only: no query string, no body, no headers (frames and keys never reach the logs).
+      if (config.logRequests) log(`${c.req.method} ${c.req.path} ${c.res.status} ${(seconds * 1000).toFixed(1)}ms`);
+    }
+  });
+
+  app.get("/healthz", (c) => c.json({ status: "ok" as const }));
+
+  app.get("/readyz", (c) => {
+    const { ready, workers } = backend.readiness();
+    return c.json({ status: ready ? ("ready" as const) : ("loading" as const), workers }, ready ? 200 : 503);
+  });
+
+  app.get("/metrics", async (c) => {
+    c.header("Content-Type", metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+
+  app.post(
+    "/v1/analyze",
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(413, "body_too_large", `the request body is larger than ${config.maxBodyBytes} bytes`);
+      },
+    }),
+    async (c) => {
+      const started = performance.now();
+      const query = AnalyzeQuery.safeParse(c.req.query());
+      if (!query.success) throw new ApiError(400, "invalid_query", "landmarks must be 0 or 1");
+      const image = await readImage(c);
+      const analysis = await backend.analyze(image, { landmarks: query.data.landmarks });
+      analysis.timings.totalMs = performance.now() - started;
+      return c.json(analysis);
+    },
+  );
+
+  registerDocs(app);
+
+  app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500 && apiError.status !== 503) log(`error on ${c.req.method} ${c.req.path}: ${(error as Error)?.stack ?? error}`);
+    return errorResponse(c, apiError);
+  });
+  return app;
+}
+
+/** The image bytes of an analyze request: the raw body, or the `image` field of a multipart form. */
+async function readImage(c: Context): Promise<Uint8Array> {
+  const contentType = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (IMAGE_TYPES.has(contentType)) return nonEmpty(new Uint8Array(await c.req.arrayBuffer()));
+  if (contentType === "multipart/form-data") {
+    let form: Record<string, unknown>;
+    try {
+      form = await c.req.parseBody();
+    } catch (error) {
+      if (error instanceof ApiError) throw error; // the body limit, raised while reading
+      throw new ApiError(400, "malformed_multipart", "the multipart body could not be parsed");
+    }
+    const field = form.image;
+    if (!(field instanceof File)) throw new ApiError(400, "missing_image", "the multipart body has no file field named `image`");
+    if (field.type && field.type !== "application/octet-stream" && !IMAGE_TYPES.has(field.type)) {
+      throw new ApiError(415, "unsupported_media_type", `the image field is ${field.type}; send image/jpeg, image/png or image/webp`);
+    }
+    return nonEmpty(new Uint8Array(await field.arrayBuffer()));
+  }
+  throw new ApiError(
+    415,
+    "unsupported_media_type",
+    contentType ? `content type ${contentType} is not accepted; send image/jpeg, image/png, image/webp or multipart/form-data with an image field` : "missing Content-Type; send image/jpeg, image/png, image/webp or multipart/form-data",
+  );
+}
+
+function nonEmpty(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength === 0) throw new ApiError(400, "empty_body", "the request carries no image bytes");
+  return bytes;
+}

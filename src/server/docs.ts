@@ -1,0 +1,93 @@
+/**
+ * /openapi.json (OpenAPI 3.1, generated from the zod schemas) and /docs, a Swagger UI page whose script and
+ * stylesheet are served from the `swagger-ui-dist` package bundled into the program: the page works with
+ * no internet access, like everything else in Vigil.
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import swaggerCssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import swaggerJsPath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
+import { readAsset } from "../../wasm/read-asset";
+import { Analysis, AnalyzeQuery, ErrorBody, Health, Readiness } from "./schemas";
+
+const binaryImage = z.string().openapi({ format: "binary" });
+
+function errorResponses(...codes: Array<[number, string]>) {
+  return Object.fromEntries(codes.map(([status, description]) => [status, { description, content: { "application/json": { schema: ErrorBody } } }]));
+}
+
+export function registerDocs(app: OpenAPIHono): void {
+  const registry = app.openAPIRegistry;
+  registry.registerPath({
+    method: "post",
+    path: "/v1/analyze",
+    summary: "Analyse one webcam frame",
+    description:
+      "The body is the image itself (JPEG, PNG or WebP) or a multipart form with an `image` file field. Answers whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality.",
+    request: {
+      query: AnalyzeQuery,
+      body: {
+        required: true,
+        content: {
+          "image/jpeg": { schema: binaryImage },
+          "image/png": { schema: binaryImage },
+          "image/webp": { schema: binaryImage },
+          "multipart/form-data": { schema: z.object({ image: binaryImage }) },
+        },
+      },
+    },
+    responses: {
+      200: { description: "The analysis.", content: { "application/json": { schema: Analysis } } },
+      ...errorResponses(
+        [400, "Empty body, malformed multipart, no image field, or a bad query."],
+        [413, "Body larger than the limit, or declared image dimensions over the limits (checked before decoding)."],
+        [415, "Content type other than JPEG, PNG, WebP or multipart."],
+        [422, "Truncated or corrupt image."],
+        [503, "Overloaded (queue full), frame past its deadline, worker failure, not ready, or shutting down. Has Retry-After."],
+      ),
+    },
+  });
+  registry.registerPath({ method: "get", path: "/healthz", summary: "Liveness", responses: { 200: { description: "The process is alive.", content: { "application/json": { schema: Health } } } } });
+  registry.registerPath({
+    method: "get",
+    path: "/readyz",
+    summary: "Readiness: every worker has loaded its models",
+    responses: {
+      200: { description: "Ready.", content: { "application/json": { schema: Readiness } } },
+      503: { description: "Still loading (or a worker is being replaced).", content: { "application/json": { schema: Readiness } } },
+    },
+  });
+  registry.registerPath({ method: "get", path: "/metrics", summary: "Prometheus metrics", responses: { 200: { description: "Prometheus text format.", content: { "text/plain": { schema: z.string() } } } } });
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Vigil", version: "0.1.0", description: "Attention analysis of webcam frames with MediaPipe, served by Bun + Hono." },
+  });
+
+  const assets = Promise.all([readAsset(swaggerJsPath), readAsset(swaggerCssPath)]);
+  app.get("/docs/swagger-ui-bundle.js", async (c) => {
+    c.header("Content-Type", "text/javascript; charset=utf-8");
+    c.header("Cache-Control", "public, max-age=86400");
+    return c.body((await assets)[0]);
+  });
+  app.get("/docs/swagger-ui.css", async (c) => {
+    c.header("Content-Type", "text/css; charset=utf-8");
+    c.header("Cache-Control", "public, max-age=86400");
+    return c.body((await assets)[1]);
+  });
+  app.get("/docs", (c) => c.html(DOCS_PAGE));
+}
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Vigil API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="docs"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({ url: "/openapi.json", dom_id: "#docs" });</script>
+</body>
+</html>`;

@@ -1,0 +1,75 @@
+/**
+ * Prometheus metrics (prom-client): what an operator needs to see the pool keep up or shed.
+ * One registry per server instance, so tests can run several servers in one process.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export interface PoolGauges {
+  queued: number;
+  busy: number;
+  ready: number;
+  size: number;
+}
+
+export function createMetrics(poolStats: () => PoolGauges) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "vigil_" });
+  const requestDuration = new Histogram({
+    name: "vigil_http_request_duration_seconds",
+    help: "Time from request start to response, by route and status.",
+    labelNames: ["method", "route", "status"] as const,
+    // Frames are answered in tens of milliseconds; the tail up to the 1 s frame deadline matters most.
+    buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5],
+    registers: [registry],
+  });
+  const inFlight = new Gauge({ name: "vigil_http_requests_in_flight", help: "Requests being served now.", registers: [registry] });
+  new Gauge({
+    name: "vigil_queue_depth",
+    help: "Frames waiting for a worker.",
+    registers: [registry],
+    collect() {
+      this.set(poolStats().queued);
+    },
+  });
+  new Gauge({
+    name: "vigil_workers_busy",
+    help: "Workers analysing a frame now.",
+    registers: [registry],
+    collect() {
+      this.set(poolStats().busy);
+    },
+  });
+  new Gauge({
+    name: "vigil_workers_ready",
+    help: "Workers that have loaded their models.",
+    registers: [registry],
+    collect() {
+      this.set(poolStats().ready);
+    },
+  });
+  const workerBusy = new Counter({ name: "vigil_worker_busy_seconds_total", help: "Time workers spent analysing frames.", registers: [registry] });
+  const framesShed = new Counter({
+    name: "vigil_frames_shed_total",
+    help: "Frames refused without analysis: queue full (overloaded) or waited past the deadline.",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  const workerRestarts = new Counter({
+    name: "vigil_worker_restarts_total",
+    help: "Workers replaced after a crash, a hang or a failed start.",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    requestDuration,
+    inFlight,
+    poolObserver: {
+      onShed: (reason: "overloaded" | "deadline_exceeded") => framesShed.inc({ reason }),
+      onWorkerRestart: (kind: "crashed" | "hung" | "init_failed") => workerRestarts.inc({ kind }),
+      onJobFinished: (busyMs: number) => workerBusy.inc(busyMs / 1000),
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,104 @@
+/**
+ * The API's shapes as zod schemas: the single source of the OpenAPI document (/openapi.json) and of the
+ * types the handlers return.
+ */
+import { z } from "@hono/zod-openapi";
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "image_too_large" }),
+      message: z.string().openapi({ example: "declared 20000x20000 = 400000000 pixels, more than the 40000000 allowed" }),
+    }),
+  })
+  .openapi("Error");
+
+const Box = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }).openapi("Box", { description: "In image pixels." });
+
+const Eye = z
+  .object({
+    openness: z.number().min(0).max(1).describe("0 = closed, 1 = fully open; a calibrated mapping of the eye aspect ratio."),
+    ear: z.number().describe("Eye aspect ratio (Soukupová & Čech 2016): lid distance over eye width."),
+    closed: z.boolean(),
+  })
+  .openapi("Eye");
+
+const Face = z
+  .object({
+    box: Box,
+    detectionScore: z.number().nullable().describe("Face detector score; null when the face was tracked from the session's previous frame."),
+    presenceScore: z.number().describe("Probability that this is a face, from the landmark model."),
+    eyes: z.object({ left: Eye, right: Eye }).describe("The subject's own left and right eye."),
+    headPose: z
+      .object({ yaw: z.number(), pitch: z.number(), roll: z.number() })
+      .describe("Degrees. yaw > 0: the subject turns to their left; pitch > 0: looks up; roll > 0: head tilts to their left."),
+    gaze: z
+      .object({
+        horizontal: z.number().describe("Mean iris position between the eye corners, 0..1 in image left-to-right; 0.5 = centred."),
+        vertical: z.number().describe("Mean iris position between the lids, 0 = top, 1 = bottom."),
+      })
+      .describe("Iris position within the eyes."),
+    lookingAway: z.boolean().describe("Head turned or eyes aimed away from the screen beyond the configured limits."),
+    mouth: z.object({ opening: z.number().describe("Mouth aspect ratio (inner lips)."), yawn: z.boolean() }),
+    landmarks: z
+      .array(z.array(z.number()).length(3))
+      .optional()
+      .describe("With ?landmarks=1: 478 [x, y, z] points in image pixels (MediaPipe face mesh with irises at 468-477)."),
+  })
+  .openapi("Face");
+
+const ImageQuality = z
+  .object({
+    brightness: z.number().describe("Mean luma 0..255 over the face (or the whole frame without a face)."),
+    sharpness: z.number().describe("Variance of the Laplacian of luma; low = blurry."),
+    tooDark: z.boolean(),
+    tooBright: z.boolean(),
+    tooBlurry: z.boolean(),
+  })
+  .openapi("ImageQuality");
+
+export const Timings = z
+  .object({
+    decodeMs: z.number(),
+    queueMs: z.number().describe("Time the frame waited for a free worker."),
+    inferenceMs: z.number().describe("Face detector plus landmark model."),
+    analysisMs: z.number().describe("Eye, pose, mouth and image-quality measures."),
+    totalMs: z.number().describe("From request start to response."),
+    stages: z.record(z.string(), z.number()).describe("Inference by stage: detect, crop, landmarks, merge."),
+  })
+  .openapi("Timings");
+
+export const Analysis = z
+  .object({
+    person: z.object({ present: z.boolean(), count: z.number().int() }),
+    faces: z.array(Face).describe("Largest detection score first; at most the configured maxFaces."),
+    image: z.object({
+      format: z.enum(["jpeg", "png", "webp"]),
+      width: z.number().int(),
+      height: z.number().int(),
+      analyzedWidth: z.number().int().describe("Size after any downscaling before inference."),
+      analyzedHeight: z.number().int(),
+      quality: ImageQuality,
+    }),
+    models: z.record(z.string(), z.object({ name: z.string(), source: z.string(), sha256: z.string() })),
+    timings: Timings,
+  })
+  .openapi("Analysis");
+
+export type AnalysisBody = z.infer<typeof Analysis>;
+
+export const AnalyzeQuery = z.object({
+  landmarks: z
+    .enum(["0", "1", "true", "false"])
+    .optional()
+    .transform((v) => v === "1" || v === "true")
+    .openapi({ param: { name: "landmarks", in: "query" }, description: "1 to include the 478 landmarks of each face." }),
+});
+
+export const Health = z.object({ status: z.literal("ok") }).openapi("Health");
+export const Readiness = z
+  .object({
+    status: z.enum(["ready", "loading"]),
+    workers: z.object({ size: z.number().int(), ready: z.number().int(), busy: z.number().int(), queued: z.number().int(), restarts: z.number().int() }),
+  })
+  .openapi("Readiness");

@@ -1,0 +1,86 @@
+/**
+ * Wires the pieces together: the worker pool (one engine per worker), metrics, the Hono app and Bun's HTTP
+ * server, plus graceful shutdown (stop accepting, finish in-flight frames, exit).
+ */
+import type { ServerConfig } from "../config";
+import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../pool/analysis-job";
+import { WorkerPool } from "../pool/worker-pool";
+import { createApp, type AnalysisBackend } from "./app";
+import { createMetrics } from "./metrics";
+
+// Listed as its own entry point in the compile step (see package.json "build"), so it exists in the binary.
+const ANALYSIS_WORKER_URL = new URL("../pool/analysis-worker.ts", import.meta.url);
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  pool: WorkerPool<AnalysisJob, AnalysisResult>;
+  /** Stops accepting, waits for in-flight frames (up to the grace period), ends the workers. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, log: (line: string) => void = (line) => console.log(line)): Promise<RunningServer> {
+  let pool: WorkerPool<AnalysisJob, AnalysisResult> | undefined;
+  const metrics = createMetrics(() => pool?.stats() ?? { queued: 0, busy: 0, ready: 0, size: 0 });
+  const workerData: AnalysisWorkerData = {
+    thresholds: config.thresholds,
+    maxFaces: config.maxFaces,
+    maxImagePixels: config.maxImagePixels,
+    maxImageSide: config.maxImageSide,
+    inferenceMaxSide: config.inferenceMaxSide,
+  };
+  pool = new WorkerPool<AnalysisJob, AnalysisResult>(
+    {
+      workerUrl: ANALYSIS_WORKER_URL,
+      workerData,
+      size: config.workers,
+      maxQueue: config.maxQueue,
+      queueDeadlineMs: config.frameDeadlineMs,
+      jobTimeoutMs: config.jobTimeoutMs,
+    },
+    {
+      ...metrics.poolObserver,
+      onWorkerRestart(kind, reason) {
+        metrics.poolObserver.onWorkerRestart(kind);
+        log(`worker replaced (${kind}): ${reason}`);
+      },
+    },
+  );
+  const activePool = pool;
+
+  const backend: AnalysisBackend = {
+    async analyze(image, options) {
+      // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
+      const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
+      const outcome = await activePool.run({ image: buffer, landmarks: options.landmarks }, [buffer]);
+      return { ...outcome.value, timings: { ...outcome.value.timings, queueMs: outcome.queueMs, totalMs: 0 } };
+    },
+    readiness() {
+      const workers = activePool.stats();
+      return { ready: activePool.allReady, workers };
+    },
+  };
+
+  const app = createApp({ config, backend, metrics, log });
+  const server = Bun.serve({
+    hostname: config.host,
+    port: config.port,
+    fetch: app.fetch,
+    // A backstop under the streaming check in the app: Bun refuses larger bodies itself.
+    maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
+  });
+  const url = `http://${server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Stop accepting new connections; requests already received are still answered.
+      void server.stop(false);
+      const drained = activePool.close();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref?.());
+      await Promise.race([drained, grace]);
+      await server.stop(true);
+    })());
+
+  return { url, port: server.port as number, pool: activePool, stop };
+}
