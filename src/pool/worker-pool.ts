@@ -192,6 +192,12 @@ export class WorkerPool<P, R> {
 
   private onExit(slot: Slot<P, R>): void {
     if (slot.retiring || this.closing) return;
+    if (!slot.ready) {
+      // Died while loading: a broken install or binary. Back off instead of restarting in a tight loop.
+      this.consecutiveInitFailures++;
+      this.replace(slot, `worker ${slot.index} stopped while loading its models`, "init_failed");
+      return;
+    }
     this.replace(slot, `worker ${slot.index} stopped unexpectedly`, "crashed");
   }
 

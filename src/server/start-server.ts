@@ -2,14 +2,12 @@
  * Wires the pieces together: the worker pool (one engine per worker), metrics, the Hono app and Bun's HTTP
  * server, plus graceful shutdown (stop accepting, finish in-flight frames, exit).
  */
+import { ANALYSIS_WORKER_URL } from "../analysis-worker-url";
 import type { ServerConfig } from "../config";
 import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../pool/analysis-job";
 import { WorkerPool } from "../pool/worker-pool";
 import { createApp, type AnalysisBackend } from "./app";
 import { createMetrics } from "./metrics";
-
-// Listed as its own entry point in the compile step (see package.json "build"), so it exists in the binary.
-const ANALYSIS_WORKER_URL = new URL("../pool/analysis-worker.ts", import.meta.url);
 
 export interface RunningServer {
   url: string;
