@@ -64,8 +64,6 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     hostname: config.host,
     port: config.port,
     fetch: app.fetch,
-    // A backstop under the streaming check in the app: Bun refuses larger bodies itself.
-    maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
   });
   const url = `http://${server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.port}`;
 

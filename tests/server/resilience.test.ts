@@ -1,0 +1,101 @@
+/** The pool under faults and floods, through the real HTTP server with real workers and models. */
+import { afterEach, expect, test } from "bun:test";
+import { fixtureBytes } from "../support/images";
+import { startTestServer } from "../support/server";
+
+let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+const analyze = async (url: string, body: Uint8Array) => fetch(`${url}/v1/analyze`, { method: "POST", body, headers: { "content-type": "image/jpeg" } });
+
+/** A large real frame, so a worker is busy long enough to be caught mid-frame. */
+async function largeFrame(): Promise<Uint8Array> {
+  return new Uint8Array(await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).resize(3000, 3500, { fit: "fill" }).jpeg({ quality: 95 }).bytes());
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000) {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error("condition not reached in time");
+    await Bun.sleep(1);
+  }
+}
+
+test("a worker killed mid-frame: that frame gets 503, the other worker's frame succeeds, the pool recovers", async () => {
+  server = await startTestServer({ VIGIL_WORKERS: "2" });
+  const s = server;
+  const frame = await largeFrame();
+  const requests = [analyze(s.url, frame), analyze(s.url, frame)];
+  await until(() => s.pool.stats().busy === 2);
+  await s.pool.terminateWorker(0);
+  const responses = await Promise.all(requests);
+  const statuses = responses.map((r) => r.status).sort();
+  expect(statuses).toEqual([200, 503]);
+  const failed = responses.find((r) => r.status === 503)!;
+  expect(failed.headers.get("retry-after")).toBe("1");
+  expect((await failed.json()).error.code).toBe("worker_failed");
+  await s.pool.whenAllReady();
+  expect((await analyze(s.url, await fixtureBytes("grace_hopper.jpg"))).status).toBe(200);
+  const metrics = await (await fetch(`${s.url}/metrics`)).text();
+  expect(metrics).toMatch(/vigil_worker_restarts_total\{kind="crashed"\} 1/);
+  expect(s.pool.stats()).toMatchObject({ size: 2, ready: 2, restarts: 1 });
+});
+
+test("a flood gets 503 + Retry-After at once for what does not fit, while admitted frames succeed", async () => {
+  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "2" });
+  const s = server;
+  const frame = await fixtureBytes("grace_hopper.jpg");
+  const results = await Promise.all(
+    Array.from({ length: 24 }, async () => {
+      const started = performance.now();
+      const response = await analyze(s.url, frame);
+      return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.json(), ms: performance.now() - started };
+    }),
+  );
+  const admitted = results.filter((r) => r.status === 200);
+  const shed = results.filter((r) => r.status === 503);
+  expect(admitted.length + shed.length).toBe(24);
+  // One running and two queued at any moment: at least those three are analysed.
+  expect(admitted.length).toBeGreaterThanOrEqual(3);
+  expect(shed.length).toBeGreaterThan(0);
+  for (const r of shed) {
+    expect(r.body.error.code).toBe("overloaded");
+    expect(r.retryAfter).toBe("1");
+  }
+  for (const r of admitted) expect(r.body.person.present).toBe(true);
+  // Shed frames are refused without waiting for the analyses in front of them.
+  const slowestShed = Math.max(...shed.map((r) => r.ms));
+  const slowestAdmitted = Math.max(...admitted.map((r) => r.ms));
+  expect(slowestShed).toBeLessThan(slowestAdmitted);
+  const metrics = await (await fetch(`${s.url}/metrics`)).text();
+  expect(metrics).toMatch(new RegExp(`vigil_frames_shed_total\\{reason="overloaded"\\} ${shed.length}`));
+  // And the server is still fine afterwards.
+  expect((await analyze(s.url, frame)).status).toBe(200);
+});
+
+test("a frame that waits past its deadline is dropped with 503 deadline_exceeded", async () => {
+  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "50", VIGIL_FRAME_DEADLINE_MS: "30" });
+  const s = server;
+  const big = await largeFrame();
+  const first = analyze(s.url, big);
+  await until(() => s.pool.stats().busy === 1);
+  const late = await analyze(s.url, await fixtureBytes("grace_hopper.jpg"));
+  expect(late.status).toBe(503);
+  expect((await late.json()).error.code).toBe("deadline_exceeded");
+  expect((await first).status).toBe(200);
+});
+
+test("graceful stop: in-flight frames finish, then the port closes", async () => {
+  server = await startTestServer({ VIGIL_WORKERS: "1" });
+  const s = server;
+  const inFlight = analyze(s.url, await largeFrame());
+  await until(() => s.pool.stats().busy === 1);
+  const stopped = s.stop();
+  expect((await inFlight).status).toBe(200);
+  await stopped;
+  server = undefined;
+  expect(await fetch(`${s.url}/healthz`).then(() => "answered", () => "refused")).toBe("refused");
+});
