@@ -75,12 +75,17 @@ export class ConfigError extends Error {
 
 export function loadServerConfig(argv: string[], env: Record<string, string | undefined>): ServerConfig {
   const options = Object.keys(serverConfigSchema.shape);
-  const { values } = parseArgs({
-    args: argv,
-    options: Object.fromEntries(options.map((o) => [flagName(o), { type: "string" as const }])),
-    strict: true,
-    allowPositionals: false,
-  });
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(options.map((o) => [flagName(o), { type: "string" as const }])),
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigError([`${(error as Error).message} (see: vigil serve --help)`]);
+  }
   const raw: Record<string, unknown> = {};
   const source: Record<string, string> = {};
   for (const option of options) {

@@ -1,0 +1,43 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, loadServerConfig } from "../../src/config";
+
+describe("server configuration", () => {
+  test("defaults: loopback, port 8080, one worker per core, 4 queued frames per worker, 1 s deadline", () => {
+    const config = loadServerConfig([], {});
+    expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, frameDeadlineMs: 1000, maxFaces: 2 });
+    expect(config.workers).toBeGreaterThanOrEqual(1);
+    expect(config.maxQueue).toBe(config.workers * 4);
+    expect(config.thresholds.eyes.closedBelow).toBe(0.2);
+  });
+
+  test("environment variables, overridden by flags", () => {
+    const config = loadServerConfig(["--port", "9000"], { VIGIL_PORT: "7000", VIGIL_WORKERS: "3", VIGIL_MAX_BODY_BYTES: "4096" });
+    expect(config).toMatchObject({ port: 9000, workers: 3, maxQueue: 12, maxBodyBytes: 4096 });
+  });
+
+  test("thresholds as JSON, partially", () => {
+    const config = loadServerConfig(["--thresholds", '{"mouth":{"yawnAbove":0.7}}'], {});
+    expect(config.thresholds.mouth.yawnAbove).toBe(0.7);
+    expect(config.thresholds.gaze.maxYaw).toBe(30);
+  });
+
+  test("bad values stop the start with a message naming where they came from", () => {
+    const attempt = (argv: string[], env: Record<string, string>) => {
+      try {
+        loadServerConfig(argv, env);
+        return "accepted";
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+    };
+    expect(attempt([], { VIGIL_PORT: "eighty" })).toContain("VIGIL_PORT");
+    expect(attempt(["--workers", "0"], {})).toContain("--workers");
+    expect(attempt([], { VIGIL_THRESHOLDS: "{nope" })).toContain("must be JSON");
+    expect(attempt([], { VIGIL_THRESHOLDS: '{"eyes":{"closedBelow":7}}' })).toContain("eyes.closedBelow");
+  });
+
+  test("an unknown flag is refused", () => {
+    expect(() => loadServerConfig(["--colour", "blue"], {})).toThrow(ConfigError);
+  });
+});
