@@ -23,3 +23,11 @@ declare module "@jsquash/png/decode.js" {
   export function init(module: WebAssembly.Module): Promise<unknown>;
   export default function decode(buffer: ArrayBuffer): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
 }
+declare module "swagger-ui-dist/swagger-ui.css" {
+  const path: string;
+  export default path;
+}
+declare module "swagger-ui-dist/swagger-ui-bundle.js" {
+  const path: string;
+  export default path;
+}

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 
-export async function readAsset(path: string): Promise<Uint8Array> {
+export async function readAsset(path: string): Promise<Uint8Array<ArrayBuffer>> {
   const buffer = await readFile(path);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
 }

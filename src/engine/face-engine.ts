@@ -252,9 +252,10 @@ export class FaceEngine {
     return { face, logit, cropRotation: roi.rotation };
   }
 
-  private toImageData(data: Uint8Array | Uint8ClampedArray, width: number, height: number): ImageDataLike {
+  /** Typed as the DOM's ImageData because that is what the Tasks API declares it takes. */
+  private toImageData(data: Uint8Array | Uint8ClampedArray, width: number, height: number): ImageData {
     const clamped = data instanceof Uint8ClampedArray ? data : new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength);
-    return new this.ImageDataCtor(clamped, width, height);
+    return new this.ImageDataCtor(clamped, width, height) as unknown as ImageData;
   }
 }
 

@@ -65,7 +65,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     port: config.port,
     fetch: app.fetch,
   });
-  const url = `http://${server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.port}`;
+  const hostname = server.hostname ?? config.host;
+  const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${server.port}`;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -9,10 +9,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-const analyze = async (url: string, body: Uint8Array) => fetch(`${url}/v1/analyze`, { method: "POST", body, headers: { "content-type": "image/jpeg" } });
+const analyze = async (url: string, body: Uint8Array<ArrayBuffer>) => fetch(`${url}/v1/analyze`, { method: "POST", body, headers: { "content-type": "image/jpeg" } });
 
 /** A large real frame, so a worker is busy long enough to be caught mid-frame. */
-async function largeFrame(): Promise<Uint8Array> {
+async function largeFrame(): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).resize(3000, 3500, { fit: "fill" }).jpeg({ quality: 95 }).bytes());
 }
 

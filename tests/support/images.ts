@@ -4,8 +4,8 @@ import type { RgbaFrame } from "../../src/engine/types";
 
 export const FIXTURES = new URL("../fixtures/", import.meta.url);
 
-export async function fixtureBytes(name: string): Promise<Uint8Array> {
-  return Bun.file(new URL(name, FIXTURES)).bytes();
+export async function fixtureBytes(name: string): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await Bun.file(new URL(name, FIXTURES)).arrayBuffer());
 }
 
 export async function fixtureFrame(name: string): Promise<{ data: Uint8Array; width: number; height: number }> {
