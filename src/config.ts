@@ -6,8 +6,32 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { thresholdsSchema } from "./analysis/thresholds";
+import { sessionRulesSchema } from "./session/session-config";
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A JSON option validated by `schema`, defaults for anything left out. */
+function jsonOption<T extends z.ZodType>(schema: T, example: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx): z.infer<T> => {
+      if (text === undefined) return schema.parse({});
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: "custom", message: `must be JSON, e.g. '${example}'` });
+        return z.NEVER;
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: `${issue.path.join(".")}: ${issue.message}` });
+        return z.NEVER;
+      }
+      return parsed.data;
+    });
+}
+
 const boolFlag = z
   .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])])
   .transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on");
@@ -31,26 +55,18 @@ export const serverConfigSchema = z.object({
     .describe("Frames larger than this on their long side are scaled down before inference; the detector sees 128 px and the landmark crop 192 px, so nothing is lost."),
   maxFaces: integer(1, 10).default(2).describe("Most faces analysed per frame."),
   shutdownGraceMs: integer(0, 600_000).default(10_000).describe("On SIGTERM, how long in-flight frames may take to finish before exit."),
-  thresholds: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return thresholdsSchema.parse({});
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        ctx.addIssue({ code: "custom", message: "must be JSON, e.g. '{\"eyes\":{\"closedBelow\":0.25}}'" });
-        return z.NEVER;
-      }
-      const parsed = thresholdsSchema.safeParse(json);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: `${issue.path.join(".")}: ${issue.message}` });
-        return z.NEVER;
-      }
-      return parsed.data;
-    })
-    .describe("Measure thresholds as JSON (see docs/thresholds.md); unspecified ones keep their defaults."),
+  thresholds: jsonOption(thresholdsSchema, '{"eyes":{"closedBelow":0.25}}').describe(
+    "Measure thresholds as JSON (see docs/thresholds.md); unspecified ones keep their defaults.",
+  ),
+  sessionRules: jsonOption(sessionRulesSchema, '{"asleepAfterMs":8000}').describe(
+    "Session state definitions as JSON (see docs/sessions.md); unspecified ones keep their defaults.",
+  ),
+  maxSessions: integer(1, 10_000_000).default(10_000).describe("Sessions held in memory; the least recently used is forgotten to make room."),
+  sessionIdleTtlMs: integer(1000, 86_400_000).default(300_000).describe("A session with no frame for this long is forgotten."),
+  trackingMaxGapMs: integer(0, 60_000)
+    .default(3000)
+    .describe("A session's next frame reuses its last face position (skipping the detector) if it comes within this time."),
+  instanceId: z.string().min(1).max(64).default(`vigil-${process.pid}`).describe("Name of this instance, returned in X-Vigil-Instance (set to the pod name)."),
   logRequests: boolFlag.default(true).describe("One log line per request (method, path, status, time; never image bytes or landmarks)."),
 });
 

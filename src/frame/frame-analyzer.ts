@@ -27,7 +27,7 @@ export interface FrameRequest {
 }
 
 export interface FrameOutcome {
-  result: AnalysisResult;
+  result: Omit<AnalysisResult, "tracking">;
   /** Where each face was, in the frame's original pixels, for tracking it in the next frame. */
   rois: Roi[];
 }
@@ -72,11 +72,12 @@ export class FrameAnalyzer {
         faces,
         image: { format: decoded.format, width: decoded.width, height: decoded.height, analyzedWidth: frame.width, analyzedHeight: frame.height, quality },
         models: modelVersions(),
+        tracked: !engineResult.detectorRan,
         timings: {
           decodeMs: t1 - t0,
           inferenceMs: t2 - t1,
           analysisMs: t3 - t2,
-          stages: { detect: detectMs, crop: cropMs, landmarks: landmarksMs, merge: mergeMs },
+          stages: { detect: detectMs, crop: cropMs, landmarks: landmarksMs, merge: mergeMs, landmarkPasses: engineResult.landmarkPasses },
         },
       },
       rois: engineResult.faces.map((face) => scaleRoi(face.roi, toOriginal)),

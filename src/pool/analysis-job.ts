@@ -1,5 +1,6 @@
 /** What the HTTP side sends an analysis worker, and what it gets back. */
 import type { Thresholds } from "../analysis/thresholds";
+import type { Roi } from "../engine/types";
 import type { AnalysisBody } from "../server/schemas";
 
 export interface AnalysisWorkerData {
@@ -14,7 +15,13 @@ export interface AnalysisJob {
   /** The encoded image, transferred (not copied) to the worker. */
   image: ArrayBuffer;
   landmarks: boolean;
+  /** The session's face positions in its previous frame: skip the detector (see FaceEngine.analyze). */
+  track?: Roi[];
 }
 
 /** The analysis without the times only the HTTP side knows (queue wait, total). */
-export type AnalysisResult = Omit<AnalysisBody, "timings"> & { timings: Omit<AnalysisBody["timings"], "queueMs" | "totalMs"> };
+export type AnalysisResult = Omit<AnalysisBody, "timings" | "session"> & {
+  timings: Omit<AnalysisBody["timings"], "queueMs" | "totalMs">;
+  /** Where each face was, for the session's next frame. Internal: not part of the API's answer. */
+  tracking: Roi[];
+};

@@ -18,6 +18,9 @@ serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
   });
   return {
     info: { ready: true },
-    handle: async (job) => (await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks })).result,
+    handle: async (job) => {
+      const { result, rois } = await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks, track: job.track });
+      return { ...result, tracking: rois };
+    },
   };
 });

@@ -11,11 +11,19 @@ import type { ServerConfig } from "../config";
 import { ApiError, errorResponse, toApiError } from "./api-error";
 import { registerDocs } from "./docs";
 import type { Metrics } from "./metrics";
-import { AnalyzeQuery, type AnalysisBody } from "./schemas";
+import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
 
 /** What the app needs from the engine room; the server wires the worker pool in, tests may too. */
+export interface SessionFrame {
+  id: string;
+  /** Capture time, ms since the epoch. */
+  capturedAt: number;
+}
+
 export interface AnalysisBackend {
-  analyze(image: Uint8Array, options: { landmarks: boolean }): Promise<AnalysisBody>;
+  analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionFrame }): Promise<AnalysisBody>;
+  session(id: string): AnalysisBody["session"] | undefined;
+  forgetSession(id: string): boolean;
   readiness(): { ready: boolean; workers: { size: number; ready: number; busy: number; queued: number; restarts: number } };
 }
 
@@ -27,12 +35,17 @@ export interface AppOptions {
 }
 
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp"]);
+/** A capture time further from the server's clock than this is refused: a wrong clock or a wrong unit. */
+const CAPTURE_TIME_PAST_MS = 24 * 3600_000;
+const CAPTURE_TIME_FUTURE_MS = 60_000;
 
 export function createApp({ config, backend, metrics, log }: AppOptions) {
   const app = new OpenAPIHono();
 
   // Metrics and the access log. The route label is the matched pattern, never the raw path (bounded labels).
   app.use("*", async (c, next) => {
+    // Which instance answered: with a balancer in front, this shows where a session lives.
+    c.header("X-Vigil-Instance", config.instanceId);
     const started = performance.now();
     metrics.inFlight.inc();
     try {
@@ -71,12 +84,26 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
       const started = performance.now();
       const query = AnalyzeQuery.safeParse(c.req.query());
       if (!query.success) throw new ApiError(400, "invalid_query", "landmarks must be 0 or 1");
+      const session = readSessionFrame(c);
       const image = await readImage(c);
-      const analysis = await backend.analyze(image, { landmarks: query.data.landmarks });
+      const analysis = await backend.analyze(image, { landmarks: query.data.landmarks, session });
       analysis.timings.totalMs = performance.now() - started;
       return c.json(analysis);
     },
   );
+
+  app.get("/v1/sessions/:id", (c) => {
+    const id = validSessionId(c.req.param("id"));
+    const session = backend.session(id);
+    if (!session) throw new ApiError(404, "session_not_found", `no session ${id} on this instance (never seen, expired, or forgotten)`);
+    return c.json(session);
+  });
+
+  app.delete("/v1/sessions/:id", (c) => {
+    const id = validSessionId(c.req.param("id"));
+    if (!backend.forgetSession(id)) throw new ApiError(404, "session_not_found", `no session ${id} on this instance`);
+    return c.body(null, 204);
+  });
 
   registerDocs(app);
 
@@ -87,6 +114,29 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
     return errorResponse(c, apiError);
   });
   return app;
+}
+
+function validSessionId(id: string): string {
+  if (!SESSION_ID_PATTERN.test(id)) throw new ApiError(400, "invalid_session_id", "a session id is 8-128 characters of A-Z a-z 0-9 . _ : -");
+  return id;
+}
+
+/** The session headers of a frame, validated; undefined without X-Session-Id. */
+function readSessionFrame(c: Context): SessionFrame | undefined {
+  const id = c.req.header("x-session-id");
+  const captureTime = c.req.header("x-capture-time");
+  if (id === undefined) {
+    if (captureTime !== undefined) throw new ApiError(400, "invalid_capture_time", "X-Capture-Time needs an X-Session-Id");
+    return undefined;
+  }
+  validSessionId(id);
+  const now = Date.now();
+  if (captureTime === undefined) return { id, capturedAt: now };
+  const capturedAt = /^\d{10,16}$/.test(captureTime) ? Number(captureTime) : Number.NaN;
+  if (!(capturedAt >= now - CAPTURE_TIME_PAST_MS && capturedAt <= now + CAPTURE_TIME_FUTURE_MS)) {
+    throw new ApiError(400, "invalid_capture_time", "X-Capture-Time must be the capture time in ms since the Unix epoch, within a day of the server's clock");
+  }
+  return { id, capturedAt };
 }
 
 /** The image bytes of an analyze request: the raw body, or the `image` field of a multipart form. */

@@ -8,7 +8,7 @@ import { z } from "@hono/zod-openapi";
 import swaggerCssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import swaggerJsPath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import { readAsset } from "../../wasm/read-asset";
-import { Analysis, AnalyzeQuery, ErrorBody, Health, Readiness } from "./schemas";
+import { Analysis, AnalyzeQuery, ErrorBody, Health, Readiness, SessionHeaders, SessionState } from "./schemas";
 
 const binaryImage = z.string().openapi({ format: "binary" });
 
@@ -26,6 +26,7 @@ export function registerDocs(app: OpenAPIHono): void {
       "The body is the image itself (JPEG, PNG or WebP) or a multipart form with an `image` file field. Answers whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality.",
     request: {
       query: AnalyzeQuery,
+      headers: SessionHeaders,
       body: {
         required: true,
         content: {
@@ -46,6 +47,24 @@ export function registerDocs(app: OpenAPIHono): void {
         [503, "Overloaded (queue full), frame past its deadline, worker failure, not ready, or shutting down. Has Retry-After."],
       ),
     },
+  });
+  const sessionId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "3f2b6c1e-session" }) });
+  registry.registerPath({
+    method: "get",
+    path: "/v1/sessions/{id}",
+    summary: "A session's current state",
+    request: { params: sessionId },
+    responses: {
+      200: { description: "The session's state and measures.", content: { "application/json": { schema: SessionState } } },
+      ...errorResponses([400, "Malformed session id."], [404, "Unknown on this instance: never seen, expired or forgotten."]),
+    },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: "/v1/sessions/{id}",
+    summary: "Forget a session",
+    request: { params: sessionId },
+    responses: { 204: { description: "Forgotten." }, ...errorResponses([400, "Malformed session id."], [404, "Unknown on this instance."]) },
   });
   registry.registerPath({ method: "get", path: "/healthz", summary: "Liveness", responses: { 200: { description: "The process is alive.", content: { "application/json": { schema: Health } } } } });
   registry.registerPath({

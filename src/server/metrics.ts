@@ -60,8 +60,20 @@ export function createMetrics(poolStats: () => PoolGauges) {
     labelNames: ["kind"] as const,
     registers: [registry],
   });
+  let sessionCount = () => 0;
+  new Gauge({
+    name: "vigil_sessions",
+    help: "Sessions held in memory by this instance.",
+    registers: [registry],
+    collect() {
+      this.set(sessionCount());
+    },
+  });
   return {
     registry,
+    trackSessions(count: () => number) {
+      sessionCount = count;
+    },
     requestDuration,
     inFlight,
     poolObserver: {

@@ -68,9 +68,34 @@ export const Timings = z
   })
   .openapi("Timings");
 
+export const SessionState = z
+  .object({
+    id: z.string(),
+    state: z.enum(["focused", "drowsy", "asleep", "away", "distracted", "not_alone", "unknown"]),
+    since: z.string().describe("When the current state began (the capture time of the frame that started it), ISO 8601."),
+    measures: z.object({
+      perclos: z.number().nullable().describe("Share of the last minute the eyes were at least 80% closed, blinks excluded; null until 20 s of face time."),
+      blinks: z.number().int().describe("Blinks in the last minute (closed runs that ended within 1.5 s)."),
+      blinkRatePerMinute: z.number().nullable(),
+      eyesClosedMs: z.number().describe("Current eyes-closed streak."),
+      noPersonMs: z.number().describe("Current time without a person."),
+      lookingAwayMs: z.number().describe("Current time looking away."),
+      yawns: z.number().int().describe("Yawns in the last five minutes."),
+    }),
+    frames: z.number().int().describe("Frames this instance has seen for the session."),
+    historyStartedAt: z.string().describe("Capture time of the first frame this instance holds for the session."),
+    fresh: z
+      .boolean()
+      .describe(
+        "True when this frame started the session's history on this instance. On a frame that is not the client's first, it means the history was lost (the instance that held it died, or the session expired) and restarts empty.",
+      ),
+  })
+  .openapi("Session");
+
 export const Analysis = z
   .object({
     person: z.object({ present: z.boolean(), count: z.number().int() }),
+    tracked: z.boolean().describe("The faces were followed from the session's previous frame; the detector was skipped."),
     faces: z.array(Face).describe("Largest detection score first; at most the configured maxFaces."),
     image: z.object({
       format: z.enum(["jpeg", "png", "webp"]),
@@ -82,6 +107,7 @@ export const Analysis = z
     }),
     models: z.record(z.string(), z.object({ name: z.string(), source: z.string(), sha256: z.string() })),
     timings: Timings,
+    session: SessionState.optional().describe("With X-Session-Id: the user's state over time."),
   })
   .openapi("Analysis");
 
@@ -93,6 +119,22 @@ export const AnalyzeQuery = z.object({
     .optional()
     .transform((v) => v === "1" || v === "true")
     .openapi({ param: { name: "landmarks", in: "query" }, description: "1 to include the 478 landmarks of each face." }),
+});
+
+/** 8 to 128 characters: letters, digits, and . _ : - (a UUID fits). */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export const SessionHeaders = z.object({
+  "X-Session-Id": z
+    .string()
+    .regex(SESSION_ID_PATTERN)
+    .optional()
+    .openapi({ param: { in: "header" }, description: "Session to follow over time: 8-128 of A-Z a-z 0-9 . _ : -" }),
+  "X-Capture-Time": z
+    .string()
+    .regex(/^\d{10,16}$/)
+    .optional()
+    .openapi({ param: { in: "header" }, description: "When the client captured the frame, ms since the Unix epoch. Defaults to arrival time." }),
 });
 
 export const Health = z.object({ status: z.literal("ok") }).openapi("Health");

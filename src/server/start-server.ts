@@ -6,6 +6,8 @@ import { ANALYSIS_WORKER_URL } from "../analysis-worker-url";
 import type { ServerConfig } from "../config";
 import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../pool/analysis-job";
 import { WorkerPool } from "../pool/worker-pool";
+import { observationOf } from "../session/observation";
+import { SessionStore } from "../session/session-store";
 import { createApp, type AnalysisBackend } from "./app";
 import { createMetrics } from "./metrics";
 
@@ -46,13 +48,33 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
   );
   const activePool = pool;
 
+  const sessions = new SessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs, rules: config.sessionRules });
+  sessions.startSweeping();
+  metrics.trackSessions(() => sessions.size);
+
   const backend: AnalysisBackend = {
     async analyze(image, options) {
+      const session = options.session && sessions.touch(options.session.id);
+      const tracking = session?.session.tracking;
+      const track = tracking && options.session!.capturedAt - tracking.at <= config.trackingMaxGapMs ? tracking.rois : undefined;
       // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
       const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
-      const outcome = await activePool.run({ image: buffer, landmarks: options.landmarks }, [buffer]);
-      return { ...outcome.value, timings: { ...outcome.value.timings, queueMs: outcome.queueMs, totalMs: 0 } };
+      const outcome = await activePool.run({ image: buffer, landmarks: options.landmarks, track }, [buffer]);
+      const { tracking: rois, ...result } = outcome.value;
+      const body = { ...result, timings: { ...result.timings, queueMs: outcome.queueMs, totalMs: 0 } };
+      if (!session) return body;
+      const { session: state, created } = session;
+      const history = state.history;
+      const filed = history.observe(observationOf(result, options.session!.capturedAt));
+      // Only the newest frame may move the tracking position: a late frame's faces are from the past.
+      if (filed && options.session!.capturedAt >= history.now) state.tracking = rois.length ? { rois, at: options.session!.capturedAt } : null;
+      return { ...body, session: { id: state.id, ...history.summary(), fresh: created } };
     },
+    session(id) {
+      const session = sessions.get(id);
+      return session && { id, ...session.history.summary(), fresh: false };
+    },
+    forgetSession: (id) => sessions.delete(id),
     readiness() {
       const workers = activePool.stats();
       return { ready: activePool.allReady, workers };
@@ -77,6 +99,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref?.());
       await Promise.race([drained, grace]);
       await server.stop(true);
+      sessions.stop();
     })());
 
   return { url, port: server.port as number, pool: activePool, stop };

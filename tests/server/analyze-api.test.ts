@@ -158,7 +158,8 @@ describe("operations endpoints", () => {
   test("OpenAPI 3.1 document generated from the schemas, and the docs page with its local assets", async () => {
     const doc = await (await fetch(`${server.url}/openapi.json`)).json();
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/analyze", "/healthz", "/readyz", "/metrics"]));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/analyze", "/v1/sessions/{id}", "/healthz", "/readyz", "/metrics"]));
+    expect(doc.paths["/v1/analyze"].post.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["landmarks", "X-Session-Id", "X-Capture-Time"]));
     expect(Object.keys(doc.paths["/v1/analyze"].post.requestBody.content)).toEqual(["image/jpeg", "image/png", "image/webp", "multipart/form-data"]);
     expect(doc.components.schemas.Analysis.properties.faces).toBeDefined();
     const page = await (await fetch(`${server.url}/docs`)).text();

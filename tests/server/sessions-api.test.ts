@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { fixtureBytes, fixtureFrame, sideBySide } from "../support/images";
+import { encodePng } from "../support/png";
+import { startTestServer } from "../support/server";
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.stop());
+
+const T0 = Date.now() - 60_000;
+async function frame(photo: string, session: string, second: number, extra: Record<string, string> = {}) {
+  const response = await fetch(`${server.url}/v1/analyze`, {
+    method: "POST",
+    body: await fixtureBytes(photo),
+    headers: { "content-type": "image/jpeg", "x-session-id": session, "x-capture-time": String(T0 + second * 1000), ...extra },
+  });
+  return { status: response.status, body: await response.json(), instance: response.headers.get("x-vigil-instance") };
+}
+
+test("a session over HTTP: focused with tracking, then away after 5 s without a person, since the first empty frame", async () => {
+  const id = "student-0001";
+  const first = await frame("grace_hopper.jpg", id, 0);
+  expect(first.status).toBe(200);
+  expect(first.body.session).toMatchObject({ id, state: "focused", frames: 1, fresh: true });
+  expect(first.body.tracked).toBe(false);
+  const second = await frame("grace_hopper.jpg", id, 1);
+  expect(second.body.session).toMatchObject({ state: "focused", frames: 2, fresh: false });
+  // The second frame followed the face from the first: the detector did not run.
+  expect(second.body.tracked).toBe(true);
+  expect(second.body.timings.stages.detect).toBe(0);
+  let last = second;
+  for (let s = 2; s <= 8; s++) last = await frame("fruits.jpg", id, s);
+  expect(last.body.person.present).toBe(false);
+  expect(last.body.session.state).toBe("away");
+  expect(last.body.session.since).toBe(new Date(T0 + 2000).toISOString());
+  expect(last.body.session.measures.noPersonMs).toBe(6000);
+  expect(last.instance).toBe(server.config.instanceId);
+
+  // A late frame (captured at 1.5 s, with the user still there) fills the past, not the present.
+  const late = await frame("grace_hopper.jpg", id, 1.5);
+  expect(late.body.session.state).toBe("away");
+  expect(late.body.session.since).toBe(last.body.session.since);
+  // The same capture time again is a duplicate and changes nothing.
+  const duplicate = await frame("grace_hopper.jpg", id, 1.5);
+  expect(duplicate.body.session.frames).toBe(late.body.session.frames);
+
+  const state = await (await fetch(`${server.url}/v1/sessions/${id}`)).json();
+  expect(state).toMatchObject({ id, state: "away", frames: late.body.session.frames });
+  expect((await fetch(`${server.url}/v1/sessions/${id}`, { method: "DELETE" })).status).toBe(204);
+  const gone = await fetch(`${server.url}/v1/sessions/${id}`);
+  expect(gone.status).toBe(404);
+  expect((await gone.json()).error.code).toBe("session_not_found");
+  // After forgetting, the next frame starts a fresh history.
+  expect((await frame("grace_hopper.jpg", id, 9)).body.session).toMatchObject({ frames: 1, fresh: true });
+});
+
+test("two people in view for 3 s: not alone", async () => {
+  // Two real faces side by side, made from two fixtures (the engine tests use the same composition).
+  const body = encodePng(sideBySide(await fixtureFrame("astronaut.png"), await fixtureFrame("grace_hopper.jpg")));
+  let last: any;
+  for (let s = 0; s < 5; s++) {
+    const response = await fetch(`${server.url}/v1/analyze`, { method: "POST", body, headers: { "content-type": "image/png", "x-session-id": "pair-session-01", "x-capture-time": String(T0 + s * 1000) } });
+    last = await response.json();
+  }
+  expect(last.person.count).toBe(2);
+  expect(last.session.state).toBe("not_alone");
+});
+
+test("session headers are validated", async () => {
+  const post = (headers: Record<string, string>) =>
+    fetchJson(`${server.url}/v1/analyze`, { method: "POST", body: new Uint8Array([1]), headers: { "content-type": "image/jpeg", ...headers } });
+  expect(await post({ "x-session-id": "short" })).toMatchObject({ status: 400, code: "invalid_session_id" });
+  expect(await post({ "x-session-id": "has spaces in it" })).toMatchObject({ status: 400, code: "invalid_session_id" });
+  expect(await post({ "x-session-id": "valid-session-1", "x-capture-time": "yesterday" })).toMatchObject({ status: 400, code: "invalid_capture_time" });
+  expect(await post({ "x-session-id": "valid-session-1", "x-capture-time": "1700" })).toMatchObject({ status: 400, code: "invalid_capture_time" });
+  expect(await post({ "x-session-id": "valid-session-1", "x-capture-time": String(Date.now() + 3_600_000) })).toMatchObject({ status: 400, code: "invalid_capture_time" });
+  expect(await fetchJson(`${server.url}/v1/sessions/bad id`, {})).toMatchObject({ status: 400, code: "invalid_session_id" });
+});
+
+async function fetchJson(url: string, init: RequestInit) {
+  const response = await fetch(url, init);
+  return { status: response.status, code: (await response.json()).error?.code };
+}
