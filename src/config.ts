@@ -66,6 +66,9 @@ export const serverConfigSchema = z.object({
   trackingMaxGapMs: integer(0, 60_000)
     .default(3000)
     .describe("A session's next frame reuses its last face position (skipping the detector) if it comes within this time."),
+  redetectEveryMs: integer(0, 600_000)
+    .default(3000)
+    .describe("While a session's face is tracked, the detector still runs this often, to notice someone else coming into view."),
   instanceId: z.string().min(1).max(64).default(`vigil-${process.pid}`).describe("Name of this instance, returned in X-Vigil-Instance (set to the pod name)."),
   logRequests: boolFlag.default(true).describe("One log line per request (method, path, status, time; never image bytes or landmarks)."),
 });

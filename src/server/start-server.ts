@@ -55,8 +55,14 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
   const backend: AnalysisBackend = {
     async analyze(image, options) {
       const session = options.session && sessions.touch(options.session.id);
+      const capturedAt = options.session?.capturedAt ?? 0;
       const tracking = session?.session.tracking;
-      const track = tracking && options.session!.capturedAt - tracking.at <= config.trackingMaxGapMs ? tracking.rois : undefined;
+      // Follow the face from the previous frame (no detector), unless that frame is too old, or it is time
+      // for the periodic detection that notices someone else coming into view.
+      const track =
+        tracking && capturedAt - tracking.at <= config.trackingMaxGapMs && capturedAt - session.session.detectedAt < config.redetectEveryMs
+          ? tracking.rois
+          : undefined;
       // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
       const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
       const outcome = await activePool.run({ image: buffer, landmarks: options.landmarks, track }, [buffer]);
@@ -67,7 +73,10 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       const history = state.history;
       const filed = history.observe(observationOf(result, options.session!.capturedAt));
       // Only the newest frame may move the tracking position: a late frame's faces are from the past.
-      if (filed && options.session!.capturedAt >= history.now) state.tracking = rois.length ? { rois, at: options.session!.capturedAt } : null;
+      if (filed && capturedAt >= history.now) {
+        state.tracking = rois.length ? { rois, at: capturedAt } : null;
+        if (!result.tracked) state.detectedAt = capturedAt;
+      }
       return { ...body, session: { id: state.id, ...history.summary(), fresh: created } };
     },
     session(id) {

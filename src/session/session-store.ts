@@ -12,6 +12,8 @@ export interface Session {
   history: SessionHistory;
   /** Where the faces were in the latest frame, for tracking in the next one (skips the detector). */
   tracking: { rois: Roi[]; at: number } | null;
+  /** Capture time of the session's last frame that ran the face detector. */
+  detectedAt: number;
   lastSeen: number;
 }
 
@@ -51,7 +53,7 @@ export class SessionStore {
     const created = !session;
     if (session) this.sessions.delete(id);
     else {
-      session = { id, history: new SessionHistory(this.options.rules), tracking: null, lastSeen: now };
+      session = { id, history: new SessionHistory(this.options.rules), tracking: null, detectedAt: 0, lastSeen: now };
       while (this.sessions.size >= this.options.maxSessions) {
         const oldest = this.sessions.keys().next().value as string;
         this.sessions.delete(oldest);

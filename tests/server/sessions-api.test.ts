@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { fixtureBytes, fixtureFrame, sideBySide } from "../support/images";
-import { encodePng } from "../support/png";
+import { encodePng } from "../../bench/lib/png";
 import { startTestServer } from "../support/server";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -30,20 +30,23 @@ test("a session over HTTP: focused with tracking, then away after 5 s without a 
   // The second frame followed the face from the first: the detector did not run.
   expect(second.body.tracked).toBe(true);
   expect(second.body.timings.stages.detect).toBe(0);
+  // Tracked again at 2 s; at 3 s (3 s after the last detection) the detector runs to look for newcomers.
+  expect((await frame("grace_hopper.jpg", id, 2)).body.tracked).toBe(true);
+  expect((await frame("grace_hopper.jpg", id, 3)).body.tracked).toBe(false);
   let last = second;
-  for (let s = 2; s <= 8; s++) last = await frame("fruits.jpg", id, s);
+  for (let s = 4; s <= 10; s++) last = await frame("fruits.jpg", id, s);
   expect(last.body.person.present).toBe(false);
   expect(last.body.session.state).toBe("away");
-  expect(last.body.session.since).toBe(new Date(T0 + 2000).toISOString());
+  expect(last.body.session.since).toBe(new Date(T0 + 4000).toISOString());
   expect(last.body.session.measures.noPersonMs).toBe(6000);
   expect(last.instance).toBe(server.config.instanceId);
 
-  // A late frame (captured at 1.5 s, with the user still there) fills the past, not the present.
-  const late = await frame("grace_hopper.jpg", id, 1.5);
+  // A late frame (captured at 3.5 s, with the user still there) fills the past, not the present.
+  const late = await frame("grace_hopper.jpg", id, 3.5);
   expect(late.body.session.state).toBe("away");
   expect(late.body.session.since).toBe(last.body.session.since);
   // The same capture time again is a duplicate and changes nothing.
-  const duplicate = await frame("grace_hopper.jpg", id, 1.5);
+  const duplicate = await frame("grace_hopper.jpg", id, 3.5);
   expect(duplicate.body.session.frames).toBe(late.body.session.frames);
 
   const state = await (await fetch(`${server.url}/v1/sessions/${id}`)).json();
@@ -53,7 +56,7 @@ test("a session over HTTP: focused with tracking, then away after 5 s without a 
   expect(gone.status).toBe(404);
   expect((await gone.json()).error.code).toBe("session_not_found");
   // After forgetting, the next frame starts a fresh history.
-  expect((await frame("grace_hopper.jpg", id, 9)).body.session).toMatchObject({ frames: 1, fresh: true });
+  expect((await frame("grace_hopper.jpg", id, 11)).body.session).toMatchObject({ frames: 1, fresh: true });
 });
 
 test("two people in view for 3 s: not alone", async () => {

@@ -1,5 +1,5 @@
 /**
- * A minimal PNG encoder for test frames composed in memory (RGBA, no filtering, zlib from node:zlib).
+ * A minimal PNG encoder for frames composed in memory by tests and benches (RGBA, no filtering, node:zlib).
  * Bun.Image cannot take raw pixels as input, so composed frames are wrapped this way before posting.
  */
 import { deflateSync } from "node:zlib";

@@ -1,0 +1,107 @@
+/**
+ * The load generator, run as its own process so it does not share the server's event loop:
+ *   bun bench/load/generator.ts '{"url":..., "users":N, "seconds":S, "sessions":true, "frames":{...paths}}'
+ * N virtual users, each posting one frame a second (four frames of a person, then one of an empty desk, in
+ * turn), open loop at the offered rate: the rate is N requests a second whatever the answers. With oha on
+ * PATH it runs oha (one process per frame kind, rates split 4:1) and prints the exact command lines;
+ * otherwise autocannon from npm with the same scenario. Prints one JSON line with the results.
+ */
+import type { Request as CannonRequest } from "autocannon";
+import { readFileSync } from "node:fs";
+
+interface Scenario {
+  url: string;
+  users: number;
+  seconds: number;
+  sessions: boolean;
+  frames: { person: string; empty: string };
+}
+
+export interface LoadResult {
+  tool: "autocannon" | "oha";
+  commands?: string[];
+  offeredRps: number;
+  sent: number;
+  ok: number;
+  shed: number;
+  errors: number;
+  throughputRps: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+const scenario: Scenario = JSON.parse(process.argv[2]);
+
+function ohaPath(): string | null {
+  const which = Bun.spawnSync(["sh", "-c", "command -v oha"], { stdout: "pipe" });
+  return which.exitCode === 0 ? which.stdout.toString().trim() : null;
+}
+
+async function withAutocannon(): Promise<LoadResult> {
+  const autocannon = (await import("autocannon")).default;
+  const person = readFileSync(scenario.frames.person);
+  const empty = readFileSync(scenario.frames.empty);
+  const request = (body: Buffer): CannonRequest => ({
+    method: "POST",
+    path: "/v1/analyze",
+    body,
+    // Each connection is one user: its own session id, and the capture time set when the frame leaves.
+    setupRequest: (req: CannonRequest, context: object) => {
+      const user = context as { session?: string };
+      user.session ??= `bench-${crypto.randomUUID()}`;
+      req.headers = { "content-type": "image/jpeg", ...(scenario.sessions ? { "x-session-id": user.session, "x-capture-time": String(Date.now()) } : {}) };
+      return req;
+    },
+  });
+  const result = await autocannon({
+    url: scenario.url,
+    connections: scenario.users,
+    overallRate: scenario.users,
+    duration: scenario.seconds,
+    timeout: 10,
+    requests: [request(person), request(person), request(person), request(person), request(empty)],
+  });
+  const non2xx = result.non2xx ?? 0;
+  const shed = (result.statusCodeStats?.["503"]?.count as number | undefined) ?? 0;
+  return {
+    tool: "autocannon",
+    offeredRps: scenario.users,
+    sent: result.requests.sent,
+    ok: result["2xx"],
+    shed,
+    errors: result.errors + result.timeouts + (non2xx - shed),
+    throughputRps: result["2xx"] / scenario.seconds,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+  };
+}
+
+async function withOha(oha: string): Promise<LoadResult> {
+  const personRate = (scenario.users * 4) / 5;
+  const emptyRate = scenario.users / 5;
+  const command = (frame: string, rate: number, connections: number) => [
+    oha, "-z", `${scenario.seconds}s`, "-q", String(rate), "-c", String(Math.max(1, connections)), "--latency-correction", "--no-tui", "--output-format", "json",
+    "-m", "POST", "-H", "content-type: image/jpeg", "-D", frame, `${scenario.url}/v1/analyze`,
+  ];
+  // oha cannot vary headers per user, so this path measures the frames without sessions.
+  const commands = [command(scenario.frames.person, personRate, Math.ceil(personRate)), command(scenario.frames.empty, emptyRate, Math.ceil(emptyRate))];
+  const runs = await Promise.all(commands.map(async (cmd) => JSON.parse(await new Response(Bun.spawn(cmd, { stdout: "pipe" }).stdout).text())));
+  const count = (run: any, code: string) => Number(run.statusCodeDistribution?.[code] ?? 0);
+  const ok = runs.reduce((n, r) => n + count(r, "200"), 0);
+  const shed = runs.reduce((n, r) => n + count(r, "503"), 0);
+  const sent = runs.reduce((n, r) => n + Object.values(r.statusCodeDistribution ?? {}).reduce((a: number, b) => a + Number(b), 0), 0);
+  const main = runs[0];
+  return {
+    tool: "oha",
+    commands: commands.map((c) => c.map((a) => (a.includes(" ") ? `'${a}'` : a)).join(" ")),
+    offeredRps: scenario.users,
+    sent,
+    ok,
+    shed,
+    errors: sent - ok - shed,
+    throughputRps: ok / scenario.seconds,
+    latencyMs: { p50: main.latencyPercentiles.p50 * 1000, p90: main.latencyPercentiles.p90 * 1000, p99: main.latencyPercentiles.p99 * 1000, max: main.summary.slowest * 1000 },
+  };
+}
+
+const oha = ohaPath();
+const result = oha && !scenario.sessions ? await withOha(oha) : await withAutocannon();
+console.log(JSON.stringify(result));
