@@ -24,6 +24,8 @@ async function analyzeFiles(args: string[]): Promise<number> {
   }
   const analyzer = await FrameAnalyzer.create({
     maxFaces: 2,
+    // Photos may be taken any way up; the cost of a second look matters less here than on a webcam stream.
+    detectUpsideDown: true,
     limits: { maxPixels: 100_000_000, maxSide: 20_000 },
     inferenceMaxSide: 1280,
     thresholds: DEFAULT_THRESHOLDS,

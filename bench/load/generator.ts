@@ -1,15 +1,19 @@
 /**
  * The load generator, run as its own process so it does not share the server's event loop:
  *   bun bench/load/generator.ts '{"url":..., "users":N, "seconds":S, "sessions":true, "frames":{...paths}}'
- * N virtual users, each posting one frame a second (four frames of a person, then one of an empty desk, in
- * turn), open loop at the offered rate: the rate is N requests a second whatever the answers. With oha on
- * PATH it runs oha (one process per frame kind, rates split 4:1) and prints the exact command lines;
- * otherwise autocannon from npm with the same scenario. Prints one JSON line with the results.
+ * N virtual users, each posting one frame a second (four users in five at their desk, one in five away: an
+ * empty desk), open loop: the rate is N requests a second whatever the answers. Generators:
+ *   - "open-loop" (default): open-loop.ts, users staggered over the second as real, unsynchronised cameras are;
+ *   - "oha" when on PATH (one process per frame kind, rates split 4:1; no per-user session headers);
+ *   - "autocannon" (npm), kept for comparison: its rate limiter sends all N connections at the same tick, so
+ *     it measures bursts of N simultaneous frames rather than N independent users.
+ * Prints one JSON line with the results.
  */
 import type { Request as CannonRequest } from "autocannon";
 import { readFileSync } from "node:fs";
 
 interface Scenario {
+  generator?: "open-loop" | "oha" | "autocannon";
   url: string;
   users: number;
   seconds: number;
@@ -18,7 +22,7 @@ interface Scenario {
 }
 
 export interface LoadResult {
-  tool: "autocannon" | "oha";
+  tool: "autocannon" | "oha" | "open-loop";
   commands?: string[];
   offeredRps: number;
   sent: number;
@@ -102,6 +106,13 @@ async function withOha(oha: string): Promise<LoadResult> {
   };
 }
 
+async function withOpenLoop(): Promise<LoadResult> {
+  const { openLoop } = await import("./open-loop");
+  const read = (path: string) => new Uint8Array(readFileSync(path)) as Uint8Array<ArrayBuffer>;
+  return openLoop({ ...scenario, frames: { person: read(scenario.frames.person), empty: read(scenario.frames.empty) } });
+}
+
 const oha = ohaPath();
-const result = oha && !scenario.sessions ? await withOha(oha) : await withAutocannon();
+const generator = scenario.generator ?? (oha && !scenario.sessions ? "oha" : "open-loop");
+const result = generator === "oha" && oha ? await withOha(oha) : generator === "autocannon" ? await withAutocannon() : await withOpenLoop();
 console.log(JSON.stringify(result));

@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     "overload-seconds": { type: "string" },
     workers: { type: "string" },
     out: { type: "string" },
+    generator: { type: "string" },
   },
 });
 const smoke = args.smoke!;
@@ -85,7 +86,7 @@ async function startServer(workerCount: number) {
 }
 
 async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number) {
-  const scenario = { url, users, seconds, sessions, frames: framePaths };
+  const scenario = { url, users, seconds, sessions, frames: framePaths, generator: args.generator };
   const watched = await watchProcess(pid, async () => lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)])) as LoadResult);
   return { users, sessions, ...watched.result, serverCpuPercent: watched.cpuPercent, serverPeakRssMb: watched.peakRssMb };
 }
@@ -174,7 +175,8 @@ const md = `# Load benchmark ${date.slice(0, 10)}${smoke ? " (smoke run)" : ""}
 
 Machine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, ${machine.runtime}; server with ${workers} workers; load generator
 (${withSessions[0]?.tool ?? "autocannon"}) in its own process on the same machine. Command: \`bun bench/load/run-load.ts\`.
-Scenario: N users, each posting a 640x480 JPEG once a second (4 frames of a person, then 1 of an empty desk), open loop;
+Scenario: N users, each posting a 640x480 JPEG once a second, open loop, users staggered over the second (4 in 5 at their
+desk, 1 in 5 away: an empty desk);
 ${stepSeconds} s a step; stepping stops at the first step whose p99 passes ${TARGET_P99_MS} ms or that loses a frame.
 
 **Capacity: ${capacity} users** held with sessions (p99 ≤ ${TARGET_P99_MS} ms, nothing shed or failed)${smoke ? "" : `; ${capacityNoSessions} without sessions`}.

@@ -40,7 +40,8 @@ export interface FaceEngineOptions {
   minPresenceScore: number;
   /**
    * When the upright detector finds nobody, look once more in the frame turned upside down. BlazeFace
-   * misses most upside-down faces; this costs one more detection on frames without a face.
+   * misses most upside-down faces; this costs one more detection on every frame without a face, so it is
+   * for photos (the CLI) more than for upright webcams.
    */
   detectUpsideDown: boolean;
   /** Where the WASM runtime's own log lines (glog: graph start, XNNPACK) go; dropped by default. */
@@ -51,7 +52,7 @@ export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
   maxFaces: 2,
   minDetectionScore: 0.5,
   minPresenceScore: 0.5,
-  detectUpsideDown: true,
+  detectUpsideDown: false,
 };
 
 export interface EngineFace {
@@ -206,7 +207,10 @@ export class FaceEngine {
     const faces: EngineFace[] = [];
     for (const candidate of candidates) {
       let best = this.landmarkPass(frame, candidate, candidate.roi, timings, passes);
-      if (best.logit < CONFIDENT_FACE_LOGIT) {
+      // A tracked crop's orientation comes from the previous frame's landmarks: if the model doubts it, the
+      // face has gone (or moved too far), and the detector takes over rather than a search of turns.
+      const tracked = candidate.detectorBox === null;
+      if (best.logit < CONFIDENT_FACE_LOGIT && !tracked) {
         for (let quarter = 1; quarter < 4; quarter++) {
           const turned = { ...candidate.roi, rotation: candidate.roi.rotation + (quarter * Math.PI) / 2 };
           const attempt = this.landmarkPass(frame, candidate, turned, timings, passes);

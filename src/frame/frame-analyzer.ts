@@ -15,6 +15,8 @@ import { modelVersions } from "./model-versions";
 
 export interface FrameAnalyzerOptions {
   maxFaces: number;
+  /** Search upside down when nobody is found upright (photos; costly on empty webcam frames). */
+  detectUpsideDown?: boolean;
   limits: ImageLimits;
   inferenceMaxSide: number;
   thresholds: Thresholds;
@@ -39,7 +41,7 @@ export class FrameAnalyzer {
   ) {}
 
   static async create(options: FrameAnalyzerOptions): Promise<FrameAnalyzer> {
-    const [engine] = await Promise.all([FaceEngine.create({ maxFaces: options.maxFaces }), loadDecoders()]);
+    const [engine] = await Promise.all([FaceEngine.create({ maxFaces: options.maxFaces, detectUpsideDown: options.detectUpsideDown ?? false }), loadDecoders()]);
     return new FrameAnalyzer(engine, options);
   }
 

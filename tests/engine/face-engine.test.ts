@@ -6,7 +6,8 @@ import { fixtureFrame, mirror, rotate180, rotate90, sideBySide } from "../suppor
 
 let engine: FaceEngine;
 beforeAll(async () => {
-  engine = await FaceEngine.create();
+  // Upside-down search on: these tests include photos turned by half a turn.
+  engine = await FaceEngine.create({ detectUpsideDown: true });
 });
 afterAll(() => engine.close());
 
@@ -132,6 +133,25 @@ test("tracking from the previous frame's ROI skips the detector and finds the sa
   expect(tracked.faces[0].detectionScore).toBeNull();
   const drift = tracked.faces[0].landmarks.reduce((s, p, i) => s + Math.hypot(p.x - detected.faces[0].landmarks[i].x, p.y - detected.faces[0].landmarks[i].y), 0) / 478;
   expect(drift).toBeLessThan(3);
+});
+
+test("without the upside-down search an upright-only engine still finds upright faces and misses nothing else", async () => {
+  const upright = await FaceEngine.create();
+  try {
+    expect(upright.analyze(await fixtureFrame("grace_hopper.jpg")).faces).toHaveLength(1);
+    const empty = upright.analyze(await fixtureFrame("fruits.jpg"));
+    expect(empty.faces).toHaveLength(0);
+    expect(empty.landmarkPasses).toBe(0);
+  } finally {
+    upright.close();
+  }
+});
+
+test("a tracked crop that no longer holds a face costs one landmark pass, then the detector", async () => {
+  const face = only(await fixtureFrame("astronaut.png"));
+  const result = engine.analyze(await fixtureFrame("fruits.jpg"), { track: [face.roi] });
+  expect(result.detectorRan).toBe(true);
+  expect(result.landmarkPasses).toBe(1);
 });
 
 test("tracking a face that left falls back to the detector", async () => {
