@@ -18,7 +18,7 @@ const FRAMES = 120;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 const port = 21000 + Math.floor(Math.random() * 10000);
-const server = Bun.spawn([process.execPath, "src/main.ts", "serve", "--port", String(port), "--workers", "1", "--log-requests", "false"], { cwd: repo, stdout: "ignore", stderr: "inherit" });
+const server = Bun.spawn([process.execPath, "src/main.ts", "serve", "--auth", "none", "--port", String(port), "--workers", "1", "--log-requests", "false"], { cwd: repo, stdout: "ignore", stderr: "inherit" });
 const url = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 300 && !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); i++) await Bun.sleep(100);
 

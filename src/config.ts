@@ -48,7 +48,11 @@ export const serverConfigSchema = z.object({
   frameDeadlineMs: integer(10, 60_000).default(1000).describe("A frame that waited this long for a worker is dropped (503): an old frame is worthless."),
   jobTimeoutMs: integer(100, 600_000).default(5000).describe("A worker busy this long on one frame is considered hung and replaced."),
   maxBodyBytes: integer(1024, 512 * 1024 * 1024).default(8 * 1024 * 1024).describe("Largest request body, enforced while reading (413)."),
-  maxImagePixels: integer(1, 1_000_000_000).default(40_000_000).describe("Largest declared width x height accepted before decoding (413)."),
+  maxImagePixels: integer(1, 1_000_000_000)
+    .default(16_000_000)
+    .describe(
+      "Largest declared width x height accepted before decoding (413). Webcam frames are at most 2 MP; 16 MP admits phone photos. Each worker's decoder memory grows to the largest image it accepts and never shrinks (WASM), so this also bounds memory.",
+    ),
   maxImageSide: integer(1, 100_000).default(10_000).describe("Largest declared width or height accepted before decoding (413)."),
   inferenceMaxSide: integer(128, 100_000)
     .default(1280)
@@ -69,6 +73,28 @@ export const serverConfigSchema = z.object({
   redetectEveryMs: integer(0, 600_000)
     .default(3000)
     .describe("While a session's face is tracked, the detector still runs this often, to notice someone else coming into view."),
+  auth: z
+    .enum(["keys", "none"])
+    .default("keys")
+    .describe("keys: every /v1 request needs Authorization: Bearer <key>. none: no keys, only for local use, and only when set explicitly."),
+  apiKeyHashes: z
+    .string()
+    .default("")
+    .transform((text) => text.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .refine((hashes) => hashes.every((h) => /^[0-9a-f]{64}$/.test(h)), "must be comma-separated sha256 hex digests (vigil hash-key KEY prints one)")
+    .describe("The accepted API keys, as sha256 hex digests, comma-separated (vigil hash-key KEY)."),
+  corsOrigins: z
+    .string()
+    .default("")
+    .transform((text) => text.split(",").map((o) => o.trim()).filter(Boolean))
+    .refine(
+      (origins) => origins.every((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(o) || /^chrome-extension:\/\/[a-p]{32}$/.test(o)),
+      "must be comma-separated origins: https://host[:port] or chrome-extension://<32-letter id>",
+    )
+    .describe("Origins allowed to call the API from a browser (CORS), e.g. chrome-extension://<id>."),
+  rateLimitPerSecond: integer(1, 10_000).default(4).describe("Frames a second per API key (per address without keys); more get 429. The extension sends one."),
+  maxInFlightPerClient: integer(1, 10_000).default(4).describe("Requests in flight at once per key (or address); more get 429."),
+  readTimeoutMs: integer(1000, 300_000).default(10_000).describe("A connection idle this long (a stalled or slow upload) is closed."),
   instanceId: z.string().min(1).max(64).default(`vigil-${process.pid}`).describe("Name of this instance, returned in X-Vigil-Instance (set to the pod name)."),
   logRequests: boolFlag.default(true).describe("One log line per request (method, path, status, time; never image bytes or landmarks)."),
 });
@@ -126,6 +152,11 @@ export function loadServerConfig(argv: string[], env: Record<string, string | un
         return `${source[option] ?? option}: ${issue.message}`;
       }),
     );
+  }
+  if (parsed.data.auth === "keys" && parsed.data.apiKeyHashes.length === 0) {
+    throw new ConfigError([
+      `${envName("apiKeyHashes")}: no API keys configured. Set it (vigil hash-key KEY prints a key's hash), or set ${envName("auth")}=none for local use.`,
+    ]);
   }
   return { ...parsed.data, maxQueue: parsed.data.maxQueue ?? parsed.data.workers * 4 };
 }

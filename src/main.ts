@@ -4,15 +4,19 @@
  *   vigil serve [--port 8080 ...]        start the HTTP service (options: vigil serve --help)
  *   vigil analyze [--landmarks] FILE...  analyse photos (JPEG, PNG, WebP) and print one JSON line each
  */
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DEFAULT_THRESHOLDS } from "./analysis/thresholds";
 import { ConfigError, describeOptions, loadServerConfig } from "./config";
 import { FrameAnalyzer } from "./frame/frame-analyzer";
+import { hashApiKey } from "./server/access";
 import { startServer } from "./server/start-server";
 
 const USAGE = `usage:
-  vigil serve [options]               start the HTTP service
+  vigil serve [options]               start the HTTP service (vigil serve --help lists the options)
   vigil analyze [--landmarks] FILE... print the analysis of each photo as JSON
+  vigil new-key                       make a random API key and print it with its sha256 (for VIGIL_API_KEY_HASHES)
+  vigil hash-key KEY                  print an existing key's sha256
   vigil --help`;
 
 async function analyzeFiles(args: string[]): Promise<number> {
@@ -69,6 +73,10 @@ const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === "serve") await serve(rest);
   else if (command === "analyze") process.exit(await analyzeFiles(rest));
+  else if (command === "new-key") {
+    const key = randomBytes(24).toString("base64url");
+    console.log(`key:    ${key}\nsha256: ${hashApiKey(key)}   (put this in VIGIL_API_KEY_HASHES; give the key to the client)`);
+  } else if (command === "hash-key" && rest[0]) console.log(hashApiKey(rest[0]));
   else {
     console.log(USAGE);
     process.exit(command === "--help" || command === "-h" ? 0 : 2);

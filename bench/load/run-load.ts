@@ -36,6 +36,8 @@ const workers = Number(args.workers ?? 2);
 const repo = new URL("../../", import.meta.url).pathname;
 const outDir = args.out ?? join(repo, "bench/results");
 const TARGET_P99_MS = 150;
+/** The load generator is one client posing as many users: no keys, and no per-client limits. */
+const BENCH_SERVER_FLAGS = ["--auth", "none", "--rate-limit-per-second", "10000", "--max-in-flight-per-client", "10000", "--log-requests", "false"];
 
 const scratch = mkdtempSync(join(tmpdir(), "vigil-load-"));
 const frames = await benchFrames();
@@ -70,7 +72,7 @@ const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) =
 
 async function startServer(workerCount: number) {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = Bun.spawn([process.execPath, "src/main.ts", "serve", "--port", String(port), "--workers", String(workerCount), "--log-requests", "false"], {
+  const child = Bun.spawn([process.execPath, "src/main.ts", "serve", ...BENCH_SERVER_FLAGS, "--port", String(port), "--workers", String(workerCount)], {
     cwd: repo,
     stdout: "pipe",
     stderr: "inherit",

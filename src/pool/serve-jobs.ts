@@ -4,6 +4,7 @@
  * goes on; only a crash of the thread itself makes the pool replace it.
  */
 import { parentPort } from "node:worker_threads";
+import { createIdleCollector } from "./idle-collector";
 import type { JobMessage, WorkerReply } from "./worker-protocol";
 
 export interface JobHandler<P, R> {
@@ -22,10 +23,12 @@ export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>
   const port = parentPort;
   if (!port) throw new Error("serveJobs must run inside a worker thread");
   const reply = (message: WorkerReply<Awaited<R>>) => port.postMessage(message);
+  const idle = createIdleCollector(2000);
   load().then(
     (handler) => {
       port.on("message", async (message: JobMessage<P>) => {
         if (message?.type !== "job") return;
+        idle.touch();
         const started = performance.now();
         try {
           const value = (await handler.handle(message.payload)) as Awaited<R>;

@@ -9,7 +9,10 @@ import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import type { ServerConfig } from "../config";
 import { ApiError, errorResponse, toApiError } from "./api-error";
+import { HTTPException } from "hono/http-exception";
+import { apiKeys, corsPolicy, frameRateLimit, inFlightLimit, securityHeaders } from "./access";
 import { registerDocs } from "./docs";
+import { createIdleCollector } from "../pool/idle-collector";
 import type { Metrics } from "./metrics";
 import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
 
@@ -42,8 +45,10 @@ const CAPTURE_TIME_FUTURE_MS = 60_000;
 export function createApp({ config, backend, metrics, log }: AppOptions) {
   const app = new OpenAPIHono();
 
+  const idle = createIdleCollector(2000);
   // Metrics and the access log. The route label is the matched pattern, never the raw path (bounded labels).
   app.use("*", async (c, next) => {
+    idle.touch();
     // Which instance answered: with a balancer in front, this shows where a session lives.
     c.header("X-Vigil-Instance", config.instanceId);
     const started = performance.now();
@@ -59,6 +64,12 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
       if (config.logRequests) log(`${c.req.method} ${c.req.path} ${c.res.status} ${(seconds * 1000).toFixed(1)}ms`);
     }
   });
+
+  app.use("*", securityHeaders());
+  app.use("/v1/*", corsPolicy(config));
+  app.use("/v1/*", apiKeys(config));
+  app.use("/v1/*", inFlightLimit(config));
+  app.on("POST", "/v1/analyze", frameRateLimit(config));
 
   app.get("/healthz", (c) => c.json({ status: "ok" as const }));
 
@@ -109,6 +120,8 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
+    // Middleware (API keys) answers with its own prepared JSON response.
+    if (error instanceof HTTPException) return error.getResponse();
     const apiError = toApiError(error);
     if (apiError.status >= 500 && apiError.status !== 503) log(`error on ${c.req.method} ${c.req.path}: ${(error as Error)?.stack ?? error}`);
     return errorResponse(c, apiError);

@@ -95,6 +95,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     hostname: config.host,
     port: config.port,
     fetch: app.fetch,
+    // A connection that sends nothing for this long (a stalled or trickling upload) is closed.
+    idleTimeout: Math.ceil(config.readTimeoutMs / 1000),
   });
   const hostname = server.hostname ?? config.host;
   const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${server.port}`;

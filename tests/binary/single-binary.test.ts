@@ -20,7 +20,7 @@ test("dist/vigil runs alone from an empty folder and analyses a photo", async ()
   Bun.spawnSync(["chmod", "+x", join(folder, "vigil")]);
   expect(readdirSync(folder)).toEqual(["vigil"]);
 
-  const child = Bun.spawn([join(folder, "vigil"), "serve", "--port", "0", "--workers", "1"], {
+  const child = Bun.spawn([join(folder, "vigil"), "serve", "--auth", "none", "--port", "0", "--workers", "1"], {
     cwd: folder,
     env: { PATH: "/usr/bin:/bin", HOME: folder },
     stdout: "pipe",

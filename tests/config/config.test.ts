@@ -3,7 +3,7 @@ import { ConfigError, loadServerConfig } from "../../src/config";
 
 describe("server configuration", () => {
   test("defaults: loopback, port 8080, one worker per core, 4 queued frames per worker, 1 s deadline", () => {
-    const config = loadServerConfig([], {});
+    const config = loadServerConfig([], { VIGIL_AUTH: "none" });
     expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, frameDeadlineMs: 1000, maxFaces: 2 });
     expect(config.workers).toBeGreaterThanOrEqual(1);
     expect(config.maxQueue).toBe(config.workers * 4);
@@ -11,12 +11,12 @@ describe("server configuration", () => {
   });
 
   test("environment variables, overridden by flags", () => {
-    const config = loadServerConfig(["--port", "9000"], { VIGIL_PORT: "7000", VIGIL_WORKERS: "3", VIGIL_MAX_BODY_BYTES: "4096" });
+    const config = loadServerConfig(["--port", "9000"], { VIGIL_AUTH: "none", VIGIL_PORT: "7000", VIGIL_WORKERS: "3", VIGIL_MAX_BODY_BYTES: "4096" });
     expect(config).toMatchObject({ port: 9000, workers: 3, maxQueue: 12, maxBodyBytes: 4096 });
   });
 
   test("thresholds as JSON, partially", () => {
-    const config = loadServerConfig(["--thresholds", '{"mouth":{"yawnAbove":0.7}}'], {});
+    const config = loadServerConfig(["--thresholds", '{"mouth":{"yawnAbove":0.7}}'], { VIGIL_AUTH: "none" });
     expect(config.thresholds.mouth.yawnAbove).toBe(0.7);
     expect(config.thresholds.gaze.maxYaw).toBe(30);
   });
@@ -31,13 +31,14 @@ describe("server configuration", () => {
         return (error as Error).message;
       }
     };
-    expect(attempt([], { VIGIL_PORT: "eighty" })).toContain("VIGIL_PORT");
-    expect(attempt(["--workers", "0"], {})).toContain("--workers");
-    expect(attempt([], { VIGIL_THRESHOLDS: "{nope" })).toContain("must be JSON");
-    expect(attempt([], { VIGIL_THRESHOLDS: '{"eyes":{"closedBelow":7}}' })).toContain("eyes.closedBelow");
+    const local = { VIGIL_AUTH: "none" };
+    expect(attempt([], { ...local, VIGIL_PORT: "eighty" })).toContain("VIGIL_PORT");
+    expect(attempt(["--workers", "0"], local)).toContain("--workers");
+    expect(attempt([], { ...local, VIGIL_THRESHOLDS: "{nope" })).toContain("must be JSON");
+    expect(attempt([], { ...local, VIGIL_THRESHOLDS: '{"eyes":{"closedBelow":7}}' })).toContain("eyes.closedBelow");
   });
 
   test("an unknown flag is refused", () => {
-    expect(() => loadServerConfig(["--colour", "blue"], {})).toThrow(ConfigError);
+    expect(() => loadServerConfig(["--colour", "blue"], { VIGIL_AUTH: "none" })).toThrow(ConfigError);
   });
 });
