@@ -3,7 +3,9 @@
  * whatever happened to its previous frame. autocannon's rate limiter fires all connections at the same
  * tick, which turns N users into bursts of N simultaneous frames; real users' cameras are not in step.
  * Latencies are exact (every request is recorded), measured from the moment the frame was due, so a
- * generator that falls behind shows up as latency instead of hiding it (no coordinated omission).
+ * generator that falls behind shows up as latency instead of hiding it (no coordinated omission). The
+ * first second (every user's first frame, connections opening) is warm-up: sent, answered and counted
+ * for errors, but left out of the latency percentiles.
  */
 import type { LoadResult } from "./generator";
 
@@ -44,7 +46,7 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
     } catch {
       errors++;
     }
-    latencies.push(performance.now() - dueAt);
+    if (k > 0) latencies.push(performance.now() - dueAt);
   };
 
   const schedule: Array<{ at: number; user: number; k: number }> = [];

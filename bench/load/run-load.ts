@@ -14,6 +14,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchFrames } from "../lib/frames";
+import { startBenchServer } from "../lib/server-process";
 import type { LoadResult } from "./generator";
 import { latencyChart } from "./latency-chart";
 
@@ -36,8 +37,6 @@ const workers = Number(args.workers ?? 2);
 const repo = new URL("../../", import.meta.url).pathname;
 const outDir = args.out ?? join(repo, "bench/results");
 const TARGET_P99_MS = 150;
-/** The load generator is one client posing as many users: no keys, and no per-client limits. */
-const BENCH_SERVER_FLAGS = ["--auth", "none", "--rate-limit-per-second", "10000", "--max-in-flight-per-client", "10000", "--log-requests", "false"];
 
 const scratch = mkdtempSync(join(tmpdir(), "vigil-load-"));
 const frames = await benchFrames();
@@ -70,23 +69,6 @@ async function runProcess(cmd: string[]): Promise<string> {
 }
 const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
 
-async function startServer(workerCount: number) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = Bun.spawn([process.execPath, "src/main.ts", "serve", ...BENCH_SERVER_FLAGS, "--port", String(port), "--workers", String(workerCount)], {
-    cwd: repo,
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ready) return { url, child };
-    await Bun.sleep(100);
-  }
-  child.kill();
-  throw new Error("server did not become ready");
-}
-
 async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number) {
   const scenario = { url, users, seconds, sessions, frames: framePaths, generator: args.generator };
   const watched = await watchProcess(pid, async () => lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)])) as LoadResult);
@@ -109,7 +91,7 @@ async function stepUp(url: string, pid: number, sessions: boolean): Promise<Step
 const highestHeld = (series: Step[]) => series.filter(held).reduce((n, s) => Math.max(n, s.users), 0);
 
 console.error(`load benchmark: ${workers} workers, steps ${steps.join(",")}, ${stepSeconds} s each`);
-const server = await startServer(workers);
+const server = await startBenchServer(workers);
 const withSessions = await stepUp(server.url, server.child.pid, true);
 const capacity = highestHeld(withSessions);
 const withoutSessions = smoke ? [] : await stepUp(server.url, server.child.pid, false);
@@ -228,6 +210,7 @@ writeFileSync(join(outDir, `${name}.json`), JSON.stringify(report, null, 2) + "\
 writeFileSync(join(outDir, `${name}.md`), md);
 if (!smoke) {
   writeFileSync(join(outDir, "load-latest.md"), md);
+  writeFileSync(join(outDir, "load-latest.json"), JSON.stringify(report, null, 2) + "\n");
   writeFileSync(join(outDir, "load-latency.svg"), latencyChart(withSessions, withoutSessions, TARGET_P99_MS));
 }
 console.log(JSON.stringify({ report: join(outDir, `${name}.md`), capacityUsers: capacity }));

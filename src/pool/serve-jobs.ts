@@ -4,7 +4,7 @@
  * goes on; only a crash of the thread itself makes the pool replace it.
  */
 import { parentPort } from "node:worker_threads";
-import { createIdleCollector } from "./idle-collector";
+import { createIdleCollector, IDLE_COLLECT_MS } from "./idle-collector";
 import type { JobMessage, WorkerReply } from "./worker-protocol";
 
 export interface JobHandler<P, R> {
@@ -23,7 +23,7 @@ export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>
   const port = parentPort;
   if (!port) throw new Error("serveJobs must run inside a worker thread");
   const reply = (message: WorkerReply<Awaited<R>>) => port.postMessage(message);
-  const idle = createIdleCollector(2000);
+  const idle = createIdleCollector(IDLE_COLLECT_MS);
   load().then(
     (handler) => {
       port.on("message", async (message: JobMessage<P>) => {

@@ -12,7 +12,7 @@ import { ApiError, errorResponse, toApiError } from "./api-error";
 import { HTTPException } from "hono/http-exception";
 import { apiKeys, corsPolicy, frameRateLimit, inFlightLimit, securityHeaders } from "./access";
 import { registerDocs } from "./docs";
-import { createIdleCollector } from "../pool/idle-collector";
+import { createIdleCollector, IDLE_COLLECT_MS } from "../pool/idle-collector";
 import type { Metrics } from "./metrics";
 import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
 
@@ -45,7 +45,7 @@ const CAPTURE_TIME_FUTURE_MS = 60_000;
 export function createApp({ config, backend, metrics, log }: AppOptions) {
   const app = new OpenAPIHono();
 
-  const idle = createIdleCollector(2000);
+  const idle = createIdleCollector(IDLE_COLLECT_MS);
   // Metrics and the access log. The route label is the matched pattern, never the raw path (bounded labels).
   app.use("*", async (c, next) => {
     idle.touch();
