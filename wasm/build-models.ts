@@ -16,15 +16,15 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { extractPackedAsset, parsePackedAssetIndex } from "./packed-assets";
-import { attachModelMetadata, buildImageInputMetadata, extractModelMetadata, readImageInputMetadata } from "./tflite-metadata";
+import { extractPackedAsset, findPackedAsset, parsePackedAssetIndex } from "./packed-assets";
+import { attachModelMetadata, buildImageInputMetadata, listTensors, readModelMetadata, readModelTables } from "./tflite-metadata";
 
 const here = dirname(new URL(import.meta.url).pathname);
 const require = createRequire(import.meta.url);
 export const OUTPUT_DIR = join(here, "models");
 export const LOCK_FILE = join(here, "models.lock.json");
 
-interface ModelRecipe {
+export interface ModelRecipe {
   role: "faceDetector" | "faceLandmarks";
   file: string;
   packageName: string;
@@ -36,7 +36,7 @@ interface ModelRecipe {
   description: string;
 }
 
-const RECIPES: ModelRecipe[] = [
+export const RECIPES: readonly ModelRecipe[] = [
   {
     role: "faceDetector",
     file: "face_detector.tflite",
@@ -77,15 +77,15 @@ function packageDir(name: string): string {
   return dirname(require.resolve(`${name}/package.json`));
 }
 
-function readInput(recipe: ModelRecipe): { bytes: Uint8Array; version: string; byteRange?: [number, number] } {
+/** The recipe's source bytes out of its npm package (unpacked when packed), and the package version. */
+export function readInput(recipe: ModelRecipe): { bytes: Uint8Array; version: string; byteRange?: [number, number] } {
   const dir = packageDir(recipe.packageName);
   const version = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version as string;
   if (!recipe.packedIn) return { bytes: new Uint8Array(readFileSync(join(dir, recipe.path))), version };
   const index = parsePackedAssetIndex(readFileSync(join(dir, recipe.packedIn.loader), "utf8"));
   const data = new Uint8Array(readFileSync(join(dir, recipe.packedIn.data)));
-  const bytes = extractPackedAsset(data, index, recipe.path);
-  const entry = index.find((e) => e.filename.endsWith("/" + recipe.path) || e.filename === recipe.path)!;
-  return { bytes, version, byteRange: [entry.start, entry.end] };
+  const { start, end } = findPackedAsset(index, recipe.path);
+  return { bytes: extractPackedAsset(data, index, recipe.path), version, byteRange: [start, end] };
 }
 
 /** Compares a hash with the lock; returns a message for a mismatch, or null. */
@@ -105,10 +105,26 @@ export function buildModel(recipe: ModelRecipe, input: Uint8Array, version: stri
     std: [recipe.std],
   });
   const model = attachModelMetadata(input, metadata);
-  // Self-check: what we wrote reads back.
-  const readBack = readImageInputMetadata(extractModelMetadata(model)!);
-  if (readBack.mean[0] !== recipe.mean || readBack.std[0] !== recipe.std) throw new Error(`${recipe.file}: metadata did not read back`);
+  assertSpliceKeptModel(recipe, input, model);
   return model;
+}
+
+/** The build's self-check: the metadata reads back, and the graph and weights are exactly the original's. */
+function assertSpliceKeptModel(recipe: ModelRecipe, input: Uint8Array, model: Uint8Array): void {
+  const fail = (what: string) => {
+    throw new Error(`${recipe.file}: after adding metadata, ${what}`);
+  };
+  const readBack = readModelMetadata(model);
+  if (readBack.mean[0] !== recipe.mean || readBack.std[0] !== recipe.std || readBack.colorSpace !== "RGB") fail("the metadata does not read back");
+  const tensors = listTensors(model);
+  if (JSON.stringify(tensors) !== JSON.stringify(listTensors(input))) fail("the tensors differ from the original's");
+  const inputShape = JSON.stringify(tensors.inputs[0]?.shape);
+  if (inputShape !== JSON.stringify([1, recipe.inputSize, recipe.inputSize, 3])) fail(`the input shape is ${inputShape}, not ${recipe.inputSize}x${recipe.inputSize} RGB`);
+  const before = readModelTables(input);
+  const after = readModelTables(model);
+  for (let i = 0; i < before.buffers.length; i++) {
+    if (sha256(before.bufferData(i)) !== sha256(after.bufferData(i))) fail(`buffer ${i} differs from the original's`);
+  }
 }
 
 function main(): void {
@@ -133,6 +149,7 @@ function main(): void {
     if (existing && !updateLock && sha256(existing) === lock[recipe.file]?.output) {
       output = existing;
     } else {
+      if (existing && !updateLock) console.log(`build-models: ${recipe.file} on disk does not match models.lock.json; rebuilding it`);
       output = buildModel(recipe, input, version);
       const outputProblem = updateLock ? null : checkAgainstLock(lock, recipe.file, "output", sha256(output));
       if (outputProblem) {
@@ -159,9 +176,13 @@ function main(): void {
     console.error("If the package change is intended, review it and run: bun wasm/build-models.ts --update-lock");
     process.exit(1);
   }
-  writeFileSync(join(OUTPUT_DIR, "manifest.json"), JSON.stringify({ models: manifest }, null, 2) + "\n");
+  // Written only when it changes, so an up-to-date run touches nothing.
+  const manifestPath = join(OUTPUT_DIR, "manifest.json");
+  const manifestText = JSON.stringify({ models: manifest }, null, 2) + "\n";
+  if (!existsSync(manifestPath) || readFileSync(manifestPath, "utf8") !== manifestText) writeFileSync(manifestPath, manifestText);
   if (updateLock) writeFileSync(LOCK_FILE, JSON.stringify(newLock, null, 2) + "\n");
-  console.log(`build-models: ${built ? `built ${built} model(s)` : "models up to date"} in ${OUTPUT_DIR} (sha256 checked against models.lock.json)`);
+  const checked = updateLock ? "models.lock.json rewritten with their sha256" : "sha256 checked against models.lock.json";
+  console.log(`build-models: ${built ? `built ${built} model(s)` : "models up to date"} in ${OUTPUT_DIR} (${checked})`);
 }
 
 if (import.meta.main) main();

@@ -93,8 +93,23 @@ export function buildImageInputMetadata(meta: ImageInputMetadata): Uint8Array {
   return b.asUint8Array().slice();
 }
 
-/** Reads back what buildImageInputMetadata wrote (for tests and the build's self-check). */
-export function readImageInputMetadata(metadata: Uint8Array): ImageInputMetadata & { colorSpace: number } {
+/** metadata_schema.fbs ColorSpaceType, by value. */
+const COLOR_SPACES = ["UNKNOWN", "RGB", "GRAYSCALE"] as const;
+export type ColorSpace = (typeof COLOR_SPACES)[number];
+
+export interface ReadImageInputMetadata extends ImageInputMetadata {
+  colorSpace: ColorSpace;
+}
+
+/** What a model's TFLITE_METADATA says (name, description, version, normalisation, colour space). */
+export function readModelMetadata(model: Uint8Array): ReadImageInputMetadata {
+  const metadata = extractModelMetadata(model);
+  if (!metadata) throw new Error("the model has no TFLITE_METADATA");
+  return readImageInputMetadata(metadata);
+}
+
+/** Reads back a ModelMetadata flatbuffer as buildImageInputMetadata writes it (first input tensor only). */
+export function readImageInputMetadata(metadata: Uint8Array): ReadImageInputMetadata {
   const bb = new ByteBuffer(metadata);
   if (bb.getBufferIdentifier() !== "M001") throw new Error("not a TFLite metadata flatbuffer (identifier is not M001)");
   const root = bb.readInt32(bb.position()) + bb.position();
@@ -108,7 +123,7 @@ export function readImageInputMetadata(metadata: Uint8Array): ImageInputMetadata
     name: stringField(bb, root, 0),
     description: stringField(bb, root, 1),
     version: stringField(bb, root, 2),
-    colorSpace: colorSpaceOffset ? bb.readInt8(imageProperties + colorSpaceOffset) : 0,
+    colorSpace: COLOR_SPACES[colorSpaceOffset ? bb.readInt8(imageProperties + colorSpaceOffset) : 0] ?? "UNKNOWN",
     mean: floatVector(bb, normalization, 0),
     std: floatVector(bb, normalization, 1),
   };
@@ -147,7 +162,10 @@ export function readModelTables(model: Uint8Array) {
   if (bb.getBufferIdentifier() !== "TFL3") throw new Error("not a TFLite model (identifier is not TFL3)");
   const root = bb.readInt32(0);
   const buffers = vectorTables(bb, root, MODEL.buffers);
-  const metadata = vectorTables(bb, root, MODEL.metadata).map((table) => ({ name: stringField(bb, table, 0), buffer: bb.readUint32(table + bb.__offset(table, vtableSlot(1))) }));
+  const metadata = vectorTables(bb, root, MODEL.metadata).map((table) => {
+    const bufferOffset = bb.__offset(table, vtableSlot(1));
+    return { name: stringField(bb, table, 0), buffer: bufferOffset ? bb.readUint32(table + bufferOffset) : 0 };
+  });
   const bufferData = (index: number): Uint8Array => {
     const table = buffers[index];
     const offset = bb.__offset(table, vtableSlot(0));
@@ -156,6 +174,49 @@ export function readModelTables(model: Uint8Array) {
     return model.subarray(start, start + bb.__vector_len(table + offset));
   };
   return { bb, root, buffers, metadata, bufferData };
+}
+
+// schema.fbs TensorType, by value.
+const TENSOR_TYPES = ["FLOAT32", "FLOAT16", "INT32", "UINT8", "INT64", "STRING", "BOOL", "INT16", "COMPLEX64", "INT8", "FLOAT64"];
+const SUBGRAPH = { tensors: 0, inputs: 1, outputs: 2 } as const;
+const TENSOR = { shape: 0, type: 1, buffer: 2, name: 3 } as const;
+
+export interface TensorInfo {
+  /** Index in the subgraph's tensor list. */
+  index: number;
+  name: string;
+  shape: number[];
+  type: string;
+  /** Index of the model buffer holding its data (0 = none, as for activations). */
+  buffer: number;
+}
+
+/** The first subgraph's tensors: all of them, and the model inputs and outputs in the model's order. */
+export function listTensors(model: Uint8Array): { inputs: TensorInfo[]; outputs: TensorInfo[]; all: TensorInfo[] } {
+  const { bb, root } = readModelTables(model);
+  const subgraph = vectorTables(bb, root, MODEL.subgraphs)[0];
+  if (subgraph === undefined) throw new Error("the model has no subgraph");
+  const all = vectorTables(bb, subgraph, SUBGRAPH.tensors).map((tensor, index): TensorInfo => {
+    const typeOffset = bb.__offset(tensor, vtableSlot(TENSOR.type));
+    const bufferOffset = bb.__offset(tensor, vtableSlot(TENSOR.buffer));
+    const typeValue = typeOffset ? bb.readInt8(tensor + typeOffset) : 0;
+    return {
+      index,
+      name: stringField(bb, tensor, TENSOR.name),
+      shape: intVector(bb, tensor, TENSOR.shape),
+      type: TENSOR_TYPES[typeValue] ?? `type ${typeValue}`,
+      buffer: bufferOffset ? bb.readUint32(tensor + bufferOffset) : 0,
+    };
+  });
+  const pick = (field: number) => intVector(bb, subgraph, field).map((i) => all[i]);
+  return { inputs: pick(SUBGRAPH.inputs), outputs: pick(SUBGRAPH.outputs), all };
+}
+
+function intVector(bb: ByteBuffer, table: number, field: number): number[] {
+  const offset = bb.__offset(table, vtableSlot(field));
+  if (!offset) return [];
+  const start = bb.__vector(table + offset);
+  return Array.from({ length: bb.__vector_len(table + offset) }, (_, i) => bb.readInt32(start + 4 * i));
 }
 
 /** The TFLITE_METADATA flatbuffer of a model, or null when it has none. */
@@ -169,6 +230,12 @@ export function extractModelMetadata(model: Uint8Array): Uint8Array | null {
 export function attachModelMetadata(model: Uint8Array, metadata: Uint8Array): Uint8Array {
   const { bb, root, buffers, metadata: oldMetadata } = readModelTables(model);
   if (oldMetadata.some((m) => m.name === METADATA_NAME)) throw new Error("the model already has TFLITE_METADATA");
+  // The new root is written with the 8 fields this code knows; a newer schema's extra root field would be
+  // dropped silently, so refuse instead.
+  const rootFieldCount = (bb.readUint16(root - bb.readInt32(root)) - 4) / 2;
+  for (let field = MODEL_FIELD_COUNT; field < rootFieldCount; field++) {
+    if (bb.__offset(root, vtableSlot(field))) throw new Error(`the model's root table has field ${field}, which this splice does not know`);
+  }
   const fieldPosition = (field: number) => {
     const offset = bb.__offset(root, vtableSlot(field));
     return offset ? root + offset : 0;
