@@ -57,6 +57,11 @@ export const serverConfigSchema = z.object({
   inferenceMaxSide: integer(128, 100_000)
     .default(1280)
     .describe("Frames larger than this on their long side are scaled down before inference; the detector sees 128 px and the landmark crop 192 px, so nothing is lost."),
+  workerRecyclePixels: integer(0, 1_000_000_000)
+    .default(4_000_000)
+    .describe(
+      "A worker that decoded a frame larger than this (webcam frames are at most 2 MP) is replaced after answering: WASM memory grows to fit the largest image and never shrinks.",
+    ),
   maxFaces: integer(1, 10).default(2).describe("Most faces analysed per frame."),
   shutdownGraceMs: integer(0, 600_000).default(10_000).describe("On SIGTERM, how long in-flight frames may take to finish before exit."),
   thresholds: jsonOption(thresholdsSchema, '{"eyes":{"closedBelow":0.25}}').describe(

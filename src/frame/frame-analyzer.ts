@@ -9,7 +9,7 @@ import { FaceEngine } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import { decodeImage, loadDecoders } from "../image/decode";
 import { downscaleToFit } from "../image/downscale";
-import type { ImageLimits } from "../image/probe";
+import { probeImage, type ImageLimits } from "../image/probe";
 import type { AnalysisResult } from "../pool/analysis-job";
 import { modelVersions } from "./model-versions";
 
@@ -35,6 +35,8 @@ export interface FrameOutcome {
 }
 
 export class FrameAnalyzer {
+  private largestPixels = 0;
+
   private constructor(
     private readonly engine: FaceEngine,
     private readonly options: FrameAnalyzerOptions,
@@ -47,6 +49,9 @@ export class FrameAnalyzer {
 
   async analyze(bytes: Uint8Array, request: FrameRequest): Promise<FrameOutcome> {
     const t0 = performance.now();
+    // The declared size counts even when decoding then fails: the codec's memory grew for it all the same.
+    const declared = await probeImage(bytes, this.options.limits);
+    this.largestPixels = Math.max(this.largestPixels, declared.width * declared.height);
     const decoded = await decodeImage(bytes, this.options.limits);
     const frame = downscaleToFit(decoded, this.options.inferenceMaxSide);
     // Everything below is in the analysed frame's pixels; answers are given in the original's.
@@ -84,6 +89,11 @@ export class FrameAnalyzer {
       },
       rois: engineResult.faces.map((face) => scaleRoi(face.roi, toOriginal)),
     };
+  }
+
+  /** The most pixels decoded in one frame so far (the codecs' WASM memories are sized by it). */
+  get largestDecodedPixels(): number {
+    return this.largestPixels;
   }
 
   close(): void {

@@ -11,6 +11,8 @@ export interface JobHandler<P, R> {
   info: unknown;
   /** May be async; jobs still run one at a time because the pool sends the next only after the answer. */
   handle(payload: P): R | Promise<R>;
+  /** Asked after each job: true when this worker should be replaced by a fresh one (see the pool). */
+  shouldRetire?(): boolean;
 }
 
 /** Error thrown by a handler that carries a code the HTTP layer maps to a status (see api-error.ts). */
@@ -32,7 +34,7 @@ export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>
         const started = performance.now();
         try {
           const value = (await handler.handle(message.payload)) as Awaited<R>;
-          reply({ type: "done", id: message.id, ok: true, value, busyMs: performance.now() - started });
+          reply({ type: "done", id: message.id, ok: true, value, busyMs: performance.now() - started, retire: handler.shouldRetire?.() });
         } catch (error) {
           const coded = error as CodedError;
           reply({
@@ -41,6 +43,7 @@ export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>
             ok: false,
             error: { code: typeof coded?.code === "string" ? coded.code : "analysis_failed", message: String(coded?.message ?? error) },
             busyMs: performance.now() - started,
+            retire: handler.shouldRetire?.(),
           });
         }
       });

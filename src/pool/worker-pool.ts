@@ -38,7 +38,7 @@ export interface JobOutcome<R> {
 /** What the pool reports to metrics; all callbacks optional. */
 export interface PoolObserver {
   onShed?(code: "overloaded" | "deadline_exceeded"): void;
-  onWorkerRestart?(kind: "crashed" | "hung" | "init_failed", reason: string): void;
+  onWorkerRestart?(kind: "crashed" | "hung" | "init_failed" | "recycled", reason: string): void;
   onJobFinished?(workerBusyMs: number): void;
 }
 
@@ -78,6 +78,7 @@ export class WorkerPool<P, R> {
   private closing = false;
   private consecutiveInitFailures = 0;
   private restarts = 0;
+  private recycled = 0;
   private readyWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
   private workerInfo: unknown = null;
@@ -128,6 +129,7 @@ export class WorkerPool<P, R> {
       busy: this.slots.filter((s) => s.job).length,
       queued: this.queue.length,
       restarts: this.restarts,
+      recycled: this.recycled,
     };
   }
 
@@ -184,6 +186,7 @@ export class WorkerPool<P, R> {
         this.observer.onJobFinished?.(reply.busyMs);
         if (reply.ok) job.resolve({ value: reply.value, queueMs: (job.startedAt ?? now) - job.enqueuedAt, workerMs: now - (job.startedAt ?? now) });
         else job.reject(new WorkerJobError(reply.error.code, reply.error.message));
+        if (reply.retire) this.recycle(slot);
         this.dispatch();
         return;
       }
@@ -221,6 +224,21 @@ export class WorkerPool<P, R> {
     if (backoff > 0) setTimeout(start, backoff).unref?.();
     else start();
     this.settleIfIdle();
+  }
+
+  /**
+   * Replaces a worker that asked to retire (its frame was answered normally). The analysis worker does so
+   * after decoding an unusually large image: WASM memory grows to fit it and never shrinks, so a fresh
+   * worker is the only way to give that memory back.
+   */
+  private recycle(slot: Slot<P, R>): void {
+    if (slot.retiring || this.closing) return;
+    this.observer.onWorkerRestart?.("recycled", `worker ${slot.index} retired after an unusually large frame`);
+    slot.retiring = true;
+    slot.ready = false;
+    this.recycled++;
+    void slot.worker.terminate();
+    this.slots[slot.index] = this.spawn(slot.index);
   }
 
   private expire(job: Job<P, R>): void {

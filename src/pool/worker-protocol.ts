@@ -10,5 +10,5 @@ export interface JobMessage<P> {
 export type WorkerReply<R> =
   | { type: "ready"; info: unknown }
   | { type: "init_failed"; message: string }
-  | { type: "done"; id: number; ok: true; value: R; busyMs: number }
-  | { type: "done"; id: number; ok: false; error: { code: string; message: string }; busyMs: number };
+  | { type: "done"; id: number; ok: true; value: R; busyMs: number; retire?: boolean }
+  | { type: "done"; id: number; ok: false; error: { code: string; message: string }; busyMs: number; retire?: boolean };

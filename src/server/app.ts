@@ -27,7 +27,7 @@ export interface AnalysisBackend {
   analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionFrame }): Promise<AnalysisBody>;
   session(id: string): AnalysisBody["session"] | undefined;
   forgetSession(id: string): boolean;
-  readiness(): { ready: boolean; workers: { size: number; ready: number; busy: number; queued: number; restarts: number } };
+  readiness(): { ready: boolean; workers: { size: number; ready: number; busy: number; queued: number; restarts: number; recycled: number } };
 }
 
 export interface AppOptions {

@@ -56,7 +56,7 @@ export function createMetrics(poolStats: () => PoolGauges) {
   });
   const workerRestarts = new Counter({
     name: "vigil_worker_restarts_total",
-    help: "Workers replaced after a crash, a hang or a failed start.",
+    help: "Workers replaced: after a crash, a hang or a failed start, or recycled after an unusually large frame.",
     labelNames: ["kind"] as const,
     registers: [registry],
   });
@@ -78,7 +78,7 @@ export function createMetrics(poolStats: () => PoolGauges) {
     inFlight,
     poolObserver: {
       onShed: (reason: "overloaded" | "deadline_exceeded") => framesShed.inc({ reason }),
-      onWorkerRestart: (kind: "crashed" | "hung" | "init_failed") => workerRestarts.inc({ kind }),
+      onWorkerRestart: (kind: "crashed" | "hung" | "init_failed" | "recycled") => workerRestarts.inc({ kind }),
       onJobFinished: (busyMs: number) => workerBusy.inc(busyMs / 1000),
     },
   };

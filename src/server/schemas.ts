@@ -141,6 +141,6 @@ export const Health = z.object({ status: z.literal("ok") }).openapi("Health");
 export const Readiness = z
   .object({
     status: z.enum(["ready", "loading"]),
-    workers: z.object({ size: z.number().int(), ready: z.number().int(), busy: z.number().int(), queued: z.number().int(), restarts: z.number().int() }),
+    workers: z.object({ size: z.number().int(), ready: z.number().int(), busy: z.number().int(), queued: z.number().int(), restarts: z.number().int(), recycled: z.number().int() }),
   })
   .openapi("Readiness");

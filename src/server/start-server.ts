@@ -24,6 +24,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
   const metrics = createMetrics(() => pool?.stats() ?? { queued: 0, busy: 0, ready: 0, size: 0 });
   const workerData: AnalysisWorkerData = {
     thresholds: config.thresholds,
+    recycleAfterPixels: config.workerRecyclePixels,
     maxFaces: config.maxFaces,
     maxImagePixels: config.maxImagePixels,
     maxImageSide: config.maxImageSide,
@@ -71,7 +72,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       if (!session) return body;
       const { session: state, created } = session;
       const history = state.history;
-      const filed = history.observe(observationOf(result, options.session!.capturedAt));
+      const filed = history.observe(observationOf(result, capturedAt));
       // Only the newest frame may move the tracking position: a late frame's faces are from the past.
       if (filed && capturedAt >= history.now) {
         state.tracking = rois.length ? { rois, at: capturedAt } : null;

@@ -4,12 +4,19 @@
  */
 import { serveJobs } from "../../src/pool/serve-jobs";
 
-type Script = { action: "echo"; value: number } | { action: "busy"; ms: number } | { action: "fail" } | { action: "crash" } | { action: "hang" };
+type Script = { action: "echo"; value: number } | { action: "grow" } | { action: "busy"; ms: number } | { action: "fail" } | { action: "crash" } | { action: "hang" };
+
+let grown = false;
 
 serveJobs<Script, number>(async () => ({
   info: { kind: "scripted" },
+  // A worker that was told to "grow" (as a decoder does on a huge frame) asks to be replaced.
+  shouldRetire: () => grown,
   handle(job) {
     switch (job.action) {
+      case "grow":
+        grown = true;
+        return 1;
       case "echo":
         return job.value;
       case "busy": {

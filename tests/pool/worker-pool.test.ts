@@ -93,6 +93,18 @@ describe("WorkerPool", () => {
     expect((await p.run({ action: "echo", value: 3 })).value).toBe(3);
   });
 
+  test("a worker that asks to retire answers its frame and is replaced by a fresh one", async () => {
+    const restarts: string[] = [];
+    const p = await startPool({ size: 1 }, { onWorkerRestart: (kind: string) => restarts.push(kind) });
+    expect((await p.run({ action: "grow" })).value).toBe(1);
+    expect(restarts).toEqual(["recycled"]);
+    await p.whenAllReady();
+    expect(p.stats()).toMatchObject({ ready: 1, restarts: 0, recycled: 1 });
+    // The fresh worker has not grown: it answers and stays.
+    expect((await p.run({ action: "echo", value: 4 })).value).toBe(4);
+    expect(p.stats().recycled).toBe(1);
+  });
+
   test("close lets running and queued frames finish, then refuses new ones", async () => {
     const p = await startPool({ size: 1 });
     const running = p.run({ action: "busy", ms: 100 });

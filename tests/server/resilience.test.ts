@@ -44,6 +44,19 @@ test("a worker killed mid-frame: that frame gets 503, the other worker's frame s
   expect(s.pool.stats()).toMatchObject({ size: 2, ready: 2, restarts: 1 });
 });
 
+test("a worker that decoded an unusually large frame answers it, then is replaced by a fresh one", async () => {
+  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_WORKER_RECYCLE_PIXELS: "4000000" });
+  const s = server;
+  const big = await largeFrame(); // 3000x3500 = 10.5 MP: allowed, but more than a webcam ever sends
+  expect((await analyze(s.url, big)).status).toBe(200);
+  await s.pool.whenAllReady();
+  expect(s.pool.stats()).toMatchObject({ ready: 1, restarts: 0, recycled: 1 });
+  expect((await analyze(s.url, await fixtureBytes("grace_hopper.jpg"))).status).toBe(200);
+  expect(s.pool.stats().recycled).toBe(1);
+  const metrics = await (await fetch(`${s.url}/metrics`)).text();
+  expect(metrics).toMatch(/vigil_worker_restarts_total\{kind="recycled"\} 1/);
+});
+
 test("a flood gets 503 + Retry-After at once for what does not fit, while admitted frames succeed", async () => {
   server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "2" });
   const s = server;
