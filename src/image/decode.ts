@@ -1,75 +1,92 @@
 /**
  * Encoded image bytes -> RGBA pixels, with the declared size checked first (probe.ts).
  *
- * Decoders: the Squoosh codecs packaged as @jsquash/* (mozjpeg, libwebp, the Rust png crate), compiled to
- * WASM. Chosen by measurement (bench/decoders.ts, bench/results/decoders.md): fastest of the candidates
- * that also run unchanged in Node, in worker threads and inside the single binary (the .wasm files are
- * imported as files, so `bun build --compile` embeds them, and each is compiled once per thread).
+ * Decoder: Bun's built-in `Bun.Image` (libjpeg-turbo, spng, libwebp, statically linked into Bun), chosen by
+ * measurement (bench/decoders.ts, bench/results/decoders.md): the fastest candidate for JPEG, PNG and WebP,
+ * nothing to install, works in worker threads and inside the single binary, decodes off the JS thread,
+ * frees its memory after each frame (a WASM heap only grows), and scales large JPEGs down while decoding.
+ * It has no raw-pixel output, so it writes an uncompressed PNG that stored-png.ts unwraps.
  */
-import decodeJpeg, { init as initJpeg } from "@jsquash/jpeg/decode.js";
-import decodePng, { init as initPng } from "@jsquash/png/decode.js";
-import decodeWebp, { init as initWebp } from "@jsquash/webp/decode.js";
-import jpegWasmPath from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm" with { type: "file" };
-// @ts-ignore Bun's file loader makes this the file's path; the package's own .d.ts describes the WASM exports instead.
-import pngWasmPath from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm" with { type: "file" };
-import webpWasmPath from "@jsquash/webp/codec/dec/webp_dec.wasm" with { type: "file" };
-import { readAsset } from "../../wasm/read-asset";
 import { ImageError } from "./image-error";
 import { probeImage, type ImageFormat, type ImageLimits } from "./probe";
+import { rgbaFromStoredPng } from "./stored-png";
+import type { FormatDecoder } from "./wasm-codecs";
 
 export interface DecodedImage {
   format: ImageFormat;
+  /** Size of `data`: the declared size, or smaller when `fitWithin` scaled it down. */
   width: number;
   height: number;
   /** Tightly packed RGBA rows, top row first. */
   data: Uint8Array;
+  /** The size the file declares, before any scaling. Bun.Image applies a JPEG's EXIF orientation, and its
+   * metadata reports the size after it, so this is the size of the picture as a person sees it. */
+  sourceWidth: number;
+  sourceHeight: number;
 }
 
-type PixelDecoder = (buffer: ArrayBuffer) => Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
-
-let decodersReady: Promise<Record<ImageFormat, PixelDecoder>> | undefined;
+export interface DecodeOptions {
+  /**
+   * Scale down (never up) so the long side is at most this, inside the decoder: a JPEG is then decoded at
+   * 1/2, 1/4 or 1/8 scale straight from its DCT, so a 12-megapixel photo never exists at full size
+   * (4000x3000 to 1280: 31 ms instead of 395 ms). Aspect ratio is kept.
+   */
+  fitWithin?: number;
+}
 
 /**
- * libjpeg reports a truncated file only as a warning ("Premature end of JPEG file") on its error stream and
- * fills the missing rows with grey. For attention analysis a half-grey frame is worse than none, so the
- * warning is caught here and the frame refused. The decode is synchronous, so the flag belongs to one call.
+ * libjpeg-turbo decodes a truncated JPEG with only a warning and fills the missing blocks with grey, and
+ * Bun.Image then succeeds (its documentation says so). A half-grey frame is worse than none, so a JPEG must
+ * be complete: its end marker (FF D9) must come after its last scan header (FF DA). Inside compressed data
+ * an FF byte is always followed by 00 or a restart code, so scanning back from the end, the first of the two
+ * markers met tells which came last. Usually the file's final two bytes answer it.
  */
-let jpegTruncated = false;
-const captureJpegWarning = (message: string) => {
-  if (/premature end/i.test(message)) jpegTruncated = true;
-};
-
-/** Compiles the three codecs (once per thread). Called at worker start so the first frame does not pay. */
-export function loadDecoders(): Promise<Record<ImageFormat, PixelDecoder>> {
-  decodersReady ??= (async () => {
-    const [jpeg, png, webp] = await Promise.all([jpegWasmPath, pngWasmPath, webpWasmPath].map(async (path) => WebAssembly.compile(await readAsset(path))));
-    await Promise.all([initJpeg(jpeg, { print: captureJpegWarning, printErr: captureJpegWarning }), initPng(png), initWebp(webp)]);
-    return {
-      jpeg: async (buffer) => {
-        jpegTruncated = false;
-        const image = await decodeJpeg(buffer);
-        if (jpegTruncated) throw new Error("truncated JPEG");
-        return image;
-      },
-      png: (buffer) => decodePng(buffer),
-      webp: (buffer) => decodeWebp(buffer),
-    };
-  })();
-  return decodersReady;
+function jpegIsComplete(bytes: Uint8Array): boolean {
+  for (let i = bytes.length - 2; i >= 0; i--) {
+    if (bytes[i] !== 0xff) continue;
+    if (bytes[i + 1] === 0xd9) return true;
+    if (bytes[i + 1] === 0xda) return false;
+  }
+  return false;
 }
 
-export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promise<DecodedImage> {
-  const probed = await probeImage(bytes, limits);
-  const decoders = await loadDecoders();
-  const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
-  let decoded: { data: Uint8ClampedArray; width: number; height: number };
+export async function decodeImage(bytes: Uint8Array, limits: ImageLimits, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const declared = await probeImage(bytes, limits);
+  const what = declared.format.toUpperCase();
+  if (declared.format === "jpeg" && !jpegIsComplete(bytes)) throw new ImageError("corrupt_image", "the JPEG data ends before its last scan does (truncated)");
+  // maxPixels again here: the decoder refuses by itself too, whatever the probe said.
+  const pipeline = new Bun.Image(bytes, { maxPixels: limits.maxPixels });
+  const fit = options.fitWithin;
+  if (fit !== undefined && Math.max(declared.width, declared.height) > fit) pipeline.resize(fit, fit, { fit: "inside", withoutEnlargement: true });
+  let pixels;
   try {
-    decoded = await decoders[probed.format](buffer);
-  } catch {
-    throw new ImageError("corrupt_image", `the ${probed.format.toUpperCase()} data could not be decoded (truncated or corrupt)`);
+    pixels = rgbaFromStoredPng(await pipeline.png({ compressionLevel: 0 }).bytes());
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ERR_IMAGE_TOO_MANY_PIXELS") throw new ImageError("image_too_large", `the image declares more than ${limits.maxPixels} pixels`);
+    if (code?.startsWith("ERR_IMAGE")) throw new ImageError("corrupt_image", `the ${what} data could not be decoded (truncated or corrupt)`);
+    throw error; // not the file's fault: Bun's PNG output changed (stored-png.ts), a bug to see, not a 422
   }
-  if (decoded.width !== probed.width || decoded.height !== probed.height || decoded.data.length !== decoded.width * decoded.height * 4) {
-    throw new ImageError("corrupt_image", `the ${probed.format.toUpperCase()} data does not match its declared ${probed.width}x${probed.height} size`);
-  }
-  return { format: probed.format, width: decoded.width, height: decoded.height, data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength) };
+  const scaled = fit !== undefined && Math.max(declared.width, declared.height) > fit;
+  const expected = scaled ? Math.max(pixels.width, pixels.height) <= fit : pixels.width === declared.width && pixels.height === declared.height;
+  if (!expected) throw new ImageError("corrupt_image", `the ${what} data does not match its declared ${declared.width}x${declared.height} size`);
+  return { format: declared.format, ...pixels, sourceWidth: declared.width, sourceHeight: declared.height };
+}
+
+/** A 1x1 PNG, decoded once to start Bun.Image's codec threads before the first real frame. */
+const ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+let warmedUp: Promise<void> | undefined;
+
+/**
+ * Per-format decoders returning RGBA, for callers that decode without the checks of decodeImage: the
+ * engine-stages bench, which also runs in Node 20 where Bun.Image does not exist (the WASM codecs in
+ * wasm-codecs.ts serve there). In Bun, awaiting this also warms the decoder up, which is why the
+ * frame analyser calls it at thread start.
+ */
+export async function loadDecoders(): Promise<Record<ImageFormat, FormatDecoder>> {
+  if (typeof Bun === "undefined") return (await import("./wasm-codecs")).loadWasmCodecs();
+  warmedUp ??= new Bun.Image(Buffer.from(ONE_PIXEL_PNG, "base64")).png({ compressionLevel: 0 }).bytes().then(() => undefined);
+  await warmedUp;
+  const decode: FormatDecoder = async (buffer) => rgbaFromStoredPng(await new Bun.Image(buffer).png({ compressionLevel: 0 }).bytes());
+  return { jpeg: decode, png: decode, webp: decode };
 }

@@ -1,9 +1,11 @@
 /**
  * Format and declared size of an encoded image, read from its header only.
  *
- * Uses Bun's built-in image pipeline (`Bun.Image#metadata`, libjpeg-turbo/spng/libwebp headers): it reads
- * the header and, with `maxPixels`, refuses a too-large canvas before any pixel buffer exists, so a small
- * file that claims 100 megapixels (a decompression bomb) costs nothing.
+ * Uses Bun's built-in image pipeline (`Bun.Image#metadata`, libjpeg-turbo/spng/libwebp headers) rather than a
+ * hand-written parser or a package such as image-size: it is the same code that decodes the frame afterwards,
+ * so probe and decoder can never disagree about a header. With `maxPixels` it refuses a too-large canvas
+ * before any pixel buffer exists, so a small file that claims 100 megapixels (a decompression bomb) costs
+ * nothing (tests/image/probe.test.ts measures that).
  */
 import { ImageError } from "./image-error";
 
@@ -12,8 +14,8 @@ export type ImageFormat = "jpeg" | "png" | "webp";
 export interface ImageLimits {
   /** Largest width x height accepted. */
   maxPixels: number;
-  /** Largest width or height accepted. */
-  maxSide: number;
+  /** Largest width or height accepted; no limit on a side when absent (maxPixels still holds). */
+  maxSide?: number;
 }
 
 export interface ProbedImage {
@@ -42,7 +44,7 @@ export async function probeImage(bytes: Uint8Array, limits: ImageLimits): Promis
   }
   const { width, height } = metadata;
   if (!(width > 0 && height > 0)) throw new ImageError("corrupt_image", `the image declares a ${width}x${height} size`);
-  if (width > limits.maxSide || height > limits.maxSide) {
+  if (limits.maxSide !== undefined && (width > limits.maxSide || height > limits.maxSide)) {
     throw new ImageError("image_too_large", `the image declares ${width}x${height}, more than ${limits.maxSide} pixels on a side`);
   }
   return { format: metadata.format as ImageFormat, width, height };

@@ -133,6 +133,11 @@ export class WorkerPool<P, R> {
     };
   }
 
+  /** Indexes of the workers analysing a frame now (for fault injection). */
+  busyWorkers(): number[] {
+    return this.slots.filter((s) => s.job).map((s) => s.index);
+  }
+
   /** For fault-injection tests and operators: ends one worker as a crash would. */
   terminateWorker(index: number): Promise<number> {
     return this.slots[index].worker.terminate();

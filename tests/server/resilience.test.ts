@@ -57,6 +57,35 @@ test("a worker that decoded an unusually large frame answers it, then is replace
   expect(metrics).toMatch(/vigil_worker_restarts_total\{kind="recycled"\} 1/);
 });
 
+test("a worker killed under a steady load: only the frame it held fails, every other frame is answered", async () => {
+  server = await startTestServer({ VIGIL_WORKERS: "2", VIGIL_MAX_QUEUE: "50" });
+  const s = server;
+  const frame = await fixtureBytes("grace_hopper.jpg");
+  // 20 frames a second for 3 s, open loop; the first worker is killed at 1.5 s while frames are in flight.
+  const sent: Promise<{ status: number; code?: string }>[] = [];
+  const started = performance.now();
+  // Beside the load: at 1.5 s, wait for a worker to be mid-frame and kill that one.
+  const kill = (async () => {
+    await Bun.sleep(1500);
+    while (s.pool.busyWorkers().length === 0) await Bun.sleep(1);
+    await s.pool.terminateWorker(s.pool.busyWorkers()[0]);
+    return true;
+  })();
+  for (let i = 0; i < 60; i++) {
+    await Bun.sleep(Math.max(0, started + i * 50 - performance.now()));
+    sent.push(analyze(s.url, frame).then(async (r) => ({ status: r.status, code: r.status === 200 ? undefined : (await r.json()).error.code })));
+  }
+  const results = await Promise.all(sent);
+  expect(await kill).toBe(true);
+  const failed = results.filter((r) => r.status !== 200);
+  // Exactly the one frame the killed worker held; nothing else is lost, nothing hangs.
+  expect(failed.length).toBe(1);
+  for (const f of failed) expect(f).toEqual({ status: 503, code: "worker_failed" });
+  expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(59);
+  await s.pool.whenAllReady();
+  expect(s.pool.stats()).toMatchObject({ ready: 2, restarts: 1 });
+}, 30_000);
+
 test("a flood gets 503 + Retry-After at once for what does not fit, while admitted frames succeed", async () => {
   server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "2" });
   const s = server;
