@@ -6,9 +6,14 @@
  * nothing to install, works in worker threads and inside the single binary, decodes off the JS thread,
  * frees its memory after each frame (a WASM heap only grows), and scales large JPEGs down while decoding.
  * It has no raw-pixel output, so it writes an uncompressed PNG that stored-png.ts unwraps.
+ *
+ * Damage: a truncated file of any format, and any damaged PNG (checksums), is refused as corrupt_image. JPEG
+ * and lossy WebP carry no checksum over their compressed data, so a flipped bit there is refused only when
+ * the codec notices; otherwise the frame decodes, a little wrong, at its declared size. Never a crash or hang.
  */
 import { ImageError } from "./image-error";
 import { probeImage, type ImageFormat, type ImageLimits } from "./probe";
+import { pngChunksIntact } from "./png-checksums";
 import { rgbaFromStoredPng } from "./stored-png";
 import type { FormatDecoder } from "./wasm-codecs";
 
@@ -54,10 +59,12 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits, option
   const declared = await probeImage(bytes, limits);
   const what = declared.format.toUpperCase();
   if (declared.format === "jpeg" && !jpegIsComplete(bytes)) throw new ImageError("corrupt_image", "the JPEG data ends before its last scan does (truncated)");
+  if (declared.format === "png" && !pngChunksIntact(bytes)) throw new ImageError("corrupt_image", "the PNG is truncated or a chunk's checksum does not match (damaged)");
   // maxPixels again here: the decoder refuses by itself too, whatever the probe said.
   const pipeline = new Bun.Image(bytes, { maxPixels: limits.maxPixels });
-  const fit = options.fitWithin;
-  if (fit !== undefined && Math.max(declared.width, declared.height) > fit) pipeline.resize(fit, fit, { fit: "inside", withoutEnlargement: true });
+  const fit = options.fitWithin ?? Infinity;
+  const scaled = Math.max(declared.width, declared.height) > fit;
+  if (scaled) pipeline.resize(fit, fit, { fit: "inside" });
   let pixels;
   try {
     pixels = rgbaFromStoredPng(await pipeline.png({ compressionLevel: 0 }).bytes());
@@ -67,7 +74,6 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits, option
     if (code?.startsWith("ERR_IMAGE")) throw new ImageError("corrupt_image", `the ${what} data could not be decoded (truncated or corrupt)`);
     throw error; // not the file's fault: Bun's PNG output changed (stored-png.ts), a bug to see, not a 422
   }
-  const scaled = fit !== undefined && Math.max(declared.width, declared.height) > fit;
   const expected = scaled ? Math.max(pixels.width, pixels.height) <= fit : pixels.width === declared.width && pixels.height === declared.height;
   if (!expected) throw new ImageError("corrupt_image", `the ${what} data does not match its declared ${declared.width}x${declared.height} size`);
   return { format: declared.format, ...pixels, sourceWidth: declared.width, sourceHeight: declared.height };
