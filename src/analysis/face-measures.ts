@@ -1,4 +1,7 @@
-/** Everything the API says about one face, from its 478 landmarks. */
+/**
+ * Everything the API says about one face, from its 478 landmarks (image pixels, z in pixel scale): one
+ * plain, JSON-ready object per face. The shape is the API's (src/server/schemas.ts, Face).
+ */
 import { eyeAspectRatio, eyeState, type EyeState } from "./eyes";
 import { gaze, isLookingAway, type Gaze } from "./gaze";
 import type { Vec3 } from "./geometry";
@@ -8,7 +11,7 @@ import { mouth, type Mouth } from "./mouth";
 import type { Thresholds } from "./thresholds";
 
 export interface FaceMeasures {
-  /** The subject's own left and right eye. */
+  /** The subject's own left and right eye (the left one is on the image's right in an unmirrored frame). */
   eyes: { left: EyeState; right: EyeState };
   headPose: HeadPose;
   gaze: Gaze;

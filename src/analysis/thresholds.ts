@@ -1,39 +1,87 @@
 /**
  * Every threshold of the per-frame measures, with its default and where the default comes from
- * (docs/thresholds.md has the longer story). Set them with VIGIL_THRESHOLDS='{"eyes":{"closedBelow":0.25}}'
- * or --thresholds; anything not given keeps its default.
+ * (docs/thresholds.md has the longer story and the measurements). Set them with
+ * VIGIL_THRESHOLDS='{"eyes":{"closedBelow":0.25}}' or --thresholds; anything not given keeps its default.
  */
 import { z } from "zod";
 
-export const thresholdsSchema = z
+const eyes = z
   .object({
-    eyes: z
-      .object({
-        earShut: z.number().min(0).max(1).default(0.1).describe("EAR of a shut eye (openness 0). MediaPipe's refined lids on closed eyes measure 0.05-0.12."),
-        earOpen: z.number().min(0).max(1).default(0.28).describe("EAR of a normally open eye (openness 1); open eyes measure 0.25-0.35 (Soukupová & Čech 2016 report ~0.3)."),
-        closedBelow: z.number().min(0).max(1).default(0.2).describe("Openness under which an eye is closed: at least 80% closed, the PERCLOS P80 criterion (Wierwille et al. 1994)."),
-      })
-      .prefault({}),
-    gaze: z
-      .object({
-        maxYaw: z.number().min(0).max(180).default(30).describe("Head yaw (degrees) beyond which the user looks away; a laptop screen spans roughly ±20° at arm's length."),
-        maxPitch: z.number().min(0).max(180).default(25).describe("Head pitch (degrees) beyond which the user looks away (e.g. down at a phone)."),
-        maxIrisOffset: z.number().min(0).max(0.5).default(0.18).describe("Horizontal iris offset from the eye centre (0..0.5) beyond which the eyes aim off screen."),
-      })
-      .prefault({}),
-    mouth: z
-      .object({
-        yawnAbove: z.number().min(0).max(5).default(0.6).describe("Inner-lip mouth aspect ratio over which the mouth is yawning; speech stays under ~0.4."),
-      })
-      .prefault({}),
-    quality: z
-      .object({
-        darkBelow: z.number().min(0).max(255).default(40).describe("Mean face luma under which the frame is too dark to judge."),
-        brightAbove: z.number().min(0).max(255).default(225).describe("Mean face luma over which the face is washed out."),
-        blurryBelow: z.number().min(0).default(20).describe("Laplacian variance (96x96 grid) under which the face is too blurry; sharp fixture faces measure well above it."),
-      })
-      .prefault({}),
+    earShut: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .describe("EAR of a shut eye (openness 0). Engineering default at the low end of the blink EAR traces in Soukupová & Čech 2016; not measured here (no shut-eye fixture)."),
+    earOpen: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.28)
+      .describe("EAR of a normally open eye (openness 1). Open eyes measure 0.25-0.33 on the fixture portraits and their turned/mirrored copies; Soukupová & Čech 2016 report ~0.3. Must exceed earShut."),
+    closedBelow: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.2)
+      .describe("Openness under which an eye is closed (EAR < 0.136 with the defaults): at least 80% closed, the PERCLOS P80 criterion (Wierwille et al. 1994; Dinges & Grace 1998)."),
   })
+  .refine((e) => e.earOpen > e.earShut, { message: "eyes.earOpen must be greater than eyes.earShut" });
+
+const gaze = z.object({
+  maxYaw: z
+    .number()
+    .min(0)
+    .max(180)
+    .default(30)
+    .describe("Head yaw (degrees) beyond which the user looks away. Engineering default: a laptop screen spans about ±20° at arm's length; 30° leaves room to glance across it."),
+  maxPitch: z
+    .number()
+    .min(0)
+    .max(180)
+    .default(25)
+    .describe("Head pitch (degrees) beyond which the user looks away (e.g. down at a phone or desk). Engineering default; frontal fixture portraits (also turned and mirrored) read -3.5° to -8.5°."),
+  maxIrisOffset: z
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0.18)
+    .describe("Horizontal iris offset from the eye centre (0..0.5 of the eye width) beyond which the eyes aim off screen; judged only with both eyes open. Engineering default; fixture portraits looking at the camera are within 0.03."),
+});
+
+const mouth = z.object({
+  yawnAbove: z
+    .number()
+    .min(0)
+    .max(5)
+    .default(0.6)
+    .describe("Inner-lip mouth aspect ratio over which the mouth is yawning; the MAR threshold used in yawning detection on the YawDD dataset (Abtahi et al. 2014). Speech and smiles stay under ~0.4 (the astronaut's smile: 0.18)."),
+});
+
+const quality = z
+  .object({
+    darkBelow: z
+      .number()
+      .min(0)
+      .max(255)
+      .default(40)
+      .describe("Mean face luma (Rec. 601, 0..255) under which the frame is too dark to judge. Engineering default: lid edges, which EAR needs, are lost in sensor noise."),
+    brightAbove: z
+      .number()
+      .min(0)
+      .max(255)
+      .default(220)
+      .describe("Mean face luma over which the face is washed out (skin near clipping). Engineering default."),
+    blurryBelow: z
+      .number()
+      .min(0)
+      .default(20)
+      .describe("Variance of the Laplacian (Pech-Pacheco et al. 2000) on the 96x96 face grid under which the face is too blurry. Calibrated on the fixtures: sharp faces measure 894-4819; a Gaussian blur of about 2% of the face width brings them to 16-18."),
+  })
+  .refine((q) => q.brightAbove > q.darkBelow, { message: "quality.brightAbove must be greater than quality.darkBelow" });
+
+export const thresholdsSchema = z
+  .object({ eyes: eyes.prefault({}), gaze: gaze.prefault({}), mouth: mouth.prefault({}), quality: quality.prefault({}) })
   .prefault({});
 
 export type Thresholds = z.infer<typeof thresholdsSchema>;
