@@ -12,15 +12,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchFrames } from "./lib/frames";
+import { startBenchServer } from "./lib/server-process";
 
 const repo = new URL("../", import.meta.url).pathname;
 const FRAMES = 120;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-const port = 21000 + Math.floor(Math.random() * 10000);
-const server = Bun.spawn([process.execPath, "src/main.ts", "serve", "--auth", "none", "--port", String(port), "--workers", "1", "--log-requests", "false"], { cwd: repo, stdout: "ignore", stderr: "inherit" });
-const url = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 300 && !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); i++) await Bun.sleep(100);
+const { url, child: server } = await startBenchServer(1);
 
 const { person } = await benchFrames();
 const rows: Record<"tracked" | "detected", Record<string, number[]>> = { tracked: {}, detected: {} };

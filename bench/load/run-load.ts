@@ -14,7 +14,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchFrames } from "../lib/frames";
-import { startBenchServer } from "../lib/server-process";
+import { residentMb, startBenchServer } from "../lib/server-process";
 import type { LoadResult } from "./generator";
 import { latencyChart } from "./latency-chart";
 
@@ -50,7 +50,7 @@ async function watchProcess<T>(pid: number, work: () => Promise<T>) {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
     return Number(fields[11]) + Number(fields[12]);
   };
-  const rssMb = () => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
+  const rssMb = () => residentMb(pid);
   let peakRssMb = rssMb();
   const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, rssMb())), 200);
   const t0 = performance.now();

@@ -5,30 +5,23 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { residentMb, startBenchServer } from "../../bench/lib/server-process";
 import { fuzzCorpus } from "./fuzz-corpus";
 
 const CASES = 2000;
-let child: ReturnType<typeof Bun.spawn>;
+let server: Awaited<ReturnType<typeof startBenchServer>>;
 let url = "";
 
-const rssMb = () => Number(readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
+const rssMb = () => residentMb(server.child.pid);
 
 beforeAll(async () => {
-  const port = 30000 + Math.floor(Math.random() * 20000);
-  child = Bun.spawn([process.execPath, "src/main.ts", "serve", "--auth", "none", "--port", String(port), "--workers", "2", "--log-requests", "false", "--rate-limit-per-second", "10000", "--max-image-pixels", "8000000", "--max-in-flight-per-client", "1000"], {
-    cwd: new URL("../../", import.meta.url).pathname,
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  url = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); i++) {
-    if (child.exitCode !== null || i > 300) throw new Error("the server did not start");
-    await Bun.sleep(100);
-  }
+  // Its own process, so its memory can be read; no keys or per-client limits (one client sends everything).
+  server = await startBenchServer(2, ["--max-image-pixels", "8000000"]);
+  url = server.url;
 }, 60_000);
 afterAll(async () => {
-  child.kill("SIGTERM");
-  await child.exited;
+  server.child.kill("SIGTERM");
+  await server.child.exited;
 });
 
 const EXPECTED_STATUS = new Set([200, 400, 413, 415, 422, 503]);
