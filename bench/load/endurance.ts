@@ -2,9 +2,9 @@
  * Endurance: hold 80% of the measured capacity for a long time and watch memory, errors and latency drift.
  *   bun bench/load/endurance.ts [--minutes 30] [--users N] [--out DIR]
  * N defaults to 80% of `capacityUsers` in bench/results/load-latest.json. The load is the load benchmark's
- * (open loop, sessions, 1 user in 5 away), run one minute at a time; server memory is sampled every 5 s.
+ * (open loop, sessions, 1 user in 5 away), run one minute at a time; server memory is sampled 12 times a minute.
  * Writes endurance-<date>.{json,md} and endurance-memory.svg. Memory is called flat when the last minute's
- * mean resident memory is within 10% (+20 MB) of the second minute's (the first is warm-up).
+ * median resident memory is within 10% (+20 MB) of the second minute's (the first is warm-up).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -38,7 +38,10 @@ writeFileSync(framePaths.empty, frames.empty);
 const server = await startBenchServer(2);
 const memory: Array<{ second: number; rssMb: number }> = [];
 const started = performance.now();
-const sampler = setInterval(() => memory.push({ second: Math.round((performance.now() - started) / 1000), rssMb: Math.round(residentMb(server.child.pid)) }), 5000);
+// Twelve samples a minute (every 5 s in a real run): memory swings by tens of MB between collections, so a
+// minute's mean needs enough samples whatever the minute's length.
+const sampleEveryMs = Math.max(1000, (minuteSeconds * 1000) / 12);
+const sampler = setInterval(() => memory.push({ second: Math.round((performance.now() - started) / 1000), rssMb: Math.round(residentMb(server.child.pid)) }), sampleEveryMs);
 const perMinute: Array<LoadResult & { minute: number }> = [];
 console.error(`endurance: ${users} users (80% of ${capacity}) for ${minutes} x ${minuteSeconds} s`);
 for (let minute = 1; minute <= minutes; minute++) {
@@ -56,10 +59,11 @@ await server.child.exited;
 rmSync(scratch, { recursive: true, force: true });
 
 const window = (from: number, to: number) => memory.filter((m) => m.second >= from && m.second < to).map((m) => m.rssMb);
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+// Medians: a sample taken just before a collection is a spike, not where memory sits.
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
 const total = minutes * minuteSeconds;
-const reference = mean(window(minuteSeconds, 2 * minuteSeconds)) || mean(window(0, total));
-const last = mean(window(total - minuteSeconds, total + 10)) || reference;
+const reference = median(window(minuteSeconds, 2 * minuteSeconds)) || median(window(0, total));
+const last = median(window(total - minuteSeconds, total + 10)) || reference;
 const flat = last <= reference * 1.1 + 20;
 const totals = perMinute.reduce((t, m) => ({ sent: t.sent + m.sent, errors: t.errors + m.errors, shed: t.shed + m.shed }), { sent: 0, errors: 0, shed: 0 });
 const report = {
