@@ -51,16 +51,21 @@ export const serverConfigSchema = z.object({
   maxImagePixels: integer(1, 1_000_000_000)
     .default(16_000_000)
     .describe(
-      "Largest declared width x height accepted before decoding (413). Webcam frames are at most 2 MP; 16 MP admits phone photos. Each worker's decoder memory grows to the largest image it accepts and never shrinks (WASM), so this also bounds memory.",
+      "Largest declared width x height accepted before decoding (413). Webcam frames are at most 2 MP; 16 MP admits phone photos.",
     ),
   maxImageSide: integer(1, 100_000).default(10_000).describe("Largest declared width or height accepted before decoding (413)."),
   inferenceMaxSide: integer(128, 100_000)
     .default(1280)
-    .describe("Frames larger than this on their long side are scaled down before inference; the detector sees 128 px and the landmark crop 192 px, so nothing is lost."),
+    .describe("Frames larger than this on their long side are scaled down before inference; the detector sees 192 px and the landmark crop 192 px, so nothing is lost."),
   workerRecyclePixels: integer(0, 1_000_000_000)
     .default(4_000_000)
     .describe(
-      "A worker that decoded a frame larger than this (webcam frames are at most 2 MP) is replaced after answering: WASM memory grows to fit the largest image and never shrinks.",
+      "A worker that decoded a frame larger than this (webcam frames are at most 2 MP) is replaced after answering, so the memory it grew for a rare huge frame is given back whole.",
+    ),
+  engineHeapMb: integer(64, 2048)
+    .default(512)
+    .describe(
+      "Most memory each model's WASM heap in a worker may grow to (MB; the runtime's own limit is 2048). A frame that would need more fails with 503 and its worker is replaced: after a failed allocation the runtime is unusable. Default frames need under 100.",
     ),
   maxFaces: integer(1, 10).default(2).describe("Most faces analysed per frame."),
   shutdownGraceMs: integer(0, 600_000).default(10_000).describe("On SIGTERM, how long in-flight frames may take to finish before exit."),

@@ -27,10 +27,19 @@ export interface VisionRuntime {
 export interface VisionRuntimeOptions {
   /** Receives the runtime's stdout/stderr lines (MediaPipe's glog); without it they are dropped. */
   log?: (line: string) => void;
+  /**
+   * Most bytes one runtime instance's heap may grow to. The runtime itself stops at 2 GB; a lower ceiling
+   * is how a worker's memory is bounded (Bun does not enforce worker resourceLimits). Past it, allocation
+   * fails inside the runtime exactly as it would at 2 GB.
+   */
+  heapLimitBytes?: number;
+  /** Called when the runtime aborts (out of memory, a failed check): that instance is unusable from then on. */
+  onAbort?: (reason: string) => void;
 }
 
 export async function loadVisionRuntime(options: VisionRuntimeOptions = {}): Promise<VisionRuntime> {
   const log = options.log ?? (() => {});
+  const onAbort = options.onAbort ?? (() => {});
   const wasmModule = await WebAssembly.compile(await readAsset(visionRuntimeWasmPath));
   const g = globalThis as Record<string, unknown>;
   const armRuntimeGlobals = () => {
@@ -43,11 +52,15 @@ export async function loadVisionRuntime(options: VisionRuntimeOptions = {}): Pro
       // Emscripten writes the runtime's stdout and stderr through these (else console.log/console.error).
       print: log,
       printErr: log,
+      // Emscripten calls this before it throws the abort; the caller decides what an abort means (fatal).
+      onAbort: (what: unknown) => onAbort(String(what)),
       // Emscripten's documented hook for hosts that instantiate the module themselves: no fetch, no file
       // read. Instantiation is synchronous so that a failure rejects the factory's promise instead of
       // leaving it pending forever.
       instantiateWasm(imports: WebAssembly.Imports, receiveInstance: (instance: WebAssembly.Instance) => void) {
-        receiveInstance(new WebAssembly.Instance(wasmModule, imports));
+        const instance = new WebAssembly.Instance(wasmModule, imports);
+        if (options.heapLimitBytes !== undefined) limitHeap(instance, options.heapLimitBytes);
+        receiveInstance(instance);
         return {};
       },
     };
@@ -56,4 +69,21 @@ export async function loadVisionRuntime(options: VisionRuntimeOptions = {}): Pro
     fileset: { wasmLoaderPath: LOADER_URL, wasmBinaryPath: WASM_URL },
     preloadedScripts: new Map([[LOADER_URL, armRuntimeGlobals]]),
   };
+}
+
+/**
+ * Caps the instance's heap. Emscripten grows its heap only through `memory.grow` called from JS
+ * (emscripten_resize_heap), and treats a throw there as "cannot grow": malloc then fails inside the
+ * runtime. The exported memory is found by type because its export name is minified.
+ */
+function limitHeap(instance: WebAssembly.Instance, limitBytes: number): void {
+  const memory = Object.values(instance.exports).find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
+  if (!memory) throw new Error("the MediaPipe runtime exports no memory: cannot apply the heap limit");
+  const grow = memory.grow.bind(memory);
+  Object.defineProperty(memory, "grow", {
+    value(deltaPages: number) {
+      if (memory.buffer.byteLength + deltaPages * 65536 > limitBytes) throw new RangeError(`heap limit of ${limitBytes} bytes reached`);
+      return grow(deltaPages);
+    },
+  });
 }

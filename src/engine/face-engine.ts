@@ -15,6 +15,7 @@ import { installWebPolyfills } from "../../polyfills";
 import { readModels } from "../../wasm/models";
 import { loadVisionRuntime } from "../../wasm/runtime";
 import { cropRotatedSquare } from "./crop";
+import { EngineFailure } from "./engine-failure";
 import { mergeAttentionMesh, TOTAL_POINTS } from "./landmark-merge";
 import { sealOutboundNetwork } from "./offline";
 import { boundingBox, projectFromCrop, roiFromDetection, roiFromLandmarks } from "./roi";
@@ -46,6 +47,8 @@ export interface FaceEngineOptions {
   detectUpsideDown: boolean;
   /** Where the WASM runtime's own log lines (glog: graph start, XNNPACK) go; dropped by default. */
   runtimeLog?: (line: string) => void;
+  /** Ceiling for each model's WASM heap, in MB (see wasm/runtime.ts); the runtime's own limit is 2048. */
+  heapLimitMb?: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
@@ -106,13 +109,25 @@ export class FaceEngine {
     private readonly options: FaceEngineOptions,
     private readonly ImageDataCtor: ImageDataConstructor,
     private readonly unsealNetwork: () => void,
+    /** Set by the runtime's abort hook: after an abort the WASM state is undefined, so nothing more runs. */
+    private readonly health: { abortedWith: string | null },
   ) {}
 
   static async create(options: Partial<FaceEngineOptions> = {}): Promise<FaceEngine> {
     const settings = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     const unseal = sealOutboundNetwork();
     try {
-      const [runtime, models] = await Promise.all([loadVisionRuntime({ log: settings.runtimeLog }), readModels()]);
+      const health = { abortedWith: null as string | null };
+      const [runtime, models] = await Promise.all([
+        loadVisionRuntime({
+          log: settings.runtimeLog,
+          heapLimitBytes: settings.heapLimitMb === undefined ? undefined : settings.heapLimitMb * 1024 * 1024,
+          onAbort: (reason) => {
+            health.abortedWith ??= reason;
+          },
+        }),
+        readModels(),
+      ]);
       installWebPolyfills({ preloadedScripts: runtime.preloadedScripts });
       // Imported only now: the bundle looks for the globals above when it runs.
       const { FaceDetector, ImageEmbedder } = await import("@mediapipe/tasks-vision");
@@ -128,7 +143,7 @@ export class FaceEngine {
         l2Normalize: false,
         quantize: false,
       });
-      const engine = new FaceEngine(detector, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor, unseal);
+      const engine = new FaceEngine(detector, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor, unseal, health);
       engine.warmUp();
       return engine;
     } catch (error) {
@@ -145,8 +160,20 @@ export class FaceEngine {
     this.analyze(frame, { track: [{ centerX: side / 2, centerY: side / 2, size: side, rotation: 0 }] });
   }
 
+  /** Throws EngineFailure (fatal) when the runtime breaks; see engine-failure.ts. */
   analyze(frame: RgbaFrame, options: AnalyzeOptions = {}): EngineResult {
     assertFrame(frame);
+    if (this.health.abortedWith !== null) throw new EngineFailure(`the MediaPipe runtime is unusable: ${this.health.abortedWith}`);
+    try {
+      return this.analyzeValidFrame(frame, options);
+    } catch (error) {
+      const reason = this.health.abortedWith ?? String((error as Error)?.message ?? error);
+      this.health.abortedWith = reason;
+      throw new EngineFailure(`the MediaPipe runtime failed on this frame (${frame.width}x${frame.height}): ${reason}`, { cause: error });
+    }
+  }
+
+  private analyzeValidFrame(frame: RgbaFrame, options: AnalyzeOptions): EngineResult {
     const started = performance.now();
     const timings: EngineTimings = { detectMs: 0, cropMs: 0, landmarksMs: 0, mergeMs: 0, totalMs: 0 };
     let faces: EngineFace[] = [];

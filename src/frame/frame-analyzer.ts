@@ -19,6 +19,8 @@ export interface FrameAnalyzerOptions {
   limits: ImageLimits;
   inferenceMaxSide: number;
   thresholds: Thresholds;
+  /** Ceiling of each model's WASM heap, in MB; unset keeps the runtime's own 2 GB. */
+  engineHeapMb?: number;
 }
 
 export interface FrameRequest {
@@ -42,7 +44,7 @@ export class FrameAnalyzer {
   ) {}
 
   static async create(options: FrameAnalyzerOptions): Promise<FrameAnalyzer> {
-    const [engine] = await Promise.all([FaceEngine.create({ maxFaces: options.maxFaces, detectUpsideDown: options.detectUpsideDown ?? false }), loadDecoders()]);
+    const [engine] = await Promise.all([FaceEngine.create({ maxFaces: options.maxFaces, detectUpsideDown: options.detectUpsideDown ?? false, heapLimitMb: options.engineHeapMb }), loadDecoders()]);
     return new FrameAnalyzer(engine, options);
   }
 

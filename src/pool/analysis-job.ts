@@ -11,6 +11,8 @@ export interface AnalysisWorkerData {
   maxImagePixels: number;
   maxImageSide: number;
   inferenceMaxSide: number;
+  /** Ceiling of each model's WASM heap, in MB (see wasm/runtime.ts). */
+  engineHeapMb: number;
 }
 
 export interface AnalysisJob {

@@ -14,6 +14,7 @@ serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
     maxFaces: settings.maxFaces,
     limits: { maxPixels: settings.maxImagePixels, maxSide: settings.maxImageSide },
     inferenceMaxSide: settings.inferenceMaxSide,
+    engineHeapMb: settings.engineHeapMb,
     thresholds: settings.thresholds,
   });
   return {

@@ -1,7 +1,8 @@
 /**
  * The worker-thread side of the pool protocol: load once, report ready, then answer jobs one at a time.
  * A job that throws is answered as a failed job (the input's fault, e.g. a corrupt image) and the worker
- * goes on; only a crash of the thread itself makes the pool replace it.
+ * goes on, unless the error is marked `fatal` (the worker's own machinery broke, e.g. its WASM runtime ran
+ * out of heap): then the worker says so and ends, and the pool fails that job with 503 and replaces it.
  */
 import { parentPort } from "node:worker_threads";
 import { createIdleCollector, IDLE_COLLECT_MS } from "./idle-collector";
@@ -19,6 +20,7 @@ export interface JobHandler<P, R> {
 interface CodedError {
   code?: unknown;
   message?: unknown;
+  fatal?: unknown;
 }
 
 export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>>>): void {
@@ -26,10 +28,11 @@ export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>
   if (!port) throw new Error("serveJobs must run inside a worker thread");
   const reply = (message: WorkerReply<Awaited<R>>) => port.postMessage(message);
   const idle = createIdleCollector(IDLE_COLLECT_MS);
+  let broken = false;
   load().then(
     (handler) => {
       port.on("message", async (message: JobMessage<P>) => {
-        if (message?.type !== "job") return;
+        if (message?.type !== "job" || broken) return;
         idle.touch();
         const started = performance.now();
         try {
@@ -37,6 +40,12 @@ export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>
           reply({ type: "done", id: message.id, ok: true, value, busyMs: performance.now() - started, retire: handler.shouldRetire?.() });
         } catch (error) {
           const coded = error as CodedError;
+          if (coded?.fatal === true) {
+            // Nothing more may run here: the pool terminates this thread when the message arrives.
+            broken = true;
+            reply({ type: "fatal", id: message.id, message: String(coded.message ?? error) });
+            return;
+          }
           reply({
             type: "done",
             id: message.id,

@@ -5,8 +5,9 @@
  *   - the queue has a hard size: a frame arriving when it is full is refused at once ("overloaded");
  *   - every frame has a deadline: one that waited too long is answered "deadline_exceeded" at that moment,
  *     and is never handed to a worker afterwards;
- *   - a worker that crashes, or runs one frame longer than `jobTimeoutMs` (a hang), is terminated and
- *     replaced; only the frame it held fails ("worker_failed"), the others go on.
+ *   - a worker that crashes, reports itself broken (its runtime ran out of heap), or runs one frame longer
+ *     than `jobTimeoutMs` (a hang), is terminated and replaced; only the frame it held fails
+ *     ("worker_failed"), the others go on.
  * Payload bytes are transferred to the worker, not copied.
  */
 import { Worker } from "node:worker_threads";
@@ -38,7 +39,7 @@ export interface JobOutcome<R> {
 /** What the pool reports to metrics; all callbacks optional. */
 export interface PoolObserver {
   onShed?(code: "overloaded" | "deadline_exceeded"): void;
-  onWorkerRestart?(kind: "crashed" | "hung" | "init_failed" | "recycled", reason: string): void;
+  onWorkerRestart?(kind: "crashed" | "broken" | "hung" | "init_failed" | "recycled", reason: string): void;
   onJobFinished?(workerBusyMs: number): void;
 }
 
@@ -70,6 +71,8 @@ export class WorkerJobError extends Error {
     this.name = "WorkerJobError";
   }
 }
+
+const WHAT_HAPPENED = { crashed: "crashed", broken: "broke (out of memory or a runtime abort)", hung: "hung", init_failed: "failed" } as const;
 
 export class WorkerPool<P, R> {
   private readonly slots: Slot<P, R>[] = [];
@@ -177,6 +180,11 @@ export class WorkerPool<P, R> {
         this.dispatch();
         return;
       }
+      case "fatal": {
+        if (slot.job?.id !== reply.id) return;
+        this.replace(slot, `worker ${slot.index} broke on a frame: ${reply.message}`, "broken");
+        return;
+      }
       case "init_failed": {
         this.consecutiveInitFailures++;
         this.replace(slot, `worker ${slot.index} failed to load: ${reply.message}`, "init_failed");
@@ -210,7 +218,7 @@ export class WorkerPool<P, R> {
   }
 
   /** Fails the slot's frame (if any), ends its worker and starts a fresh one in its place. */
-  private replace(slot: Slot<P, R>, reason: string, kind: "crashed" | "hung" | "init_failed"): void {
+  private replace(slot: Slot<P, R>, reason: string, kind: "crashed" | "broken" | "hung" | "init_failed"): void {
     if (slot.retiring) return;
     this.observer.onWorkerRestart?.(kind, reason);
     slot.retiring = true;
@@ -218,7 +226,7 @@ export class WorkerPool<P, R> {
     clearTimeout(slot.hangTimer);
     const job = slot.job;
     slot.job = null;
-    if (job) job.reject(new PoolError("worker_failed", `the worker analysing this frame ${kind === "hung" ? "hung" : "crashed"} and was replaced`));
+    if (job) job.reject(new PoolError("worker_failed", `the worker analysing this frame ${WHAT_HAPPENED[kind]} and was replaced`));
     void slot.worker.terminate();
     this.restarts++;
     const backoff = kind === "init_failed" ? (this.options.restartBackoffMs ?? 500) * 2 ** Math.min(this.consecutiveInitFailures - 1, 6) : 0;

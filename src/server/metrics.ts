@@ -78,7 +78,7 @@ export function createMetrics(poolStats: () => PoolGauges) {
     inFlight,
     poolObserver: {
       onShed: (reason: "overloaded" | "deadline_exceeded") => framesShed.inc({ reason }),
-      onWorkerRestart: (kind: "crashed" | "hung" | "init_failed" | "recycled") => workerRestarts.inc({ kind }),
+      onWorkerRestart: (kind: "crashed" | "broken" | "hung" | "init_failed" | "recycled") => workerRestarts.inc({ kind }),
       onJobFinished: (busyMs: number) => workerBusy.inc(busyMs / 1000),
     },
   };

@@ -28,6 +28,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     maxFaces: config.maxFaces,
     maxImagePixels: config.maxImagePixels,
     maxImageSide: config.maxImageSide,
+    engineHeapMb: config.engineHeapMb,
     inferenceMaxSide: config.inferenceMaxSide,
   };
   pool = new WorkerPool<AnalysisJob, AnalysisResult>(

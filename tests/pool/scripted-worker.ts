@@ -1,10 +1,10 @@
 /**
- * A worker for the pool's own tests: it does what each job says (answer, fail, crash, hang), so the pool's
+ * A worker for the pool's own tests: it does what each job says (answer, fail, break, crash, hang), so the pool's
  * queueing, deadlines and replacement can be driven exactly. The analysis worker is tested over HTTP.
  */
 import { serveJobs } from "../../src/pool/serve-jobs";
 
-type Script = { action: "echo"; value: number } | { action: "grow" } | { action: "busy"; ms: number } | { action: "fail" } | { action: "crash" } | { action: "hang" };
+type Script = { action: "echo"; value: number } | { action: "grow" } | { action: "busy"; ms: number } | { action: "fail" } | { action: "break" } | { action: "crash" } | { action: "hang" };
 
 let grown = false;
 
@@ -26,6 +26,9 @@ serveJobs<Script, number>(async () => ({
       }
       case "fail":
         throw Object.assign(new Error("bad input"), { code: "corrupt_image" });
+      case "break":
+        // What EngineFailure looks like to serveJobs: the worker's own machinery is broken.
+        throw Object.assign(new Error("runtime out of heap"), { fatal: true });
       case "crash":
         process.exit(3);
       case "hang":

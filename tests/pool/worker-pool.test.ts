@@ -73,6 +73,21 @@ describe("WorkerPool", () => {
     expect((await p.run({ action: "echo", value: 5 })).value).toBe(5);
   });
 
+  test("a worker that reports itself broken fails only that frame with worker_failed, and is replaced", async () => {
+    const restarts: string[] = [];
+    const p = await startPool({ size: 1 }, { onWorkerRestart: (kind: string) => restarts.push(kind) });
+    const broken = p.run({ action: "break" });
+    // Queued behind the broken job: must be served by the replacement, not sent to the broken worker.
+    const next = p.run({ action: "echo", value: 6 });
+    const failure = await broken.catch((e) => e);
+    expect(failure).toBeInstanceOf(PoolError);
+    expect(failure.code).toBe("worker_failed");
+    expect(failure.message).toMatch(/broke/);
+    expect((await next).value).toBe(6);
+    expect(restarts).toEqual(["broken"]);
+    expect(p.stats()).toMatchObject({ ready: 1, restarts: 1 });
+  });
+
   test("a hung worker is terminated after the job timeout and replaced", async () => {
     const restarts: string[] = [];
     const p = await startPool({ jobTimeoutMs: 200 }, { onWorkerRestart: (kind: string) => restarts.push(kind) });

@@ -57,6 +57,33 @@ test("a worker that decoded an unusually large frame answers it, then is replace
   expect(metrics).toMatch(/vigil_worker_restarts_total\{kind="recycled"\} 1/);
 });
 
+test("a worker whose memory fills on a huge valid frame: that frame gets 503, the pool replaces the worker, nothing else fails", async () => {
+  // Each model's heap capped at 64 MB and large frames analysed at full size: a 6000x6000 photo passes every
+  // size check, decodes, then needs 144 MB inside the engine. The runtime's allocation fails for real.
+  server = await startTestServer({ VIGIL_WORKERS: "2", VIGIL_ENGINE_HEAP_MB: "64", VIGIL_INFERENCE_MAX_SIDE: "8000", VIGIL_MAX_IMAGE_PIXELS: "40000000" });
+  const s = server;
+  const huge = new Uint8Array(await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).resize(6000, 6000, { fit: "fill" }).jpeg({ quality: 90 }).bytes());
+  const normal = await fixtureBytes("grace_hopper.jpg");
+  const hugeAnswer = analyze(s.url, huge);
+  // The other worker keeps answering while the first breaks and is replaced.
+  const others = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+    await Bun.sleep(i * 150);
+    return (await analyze(s.url, normal)).status;
+  }));
+  const failed = await hugeAnswer;
+  expect(failed.status).toBe(503);
+  expect(failed.headers.get("retry-after")).toBe("1");
+  expect((await failed.json()).error.code).toBe("worker_failed");
+  expect(others).toEqual([200, 200, 200, 200, 200, 200]);
+  await s.pool.whenAllReady();
+  expect(s.pool.stats()).toMatchObject({ size: 2, ready: 2, restarts: 1 });
+  const metrics = await (await fetch(`${s.url}/metrics`)).text();
+  expect(metrics).toMatch(/vigil_worker_restarts_total\{kind="broken"\} 1/);
+  // The replacement works: both workers answer again.
+  const after = await Promise.all([analyze(s.url, normal), analyze(s.url, normal)]);
+  expect(after.map((r) => r.status)).toEqual([200, 200]);
+}, 30_000);
+
 test("a worker killed under a steady load: only the frame it held fails, every other frame is answered", async () => {
   server = await startTestServer({ VIGIL_WORKERS: "2", VIGIL_MAX_QUEUE: "50" });
   const s = server;
