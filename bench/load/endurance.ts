@@ -3,7 +3,7 @@
  *   bun bench/load/endurance.ts [--minutes 30] [--users N] [--out DIR]
  * N defaults to 80% of `capacityUsers` in bench/results/load-latest.json. The load is the load benchmark's
  * (open loop, sessions, 1 user in 5 away), run one minute at a time; server memory is sampled 12 times a minute.
- * Writes endurance-<date>.{json,md} and endurance-memory.svg. Memory is called flat when the last minute's
+ * Writes endurance-<date>.{json,md} and endurance-<date>-memory.svg. Memory is called flat when the last minute's
  * median resident memory is within 10% (+20 MB) of the second minute's (the first is warm-up).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -98,14 +98,14 @@ ${report.machine}; ${users} users (80% of the measured capacity of ${capacity}) 
 | --- | --- | --- | --- | --- | --- |
 ${rows}
 
-![resident memory over time](endurance-memory.svg)
+![resident memory over time](${name}-memory.svg)
 `,
 );
 const maxRss = Math.max(100, ...memory.map((m) => m.rssMb)) * 1.1;
 const x = (s: number) => 50 + (s / Math.max(1, total)) * 620;
 const y = (mb: number) => 270 - (mb / maxRss) * 240;
 writeFileSync(
-  join(outDir, "endurance-memory.svg"),
+  join(outDir, `${name}-memory.svg`),
   `<svg xmlns="http://www.w3.org/2000/svg" width="700" height="300" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/>
 <text x="50" y="20">Vigil endurance: server resident memory (MB) over ${minutes} x ${minuteSeconds} s at ${users} users</text>
 <line x1="50" y1="270" x2="670" y2="270" stroke="black"/><line x1="50" y1="30" x2="50" y2="270" stroke="black"/>
