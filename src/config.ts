@@ -106,6 +106,7 @@ export const serverConfigSchema = z.object({
   maxInFlightPerClient: integer(1, 10_000).default(4).describe("Requests in flight at once per key (or address); more get 429."),
   readTimeoutMs: integer(1000, 300_000).default(10_000).describe("A connection idle this long (a stalled or slow upload) is closed."),
   instanceId: z.string().min(1).max(64).default(`vigil-${process.pid}`).describe("Name of this instance, returned in X-Vigil-Instance (set to the pod name)."),
+  demo: boolFlag.default(true).describe("Serve the live demo page at /demo (webcam preview, state, plots, landmarks; it calls the API like any client)."),
   logRequests: boolFlag.default(true).describe("One log line per request (method, path, status, time; never image bytes or landmarks)."),
 });
 

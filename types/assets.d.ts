@@ -31,3 +31,8 @@ declare module "swagger-ui-dist/swagger-ui-bundle.js" {
   const path: string;
   export default path;
 }
+// The demo page's files (clients/demo), served by src/server/demo-page.ts.
+declare module "*.css" {
+  const path: string;
+  export default path;
+}

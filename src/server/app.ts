@@ -11,6 +11,7 @@ import type { ServerConfig } from "../config";
 import { ApiError, errorResponse, toApiError } from "./api-error";
 import { HTTPException } from "hono/http-exception";
 import { apiKeys, corsPolicy, frameRateLimit, inFlightLimit, securityHeaders } from "./access";
+import { registerDemo } from "./demo-page";
 import { registerDocs } from "./docs";
 import { createIdleCollector, IDLE_COLLECT_MS } from "../pool/idle-collector";
 import type { Metrics } from "./metrics";
@@ -117,6 +118,7 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
   });
 
   registerDocs(app);
+  if (config.demo) registerDemo(app);
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

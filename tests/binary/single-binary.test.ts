@@ -45,6 +45,13 @@ test("dist/vigil runs alone from an empty folder and analyses a photo", async ()
     expect(body.person).toEqual({ present: true, count: 1 });
     expect(body.faces[0].eyes.left.closed).toBe(false);
     expect(body.models.faceLandmarks.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The demo page's files travel inside the binary too.
+    const demo = await fetch(`${url}/demo`);
+    expect(demo.status).toBe(200);
+    expect(await demo.text()).toContain('<script type="module" src="/demo/demo.js">');
+    const script = await fetch(`${url}/demo/time-plot.js`);
+    expect(script.headers.get("content-type")).toStartWith("text/javascript");
+    expect(await script.text()).toContain("export class TimePlot");
     child.kill("SIGTERM");
     expect(await child.exited).toBe(0);
   } finally {

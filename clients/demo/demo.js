@@ -1,0 +1,154 @@
+/**
+ * The demo page: the webcam at one frame a second, posted to /v1/analyze exactly as the extension does
+ * (a 640x480 JPEG, a session id, the capture time), with the answer drawn back over the preview.
+ * Frames exist only as a canvas and a Blob in this page's memory; they are dropped after each request.
+ */
+import { TimePlot } from "./time-plot.js";
+
+const CAPTURE_WIDTH = 640;
+const CAPTURE_HEIGHT = 480;
+const JPEG_QUALITY = 0.8;
+const PLOT_WINDOW_MS = 60_000;
+
+const $ = (id) => document.getElementById(id);
+const video = $("preview");
+const overlay = $("overlay");
+const capture = document.createElement("canvas");
+capture.width = CAPTURE_WIDTH;
+capture.height = CAPTURE_HEIGHT;
+overlay.width = CAPTURE_WIDTH;
+overlay.height = CAPTURE_HEIGHT;
+
+const eyesPlot = new TimePlot($("eyes-plot"), { windowMs: PLOT_WINDOW_MS, min: 0, max: 1, series: { left: "#1f6feb", right: "#d1242f" }, gridAt: [0.25, 0.5, 0.75] });
+const posePlot = new TimePlot($("pose-plot"), { windowMs: PLOT_WINDOW_MS, min: -60, max: 60, series: { yaw: "#8250df", pitch: "#1a7f37", roll: "#bf8700" }, gridAt: [-30, 0, 30] });
+
+const apiKey = $("api-key");
+apiKey.value = sessionStorage.getItem("vigil-demo-key") ?? "";
+
+/** @type {{ stream: MediaStream, sessionId: string, timer: number, inFlight: boolean, pausedUntil: number } | null} */
+let running = null;
+
+$("controls").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (running) stop();
+  else start().catch((error) => say(`Camera unavailable: ${error.message}`));
+});
+
+async function start() {
+  sessionStorage.setItem("vigil-demo-key", apiKey.value);
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: CAPTURE_WIDTH, height: CAPTURE_HEIGHT }, audio: false });
+  video.srcObject = stream;
+  await video.play();
+  const rate = Math.min(4, Math.max(0.2, Number($("rate").value) || 1));
+  running = { stream, sessionId: crypto.randomUUID(), timer: 0, inFlight: false, pausedUntil: 0 };
+  running.timer = setInterval(tick, 1000 / rate);
+  $("toggle").textContent = "Stop";
+  document.body.dataset.running = "true";
+  eyesPlot.clear();
+  posePlot.clear();
+  say("");
+  tick();
+}
+
+function stop() {
+  const { stream, sessionId, timer } = running;
+  running = null;
+  clearInterval(timer);
+  for (const track of stream.getTracks()) track.stop();
+  video.srcObject = null;
+  overlay.getContext("2d").clearRect(0, 0, overlay.width, overlay.height);
+  $("toggle").textContent = "Start";
+  document.body.dataset.running = "false";
+  showState("idle", null);
+  // The server forgets the session at once rather than when it expires.
+  fetch(`/v1/sessions/${encodeURIComponent(sessionId)}`, { method: "DELETE", headers: authHeaders() }).catch(() => {});
+}
+
+/** One frame: skipped while the previous one is still being answered, or while the server asked to wait. */
+async function tick() {
+  const session = running;
+  if (!session || session.inFlight || Date.now() < session.pausedUntil || video.readyState < 2) return;
+  session.inFlight = true;
+  try {
+    const capturedAt = Date.now();
+    const frame = await grabFrame();
+    const response = await fetch("/v1/analyze?landmarks=1", {
+      method: "POST",
+      body: frame,
+      headers: { "content-type": "image/jpeg", "x-session-id": session.sessionId, "x-capture-time": String(capturedAt), ...authHeaders() },
+    });
+    const body = await response.json();
+    if (running !== session) return;
+    if (!response.ok) {
+      const retryAfter = Number(response.headers.get("retry-after"));
+      if (retryAfter > 0) session.pausedUntil = Date.now() + retryAfter * 1000;
+      say(response.status === 401 ? "This server needs an API key: enter it and start again." : `${response.status} ${body.error?.code}: ${body.error?.message}`);
+      if (response.status === 401) stop();
+      return;
+    }
+    say("");
+    render(body, capturedAt);
+  } catch (error) {
+    if (running === session) say(`Request failed: ${error.message}`);
+  } finally {
+    session.inFlight = false;
+  }
+}
+
+/** The current video frame, scaled to fit 640x480 (letterboxed, as the preview shows it), as a JPEG. */
+function grabFrame() {
+  const ctx = capture.getContext("2d");
+  const scale = Math.min(CAPTURE_WIDTH / video.videoWidth, CAPTURE_HEIGHT / video.videoHeight);
+  const w = video.videoWidth * scale;
+  const h = video.videoHeight * scale;
+  ctx.fillStyle = "#000";
+  ctx.fillRect(0, 0, CAPTURE_WIDTH, CAPTURE_HEIGHT);
+  ctx.drawImage(video, (CAPTURE_WIDTH - w) / 2, (CAPTURE_HEIGHT - h) / 2, w, h);
+  return new Promise((resolve, reject) => capture.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("could not encode the frame"))), "image/jpeg", JPEG_QUALITY));
+}
+
+function authHeaders() {
+  return apiKey.value ? { authorization: `Bearer ${apiKey.value}` } : {};
+}
+
+function render(analysis, capturedAt) {
+  const face = analysis.faces[0];
+  drawFaces(analysis.faces, analysis.session?.state ?? "unknown");
+  $("person").textContent = analysis.person.present ? "yes" : "no";
+  $("faces").textContent = String(analysis.person.count);
+  $("latency").textContent = `${Math.round(analysis.timings.totalMs)} ms`;
+  const measures = analysis.session?.measures;
+  $("perclos").textContent = measures?.perclos == null ? "-" : `${Math.round(measures.perclos * 100)}%`;
+  $("blinks").textContent = measures ? String(measures.blinks) : "-";
+  $("yawns").textContent = measures ? String(measures.yawns) : "-";
+  showState(analysis.session?.state ?? "unknown", analysis.session?.since ?? null);
+  eyesPlot.add(capturedAt, { left: face?.eyes.left.openness ?? null, right: face?.eyes.right.openness ?? null });
+  posePlot.add(capturedAt, { yaw: face?.headPose.yaw ?? null, pitch: face?.headPose.pitch ?? null, roll: face?.headPose.roll ?? null });
+}
+
+const STATE_COLOURS = { focused: "#1a7f37", drowsy: "#bf8700", asleep: "#d1242f", away: "#6e7781", distracted: "#bf8700", not_alone: "#1f6feb", unknown: "#6e7781" };
+
+/** The 478 landmarks as dots, and each face's box, in the capture's pixels (the overlay has the same size). */
+function drawFaces(faces, state) {
+  const ctx = overlay.getContext("2d");
+  ctx.clearRect(0, 0, overlay.width, overlay.height);
+  const colour = STATE_COLOURS[state] ?? "#6e7781";
+  for (const face of faces) {
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(face.box.x, face.box.y, face.box.width, face.box.height);
+    ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+    for (const [x, y] of face.landmarks ?? []) ctx.fillRect(x - 1, y - 1, 2, 2);
+  }
+}
+
+function showState(state, since) {
+  const element = $("state");
+  element.dataset.state = state;
+  $("state-name").textContent = state.replace("_", " ");
+  $("state-since").textContent = since ? `since ${new Date(since).toLocaleTimeString()}` : "";
+}
+
+function say(text) {
+  $("message").textContent = text;
+}
