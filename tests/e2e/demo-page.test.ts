@@ -1,0 +1,70 @@
+/**
+ * The demo page in a real headless Chromium against a real Vigil on loopback. The fake camera shows a face
+ * for 8 s, then fruit on a table (no face) for 10 s: the page must show "focused" with landmarks drawn and
+ * plots moving, then "away" once nobody has been there for the session's away time (5 s).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { startTestServer } from "../support/server";
+import { isLocal, launchChromium, testOutputDir, type Launched } from "./support/browser";
+import { writeFakeCameraVideo } from "./support/fake-camera";
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Launched;
+const out = testOutputDir();
+
+beforeAll(async () => {
+  const video = join(out, "face-then-nobody.y4m");
+  await writeFakeCameraVideo(video, [
+    { photo: "grace_hopper.jpg", seconds: 8 },
+    { photo: "fruits.jpg", seconds: 10 },
+  ]);
+  server = await startTestServer();
+  browser = await launchChromium({ video });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Non-transparent pixels on a canvas: proof that something was drawn, not just that a canvas exists. */
+const paintedPixels = (page: Page, selector: string) =>
+  page.$eval(selector, (canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+    return painted;
+  });
+
+test("the demo page shows a face as focused with landmarks and plots, then the empty room as away", async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/demo`);
+  await page.click("#toggle");
+
+  await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
+  expect(await page.textContent("#person")).toBe("yes");
+  expect(await page.textContent("#faces")).toBe("1");
+  // 478 landmark dots and a box over the face, and both plots drawing a line.
+  expect(await paintedPixels(page, "#overlay")).toBeGreaterThan(800);
+  await page.waitForTimeout(2500); // a few more frames, so the plots have lines rather than single points
+  expect(await paintedPixels(page, "#eyes-plot")).toBeGreaterThan(50);
+  expect(await paintedPixels(page, "#pose-plot")).toBeGreaterThan(50);
+  await page.screenshot({ path: join(out, "demo-focused.png") });
+
+  await page.waitForSelector('#state[data-state="away"]', { timeout: 30_000 });
+  expect(await page.textContent("#person")).toBe("no");
+  expect(await paintedPixels(page, "#overlay")).toBe(0); // nobody there, nothing drawn
+  await page.screenshot({ path: join(out, "demo-away.png") });
+
+  // Through the public API with landmarks, a session id and capture times, and nothing else left the machine.
+  const analyses = browser.requests.filter((url) => url.startsWith(`${server.url}/v1/analyze?landmarks=1`));
+  expect(analyses.length).toBeGreaterThanOrEqual(10);
+  expect(browser.requests.filter((url) => !isLocal(url))).toEqual([]);
+
+  await page.click("#toggle");
+  await page.waitForSelector('#state[data-state="idle"]');
+  await page.close();
+}, 90_000);

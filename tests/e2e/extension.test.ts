@@ -1,0 +1,102 @@
+/**
+ * The extension, loaded unpacked into a real headless Chromium, against a real Vigil on loopback that
+ * requires an API key and allows only the extension's origin (CORS). It is set up through its own options
+ * page, started from its popup, and must show the fake camera's face as "ok" on its badge, then "away" with
+ * a notification, and turn the camera off and have the server forget the session when stopped.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Worker } from "playwright-core";
+import { startTestServer } from "../support/server";
+import { isLocal, launchChromium, testOutputDir, waitFor, type Launched } from "./support/browser";
+import { writeFakeCameraVideo } from "./support/fake-camera";
+
+/** Fixed by the public key in the manifest, so a server's CORS list can name it in advance. */
+const EXTENSION_ID = "jhgbnogcgdkgpjjmgiefchngepbnlggd";
+const EXTENSION_DIR = new URL("../../clients/extension", import.meta.url).pathname;
+const API_KEY = "vigil_e2e_test_key_0123456789abcdef";
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Launched;
+let background: Worker;
+const out = testOutputDir();
+
+beforeAll(async () => {
+  const video = join(out, "extension-face-then-nobody.y4m");
+  await writeFakeCameraVideo(video, [
+    { photo: "astronaut.png", seconds: 8 },
+    { photo: "fruits.jpg", seconds: 10 },
+  ]);
+  server = await startTestServer({
+    VIGIL_AUTH: "keys",
+    VIGIL_API_KEY_HASHES: createHash("sha256").update(API_KEY).digest("hex"),
+    VIGIL_CORS_ORIGINS: `chrome-extension://${EXTENSION_ID}`,
+    // The server's real defaults for a client: the extension must live within them.
+    VIGIL_RATE_LIMIT_PER_SECOND: "4",
+    VIGIL_MAX_IN_FLIGHT_PER_CLIENT: "4",
+  });
+  browser = await launchChromium({ video, extension: EXTENSION_DIR });
+  background = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent("serviceworker"));
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const badge = () => background.evaluate(() => chrome.action.getBadgeText({}));
+const notifications = () => background.evaluate(() => chrome.notifications.getAll().then((all) => Object.keys(all)));
+
+test("the extension loads with its pinned id", () => {
+  expect(new URL(background.url()).host).toBe(EXTENSION_ID);
+});
+
+test("configured on its options page and started from its popup, it shows focused, then away with a notification, then stops", async () => {
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
+  // A bad URL is refused with a message, not saved.
+  await options.fill("#serverUrl", "ftp://example.org");
+  await options.click('button[type="submit"]');
+  await options.waitForSelector("#saved.error");
+  await options.fill("#serverUrl", server.url);
+  await options.fill("#apiKey", API_KEY);
+  await options.fill("#framesPerSecond", "2");
+  await options.click('button[type="submit"]');
+  await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
+  await options.click("#allow-camera");
+  await options.waitForFunction(() => document.getElementById("camera-state")?.textContent === "Camera: granted");
+  await options.screenshot({ path: join(out, "extension-options.png") });
+
+  const popup = await browser.context.newPage();
+  await popup.setViewportSize({ width: 290, height: 260 });
+  await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
+  await popup.click("#toggle");
+
+  expect(await waitFor(badge, (text) => text === "ok", 'the badge to say "ok"')).toBe("ok");
+  await popup.waitForSelector('#state[data-state="focused"]');
+  await popup.screenshot({ path: join(out, "extension-popup-focused.png") });
+  const { sessionId } = await background.evaluate(() => chrome.storage.session.get("sessionId"));
+  expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+
+  expect(await waitFor(badge, (text) => text === "away", 'the badge to say "away"', 40_000)).toBe("away");
+  const shown = await waitFor(notifications, (ids) => ids.some((id) => id.startsWith("vigil-away-")), "the away notification");
+  // Entering away notifies once; focused never notifies.
+  expect(shown.filter((id) => id.startsWith("vigil-away-")).length).toBe(1);
+  expect(shown.filter((id) => id.startsWith("vigil-focused-"))).toEqual([]);
+  // The chime plays in the capture page (a service worker has no audio); it answers once it has started.
+  expect(await background.evaluate(() => chrome.runtime.sendMessage({ target: "offscreen", type: "chime" }))).toEqual({ ok: true });
+  await popup.waitForSelector('#state[data-state="away"]');
+  await popup.screenshot({ path: join(out, "extension-popup-away.png") });
+
+  // The server knows the session under the extension's id, with the state the badge shows.
+  const auth = { authorization: `Bearer ${API_KEY}` };
+  const session = await (await fetch(`${server.url}/v1/sessions/${sessionId}`, { headers: auth })).json();
+  expect(session.state).toBe("away");
+
+  await popup.click("#toggle");
+  expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
+  expect(await background.evaluate(() => chrome.offscreen.hasDocument())).toBe(false); // the camera is off
+  await waitFor(async () => (await fetch(`${server.url}/v1/sessions/${sessionId}`, { headers: auth })).status, (status) => status === 404, "the server to forget the session");
+  expect(browser.requests.filter((url) => !isLocal(url))).toEqual([]);
+}, 120_000);
