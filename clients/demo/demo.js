@@ -3,19 +3,15 @@
  * (a 640x480 JPEG, a session id, the capture time), with the answer drawn back over the preview.
  * Frames exist only as a canvas and a Blob in this page's memory; they are dropped after each request.
  */
+import { CAPTURE_HEIGHT, CAPTURE_WIDTH, encodeFrame, forgetSession, postFrame } from "./capture.js";
 import { TimePlot } from "./time-plot.js";
 
-const CAPTURE_WIDTH = 640;
-const CAPTURE_HEIGHT = 480;
-const JPEG_QUALITY = 0.8;
 const PLOT_WINDOW_MS = 60_000;
 
 const $ = (id) => document.getElementById(id);
 const video = $("preview");
 const overlay = $("overlay");
-const capture = document.createElement("canvas");
-capture.width = CAPTURE_WIDTH;
-capture.height = CAPTURE_HEIGHT;
+const capture = new OffscreenCanvas(CAPTURE_WIDTH, CAPTURE_HEIGHT);
 overlay.width = CAPTURE_WIDTH;
 overlay.height = CAPTURE_HEIGHT;
 
@@ -60,8 +56,7 @@ function stop() {
   $("toggle").textContent = "Start";
   document.body.dataset.running = "false";
   showState("idle", null);
-  // The server forgets the session at once rather than when it expires.
-  fetch(`/v1/sessions/${encodeURIComponent(sessionId)}`, { method: "DELETE", headers: authHeaders() }).catch(() => {});
+  forgetSession(location.origin, apiKey.value, sessionId);
 }
 
 /** One frame: skipped while the previous one is still being answered, or while the server asked to wait. */
@@ -71,12 +66,8 @@ async function tick() {
   session.inFlight = true;
   try {
     const capturedAt = Date.now();
-    const frame = await grabFrame();
-    const response = await fetch("/v1/analyze?landmarks=1", {
-      method: "POST",
-      body: frame,
-      headers: { "content-type": "image/jpeg", "x-session-id": session.sessionId, "x-capture-time": String(capturedAt), ...authHeaders() },
-    });
+    const frame = await encodeFrame(video, capture);
+    const response = await postFrame({ serverUrl: location.origin, apiKey: apiKey.value, sessionId: session.sessionId, capturedAt, landmarks: true }, frame);
     const body = await response.json();
     if (running !== session) return;
     if (!response.ok) {
@@ -93,22 +84,6 @@ async function tick() {
   } finally {
     session.inFlight = false;
   }
-}
-
-/** The current video frame, scaled to fit 640x480 (letterboxed, as the preview shows it), as a JPEG. */
-function grabFrame() {
-  const ctx = capture.getContext("2d");
-  const scale = Math.min(CAPTURE_WIDTH / video.videoWidth, CAPTURE_HEIGHT / video.videoHeight);
-  const w = video.videoWidth * scale;
-  const h = video.videoHeight * scale;
-  ctx.fillStyle = "#000";
-  ctx.fillRect(0, 0, CAPTURE_WIDTH, CAPTURE_HEIGHT);
-  ctx.drawImage(video, (CAPTURE_WIDTH - w) / 2, (CAPTURE_HEIGHT - h) / 2, w, h);
-  return new Promise((resolve, reject) => capture.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("could not encode the frame"))), "image/jpeg", JPEG_QUALITY));
-}
-
-function authHeaders() {
-  return apiKey.value ? { authorization: `Bearer ${apiKey.value}` } : {};
 }
 
 function render(analysis, capturedAt) {

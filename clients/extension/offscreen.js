@@ -4,12 +4,10 @@
  * capture time, then hands the answer to the service worker. The frame exists only as a canvas and a Blob
  * in memory for the time of that request: it is never stored, logged or sent anywhere else.
  */
-const WIDTH = 640;
-const HEIGHT = 480;
-const JPEG_QUALITY = 0.8;
+import { CAPTURE_HEIGHT, CAPTURE_WIDTH, encodeFrame, forgetSession, postFrame } from "./lib/capture.js";
 
 const video = document.getElementById("camera");
-const canvas = new OffscreenCanvas(WIDTH, HEIGHT);
+const canvas = new OffscreenCanvas(CAPTURE_WIDTH, CAPTURE_HEIGHT);
 let run = null;
 
 chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
@@ -35,7 +33,7 @@ chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
 
 async function start(settings, sessionId) {
   await stop();
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: WIDTH, height: HEIGHT }, audio: false });
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: CAPTURE_WIDTH, height: CAPTURE_HEIGHT }, audio: false });
   video.srcObject = stream;
   await video.play();
   run = { settings, sessionId, stream, inFlight: false, pausedUntil: 0, timer: 0 };
@@ -50,12 +48,7 @@ async function stop() {
   const { settings, sessionId } = run;
   run = null;
   video.srcObject = null;
-  // Ask the server to forget the session now instead of when it expires (a few seconds at most).
-  await fetch(`${settings.serverUrl}/v1/sessions/${encodeURIComponent(sessionId)}`, {
-    method: "DELETE",
-    headers: authorization(settings),
-    signal: AbortSignal.timeout(3000),
-  }).catch(() => {});
+  await forgetSession(settings.serverUrl, settings.apiKey, sessionId);
 }
 
 async function tick(current) {
@@ -63,12 +56,9 @@ async function tick(current) {
   current.inFlight = true;
   try {
     const capturedAt = Date.now();
-    const frame = await grabFrame();
-    const response = await fetch(`${current.settings.serverUrl}/v1/analyze`, {
-      method: "POST",
-      body: frame,
-      headers: { "content-type": "image/jpeg", "x-session-id": current.sessionId, "x-capture-time": String(capturedAt), ...authorization(current.settings) },
-    });
+    const frame = await encodeFrame(video, canvas);
+    const { serverUrl, apiKey } = current.settings;
+    const response = await postFrame({ serverUrl, apiKey, sessionId: current.sessionId, capturedAt }, frame);
     const body = await response.json().catch(() => null);
     if (run !== current) return;
     if (!response.ok) {
@@ -85,22 +75,6 @@ async function tick(current) {
   } finally {
     current.inFlight = false;
   }
-}
-
-/** The current frame scaled to fit 640x480 (letterboxed if the camera is not 4:3), as a JPEG Blob. */
-function grabFrame() {
-  const ctx = canvas.getContext("2d");
-  const scale = Math.min(WIDTH / video.videoWidth, HEIGHT / video.videoHeight);
-  const w = video.videoWidth * scale;
-  const h = video.videoHeight * scale;
-  ctx.fillStyle = "#000";
-  ctx.fillRect(0, 0, WIDTH, HEIGHT);
-  ctx.drawImage(video, (WIDTH - w) / 2, (HEIGHT - h) / 2, w, h);
-  return canvas.convertToBlob({ type: "image/jpeg", quality: JPEG_QUALITY });
-}
-
-function authorization(settings) {
-  return settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {};
 }
 
 function cameraErrorText(error) {

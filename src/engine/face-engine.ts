@@ -193,8 +193,12 @@ export class FaceEngine {
 
   /** Releases the WASM graphs. The bundle's usage logger tries to send on close; offline.ts refuses it. */
   close(): void {
-    this.detector.close();
-    this.landmarker.close();
+    // A broken runtime is not closed: after a failed allocation, closing its graphs never returned (a busy
+    // loop inside the runtime; tests/engine/heap-limit.test.ts closes one). Its memory goes with the thread.
+    if (this.health.abortedWith === null) {
+      this.detector.close();
+      this.landmarker.close();
+    }
     this.unsealNetwork();
   }
 

@@ -6,16 +6,22 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { readAsset } from "../../wasm/read-asset";
 import demoCssPath from "../../clients/demo/demo.css" with { type: "file" };
-// @ts-expect-error TS7016: a browser script, imported for its path (Bun's file loader), not for its exports.
+// Browser scripts, imported for their paths (Bun's file loader gives the path as the default export); TS sees
+// the modules themselves, which have no default export, hence the expected errors.
+// @ts-expect-error TS1192
 import demoJsPath from "../../clients/demo/demo.js" with { type: "file" };
-// @ts-expect-error TS7016: as above.
+// @ts-expect-error TS1192
 import timePlotJsPath from "../../clients/demo/time-plot.js" with { type: "file" };
+// The extension's own capture module: the demo sends frames exactly as the extension does.
+// @ts-expect-error TS1192
+import captureJsPath from "../../clients/extension/lib/capture.js" with { type: "file" };
 import demoHtmlPath from "../../clients/demo/index.html" with { type: "file" };
 
 const FILES: Record<string, { path: string; type: string }> = {
   "/demo": { path: demoHtmlPath as unknown as string, type: "text/html; charset=utf-8" },
-  "/demo/demo.js": { path: demoJsPath as string, type: "text/javascript; charset=utf-8" },
-  "/demo/time-plot.js": { path: timePlotJsPath as string, type: "text/javascript; charset=utf-8" },
+  "/demo/demo.js": { path: demoJsPath as unknown as string, type: "text/javascript; charset=utf-8" },
+  "/demo/time-plot.js": { path: timePlotJsPath as unknown as string, type: "text/javascript; charset=utf-8" },
+  "/demo/capture.js": { path: captureJsPath as unknown as string, type: "text/javascript; charset=utf-8" },
   "/demo/demo.css": { path: demoCssPath, type: "text/css; charset=utf-8" },
 };
 

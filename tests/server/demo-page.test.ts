@@ -17,7 +17,8 @@ test("the demo page and its scripts are served, under the strict CSP", async () 
   const html = await page.text();
   for (const id of ["preview", "overlay", "state", "eyes-plot", "pose-plot", "toggle"]) expect(html).toContain(`id="${id}"`);
   for (const [path, type, marker] of [
-    ["/demo/demo.js", "text/javascript", "/v1/analyze?landmarks=1"],
+    ["/demo/demo.js", "text/javascript", "landmarks: true"],
+    ["/demo/capture.js", "text/javascript", "/v1/analyze"],
     ["/demo/time-plot.js", "text/javascript", "export class TimePlot"],
     ["/demo/demo.css", "text/css", ".stage"],
   ]) {
