@@ -100,3 +100,24 @@ test("configured on its options page and started from its popup, it shows focuse
   await waitFor(async () => (await fetch(`${server.url}/v1/sessions/${sessionId}`, { headers: auth })).status, (status) => status === 404, "the server to forget the session");
   expect(browser.requests.filter((url) => !isLocal(url))).toEqual([]);
 }, 120_000);
+
+test("a refused API key shows on the badge and in the popup instead of failing silently", async () => {
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
+  await options.fill("#serverUrl", server.url);
+  await options.fill("#apiKey", "not-the-key");
+  await options.click('button[type="submit"]');
+  await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
+  await options.close();
+
+  const popup = await browser.context.newPage();
+  await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
+  await popup.click("#toggle");
+  expect(await waitFor(badge, (text) => text === "!", 'the badge to say "!"')).toBe("!");
+  await popup.waitForSelector('#state[data-state="error"]');
+  expect(await popup.textContent("#detail")).toBe("the API key was refused");
+  expect(await background.evaluate(() => chrome.action.getTitle({}))).toBe("Vigil: Error (the API key was refused)");
+  await popup.click("#toggle");
+  expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
+  await popup.close();
+}, 60_000);

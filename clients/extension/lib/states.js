@@ -8,7 +8,7 @@ export const BADGES = Object.freeze({
   distracted: { text: "look", colour: "#bf8700", title: "Distracted" },
   not_alone: { text: "+1", colour: "#1f6feb", title: "Someone else is in view" },
   unknown: { text: "…", colour: "#6e7781", title: "Not sure yet" },
-  error: { text: "!", colour: "#d1242f", title: "Cannot reach Vigil" },
+  error: { text: "!", colour: "#d1242f", title: "Error" },
   stopped: { text: "", colour: "#6e7781", title: "Vigil is off" },
 });
 
