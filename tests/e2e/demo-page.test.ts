@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { startTestServer } from "../support/server";
-import { isLocal, launchChromium, testOutputDir, type Launched } from "./support/browser";
+import { isLocal, launchChromium, SKIP_BROWSER_TESTS, testOutputDir, type Launched } from "./support/browser";
 import { writeFakeCameraVideo } from "./support/fake-camera";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -15,6 +15,7 @@ let browser: Launched;
 const out = testOutputDir();
 
 beforeAll(async () => {
+  if (SKIP_BROWSER_TESTS) return;
   const video = join(out, "face-then-nobody.y4m");
   await writeFakeCameraVideo(video, [
     { photo: "grace_hopper.jpg", seconds: 8 },
@@ -39,7 +40,7 @@ const paintedPixels = (page: Page, selector: string) =>
     return painted;
   });
 
-test("the demo page shows a face as focused with landmarks and plots, then the empty room as away", async () => {
+test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with landmarks and plots, then the empty room as away", async () => {
   const page = await browser.context.newPage();
   await page.goto(`${server.url}/demo`);
   await page.click("#toggle");

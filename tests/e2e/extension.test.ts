@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Worker } from "playwright-core";
 import { startTestServer } from "../support/server";
-import { isLocal, launchChromium, testOutputDir, waitFor, type Launched } from "./support/browser";
+import { isLocal, launchChromium, SKIP_BROWSER_TESTS, testOutputDir, waitFor, type Launched } from "./support/browser";
 import { writeFakeCameraVideo } from "./support/fake-camera";
 
 /** Fixed by the public key in the manifest, so a server's CORS list can name it in advance. */
@@ -23,6 +23,7 @@ let background: Worker;
 const out = testOutputDir();
 
 beforeAll(async () => {
+  if (SKIP_BROWSER_TESTS) return;
   const video = join(out, "extension-face-then-nobody.y4m");
   await writeFakeCameraVideo(video, [
     { photo: "astronaut.png", seconds: 8 },
@@ -48,11 +49,11 @@ afterAll(async () => {
 const badge = () => background.evaluate(() => chrome.action.getBadgeText({}));
 const notifications = () => background.evaluate(() => chrome.notifications.getAll().then((all) => Object.keys(all)));
 
-test("the extension loads with its pinned id", () => {
+test.skipIf(SKIP_BROWSER_TESTS)("the extension loads with its pinned id", () => {
   expect(new URL(background.url()).host).toBe(EXTENSION_ID);
 });
 
-test("configured on its options page and started from its popup, it shows focused, then away with a notification, then stops", async () => {
+test.skipIf(SKIP_BROWSER_TESTS)("configured on its options page and started from its popup, it shows focused, then away with a notification, then stops", async () => {
   const options = await browser.context.newPage();
   await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
   // A bad URL is refused with a message, not saved.
@@ -101,7 +102,7 @@ test("configured on its options page and started from its popup, it shows focuse
   expect(browser.requests.filter((url) => !isLocal(url))).toEqual([]);
 }, 120_000);
 
-test("a refused API key shows on the badge and in the popup instead of failing silently", async () => {
+test.skipIf(SKIP_BROWSER_TESTS)("a refused API key shows on the badge and in the popup instead of failing silently", async () => {
   const options = await browser.context.newPage();
   await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
   await options.fill("#serverUrl", server.url);
