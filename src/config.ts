@@ -57,10 +57,10 @@ export const serverConfigSchema = z.object({
   inferenceMaxSide: integer(128, 100_000)
     .default(1280)
     .describe("Frames larger than this on their long side are scaled down before inference; the detector sees 192 px and the landmark crop 192 px, so nothing is lost."),
-  workerRecyclePixels: integer(0, 1_000_000_000)
-    .default(4_000_000)
+  workerRecycleHeapMb: integer(16, 4096)
+    .default(96)
     .describe(
-      "A worker that decoded a frame larger than this (webcam frames are at most 2 MP) is replaced after answering, so the memory it grew for a rare huge frame is given back whole.",
+      "A worker whose two models' WASM heaps together grew past this is replaced after answering: those heaps never shrink. They hold 40 MB after loading and 44 MB after a 1280x1280 frame, so with the default VIGIL_INFERENCE_MAX_SIDE this never triggers; it matters when larger frames are analysed whole.",
     ),
   engineHeapMb: integer(64, 2048)
     .default(512)

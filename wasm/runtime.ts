@@ -18,6 +18,8 @@ export interface VisionRuntime {
   fileset: { wasmLoaderPath: string; wasmBinaryPath: string };
   /** For `installWebPolyfills`: "importing" the loader re-arms the globals the bundle expects. */
   preloadedScripts: Map<string, () => void>;
+  /** Bytes held by the heaps of every instance made from this runtime (one per task). They never shrink. */
+  heapBytes(): number;
 }
 
 /**
@@ -40,6 +42,7 @@ export interface VisionRuntimeOptions {
 export async function loadVisionRuntime(options: VisionRuntimeOptions = {}): Promise<VisionRuntime> {
   const log = options.log ?? (() => {});
   const onAbort = options.onAbort ?? (() => {});
+  const memories: WebAssembly.Memory[] = [];
   const wasmModule = await WebAssembly.compile(await readAsset(visionRuntimeWasmPath));
   const g = globalThis as Record<string, unknown>;
   const armRuntimeGlobals = () => {
@@ -59,7 +62,9 @@ export async function loadVisionRuntime(options: VisionRuntimeOptions = {}): Pro
       // leaving it pending forever.
       instantiateWasm(imports: WebAssembly.Imports, receiveInstance: (instance: WebAssembly.Instance) => void) {
         const instance = new WebAssembly.Instance(wasmModule, imports);
-        if (options.heapLimitBytes !== undefined) limitHeap(instance, options.heapLimitBytes);
+        const memory = exportedMemory(instance);
+        memories.push(memory);
+        if (options.heapLimitBytes !== undefined) limitHeap(memory, options.heapLimitBytes);
         receiveInstance(instance);
         return {};
       },
@@ -68,17 +73,22 @@ export async function loadVisionRuntime(options: VisionRuntimeOptions = {}): Pro
   return {
     fileset: { wasmLoaderPath: LOADER_URL, wasmBinaryPath: WASM_URL },
     preloadedScripts: new Map([[LOADER_URL, armRuntimeGlobals]]),
+    heapBytes: () => memories.reduce((sum, memory) => sum + memory.buffer.byteLength, 0),
   };
 }
 
-/**
- * Caps the instance's heap. Emscripten grows its heap only through `memory.grow` called from JS
- * (emscripten_resize_heap), and treats a throw there as "cannot grow": malloc then fails inside the
- * runtime. The exported memory is found by type because its export name is minified.
- */
-function limitHeap(instance: WebAssembly.Instance, limitBytes: number): void {
+/** The instance's heap, found by type because its export name is minified. */
+function exportedMemory(instance: WebAssembly.Instance): WebAssembly.Memory {
   const memory = Object.values(instance.exports).find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
-  if (!memory) throw new Error("the MediaPipe runtime exports no memory: cannot apply the heap limit");
+  if (!memory) throw new Error("the MediaPipe runtime exports no memory");
+  return memory;
+}
+
+/**
+ * Caps a heap. Emscripten grows its heap only through `memory.grow` called from JS (emscripten_resize_heap),
+ * and treats a throw there as "cannot grow": malloc then fails inside the runtime.
+ */
+function limitHeap(memory: WebAssembly.Memory, limitBytes: number): void {
   const grow = memory.grow.bind(memory);
   Object.defineProperty(memory, "grow", {
     value(deltaPages: number) {

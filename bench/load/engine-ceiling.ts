@@ -13,7 +13,7 @@ import { WorkerPool } from "../../src/pool/worker-pool";
 
 const { workers, seconds, track, frame } = JSON.parse(process.argv[2]) as { workers: number; seconds: number; track: boolean; frame: string };
 const bytes = readFileSync(frame);
-const workerData: AnalysisWorkerData = { thresholds: DEFAULT_THRESHOLDS, recycleAfterPixels: 4_000_000, maxFaces: 2, maxImagePixels: 4e7, maxImageSide: 1e4, inferenceMaxSide: 1280, engineHeapMb: 512 };
+const workerData: AnalysisWorkerData = { thresholds: DEFAULT_THRESHOLDS, recycleAboveHeapBytes: 96 * 1024 * 1024, maxFaces: 2, maxImagePixels: 4e7, maxImageSide: 1e4, inferenceMaxSide: 1280, engineHeapMb: 512 };
 const pool = new WorkerPool<AnalysisJob, AnalysisResult>({ workerUrl: ANALYSIS_WORKER_URL, workerData, size: workers, maxQueue: 1000, queueDeadlineMs: 60_000, jobTimeoutMs: 30_000 });
 await pool.whenAllReady();
 

@@ -111,6 +111,8 @@ export class FaceEngine {
     private readonly unsealNetwork: () => void,
     /** Set by the runtime's abort hook: after an abort the WASM state is undefined, so nothing more runs. */
     private readonly health: { abortedWith: string | null },
+    /** Bytes held by both models' WASM heaps; they grow with the largest frame analysed and never shrink. */
+    readonly heapBytes: () => number,
   ) {}
 
   static async create(options: Partial<FaceEngineOptions> = {}): Promise<FaceEngine> {
@@ -143,7 +145,7 @@ export class FaceEngine {
         l2Normalize: false,
         quantize: false,
       });
-      const engine = new FaceEngine(detector, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor, unseal, health);
+      const engine = new FaceEngine(detector, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor, unseal, health, runtime.heapBytes);
       engine.warmUp();
       return engine;
     } catch (error) {

@@ -8,7 +8,7 @@ import type { Thresholds } from "../analysis/thresholds";
 import { FaceEngine } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import { decodeImage, loadDecoders } from "../image/decode";
-import { probeImage, type ImageLimits } from "../image/probe";
+import type { ImageLimits } from "../image/probe";
 import type { AnalysisResult } from "../pool/analysis-job";
 import { modelVersions } from "./model-versions";
 
@@ -36,8 +36,6 @@ export interface FrameOutcome {
 }
 
 export class FrameAnalyzer {
-  private largestPixels = 0;
-
   private constructor(
     private readonly engine: FaceEngine,
     private readonly options: FrameAnalyzerOptions,
@@ -50,9 +48,6 @@ export class FrameAnalyzer {
 
   async analyze(bytes: Uint8Array, request: FrameRequest): Promise<FrameOutcome> {
     const t0 = performance.now();
-    // The declared size counts even when decoding then fails: the codec's memory grew for it all the same.
-    const declared = await probeImage(bytes, this.options.limits);
-    this.largestPixels = Math.max(this.largestPixels, declared.width * declared.height);
     // Large frames are scaled while they are decoded (a 12 MP JPEG: 64 ms instead of 880 ms decoded whole).
     const frame = await decodeImage(bytes, this.options.limits, { fitWithin: this.options.inferenceMaxSide });
     // Everything below is in the analysed frame's pixels; answers are given in the original's.
@@ -92,9 +87,9 @@ export class FrameAnalyzer {
     };
   }
 
-  /** The most pixels decoded in one frame so far (the codecs' WASM memories are sized by it). */
-  get largestDecodedPixels(): number {
-    return this.largestPixels;
+  /** Bytes held by the engine's WASM heaps: sized by the largest frame analysed so far, never shrinking. */
+  get engineHeapBytes(): number {
+    return this.engine.heapBytes();
   }
 
   close(): void {

@@ -5,8 +5,8 @@ import type { AnalysisBody } from "../server/schemas";
 
 export interface AnalysisWorkerData {
   thresholds: Thresholds;
-  /** A worker that has decoded a frame larger than this retires after answering (its WASM memory grew). */
-  recycleAfterPixels: number;
+  /** A worker whose models' WASM heaps grew past this retires after answering (they never shrink). */
+  recycleAboveHeapBytes: number;
   maxFaces: number;
   maxImagePixels: number;
   maxImageSide: number;

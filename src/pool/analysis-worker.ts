@@ -19,7 +19,7 @@ serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
   });
   return {
     info: { ready: true },
-    shouldRetire: () => analyzer.largestDecodedPixels > settings.recycleAfterPixels,
+    shouldRetire: () => analyzer.engineHeapBytes > settings.recycleAboveHeapBytes,
     handle: async (job) => {
       const { result, rois } = await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks, track: job.track });
       return { ...result, tracking: rois };

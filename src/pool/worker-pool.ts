@@ -241,12 +241,12 @@ export class WorkerPool<P, R> {
 
   /**
    * Replaces a worker that asked to retire (its frame was answered normally). The analysis worker does so
-   * after decoding an unusually large image: WASM memory grows to fit it and never shrinks, so a fresh
-   * worker is the only way to give that memory back.
+   * when its models' WASM heaps have grown past a limit (an unusually large frame analysed whole): WASM
+   * memory never shrinks, so a fresh worker is the only way to give that memory back.
    */
   private recycle(slot: Slot<P, R>): void {
     if (slot.retiring || this.closing) return;
-    this.observer.onWorkerRestart?.("recycled", `worker ${slot.index} retired after an unusually large frame`);
+    this.observer.onWorkerRestart?.("recycled", `worker ${slot.index} retired: its WASM heaps grew past the recycling limit`);
     slot.retiring = true;
     slot.ready = false;
     this.recycled++;

@@ -24,7 +24,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
   const metrics = createMetrics(() => pool?.stats() ?? { queued: 0, busy: 0, ready: 0, size: 0 });
   const workerData: AnalysisWorkerData = {
     thresholds: config.thresholds,
-    recycleAfterPixels: config.workerRecyclePixels,
+    recycleAboveHeapBytes: config.workerRecycleHeapMb * 1024 * 1024,
     maxFaces: config.maxFaces,
     maxImagePixels: config.maxImagePixels,
     maxImageSide: config.maxImageSide,

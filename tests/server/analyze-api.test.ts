@@ -5,7 +5,7 @@ import { startTestServer } from "../support/server";
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
   // Recycling after large frames is tested in resilience.test.ts; here a 4.3 MP frame tests downscaling only.
-  server = await startTestServer({ VIGIL_MAX_BODY_BYTES: String(2 * 1024 * 1024), VIGIL_MAX_IMAGE_PIXELS: "5000000", VIGIL_WORKER_RECYCLE_PIXELS: "20000000" });
+  server = await startTestServer({ VIGIL_MAX_BODY_BYTES: String(2 * 1024 * 1024), VIGIL_MAX_IMAGE_PIXELS: "5000000" });
 });
 afterAll(() => server.stop());
 

@@ -44,8 +44,18 @@ test("a worker killed mid-frame: that frame gets 503, the other worker's frame s
   expect(s.pool.stats()).toMatchObject({ size: 2, ready: 2, restarts: 1 });
 });
 
-test("a worker that decoded an unusually large frame answers it, then is replaced by a fresh one", async () => {
-  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_WORKER_RECYCLE_PIXELS: "4000000" });
+test("with the default limits the same large frame is scaled while decoding, and the worker stays", async () => {
+  server = await startTestServer({ VIGIL_WORKERS: "1" });
+  const s = server;
+  const answer = await analyze(s.url, await largeFrame());
+  expect(answer.status).toBe(200);
+  expect((await answer.json()).image).toMatchObject({ width: 3000, height: 3500, analyzedHeight: 1280 });
+  expect(s.pool.stats()).toMatchObject({ ready: 1, restarts: 0, recycled: 0 });
+});
+
+test("a worker whose heaps grew on an unusually large frame answers it, then is replaced by a fresh one", async () => {
+  // Frames analysed whole up to 4000 px: the 10.5 MP frame grows the models' heaps from 40 MB to about 90.
+  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_INFERENCE_MAX_SIDE: "4000", VIGIL_WORKER_RECYCLE_HEAP_MB: "64" });
   const s = server;
   const big = await largeFrame(); // 3000x3500 = 10.5 MP: allowed, but more than a webcam ever sends
   expect((await analyze(s.url, big)).status).toBe(200);
