@@ -6,6 +6,9 @@
  * nothing to install, works in worker threads and inside the single binary, decodes off the JS thread,
  * frees its memory after each frame (a WASM heap only grows), and scales large JPEGs down while decoding.
  * It has no raw-pixel output, so it writes an uncompressed PNG that stored-png.ts unwraps.
+ * Measured cost it carries: a 640x480 JPEG takes 2.6 ms back to back but 14-22 ms when the thread had been
+ * idle (its pipeline runs on a pool thread), the 1-frame-a-second case; WASM mozjpeg is 9 ms either way.
+ * Capacity is the same (under load the pool stays warm); low-load latency is where it shows (README, Load).
  *
  * Damage: a truncated file of any format, and any damaged PNG (checksums), is refused as corrupt_image. JPEG
  * and lossy WebP carry no checksum over their compressed data, so a flipped bit there is refused only when
