@@ -3,7 +3,7 @@
  * (a 640x480 JPEG, a session id, the capture time), with the answer drawn back over the preview.
  * Frames exist only as a canvas and a Blob in this page's memory; they are dropped after each request.
  */
-import { CAPTURE_HEIGHT, CAPTURE_WIDTH, encodeFrame, forgetSession, postFrame } from "./capture.js";
+import { CAPTURE_HEIGHT, CAPTURE_WIDTH, forgetSession, startFrameLoop } from "./capture.js";
 import { TimePlot } from "./time-plot.js";
 
 const PLOT_WINDOW_MS = 60_000;
@@ -11,7 +11,6 @@ const PLOT_WINDOW_MS = 60_000;
 const $ = (id) => document.getElementById(id);
 const video = $("preview");
 const overlay = $("overlay");
-const capture = new OffscreenCanvas(CAPTURE_WIDTH, CAPTURE_HEIGHT);
 overlay.width = CAPTURE_WIDTH;
 overlay.height = CAPTURE_HEIGHT;
 
@@ -21,7 +20,7 @@ const posePlot = new TimePlot($("pose-plot"), { windowMs: PLOT_WINDOW_MS, min: -
 const apiKey = $("api-key");
 apiKey.value = sessionStorage.getItem("vigil-demo-key") ?? "";
 
-/** @type {{ stream: MediaStream, sessionId: string, timer: number, inFlight: boolean, pausedUntil: number } | null} */
+/** @type {{ stream: MediaStream, sessionId: string, stopLoop: () => void } | null} */
 let running = null;
 
 $("controls").addEventListener("submit", (event) => {
@@ -35,21 +34,26 @@ async function start() {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { width: CAPTURE_WIDTH, height: CAPTURE_HEIGHT }, audio: false });
   video.srcObject = stream;
   await video.play();
-  const rate = Math.min(4, Math.max(0.2, Number($("rate").value) || 1));
-  running = { stream, sessionId: crypto.randomUUID(), timer: 0, inFlight: false, pausedUntil: 0 };
-  running.timer = setInterval(tick, 1000 / rate);
+  const sessionId = crypto.randomUUID();
+  const stopLoop = startFrameLoop({
+    video,
+    framesPerSecond: Math.min(4, Math.max(0.2, Number($("rate").value) || 1)),
+    request: { serverUrl: location.origin, apiKey: apiKey.value, sessionId, landmarks: true },
+    onAnswer,
+    onFailure: (error) => say(`Request failed: ${error.message}`),
+  });
+  running = { stream, sessionId, stopLoop };
   $("toggle").textContent = "Stop";
   document.body.dataset.running = "true";
   eyesPlot.clear();
   posePlot.clear();
   say("");
-  tick();
 }
 
 function stop() {
-  const { stream, sessionId, timer } = running;
+  const { stream, sessionId, stopLoop } = running;
   running = null;
-  clearInterval(timer);
+  stopLoop();
   for (const track of stream.getTracks()) track.stop();
   video.srcObject = null;
   overlay.getContext("2d").clearRect(0, 0, overlay.width, overlay.height);
@@ -59,31 +63,14 @@ function stop() {
   forgetSession(location.origin, apiKey.value, sessionId);
 }
 
-/** One frame: skipped while the previous one is still being answered, or while the server asked to wait. */
-async function tick() {
-  const session = running;
-  if (!session || session.inFlight || Date.now() < session.pausedUntil || video.readyState < 2) return;
-  session.inFlight = true;
-  try {
-    const capturedAt = Date.now();
-    const frame = await encodeFrame(video, capture);
-    const response = await postFrame({ serverUrl: location.origin, apiKey: apiKey.value, sessionId: session.sessionId, capturedAt, landmarks: true }, frame);
-    const body = await response.json();
-    if (running !== session) return;
-    if (!response.ok) {
-      const retryAfter = Number(response.headers.get("retry-after"));
-      if (retryAfter > 0) session.pausedUntil = Date.now() + retryAfter * 1000;
-      say(response.status === 401 ? "This server needs an API key: enter it and start again." : `${response.status} ${body.error?.code}: ${body.error?.message}`);
-      if (response.status === 401) stop();
-      return;
-    }
-    say("");
-    render(body, capturedAt);
-  } catch (error) {
-    if (running === session) say(`Request failed: ${error.message}`);
-  } finally {
-    session.inFlight = false;
+function onAnswer(response, body, capturedAt) {
+  if (!response.ok) {
+    say(response.status === 401 ? "This server needs an API key: enter it and start again." : `${response.status} ${body?.error?.code}: ${body?.error?.message}`);
+    if (response.status === 401) stop();
+    return;
   }
+  say("");
+  render(body, capturedAt);
 }
 
 function render(analysis, capturedAt) {

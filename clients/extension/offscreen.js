@@ -4,10 +4,10 @@
  * capture time, then hands the answer to the service worker. The frame exists only as a canvas and a Blob
  * in memory for the time of that request: it is never stored, logged or sent anywhere else.
  */
-import { CAPTURE_HEIGHT, CAPTURE_WIDTH, encodeFrame, forgetSession, postFrame } from "./lib/capture.js";
+import { CAPTURE_HEIGHT, CAPTURE_WIDTH, forgetSession, startFrameLoop } from "./lib/capture.js";
 
 const video = document.getElementById("camera");
-const canvas = new OffscreenCanvas(CAPTURE_WIDTH, CAPTURE_HEIGHT);
+/** The running capture: its settings, session, camera stream and the loop's stop function. */
 let run = null;
 
 chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
@@ -36,45 +36,28 @@ async function start(settings, sessionId) {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { width: CAPTURE_WIDTH, height: CAPTURE_HEIGHT }, audio: false });
   video.srcObject = stream;
   await video.play();
-  run = { settings, sessionId, stream, inFlight: false, pausedUntil: 0, timer: 0 };
-  run.timer = setInterval(() => tick(run), 1000 / settings.framesPerSecond);
-  tick(run);
+  const stopLoop = startFrameLoop({
+    video,
+    framesPerSecond: settings.framesPerSecond,
+    request: { serverUrl: settings.serverUrl, apiKey: settings.apiKey, sessionId },
+    onAnswer: (response, body) => {
+      if (response.ok) return chrome.runtime.sendMessage({ target: "background", type: "analysis", session: body.session ?? null, person: body.person });
+      const error = response.status === 401 ? "the API key was refused" : `${response.status} ${body?.error?.code ?? "error"}`;
+      return chrome.runtime.sendMessage({ target: "background", type: "capture-error", error });
+    },
+    onFailure: () => chrome.runtime.sendMessage({ target: "background", type: "capture-error", error: `cannot reach ${settings.serverUrl}` }).catch(() => {}),
+  });
+  run = { settings, sessionId, stream, stopLoop };
 }
 
 async function stop() {
   if (!run) return;
-  clearInterval(run.timer);
-  for (const track of run.stream.getTracks()) track.stop();
-  const { settings, sessionId } = run;
+  const { settings, sessionId, stream, stopLoop } = run;
   run = null;
+  stopLoop();
+  for (const track of stream.getTracks()) track.stop();
   video.srcObject = null;
   await forgetSession(settings.serverUrl, settings.apiKey, sessionId);
-}
-
-async function tick(current) {
-  if (run !== current || current.inFlight || Date.now() < current.pausedUntil || video.readyState < 2) return;
-  current.inFlight = true;
-  try {
-    const capturedAt = Date.now();
-    const frame = await encodeFrame(video, canvas);
-    const { serverUrl, apiKey } = current.settings;
-    const response = await postFrame({ serverUrl, apiKey, sessionId: current.sessionId, capturedAt }, frame);
-    const body = await response.json().catch(() => null);
-    if (run !== current) return;
-    if (!response.ok) {
-      // 429 and 503 say when to come back; until then frames are not sent at all.
-      const retryAfter = Number(response.headers.get("retry-after"));
-      if (retryAfter > 0) current.pausedUntil = Date.now() + retryAfter * 1000;
-      const error = response.status === 401 ? "the API key was refused" : `${response.status} ${body?.error?.code ?? "error"}`;
-      await chrome.runtime.sendMessage({ target: "background", type: "capture-error", error });
-      return;
-    }
-    await chrome.runtime.sendMessage({ target: "background", type: "analysis", session: body.session ?? null, person: body.person });
-  } catch (error) {
-    if (run === current) await chrome.runtime.sendMessage({ target: "background", type: "capture-error", error: `cannot reach ${current.settings.serverUrl}` }).catch(() => {});
-  } finally {
-    current.inFlight = false;
-  }
 }
 
 function cameraErrorText(error) {
