@@ -8,7 +8,6 @@
  */
 export class EngineFailure extends Error {
   readonly fatal = true;
-  readonly code = "engine_failed";
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

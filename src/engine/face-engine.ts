@@ -109,7 +109,8 @@ export class FaceEngine {
     private readonly options: FaceEngineOptions,
     private readonly ImageDataCtor: ImageDataConstructor,
     private readonly unsealNetwork: () => void,
-    /** Set by the runtime's abort hook: after an abort the WASM state is undefined, so nothing more runs. */
+    /** Why the runtime is broken (its abort hook fired, or it threw from inside a graph), or null while it
+     * is sound. Once set, nothing more runs in it: its WASM state is undefined. */
     private readonly health: { abortedWith: string | null },
     /** Bytes held by both models' WASM heaps; they grow with the largest frame analysed and never shrink. */
     readonly heapBytes: () => number,

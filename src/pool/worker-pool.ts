@@ -36,10 +36,15 @@ export interface JobOutcome<R> {
   workerMs: number;
 }
 
+/** Why a worker was replaced: a failure (its frame, if any, fails with worker_failed) or a recycle. */
+const FAILURES = { crashed: "crashed", broken: "broke (out of memory or a runtime abort)", hung: "hung", init_failed: "failed" } as const;
+type FailureKind = keyof typeof FAILURES;
+export type WorkerRestartKind = FailureKind | "recycled";
+
 /** What the pool reports to metrics; all callbacks optional. */
 export interface PoolObserver {
   onShed?(code: "overloaded" | "deadline_exceeded"): void;
-  onWorkerRestart?(kind: "crashed" | "broken" | "hung" | "init_failed" | "recycled", reason: string): void;
+  onWorkerRestart?(kind: WorkerRestartKind, reason: string): void;
   onJobFinished?(workerBusyMs: number): void;
 }
 
@@ -71,8 +76,6 @@ export class WorkerJobError extends Error {
     this.name = "WorkerJobError";
   }
 }
-
-const WHAT_HAPPENED = { crashed: "crashed", broken: "broke (out of memory or a runtime abort)", hung: "hung", init_failed: "failed" } as const;
 
 export class WorkerPool<P, R> {
   private readonly slots: Slot<P, R>[] = [];
@@ -218,7 +221,7 @@ export class WorkerPool<P, R> {
   }
 
   /** Fails the slot's frame (if any), ends its worker and starts a fresh one in its place. */
-  private replace(slot: Slot<P, R>, reason: string, kind: "crashed" | "broken" | "hung" | "init_failed"): void {
+  private replace(slot: Slot<P, R>, reason: string, kind: FailureKind): void {
     if (slot.retiring) return;
     this.observer.onWorkerRestart?.(kind, reason);
     slot.retiring = true;
@@ -226,7 +229,7 @@ export class WorkerPool<P, R> {
     clearTimeout(slot.hangTimer);
     const job = slot.job;
     slot.job = null;
-    if (job) job.reject(new PoolError("worker_failed", `the worker analysing this frame ${WHAT_HAPPENED[kind]} and was replaced`));
+    if (job) job.reject(new PoolError("worker_failed", `the worker analysing this frame ${FAILURES[kind]} and was replaced`));
     void slot.worker.terminate();
     this.restarts++;
     const backoff = kind === "init_failed" ? (this.options.restartBackoffMs ?? 500) * 2 ** Math.min(this.consecutiveInitFailures - 1, 6) : 0;

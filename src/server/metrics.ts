@@ -3,6 +3,7 @@
  * One registry per server instance, so tests can run several servers in one process.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { WorkerRestartKind } from "../pool/worker-pool";
 
 export interface PoolGauges {
   queued: number;
@@ -78,7 +79,7 @@ export function createMetrics(poolStats: () => PoolGauges) {
     inFlight,
     poolObserver: {
       onShed: (reason: "overloaded" | "deadline_exceeded") => framesShed.inc({ reason }),
-      onWorkerRestart: (kind: "crashed" | "broken" | "hung" | "init_failed" | "recycled") => workerRestarts.inc({ kind }),
+      onWorkerRestart: (kind: WorkerRestartKind) => workerRestarts.inc({ kind }),
       onJobFinished: (busyMs: number) => workerBusy.inc(busyMs / 1000),
     },
   };
