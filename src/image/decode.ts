@@ -6,9 +6,9 @@
  * nothing to install, works in worker threads and inside the single binary, decodes off the JS thread,
  * frees its memory after each frame (a WASM heap only grows), and scales large JPEGs down while decoding.
  * It has no raw-pixel output, so it writes an uncompressed PNG that stored-png.ts unwraps.
- * Measured cost it carries: a 640x480 JPEG takes 2.6 ms back to back but 14-22 ms when the thread had been
- * idle (its pipeline runs on a pool thread), the 1-frame-a-second case; WASM mozjpeg is 9 ms either way.
- * Capacity is the same (under load the pool stays warm); low-load latency is where it shows (README, Load).
+ * Measured since (bench/results/decode-in-worker-context.md): in a thread that holds the models, as every
+ * worker does, a 640x480 JPEG takes 17-19 ms here against 3.6 ms in an empty thread, and WASM mozjpeg
+ * 5.5-9 ms in that same thread. The choice above was measured in an empty process; it is worth revisiting.
  *
  * Damage: a truncated file of any format, and any damaged PNG (checksums), is refused as corrupt_image. JPEG
  * and lossy WebP carry no checksum over their compressed data, so a flipped bit there is refused only when
