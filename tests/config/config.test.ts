@@ -4,7 +4,7 @@ import { ConfigError, loadServerConfig } from "../../src/config";
 describe("server configuration", () => {
   test("defaults: loopback, port 8080, one worker per core, 4 queued frames per worker, 1 s deadline", () => {
     const config = loadServerConfig([], { VIGIL_AUTH: "none" });
-    expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, frameDeadlineMs: 1000, maxFaces: 2 });
+    expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, frameDeadlineMs: 1000, maxFaces: 2, demo: true, engineHeapMb: 512, workerRecycleHeapMb: 96 });
     expect(config.workers).toBeGreaterThanOrEqual(1);
     expect(config.maxQueue).toBe(config.workers * 4);
     expect(config.thresholds.eyes.closedBelow).toBe(0.2);
@@ -36,6 +36,10 @@ describe("server configuration", () => {
     expect(attempt(["--workers", "0"], local)).toContain("--workers");
     expect(attempt([], { ...local, VIGIL_THRESHOLDS: "{nope" })).toContain("must be JSON");
     expect(attempt([], { ...local, VIGIL_THRESHOLDS: '{"eyes":{"closedBelow":7}}' })).toContain("eyes.closedBelow");
+    // Heap limits under their minimums, and a demo switch that is neither yes nor no.
+    expect(attempt([], { ...local, VIGIL_ENGINE_HEAP_MB: "32" })).toContain("VIGIL_ENGINE_HEAP_MB");
+    expect(attempt([], { ...local, VIGIL_WORKER_RECYCLE_HEAP_MB: "8" })).toContain("VIGIL_WORKER_RECYCLE_HEAP_MB");
+    expect(attempt(["--demo", "maybe"], local)).toContain("--demo");
   });
 
   test("an unknown flag is refused", () => {
