@@ -4,6 +4,7 @@
  * no internet access, like everything else in Vigil.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Env } from "hono";
 import { z } from "@hono/zod-openapi";
 import swaggerCssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import swaggerJsPath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
@@ -16,7 +17,7 @@ function errorResponses(...codes: Array<[number, string]>) {
   return Object.fromEntries(codes.map(([status, description]) => [status, { description, content: { "application/json": { schema: ErrorBody } } }]));
 }
 
-export function registerDocs(app: OpenAPIHono): void {
+export function registerDocs<E extends Env>(app: OpenAPIHono<E>): void {
   const registry = app.openAPIRegistry;
   registry.registerPath({
     method: "post",
