@@ -122,7 +122,7 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
     return c.body(null, 204);
   });
 
-  registerDocs(app);
+  registerDocs(app, config.auth);
   if (config.demo) registerDemo(app);
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
