@@ -100,6 +100,15 @@ describe("HS256 with VIGIL_JWT_SECRET", () => {
     await expectRefused(await analyze(server.url, await token("RS256", privateKey)), /algorithm is not accepted/);
   });
 
+  test("vigil jwt-token prints a token this server accepts, from the same VIGIL_JWT_* settings", async () => {
+    const cli = Bun.spawnSync([process.execPath, "src/main.ts", "jwt-token", "--sub", "carol", "--ttl-seconds", "60"], {
+      cwd: new URL("../../", import.meta.url).pathname,
+      env: { ...process.env, VIGIL_JWT_SECRET: SECRET, VIGIL_JWT_AUDIENCE: AUDIENCE, VIGIL_JWT_ISSUER: ISSUER },
+    });
+    expect(cli.exitCode).toBe(0);
+    expect((await analyze(server.url, cli.stdout.toString().trim())).status).toBe(200);
+  });
+
   test("the token's subject owns its sessions: another subject gets 404 and its own fresh session", async () => {
     const alice = await token("HS256", secret, { sub: "alice" });
     const bob = await token("HS256", secret, { sub: "bob" });
