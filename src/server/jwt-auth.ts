@@ -80,11 +80,14 @@ export function loadJwksFile(path: string): JSONWebKeySet {
   return { keys };
 }
 
-const unauthorized = (message: string, error = "invalid_token") =>
-  new ApiError(401, "unauthorized", message, {
-    // RFC 6750: no error code when no credentials were sent at all; the description is the message.
-    "WWW-Authenticate": error ? `Bearer realm="vigil", error="${error}", error_description="${message.replace(/["\\]/g, "'")}"` : `Bearer realm="vigil"`,
+/** 401 with an RFC 6750 challenge: no error code when no credentials were sent at all. */
+function unauthorized(message: string, error: "invalid_token" | "invalid_request" | null = "invalid_token"): ApiError {
+  // The description repeats the message, as a quoted header value: printable ASCII without quotes.
+  const description = message.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, "?");
+  return new ApiError(401, "unauthorized", message, {
+    "WWW-Authenticate": error ? `Bearer realm="vigil", error="${error}", error_description="${description}"` : `Bearer realm="vigil"`,
   });
+}
 
 /** Why a token was refused, in words a client developer can act on. */
 function explain(error: unknown, config: JwtConfig, algorithms: string[]): string {
@@ -137,7 +140,7 @@ export function jwtAuth(config: JwtConfig): MiddlewareHandler<AccessEnv> {
   };
   return async (c, next) => {
     const header = c.req.header("authorization");
-    if (!header) throw unauthorized("send a JWT as Authorization: Bearer <token>", "");
+    if (!header) throw unauthorized("send a JWT as Authorization: Bearer <token>", null);
     const match = /^Bearer +(\S+)\s*$/i.exec(header);
     if (!match) throw unauthorized("the Authorization header is not a Bearer token", "invalid_request");
     let payload: JWTPayload;

@@ -76,7 +76,7 @@ describe("HS256 with VIGIL_JWT_SECRET", () => {
     await expectRefused(await analyze(server.url, tampered.join(".")), /bad signature/);
     const expired = await analyze(server.url, await token("HS256", secret, { exp: now() - 120 }));
     await expectRefused(expired, /expired/);
-    expect(expired.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    expect(expired.headers.get("www-authenticate")).toContain(`error="invalid_token", error_description="the token has expired`);
     await expectRefused(await analyze(server.url, await token("HS256", secret, { aud: "another-service" })), /wrong audience/);
     await expectRefused(await analyze(server.url, await token("HS256", secret, { iss: "https://evil.example.org" })), /wrong issuer/);
     await expectRefused(await analyze(server.url, await token("HS256", secret, { nbf: now() + 600 })), /not valid yet/);
