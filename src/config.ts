@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { thresholdsSchema } from "./analysis/thresholds";
+import { loadJwksFile } from "./server/jwt-auth";
 import { sessionRulesSchema } from "./session/session-config";
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -84,15 +85,32 @@ export const serverConfigSchema = z.object({
     .default(3000)
     .describe("While a session's face is tracked, the detector still runs this often, to notice someone else coming into view."),
   auth: z
-    .enum(["keys", "none"])
+    .enum(["keys", "jwt", "none"])
     .default("keys")
-    .describe("keys: every /v1 request needs Authorization: Bearer <key>. none: no keys, only for local use, and only when set explicitly."),
+    .describe(
+      "keys: every /v1 request needs Authorization: Bearer <API key>. jwt: Authorization: Bearer <JWT>, its sub the caller (VIGIL_JWT_*). none: no authentication, only for local use, and only when set explicitly.",
+    ),
   apiKeyHashes: z
     .string()
     .default("")
     .transform((text) => text.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
     .refine((hashes) => hashes.every((h) => /^[0-9a-f]{64}$/.test(h)), "must be comma-separated sha256 hex digests (vigil hash-key KEY prints one)")
     .describe("The accepted API keys, as sha256 hex digests, comma-separated (vigil hash-key KEY)."),
+  jwtSecret: z
+    .string()
+    .min(32, "must be at least 32 characters (a 256-bit HS256 secret, e.g. openssl rand -base64 32)")
+    .optional()
+    .describe("With auth=jwt: the HS256 secret tokens are signed with. Or VIGIL_JWKS_FILE, not both."),
+  jwksFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("With auth=jwt: a JWKS JSON file of the public keys tokens are signed with (RS256: RSA >= 2048 bits; ES256: EC P-256). Or VIGIL_JWT_SECRET, not both."),
+  jwtAudience: z.string().min(1).optional().describe("With auth=jwt (required): the aud a token must carry, e.g. vigil."),
+  jwtIssuer: z.string().min(1).optional().describe("With auth=jwt (required): the iss a token must carry, e.g. https://study.example.org."),
+  jwtClockToleranceSeconds: integer(0, 300)
+    .default(30)
+    .describe("With auth=jwt: leeway for exp and nbf against this server's clock, for clocks slightly apart."),
   corsOrigins: z
     .string()
     .default("")
@@ -102,8 +120,16 @@ export const serverConfigSchema = z.object({
       "must be comma-separated origins: https://host[:port] or chrome-extension://<32-letter id>",
     )
     .describe("Origins allowed to call the API from a browser (CORS), e.g. chrome-extension://<id>."),
-  rateLimitPerSecond: integer(1, 10_000).default(4).describe("Frames a second per API key (per address without keys); more get 429. The extension sends one."),
-  maxInFlightPerClient: integer(1, 10_000).default(4).describe("Requests in flight at once per key (or address); more get 429."),
+  rateLimitPerSecond: integer(1, 10_000)
+    .default(4)
+    .describe("Frames a second per session (X-Session-Id) of a caller; a caller's frames without a session share one such allowance. More get 429. The extension sends one."),
+  rateLimitPerPrincipalPerSecond: integer(1, 100_000)
+    .default(40)
+    .describe(
+      "Frames a second per caller (API key, JWT sub; address with auth=none), all its sessions together: what stops a client from multiplying its allowance with invented session ids. A key shared by N users needs about N (at 1 frame/s each).",
+    ),
+  maxInFlightPerClient: integer(1, 10_000).default(4).describe("Requests in flight at once per session of a caller (its requests without a session count as one session); more get 429."),
+  maxInFlightPerPrincipal: integer(1, 100_000).default(16).describe("Requests in flight at once per caller, all its sessions together; more get 429."),
   readTimeoutMs: integer(1000, 300_000).default(10_000).describe("A connection idle this long (a stalled or slow upload) is closed."),
   instanceId: z.string().min(1).max(64).default(`vigil-${process.pid}`).describe("Name of this instance, returned in X-Vigil-Instance (set to the pod name)."),
   demo: boolFlag.default(true).describe("Serve the live demo page at /demo (webcam preview, state, plots, landmarks; it calls the API like any client)."),
@@ -169,7 +195,48 @@ export function loadServerConfig(argv: string[], env: Record<string, string | un
       `${envName("apiKeyHashes")}: no API keys configured. Set it (vigil hash-key KEY prints a key's hash), or set ${envName("auth")}=none for local use.`,
     ]);
   }
+  const authIssues = [...jwtIssues(parsed.data, source), ...limitIssues(parsed.data, source)];
+  if (authIssues.length) throw new ConfigError(authIssues);
   return { ...parsed.data, maxQueue: parsed.data.maxQueue ?? parsed.data.workers * 4 };
+}
+
+type ParsedOptions = z.infer<typeof serverConfigSchema>;
+
+/** With auth=jwt: exactly one key source (a readable, valid JWKS file), an audience and an issuer. */
+function jwtIssues(options: ParsedOptions, source: Record<string, string>): string[] {
+  const named = (option: string) => source[option] ?? envName(option);
+  if (options.auth !== "jwt") return [];
+  const issues: string[] = [];
+  if (options.jwtSecret === undefined && options.jwksFile === undefined) {
+    issues.push(`${envName("jwtSecret")} or ${envName("jwksFile")}: ${envName("auth")}=jwt needs the HS256 secret or a JWKS file of the signers' public keys`);
+  }
+  if (options.jwtSecret !== undefined && options.jwksFile !== undefined) {
+    issues.push(`${named("jwtSecret")} and ${named("jwksFile")} are both set; set one (HS256 secret, or RS256/ES256 public keys)`);
+  }
+  if (options.jwksFile !== undefined) {
+    try {
+      loadJwksFile(options.jwksFile);
+    } catch (error) {
+      issues.push(`${named("jwksFile")}: ${(error as Error).message}`);
+    }
+  }
+  for (const claim of ["jwtAudience", "jwtIssuer"] as const) {
+    if (options[claim] === undefined) issues.push(`${envName(claim)}: ${envName("auth")}=jwt needs the ${claim === "jwtAudience" ? "audience (aud)" : "issuer (iss)"} tokens must carry`);
+  }
+  return issues;
+}
+
+/** A per-principal limit under the per-session one would make the per-session limit unreachable. */
+function limitIssues(options: ParsedOptions, source: Record<string, string>): string[] {
+  const named = (option: string) => source[option] ?? envName(option);
+  const issues: string[] = [];
+  if (options.rateLimitPerPrincipalPerSecond < options.rateLimitPerSecond) {
+    issues.push(`${named("rateLimitPerPrincipalPerSecond")}: must be at least ${named("rateLimitPerSecond")} (${options.rateLimitPerSecond}), the rate of one session`);
+  }
+  if (options.maxInFlightPerPrincipal < options.maxInFlightPerClient) {
+    issues.push(`${named("maxInFlightPerPrincipal")}: must be at least ${named("maxInFlightPerClient")} (${options.maxInFlightPerClient}), the cap of one session`);
+  }
+  return issues;
 }
 
 /** The options as a table, for `--help` and the README. */

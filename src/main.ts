@@ -3,12 +3,14 @@
  * Vigil's command line.
  *   vigil serve [--port 8080 ...]        start the HTTP service (options: vigil serve --help)
  *   vigil analyze [--landmarks] FILE...  analyse photos (JPEG, PNG, WebP) and print one JSON line each
+ *   vigil jwt-token --sub SUBJECT        an HS256 token for local testing of VIGIL_AUTH=jwt
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DEFAULT_THRESHOLDS } from "./analysis/thresholds";
 import { ConfigError, describeOptions, loadServerConfig } from "./config";
 import { FrameAnalyzer } from "./frame/frame-analyzer";
+import { JWT_TOKEN_USAGE, mintJwtToken } from "./jwt-token-command";
 import { hashApiKey } from "./server/access";
 import { startServer } from "./server/start-server";
 
@@ -17,6 +19,8 @@ const USAGE = `usage:
   vigil analyze [--landmarks] FILE... print the analysis of each photo as JSON
   vigil new-key                       make a random API key and print it with its sha256 (for VIGIL_API_KEY_HASHES)
   vigil hash-key KEY                  print an existing key's sha256
+  ${JWT_TOKEN_USAGE}
+                                      print an HS256 token from VIGIL_JWT_* (local testing of VIGIL_AUTH=jwt)
   vigil --help`;
 
 async function analyzeFiles(args: string[]): Promise<number> {
@@ -77,6 +81,14 @@ try {
     const key = randomBytes(24).toString("base64url");
     console.log(`key:    ${key}\nsha256: ${hashApiKey(key)}   (put this in VIGIL_API_KEY_HASHES; give the key to the client)`);
   } else if (command === "hash-key" && rest[0]) console.log(hashApiKey(rest[0]));
+  else if (command === "jwt-token") {
+    try {
+      console.log(await mintJwtToken(rest, process.env));
+    } catch (error) {
+      console.error((error as Error).message);
+      process.exit(2);
+    }
+  }
   else {
     console.log(USAGE);
     process.exit(command === "--help" || command === "-h" ? 0 : 2);

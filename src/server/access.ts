@@ -1,12 +1,19 @@
 /**
  * Who may use the API, and how much. Middleware from Hono and hono-rate-limiter where they exist:
- *   - API keys as `Authorization: Bearer <key>` (hono/bearer-auth). Only the keys' sha256 is configured, and
- *     the comparison runs in constant time, so neither the config nor the timing gives a key away. Key-less
- *     mode exists only when configured explicitly (VIGIL_AUTH=none, for local use).
+ *   - Authentication sets the request's principal (principal.ts), in one of three modes (VIGIL_AUTH):
+ *     - keys: API keys as `Authorization: Bearer <key>` (hono/bearer-auth). Only the keys' sha256 is
+ *       configured, and the comparison runs in constant time, so neither the config nor the timing gives a
+ *       key away.
+ *     - jwt: bearer JWTs (jwt-auth.ts).
+ *     - none: no authentication, only when configured explicitly (local use).
  *   - CORS for an allow-list of origins, `chrome-extension://<id>` included (hono/cors), with preflights.
  *   - Secure headers on every answer (hono/secure-headers).
- *   - A per-key frame rate (hono-rate-limiter): 429 with Retry-After.
- *   - A per-client cap on requests in flight: 429, so one client cannot hold every worker and the queue.
+ *   - A frame rate per session and a higher one per principal (hono-rate-limiter): 429 with Retry-After.
+ *   - Caps on requests in flight per session and per principal: 429, so one client cannot hold every worker
+ *     and the queue.
+ * Limits count per session because one key may be shared by many users (an extension shipped with one key
+ * for a whole school): each user's session gets its own allowance. The per-principal caps, higher, stop a
+ * client from multiplying its allowance by inventing session ids.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
@@ -15,23 +22,60 @@ import { getConnInfo } from "hono/bun";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { rateLimiter } from "hono-rate-limiter";
+import { jwtAuth, type JwtConfig } from "./jwt-auth";
+import { keyPrincipal, LOCAL_PRINCIPAL, principalOf, sessionStoreKey, type AccessEnv } from "./principal";
+import { SESSION_ID_PATTERN } from "./schemas";
 
-export interface AccessConfig {
-  auth: "keys" | "none";
+export interface AccessConfig extends JwtConfig {
+  auth: "keys" | "jwt" | "none";
   apiKeyHashes: string[];
   corsOrigins: string[];
   rateLimitPerSecond: number;
+  rateLimitPerPrincipalPerSecond: number;
   maxInFlightPerClient: number;
+  maxInFlightPerPrincipal: number;
 }
 
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");
 
 const jsonError = (code: string, message: string) => ({ error: { code, message } });
 
-/** The caller's identity for limits: its key's hash when keys are on, else its address. */
-export function clientKey(c: Context): string {
-  const authorization = c.req.header("authorization");
-  if (authorization?.toLowerCase().startsWith("bearer ")) return "key:" + hashApiKey(authorization.slice(7).trim()).slice(0, 16);
+/** Sets the request's principal, or answers 401 (400 for a malformed header with keys). */
+export function authenticate(config: AccessConfig): MiddlewareHandler<AccessEnv> {
+  if (config.auth === "jwt") return jwtAuth(config);
+  if (config.auth === "none") {
+    return async (c, next) => {
+      c.set("principal", LOCAL_PRINCIPAL);
+      await next();
+    };
+  }
+  return apiKeys(config);
+}
+
+function apiKeys(config: AccessConfig): MiddlewareHandler<AccessEnv> {
+  const hashes = config.apiKeyHashes.map((h) => Buffer.from(h, "hex"));
+  return bearerAuth({
+    verifyToken: (token, c) => {
+      const presented = createHash("sha256").update(token).digest();
+      // Compare with every configured hash (no early exit), each in constant time.
+      let match = false;
+      for (const hash of hashes) match = timingSafeEqual(presented, hash) || match;
+      if (match) c.set("principal", keyPrincipal(presented.toString("hex")));
+      return match;
+    },
+    noAuthenticationHeader: { message: jsonError("unauthorized", "send the API key as Authorization: Bearer <key>") },
+    invalidAuthenticationHeader: { message: jsonError("unauthorized", "the Authorization header is not a Bearer token") },
+    invalidToken: { message: jsonError("unauthorized", "the API key is not valid") },
+  });
+}
+
+/**
+ * Who the per-principal limits count: the principal, except without authentication, where everyone is the
+ * one principal `local` and the caller's address tells clients apart (as it did before principals).
+ */
+export function limitedPrincipal(c: Context<AccessEnv>): string {
+  const principal = principalOf(c);
+  if (principal.scheme !== "none") return principal.id;
   try {
     return "ip:" + (getConnInfo(c).remote.address ?? "unknown");
   } catch {
@@ -39,21 +83,13 @@ export function clientKey(c: Context): string {
   }
 }
 
-export function apiKeys(config: AccessConfig): MiddlewareHandler {
-  if (config.auth === "none") return async (_c, next) => next();
-  const hashes = config.apiKeyHashes.map((h) => Buffer.from(h, "hex"));
-  return bearerAuth({
-    verifyToken: (token) => {
-      const presented = createHash("sha256").update(token).digest();
-      // Compare with every configured hash (no early exit), each in constant time.
-      let match = false;
-      for (const hash of hashes) match = timingSafeEqual(presented, hash) || match;
-      return match;
-    },
-    noAuthenticationHeader: { message: jsonError("unauthorized", "send the API key as Authorization: Bearer <key>") },
-    invalidAuthenticationHeader: { message: jsonError("unauthorized", "the Authorization header is not a Bearer token") },
-    invalidToken: { message: jsonError("unauthorized", "the API key is not valid") },
-  });
+/**
+ * Who the per-session limits count: the principal's session (a valid X-Session-Id), or for requests
+ * without one, the principal's session-less traffic as a whole (the `-` session, which no id can name).
+ */
+export function limitedSession(c: Context<AccessEnv>): string {
+  const id = c.req.header("x-session-id");
+  return sessionStoreKey({ owner: limitedPrincipal(c), id: id !== undefined && SESSION_ID_PATTERN.test(id) ? id : "-" });
 }
 
 export function corsPolicy(config: AccessConfig): MiddlewareHandler {
@@ -75,35 +111,50 @@ export function securityHeaders(): MiddlewareHandler {
   });
 }
 
-export function frameRateLimit(config: AccessConfig): MiddlewareHandler {
-  return rateLimiter({
-    windowMs: 1000,
-    limit: config.rateLimitPerSecond,
-    standardHeaders: "draft-6",
-    keyGenerator: clientKey,
-    handler: (c) => {
-      c.header("Retry-After", "1");
-      return c.json(jsonError("rate_limited", `more than ${config.rateLimitPerSecond} frames a second for this key`), 429);
-    },
-  });
+/** Frames a second: per session, then per principal (a frame refused for its session does not count for its principal). */
+export function frameRateLimits(config: AccessConfig): MiddlewareHandler<AccessEnv>[] {
+  const limit = (perSecond: number, keyGenerator: (c: Context<AccessEnv>) => string, whose: string) =>
+    rateLimiter<AccessEnv>({
+      windowMs: 1000,
+      limit: perSecond,
+      standardHeaders: "draft-6",
+      keyGenerator,
+      handler: (c) => {
+        c.header("Retry-After", "1");
+        return c.json(jsonError("rate_limited", `more than ${perSecond} frames a second ${whose}`), 429);
+      },
+    });
+  return [
+    limit(config.rateLimitPerSecond, limitedSession, "for this session (or, without X-Session-Id, for this caller's frames without a session)"),
+    limit(config.rateLimitPerPrincipalPerSecond, limitedPrincipal, "for this caller (all its sessions together)"),
+  ];
 }
 
-export function inFlightLimit(config: AccessConfig): MiddlewareHandler {
+/** Requests in flight at once: per session and per principal. */
+export function inFlightLimit(config: AccessConfig): MiddlewareHandler<AccessEnv> {
   const inFlight = new Map<string, number>();
+  const release = (key: string) => {
+    const left = (inFlight.get(key) ?? 1) - 1;
+    if (left <= 0) inFlight.delete(key);
+    else inFlight.set(key, left);
+  };
   return async (c, next) => {
-    const key = clientKey(c);
-    const current = inFlight.get(key) ?? 0;
-    if (current >= config.maxInFlightPerClient) {
+    const session = limitedSession(c);
+    const principal = limitedPrincipal(c);
+    const refuse = (limit: number, whose: string) => {
       c.header("Retry-After", "1");
-      return c.json(jsonError("too_many_concurrent", `more than ${config.maxInFlightPerClient} requests in flight from this client`), 429);
-    }
-    inFlight.set(key, current + 1);
+      return c.json(jsonError("too_many_concurrent", `more than ${limit} requests in flight ${whose}`), 429);
+    };
+    if ((inFlight.get(session) ?? 0) >= config.maxInFlightPerClient) return refuse(config.maxInFlightPerClient, "for this session");
+    if ((inFlight.get(principal) ?? 0) >= config.maxInFlightPerPrincipal) return refuse(config.maxInFlightPerPrincipal, "for this caller (all its sessions together)");
+    // The two keys never collide: a session key always holds a `/`, a principal never does.
+    inFlight.set(session, (inFlight.get(session) ?? 0) + 1);
+    inFlight.set(principal, (inFlight.get(principal) ?? 0) + 1);
     try {
       await next();
     } finally {
-      const left = (inFlight.get(key) ?? 1) - 1;
-      if (left <= 0) inFlight.delete(key);
-      else inFlight.set(key, left);
+      release(session);
+      release(principal);
     }
   };
 }

@@ -10,24 +10,28 @@ import { routePath } from "hono/route";
 import type { ServerConfig } from "../config";
 import { ApiError, errorResponse, toApiError } from "./api-error";
 import { HTTPException } from "hono/http-exception";
-import { apiKeys, corsPolicy, frameRateLimit, inFlightLimit, securityHeaders } from "./access";
+import { authenticate, corsPolicy, frameRateLimits, inFlightLimit, securityHeaders } from "./access";
 import { registerDemo } from "./demo-page";
 import { registerDocs } from "./docs";
 import { createIdleCollector, IDLE_COLLECT_MS } from "../pool/idle-collector";
 import type { Metrics } from "./metrics";
+import { principalOf, type AccessEnv, type SessionRef } from "./principal";
 import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
 
-/** What the app needs from the engine room; the server wires the worker pool in, tests may too. */
-export interface SessionFrame {
-  id: string;
+/**
+ * What the app needs from the engine room; the server wires the worker pool in, tests may too. A session is
+ * always named with its owner (the caller's principal): the same id under another principal is another
+ * session (principal.ts, sessionStoreKey).
+ */
+export interface SessionFrame extends SessionRef {
   /** Capture time, ms since the epoch. */
   capturedAt: number;
 }
 
 export interface AnalysisBackend {
   analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionFrame }): Promise<AnalysisBody>;
-  session(id: string): AnalysisBody["session"] | undefined;
-  forgetSession(id: string): boolean;
+  session(ref: SessionRef): AnalysisBody["session"] | undefined;
+  forgetSession(ref: SessionRef): boolean;
   readiness(): { ready: boolean; workers: { size: number; ready: number; busy: number; queued: number; restarts: number; recycled: number } };
 }
 
@@ -44,7 +48,7 @@ const CAPTURE_TIME_PAST_MS = 24 * 3600_000;
 const CAPTURE_TIME_FUTURE_MS = 60_000;
 
 export function createApp({ config, backend, metrics, log }: AppOptions) {
-  const app = new OpenAPIHono();
+  const app = new OpenAPIHono<AccessEnv>();
 
   const idle = createIdleCollector(IDLE_COLLECT_MS);
   // Metrics and the access log. The route label is the matched pattern, never the raw path (bounded labels).
@@ -68,9 +72,9 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
 
   app.use("*", securityHeaders());
   app.use("/v1/*", corsPolicy(config));
-  app.use("/v1/*", apiKeys(config));
+  app.use("/v1/*", authenticate(config));
   app.use("/v1/*", inFlightLimit(config));
-  app.on("POST", "/v1/analyze", frameRateLimit(config));
+  for (const limit of frameRateLimits(config)) app.on("POST", "/v1/analyze", limit);
 
   app.get("/healthz", (c) => c.json({ status: "ok" as const }));
 
@@ -106,18 +110,19 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
 
   app.get("/v1/sessions/:id", (c) => {
     const id = validSessionId(c.req.param("id"));
-    const session = backend.session(id);
+    // Another principal's session with this id is not found either: its existence is not revealed.
+    const session = backend.session({ owner: principalOf(c).id, id });
     if (!session) throw new ApiError(404, "session_not_found", `no session ${id} on this instance (never seen, expired, or forgotten)`);
     return c.json(session);
   });
 
   app.delete("/v1/sessions/:id", (c) => {
     const id = validSessionId(c.req.param("id"));
-    if (!backend.forgetSession(id)) throw new ApiError(404, "session_not_found", `no session ${id} on this instance`);
+    if (!backend.forgetSession({ owner: principalOf(c).id, id })) throw new ApiError(404, "session_not_found", `no session ${id} on this instance`);
     return c.body(null, 204);
   });
 
-  registerDocs(app);
+  registerDocs(app, config.auth);
   if (config.demo) registerDemo(app);
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
@@ -136,8 +141,8 @@ function validSessionId(id: string): string {
   return id;
 }
 
-/** The session headers of a frame, validated; undefined without X-Session-Id. */
-function readSessionFrame(c: Context): SessionFrame | undefined {
+/** The session headers of a frame, validated, under the caller's principal; undefined without X-Session-Id. */
+function readSessionFrame(c: Context<AccessEnv>): SessionFrame | undefined {
   const id = c.req.header("x-session-id");
   const captureTime = c.req.header("x-capture-time");
   if (id === undefined) {
@@ -145,13 +150,14 @@ function readSessionFrame(c: Context): SessionFrame | undefined {
     return undefined;
   }
   validSessionId(id);
+  const owner = principalOf(c).id;
   const now = Date.now();
-  if (captureTime === undefined) return { id, capturedAt: now };
+  if (captureTime === undefined) return { owner, id, capturedAt: now };
   const capturedAt = /^\d{10,16}$/.test(captureTime) ? Number(captureTime) : Number.NaN;
   if (!(capturedAt >= now - CAPTURE_TIME_PAST_MS && capturedAt <= now + CAPTURE_TIME_FUTURE_MS)) {
     throw new ApiError(400, "invalid_capture_time", "X-Capture-Time must be the capture time in ms since the Unix epoch, within a day of the server's clock");
   }
-  return { id, capturedAt };
+  return { owner, id, capturedAt };
 }
 
 /** The image bytes of an analyze request: the raw body, or the `image` field of a multipart form. */

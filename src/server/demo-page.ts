@@ -4,6 +4,7 @@
  * leaves the routes out entirely.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Env } from "hono";
 import { readAsset } from "../../wasm/read-asset";
 import demoCssPath from "../../clients/demo/demo.css" with { type: "file" };
 // Browser scripts, imported for their paths (Bun's file loader gives the path as the default export); TS sees
@@ -25,7 +26,7 @@ const FILES: Record<string, { path: string; type: string }> = {
   "/demo/demo.css": { path: demoCssPath, type: "text/css; charset=utf-8" },
 };
 
-export function registerDemo(app: OpenAPIHono): void {
+export function registerDemo<E extends Env>(app: OpenAPIHono<E>): void {
   for (const [route, file] of Object.entries(FILES)) {
     let bytes: Promise<Uint8Array<ArrayBuffer>> | undefined;
     app.get(route, async (c) => {

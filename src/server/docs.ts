@@ -4,6 +4,7 @@
  * no internet access, like everything else in Vigil.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Env } from "hono";
 import { z } from "@hono/zod-openapi";
 import swaggerCssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import swaggerJsPath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
@@ -16,14 +17,44 @@ function errorResponses(...codes: Array<[number, string]>) {
   return Object.fromEntries(codes.map(([status, description]) => [status, { description, content: { "application/json": { schema: ErrorBody } } }]));
 }
 
-export function registerDocs(app: OpenAPIHono): void {
+/**
+ * How this server authenticates /v1 requests (VIGIL_AUTH), as an OpenAPI security scheme: the document
+ * describes the server that serves it.
+ */
+const SECURITY_SCHEMES = {
+  keys: {
+    name: "apiKey",
+    scheme: {
+      type: "http",
+      scheme: "bearer",
+      description: "An API key issued by the operator (vigil new-key), sent as `Authorization: Bearer <key>`. Sessions belong to the key that made them.",
+    },
+  },
+  jwt: {
+    name: "jwt",
+    scheme: {
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+      description:
+        "A JWT from the operator's identity provider, sent as `Authorization: Bearer <token>`: HS256 or RS256/ES256 as configured, with the configured `aud` and `iss`, an `exp`, and a `sub` naming the user. Sessions belong to the token's `sub` (under its `iss`). A refused token gets 401 `unauthorized` saying why (expired, wrong audience, wrong issuer, bad signature, ...).",
+    },
+  },
+} as const;
+
+export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | "jwt" | "none"): void {
   const registry = app.openAPIRegistry;
+  const security = auth === "none" ? undefined : [{ [SECURITY_SCHEMES[auth].name]: [] }];
+  if (auth !== "none") registry.registerComponent("securitySchemes", SECURITY_SCHEMES[auth].name, SECURITY_SCHEMES[auth].scheme);
+  const accessErrors: Array<[number, string]> =
+    auth === "none" ? [] : [[401, "No credentials, or credentials refused (`unauthorized`); with WWW-Authenticate."]];
   registry.registerPath({
     method: "post",
     path: "/v1/analyze",
     summary: "Analyse one webcam frame",
+    security,
     description:
-      "The body is the image itself (JPEG, PNG or WebP) or a multipart form with an `image` file field. Answers whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality.",
+      "The body is the image itself (JPEG, PNG or WebP) or a multipart form with an `image` file field. Answers whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality. With X-Session-Id the frame joins that session of the caller: the same id sent by another caller (another API key or JWT subject) names a different session.",
     request: {
       query: AnalyzeQuery,
       headers: SessionHeaders,
@@ -44,6 +75,8 @@ export function registerDocs(app: OpenAPIHono): void {
         [413, "Body larger than the limit, or declared image dimensions over the limits (checked before decoding)."],
         [415, "Content type other than JPEG, PNG, WebP or multipart."],
         [422, "Truncated or corrupt image."],
+        ...accessErrors,
+        [429, "More frames a second, or more requests in flight, than allowed for the session or for the caller (all its sessions together). Has Retry-After."],
         [503, "Overloaded (queue full), frame past its deadline, worker failure, not ready, or shutting down. Has Retry-After."],
       ),
     },
@@ -53,18 +86,22 @@ export function registerDocs(app: OpenAPIHono): void {
     method: "get",
     path: "/v1/sessions/{id}",
     summary: "A session's current state",
+    description: "Only the caller that made a session sees it: for anyone else it does not exist (404).",
+    security,
     request: { params: sessionId },
     responses: {
       200: { description: "The session's state and measures.", content: { "application/json": { schema: SessionState } } },
-      ...errorResponses([400, "Malformed session id."], [404, "Unknown on this instance: never seen, expired or forgotten."]),
+      ...errorResponses([400, "Malformed session id."], ...accessErrors, [404, "Unknown to this caller on this instance: never seen, expired, forgotten, or another caller's."]),
     },
   });
   registry.registerPath({
     method: "delete",
     path: "/v1/sessions/{id}",
     summary: "Forget a session",
+    description: "Only the caller that made a session can forget it.",
+    security,
     request: { params: sessionId },
-    responses: { 204: { description: "Forgotten." }, ...errorResponses([400, "Malformed session id."], [404, "Unknown on this instance."]) },
+    responses: { 204: { description: "Forgotten." }, ...errorResponses([400, "Malformed session id."], ...accessErrors, [404, "Unknown to this caller on this instance."]) },
   });
   registry.registerPath({ method: "get", path: "/healthz", summary: "Liveness", responses: { 200: { description: "The process is alive.", content: { "application/json": { schema: Health } } } } });
   registry.registerPath({

@@ -10,6 +10,7 @@ import { observationOf } from "../session/observation";
 import { SessionStore } from "../session/session-store";
 import { createApp, type AnalysisBackend } from "./app";
 import { createMetrics } from "./metrics";
+import { sessionStoreKey } from "./principal";
 
 export interface RunningServer {
   url: string;
@@ -56,7 +57,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
 
   const backend: AnalysisBackend = {
     async analyze(image, options) {
-      const session = options.session && sessions.touch(options.session.id);
+      const session = options.session && sessions.touch(sessionStoreKey(options.session));
       const capturedAt = options.session?.capturedAt ?? 0;
       const tracking = session?.session.tracking;
       // Follow the face from the previous frame (no detector), unless that frame is too old, or it is time
@@ -79,13 +80,13 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
         state.tracking = rois.length ? { rois, at: capturedAt } : null;
         if (!result.tracked) state.detectedAt = capturedAt;
       }
-      return { ...body, session: { id: state.id, ...history.summary(), fresh: created } };
+      return { ...body, session: { id: options.session!.id, ...history.summary(), fresh: created } };
     },
-    session(id) {
-      const session = sessions.get(id);
-      return session && { id, ...session.history.summary(), fresh: false };
+    session(ref) {
+      const session = sessions.get(sessionStoreKey(ref));
+      return session && { id: ref.id, ...session.history.summary(), fresh: false };
     },
-    forgetSession: (id) => sessions.delete(id),
+    forgetSession: (ref) => sessions.delete(sessionStoreKey(ref)),
     readiness() {
       const workers = activePool.stats();
       return { ready: activePool.allReady, workers };

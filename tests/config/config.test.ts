@@ -1,4 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ConfigError, loadServerConfig } from "../../src/config";
 
 describe("server configuration", () => {
@@ -44,5 +48,73 @@ describe("server configuration", () => {
 
   test("an unknown flag is refused", () => {
     expect(() => loadServerConfig(["--colour", "blue"], { VIGIL_AUTH: "none" })).toThrow(ConfigError);
+  });
+});
+
+describe("JWT authentication settings", () => {
+  const attempt = (env: Record<string, string>, argv: string[] = []) => {
+    try {
+      loadServerConfig(argv, env);
+      return "accepted";
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+  };
+  const folder = mkdtempSync(join(tmpdir(), "vigil-config-jwks-"));
+  const file = (name: string, content: unknown) => {
+    const path = join(folder, name);
+    writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+    return path;
+  };
+  const rsaKey = (modulusLength: number) => generateKeyPairSync("rsa", { modulusLength });
+  const ecKey = (namedCurve: string) => generateKeyPairSync("ec", { namedCurve });
+  const rsa = rsaKey(2048);
+  const claims = { VIGIL_AUTH: "jwt", VIGIL_JWT_AUDIENCE: "vigil", VIGIL_JWT_ISSUER: "https://id.example.org" };
+  const secret = "s".repeat(32);
+
+  test("a secret, or a JWKS file of public RS256/ES256 keys, with audience and issuer: accepted", () => {
+    const config = loadServerConfig([], { ...claims, VIGIL_JWT_SECRET: secret });
+    expect(config).toMatchObject({ auth: "jwt", jwtSecret: secret, jwtAudience: "vigil", jwtIssuer: "https://id.example.org", jwtClockToleranceSeconds: 30 });
+    const ec = ecKey("P-256");
+    const jwks = file("good.json", { keys: [{ ...rsa.publicKey.export({ format: "jwk" }), kid: "r" }, { ...ec.publicKey.export({ format: "jwk" }), alg: "ES256" }] });
+    expect(loadServerConfig(["--jwks-file", jwks], claims).jwksFile).toBe(jwks);
+  });
+
+  test("auth=jwt without a secret or JWKS, or with both, or without audience or issuer: refused, naming the variable", () => {
+    expect(attempt(claims)).toMatch(/VIGIL_JWT_SECRET or VIGIL_JWKS_FILE/);
+    const jwks = file("both.json", { keys: [rsa.publicKey.export({ format: "jwk" })] });
+    expect(attempt({ ...claims, VIGIL_JWT_SECRET: secret, VIGIL_JWKS_FILE: jwks })).toMatch(/VIGIL_JWT_SECRET and VIGIL_JWKS_FILE are both set/);
+    expect(attempt({ VIGIL_AUTH: "jwt", VIGIL_JWT_SECRET: secret, VIGIL_JWT_ISSUER: "x" })).toContain("VIGIL_JWT_AUDIENCE");
+    expect(attempt({ VIGIL_AUTH: "jwt", VIGIL_JWT_SECRET: secret, VIGIL_JWT_AUDIENCE: "x" })).toContain("VIGIL_JWT_ISSUER");
+    expect(attempt({ ...claims, VIGIL_JWT_SECRET: "short" })).toMatch(/VIGIL_JWT_SECRET: must be at least 32 characters/);
+    expect(attempt({ ...claims, VIGIL_JWT_SECRET: secret, VIGIL_JWT_CLOCK_TOLERANCE_SECONDS: "3600" })).toContain("VIGIL_JWT_CLOCK_TOLERANCE_SECONDS");
+    expect(attempt({ ...claims, VIGIL_AUTH: "oauth" })).toContain("VIGIL_AUTH");
+  });
+
+  test("a bad JWKS file stops the start, saying what is wrong with it", () => {
+    let files = 0;
+    const refused = (content: unknown) => attempt({ ...claims, VIGIL_JWKS_FILE: file(`bad-${++files}.json`, content) });
+    expect(attempt({ ...claims, VIGIL_JWKS_FILE: join(folder, "missing.json") })).toMatch(/VIGIL_JWKS_FILE: cannot read .*ENOENT/);
+    expect(refused("{not json")).toMatch(/VIGIL_JWKS_FILE: .* is not JSON/);
+    expect(refused({ keys: [] })).toMatch(/no "keys" array/);
+    expect(refused({ keys: [rsa.privateKey.export({ format: "jwk" })] })).toMatch(/private or secret key material/);
+    expect(refused({ keys: [{ kty: "oct", k: "c2VjcmV0" }] })).toMatch(/private or secret key material/);
+    expect(refused({ keys: [{ ...rsa.publicKey.export({ format: "jwk" }), alg: "HS256" }] })).toMatch(/alg HS256; RSA keys are accepted for RS256/);
+    expect(refused({ keys: [rsaKey(1024).publicKey.export({ format: "jwk" })] })).toMatch(/1024-bit RSA key; RS256 needs 2048/);
+    expect(refused({ keys: [ecKey("P-384").publicKey.export({ format: "jwk" })] })).toMatch(/curve P-384; ES256 needs P-256/);
+    expect(refused({ keys: [{ kty: "RSA", e: "AQAB" }] })).toMatch(/not a valid RSA public key/);
+    expect(refused({ keys: [{ ...rsa.publicKey.export({ format: "jwk" }), use: "enc" }] })).toMatch(/use "enc"/);
+  });
+});
+
+describe("limits per session and per principal", () => {
+  test("defaults: 4 frames a second and 4 in flight per session; 40 a second and 16 in flight per principal", () => {
+    expect(loadServerConfig([], { VIGIL_AUTH: "none" })).toMatchObject({ rateLimitPerSecond: 4, maxInFlightPerClient: 4, rateLimitPerPrincipalPerSecond: 40, maxInFlightPerPrincipal: 16 });
+  });
+
+  test("a per-principal limit under the per-session one is refused", () => {
+    expect(() => loadServerConfig(["--rate-limit-per-second", "50"], { VIGIL_AUTH: "none" })).toThrow(/VIGIL_RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: must be at least --rate-limit-per-second \(50\)/);
+    expect(() => loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_MAX_IN_FLIGHT_PER_PRINCIPAL: "2" })).toThrow(/VIGIL_MAX_IN_FLIGHT_PER_PRINCIPAL: must be at least VIGIL_MAX_IN_FLIGHT_PER_CLIENT \(4\)/);
   });
 });

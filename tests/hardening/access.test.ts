@@ -45,6 +45,13 @@ describe("API keys", () => {
     expect((await fetch(`${server.url}/openapi.json`)).status).toBe(200);
   });
 
+  test("/openapi.json declares the API-key bearer scheme on the /v1 routes", async () => {
+    const document = await (await fetch(`${server.url}/openapi.json`)).json();
+    expect(document.components.securitySchemes).toEqual({ apiKey: expect.objectContaining({ type: "http", scheme: "bearer" }) });
+    expect(document.paths["/v1/analyze"].post.security).toEqual([{ apiKey: [] }]);
+    expect(document.paths["/v1/sessions/{id}"].delete.security).toEqual([{ apiKey: [] }]);
+  });
+
   test("session routes need a key too", async () => {
     expect((await fetch(`${server.url}/v1/sessions/some-session-1`)).status).toBe(401);
   });
