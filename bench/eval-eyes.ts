@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { measureFace } from "../src/analysis/face-measures";
 import { eyeShape, type EyeShape } from "../src/analysis/eye-shape";
+import { judgeFarEye } from "../src/analysis/far-eye";
 import { EYE_CONTOURS } from "../src/analysis/landmark-indices";
 import { DEFAULT_THRESHOLDS, type Thresholds } from "../src/analysis/thresholds";
 import { FaceEngine, type EngineFace } from "../src/engine/face-engine";
@@ -51,6 +52,8 @@ export interface EyeObservation {
   uncertain: boolean;
   variant: "asIs" | "webcam";
   ear: number;
+  /** The EAR the decision rests on: the eye's own, or the near eye's for the far eye of a turned head. */
+  decisionEar: number;
   openness: number;
   /** The answer: closed by EAR, and the face not looking down. */
   closed: boolean;
@@ -133,8 +136,11 @@ export function webcamFraming(frame: RgbaFrame, face: EngineFace): { frame: Rgba
 
 function observe(face: EngineFace, thresholds: Thresholds): { eyes: Record<"left" | "right", Omit<EyeObservation, "file" | "face" | "eye" | "label" | "flags" | "uncertain" | "variant">> } {
   const m = measureFace(face.landmarks, thresholds);
+  const asScore = (eye: "left" | "right") => ({ openness: m.eyes[eye].ear, ear: m.eyes[eye].ear, closed: false });
+  const decision = judgeFarEye({ left: asScore("left"), right: asScore("right") }, m.headPose.yaw, thresholds.eyes);
   const one = (eye: "left" | "right") => ({
     ear: m.eyes[eye].ear,
+    decisionEar: decision[eye].openness,
     openness: m.eyes[eye].openness,
     closed: m.eyes[eye].closed,
     shape: eyeShape(face.landmarks, EYE_CONTOURS[eye]),
@@ -249,10 +255,24 @@ function lookingDown(eyes: EyeObservation[], faces: FaceRecord[], variant: strin
   };
 }
 
+/** The source of a file: its folder under external/, or debian. */
+const sourceOf = (file: string) => (file.startsWith("external/") ? file.split("/")[1] : "debian");
+
+function bySource(sure: EyeObservation[]) {
+  const sources = [...new Set(sure.map((e) => sourceOf(e.file)))].sort();
+  return Object.fromEntries(sources.map((src) => {
+    const of = sure.filter((e) => sourceOf(e.file) === src);
+    const closed = of.filter((e) => e.label === "closed");
+    const open = of.filter((e) => e.label === "open");
+    return [src, { closed: closed.length, closedCaught: closed.filter((e) => e.closed).length, open: open.length, openCalledClosed: open.filter((e) => e.closed).length }];
+  }));
+}
+
 export function summarise(eyes: EyeObservation[], faces: FaceRecord[], variant: "asIs" | "webcam") {
   const of = eyes.filter((e) => e.variant === variant);
   const sure = of.filter((e) => !e.uncertain);
   const earOf = (c: EyeClass) => sure.filter((e) => e.label === c).map((e) => e.ear);
+  const decisionEarOf = (c: EyeClass) => sure.filter((e) => e.label === c).map((e) => (e.gazeDown ? Infinity : e.decisionEar));
   const facesOf = faces.filter((f) => f.variant === variant);
   return {
     facesLabelled: facesOf.length,
@@ -260,28 +280,27 @@ export function summarise(eyes: EyeObservation[], faces: FaceRecord[], variant: 
     eyesScored: sure.length,
     ...scores(of),
     earByClass: Object.fromEntries(CLASSES.map((c) => [c, distribution(earOf(c))])),
-    rocClosedVsOpen: roc(earOf("closed"), earOf("open")),
+    rocClosedVsOpen: roc(decisionEarOf("closed"), decisionEarOf("open")),
+    rocOfRawEar: roc(earOf("closed"), earOf("open")).auc,
     lookingDown: lookingDown(eyes, faces, variant),
     notDetected: facesOf.filter((f) => !f.detected).map((f) => `${f.file}#${f.face}`),
+    bySource: bySource(sure),
     /** Faces not labelled looking down that the rule called down: each "closed" one is a closure it hides. */
     gazeDownElsewhere: [...new Set(of.filter((e) => e.gazeDown && !e.flags.includes("lookingDown")).map((e) => `${e.file}#${e.face} (${e.label})`))],
   };
 }
 
-/** For each EAR threshold: closed recall and open-called-closed rate (the basis for choosing earShut/closedBelow). */
+/**
+ * For each EAR threshold, the whole decision (far eye judged by the near one, looking down never closed):
+ * closed recall and the share of open and squinting eyes called closed, the basis for choosing closedBelow.
+ */
 export function sweep(eyes: EyeObservation[], from = 0.08, to = 0.24, step = 0.005) {
   const sure = eyes.filter((e) => !e.uncertain);
-  const closed = sure.filter((e) => e.label === "closed");
-  const open = sure.filter((e) => e.label === "open");
-  const squint = sure.filter((e) => e.label === "squint");
+  const of = (c: EyeClass) => sure.filter((e) => e.label === c);
+  const share = (list: EyeObservation[], t: number) => list.filter((e) => !e.gazeDown && e.decisionEar < t).length / (list.length || 1);
   const rows = [];
   for (let t = from; t <= to + 1e-9; t += step) {
-    rows.push({
-      earBelow: +t.toFixed(3),
-      closedRecall: closed.filter((e) => e.ear < t).length / closed.length,
-      openCalledClosed: open.filter((e) => e.ear < t).length / open.length,
-      squintCalledClosed: squint.filter((e) => e.ear < t).length / (squint.length || 1),
-    });
+    rows.push({ earBelow: +t.toFixed(3), closedRecall: share(of("closed"), t), openCalledClosed: share(of("open"), t), squintCalledClosed: share(of("squint"), t), halfCalledClosed: share(of("half"), t) });
   }
   return rows;
 }
@@ -303,11 +322,13 @@ function markdown(report: ReturnType<typeof buildReport>): string {
     lines.push(`| label | eyes | called closed | called open |`, `| --- | --- | --- | --- |`);
     for (const c of CLASSES) lines.push(`| ${c} | ${s.confusion[c].n} | ${s.confusion[c].calledClosed} | ${s.confusion[c].calledOpen} |`);
     lines.push(``, `- closed recall **${pct(s.closedRecall)}**; precision of \`closed\` ${pct(s.closedPrecision)} (${pct(s.closedPrecisionHalfAsClosed)} counting half-closed eyes called closed as right); open eyes called closed **${pct(s.openCalledClosed)}**; squinting eyes called closed ${pct(s.squintCalledClosed)}.`);
-    lines.push(`- ROC of EAR, closed vs open eyes: AUC **${f3(s.rocClosedVsOpen.auc)}** (${s.rocClosedVsOpen.points.length} points in eyes.json).`);
+    lines.push(`- ROC of the decision's EAR (the near eye's for the far eye of a turned head; a face looking down never closed), closed vs open eyes: AUC **${f3(s.rocClosedVsOpen.auc)}** (each eye's own EAR: ${f3(s.rocOfRawEar)}; ${s.rocClosedVsOpen.points.length} points in eyes.json).`);
     const d = s.lookingDown;
     lines.push(`- **Looking down with eyes open**: ${d.sure} faces (and ${d.n - d.sure} uncertain): ${d.calledClosed} with an eye called closed, ${d.bothCalledClosed} with both (what a session counts); ${d.calledClosedByEarAlone} would have had an eye called closed by EAR alone; ${d.gazeDown} reported \`gaze.down\`.`, ``);
     lines.push(`| looking down | EAR (left, right) | pitch | gaze.down | an eye closed | both closed | by EAR alone |`, `| --- | --- | --- | --- | --- | --- | --- |`);
     for (const r of d.rows) lines.push(`| ${r.file}${r.uncertain ? " (uncertain)" : ""} | ${r.ear.join(", ") || "not found"} | ${r.pitch ?? ""} | ${r.gazeDown} | ${r.closed} | ${r.bothClosed} | ${r.closedByEar} |`);
+    lines.push(``, `| source | closed eyes | caught | open eyes | called closed |`, `| --- | --- | --- | --- | --- |`);
+    for (const [src, b] of Object.entries(s.bySource)) lines.push(`| ${src} | ${b.closed} | ${b.closedCaught} | ${b.open} | ${b.openCalledClosed} |`);
     lines.push(``, `Faces not labelled looking down that reported \`gaze.down\`: ${s.gazeDownElsewhere.length ? s.gazeDownElsewhere.join(", ") : "none"}.`);
     lines.push(``, `EAR by label:`, ``, `| label | n | min | p10 | median | p90 | max |`, `| --- | --- | --- | --- | --- | --- | --- |`);
     for (const c of CLASSES) {
@@ -316,8 +337,8 @@ function markdown(report: ReturnType<typeof buildReport>): string {
     }
     lines.push(``);
   }
-  lines.push(`## Threshold sweep (both framings together)`, ``, `| closed under EAR | closed recall | open called closed | squint called closed |`, `| --- | --- | --- | --- |`);
-  for (const r of report.sweep) lines.push(`| ${r.earBelow} | ${pct(r.closedRecall)} | ${pct(r.openCalledClosed)} | ${pct(r.squintCalledClosed)} |`);
+  lines.push(`## Threshold sweep (both framings together, the whole decision)`, ``, `| closed under EAR | closed recall | open called closed | squint called closed | half called closed |`, `| --- | --- | --- | --- | --- |`);
+  for (const r of report.sweep) lines.push(`| ${r.earBelow} | ${pct(r.closedRecall)} | ${pct(r.openCalledClosed)} | ${pct(r.squintCalledClosed)} | ${pct(r.halfCalledClosed)} |`);
   lines.push(``);
   return lines.join("\n");
 }
