@@ -24,7 +24,7 @@ const eyes = z
       .min(0)
       .max(1)
       .default(0.29)
-      .describe("Openness under which an eye is closed: 0.29 = EAR under 0.145, chosen on bench/data/eyes (closed recall 96% with 0.7% of open eyes called closed; docs/thresholds.md). Stricter than PERCLOS P80 (openness 0.2, EAR 0.128: recall 88%) because one population threshold must catch narrow-eyed people's closures; a session judges against the person's own open eyes instead."),
+      .describe("Openness under which an eye is closed: 0.29 = EAR under 0.145, chosen on bench/data/eyes: closed recall 95.0% as photographed and 96.3% framed as a webcam, 0.7% of open eyes called closed (docs/thresholds.md). Stricter than PERCLOS P80 (openness 0.2, EAR 0.128: recall 88%) because one population threshold must catch narrow-eyed people's closures; a session judges against the person's own open eyes instead."),
     farEyeYaw: z
       .number()
       .min(0)
