@@ -16,9 +16,14 @@ import { positionAlong, type Vec3 } from "./geometry";
 import type { HeadPose } from "./head-pose";
 import { LEFT_EYE, RIGHT_EYE } from "./landmark-indices";
 
-export interface Gaze {
+export interface IrisPosition {
   horizontal: number;
   vertical: number;
+}
+
+export interface Gaze extends IrisPosition {
+  /** Looking down (reading, writing) with the eyes open: see downcast.ts. Such a face's eyes are never closed. */
+  down: boolean;
 }
 
 export interface GazeThresholds {
@@ -35,7 +40,7 @@ type EyeIndices = typeof LEFT_EYE | typeof RIGHT_EYE;
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
 /** One eye's iris position (see the module comment for the axes). */
-export function irisPosition(landmarks: readonly Vec3[], eye: EyeIndices): Gaze {
+export function irisPosition(landmarks: readonly Vec3[], eye: EyeIndices): IrisPosition {
   const iris = landmarks[eye.irisCenter];
   return {
     horizontal: clamp01(positionAlong(iris, landmarks[eye.subjectRightCorner], landmarks[eye.subjectLeftCorner])),
@@ -44,7 +49,7 @@ export function irisPosition(landmarks: readonly Vec3[], eye: EyeIndices): Gaze 
 }
 
 /** Both eyes averaged: the eyes move together, and the mean halves the landmark noise. */
-export function gaze(landmarks: readonly Vec3[]): Gaze {
+export function gaze(landmarks: readonly Vec3[]): IrisPosition {
   const right = irisPosition(landmarks, RIGHT_EYE);
   const left = irisPosition(landmarks, LEFT_EYE);
   return { horizontal: (right.horizontal + left.horizontal) / 2, vertical: (right.vertical + left.vertical) / 2 };
@@ -56,7 +61,7 @@ export function gaze(landmarks: readonly Vec3[]): Gaze {
  * and only sideways: the vertical iris position follows the lids as much as the gaze, so looking down is
  * left to the head's pitch.
  */
-export function isLookingAway(pose: HeadPose, eyes: Gaze, eyesOpen: boolean, t: GazeThresholds): boolean {
+export function isLookingAway(pose: HeadPose, eyes: IrisPosition, eyesOpen: boolean, t: GazeThresholds): boolean {
   if (Math.abs(pose.yaw) > t.maxYaw || Math.abs(pose.pitch) > t.maxPitch) return true;
   return eyesOpen && Math.abs(eyes.horizontal - 0.5) > t.maxIrisOffset;
 }

@@ -22,3 +22,34 @@ export const LEFT_EYE = { subjectRightCorner: 362, subjectLeftCorner: 263, upper
 
 /** Inner lips: upper and lower midpoints, and the mouth corners (subject's left 308, right 78). */
 export const MOUTH = { upperInner: 13, lowerInner: 14, leftCorner: 308, rightCorner: 78 } as const;
+
+/**
+ * Each eye's full refined contour (MediaPipe's FACEMESH_LEFT_EYE / FACEMESH_RIGHT_EYE) as lid points listed
+ * in pairs, each upper point above its lower partner (the pairs tests/analysis/canonical-face checks for EAR), its iris ring (the four points around the iris centre: 469-472 and 474-477) and a brow
+ * point above it (105 / 334) that says which side of the corner line is up.
+ */
+export interface EyeContour {
+  corners: readonly [number, number];
+  upperLid: readonly number[];
+  lowerLid: readonly number[];
+  irisCenter: number;
+  irisRing: readonly [number, number, number, number];
+  brow: number;
+}
+export const RIGHT_EYE_CONTOUR: EyeContour = {
+  corners: [33, 133],
+  upperLid: [246, 161, 160, 159, 158, 157, 173],
+  lowerLid: [7, 163, 144, 145, 153, 154, 155],
+  irisCenter: 468,
+  irisRing: [469, 470, 471, 472],
+  brow: 105,
+};
+export const LEFT_EYE_CONTOUR: EyeContour = {
+  corners: [362, 263],
+  upperLid: [398, 384, 385, 386, 387, 388, 466],
+  lowerLid: [382, 381, 380, 374, 373, 390, 249],
+  irisCenter: 473,
+  irisRing: [474, 475, 476, 477],
+  brow: 334,
+};
+export const EYE_CONTOURS = { right: RIGHT_EYE_CONTOUR, left: LEFT_EYE_CONTOUR } as const;

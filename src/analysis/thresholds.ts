@@ -11,20 +11,26 @@ const eyes = z
       .number()
       .min(0)
       .max(1)
-      .default(0.1)
-      .describe("EAR of a shut eye (openness 0). Engineering default at the low end of the blink EAR traces in Soukupová & Čech 2016; not measured here (no shut-eye fixture)."),
+      .default(0.09)
+      .describe("EAR of a shut eye (openness 0): the median EAR of the 80 closed eyes of bench/data/eyes (0.093 as photographed, 0.096 framed as a webcam frames a face)."),
     earOpen: z
       .number()
       .min(0)
       .max(1)
       .default(0.28)
-      .describe("EAR of a normally open eye (openness 1). Open eyes measure 0.25-0.33 on the fixture portraits and their turned/mirrored copies; Soukupová & Čech 2016 report ~0.3. Must exceed earShut."),
+      .describe("EAR of a normally open eye (openness 1): the median of the 137 open eyes of bench/data/eyes (0.281); Soukupová & Čech 2016 report ~0.3. Must exceed earShut."),
     closedBelow: z
       .number()
       .min(0)
       .max(1)
-      .default(0.2)
-      .describe("Openness under which an eye is closed (EAR < 0.136 with the defaults): at least 80% closed, the PERCLOS P80 criterion (Wierwille et al. 1994; Dinges & Grace 1998)."),
+      .default(0.29)
+      .describe("Openness under which an eye is closed: 0.29 = EAR under 0.145, chosen on bench/data/eyes: closed recall 95.0% as photographed and 96.3% framed as a webcam, 0.7% of open eyes called closed (docs/thresholds.md). Stricter than PERCLOS P80 (openness 0.2, EAR 0.128: recall 88%) because one population threshold must catch narrow-eyed people's closures; a session judges against the person's own open eyes instead."),
+    farEyeYaw: z
+      .number()
+      .min(0)
+      .max(90)
+      .default(25)
+      .describe("|yaw| (degrees) from which the far eye, seen edge-on and partly behind the nose, takes the near eye's openness and closed (far-eye.ts). Measured: turned faces with shut eyes read 0.15-0.19 on the far eye, 0.11-0.12 on the near one."),
   })
   .refine((e) => e.earOpen > e.earShut, { message: "eyes.earOpen must be greater than eyes.earShut" });
 
@@ -47,6 +53,18 @@ const gaze = z.object({
     .max(0.5)
     .default(0.18)
     .describe("Horizontal iris offset from the eye centre (0..0.5 of the eye width) beyond which the eyes aim off screen; judged only with both eyes open. Engineering default; fixture portraits looking at the camera are within 0.03."),
+  downPitch: z
+    .number()
+    .min(0)
+    .max(90)
+    .default(20)
+    .describe("Head pitched down at least this far (degrees) is looking down (reading, writing), if the eyes can still see (downMinGapOverIris); such eyes are never called closed. Measured (bench/eval-eyes.ts): looking-down photos with the head lowered read -20° to -31°, closed-eye photos never below -17°, frontal portraits -3° to -9°."),
+  downMinGapOverIris: z
+    .number()
+    .min(0)
+    .max(2)
+    .default(0.3)
+    .describe("Least mean lid gap over iris diameter of the two eyes for a lowered face to count as looking down with open eyes: an eye that sees has its pupil (about a third of the iris) uncovered. Measured on bench/data/eyes: shut eyes median 0.14 (90% under 0.36), open eyes median 0.71, the lowered faces looking down 0.37-0.88."),
 });
 
 const mouth = z.object({

@@ -19,7 +19,9 @@ const Eye = z
   .object({
     openness: z.number().min(0).max(1).describe("0 = closed, 1 = fully open; a calibrated mapping of the eye aspect ratio."),
     ear: z.number().describe("Eye aspect ratio (Soukupová & Čech 2016): lid distance over eye width."),
-    closed: z.boolean(),
+    closed: z
+      .boolean()
+      .describe("Openness under eyes.closedBelow (EAR under 0.157 with the defaults, chosen on real closed and open eyes: docs/thresholds.md), unless the face is looking down (gaze.down). One frame's absolute answer; a session judges eyes against the person's own open eyes."),
   })
   .openapi("Eye");
 
@@ -36,6 +38,11 @@ const Face = z
       .object({
         horizontal: z.number().describe("Mean iris position between the eye corners, 0..1 in image left-to-right; 0.5 = centred."),
         vertical: z.number().describe("Mean iris position between the lids, 0 = top, 1 = bottom."),
+        down: z
+          .boolean()
+          .describe(
+            "Looking down (reading, writing) with the eyes open: the head is pitched down past gaze.downPitch (20°) and the lids leave at least a pupil's width of the iris uncovered. Such a face's eyes are never `closed`; sessions count it as focused reading. A gaze lowered by the eyes alone, head level, is not detected.",
+          ),
       })
       .describe("Iris position within the eyes."),
     lookingAway: z.boolean().describe("Head turned or eyes aimed away from the screen beyond the configured limits."),

@@ -34,12 +34,12 @@ describe("eye aspect ratio and openness", () => {
     expect(eyeState(0.02, T.eyes).openness).toBe(0);
   });
 
-  test("closed means openness under closedBelow (0.2: at least 80% closed), i.e. EAR under 0.136 by default", () => {
+  test("closed means openness under closedBelow (0.29, chosen on real closed and open eyes), i.e. EAR under 0.145 by default", () => {
     const { earShut, earOpen } = T.eyes;
     const earAt = (openness: number) => earShut + (earOpen - earShut) * openness;
-    expect(eyeState(earAt(0.19), T.eyes).closed).toBe(true);
-    expect(eyeState(earAt(0.21), T.eyes).closed).toBe(false);
-    expect(earAt(T.eyes.closedBelow)).toBeCloseTo(0.136, 3);
+    expect(eyeState(earAt(0.28), T.eyes).closed).toBe(true);
+    expect(eyeState(earAt(0.3), T.eyes).closed).toBe(false);
+    expect(earAt(T.eyes.closedBelow)).toBeCloseTo(0.145, 3);
   });
 
   test("the calibration is configurable", () => {

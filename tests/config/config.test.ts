@@ -11,7 +11,7 @@ describe("server configuration", () => {
     expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, frameDeadlineMs: 1000, maxFaces: 2, demo: true, engineHeapMb: 512, workerRecycleHeapMb: 96 });
     expect(config.workers).toBeGreaterThanOrEqual(1);
     expect(config.maxQueue).toBe(config.workers * 4);
-    expect(config.thresholds.eyes.closedBelow).toBe(0.2);
+    expect(config.thresholds.eyes.closedBelow).toBe(0.29);
   });
 
   test("environment variables, overridden by flags", () => {

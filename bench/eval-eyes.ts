@@ -1,0 +1,367 @@
+/**
+ * How well Vigil tells open eyes from closed ones, on real photos labelled per eye (bench/data/eyes, see its
+ * README): the real engine and the real measures, on each photo as it is and framed the way a webcam frames
+ * a face (a 640x480 crop around it, the face about 30% of the frame's width, scaled as needed).
+ *
+ *   npx bun bench/eval-eyes.ts            writes bench/results/eyes.json and bench/results/eyes.md
+ *
+ * The photos fetched from public repositories are not in git (see the README); they are read from
+ * VIGIL_EYES_EXTERNAL, or bench/data/eyes/external/ when it exists, and the results list what was missing.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { measureFace } from "../src/analysis/face-measures";
+import { eyeShape, type EyeShape } from "../src/analysis/eye-shape";
+import { judgeFarEye } from "../src/analysis/far-eye";
+import { EYE_CONTOURS } from "../src/analysis/landmark-indices";
+import { DEFAULT_THRESHOLDS, type Thresholds } from "../src/analysis/thresholds";
+import { FaceEngine, type EngineFace } from "../src/engine/face-engine";
+import type { RgbaFrame } from "../src/engine/types";
+import { decodeImage } from "../src/image/decode";
+
+const DATA = new URL("data/eyes/", import.meta.url).pathname;
+const EXTERNAL = process.env.VIGIL_EYES_EXTERNAL ?? join(DATA, "external");
+const RESULTS = new URL("results/", import.meta.url).pathname;
+
+type EyeClass = "open" | "half" | "squint" | "closed";
+const CLASSES: EyeClass[] = ["open", "half", "squint", "closed"];
+const FLAGS = ["lookingDown", "glasses", "dim", "turned", "twoPeople"] as const;
+type Flag = (typeof FLAGS)[number];
+
+interface LabelledFace extends Partial<Record<Flag | "uncertain", boolean>> {
+  center: [number, number];
+  left: EyeClass;
+  right: EyeClass;
+  note?: string;
+}
+interface LabelledImage {
+  file: string;
+  faces: LabelledFace[];
+}
+
+/** Face width over frame width in the webcam framing: a laptop camera at arm's length. */
+const WEBCAM_FACE_SHARE = 0.3;
+const WEBCAM = { width: 640, height: 480 };
+
+export interface EyeObservation {
+  file: string;
+  face: number;
+  eye: "left" | "right";
+  label: EyeClass;
+  flags: Flag[];
+  uncertain: boolean;
+  variant: "asIs" | "webcam";
+  ear: number;
+  /** The EAR the decision rests on: the eye's own, or the near eye's for the far eye of a turned head. */
+  decisionEar: number;
+  openness: number;
+  /** The answer: closed by EAR, and the face not looking down. */
+  closed: boolean;
+  /** Closed by EAR alone, before the looking-down rule. */
+  closedByEar: boolean;
+  shape: EyeShape | null;
+  pitch: number;
+  yaw: number;
+  gazeDown: boolean;
+}
+
+interface FaceRecord {
+  file: string;
+  face: number;
+  variant: "asIs" | "webcam";
+  flags: Flag[];
+  uncertain: boolean;
+  labels: { left: EyeClass; right: EyeClass };
+  detected: boolean;
+}
+
+function pathOf(file: string): string {
+  return file.startsWith("external/") ? join(EXTERNAL, file.slice("external/".length)) : join(DATA, file);
+}
+
+function centerOf(face: EngineFace): [number, number] {
+  return [face.box.x + face.box.width / 2, face.box.y + face.box.height / 2];
+}
+
+/** The detected face nearest a point, if it is within one face width of it. */
+function nearest(faces: EngineFace[], [x, y]: [number, number]): EngineFace | null {
+  let best: EngineFace | null = null;
+  let bestDistance = Infinity;
+  for (const face of faces) {
+    const [cx, cy] = centerOf(face);
+    const d = Math.hypot(cx - x, cy - y);
+    if (d < bestDistance && d < Math.max(face.box.width, face.box.height)) [best, bestDistance] = [face, d];
+  }
+  return best;
+}
+
+/** Bilinear resampling of a window of the frame to width x height (the window may be any size). */
+function resampleWindow(frame: RgbaFrame, wx: number, wy: number, ww: number, wh: number, width: number, height: number): RgbaFrame {
+  const out = new Uint8Array(width * height * 4);
+  const { data, width: fw, height: fh } = frame;
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(fh - 1, Math.max(0, wy + ((y + 0.5) * wh) / height - 0.5));
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(fh - 1, y0 + 1);
+    const ty = sy - y0;
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(fw - 1, Math.max(0, wx + ((x + 0.5) * ww) / width - 0.5));
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(fw - 1, x0 + 1);
+      const tx = sx - x0;
+      for (let c = 0; c < 4; c++) {
+        const a = data[(y0 * fw + x0) * 4 + c] * (1 - tx) + data[(y0 * fw + x1) * 4 + c] * tx;
+        const b = data[(y1 * fw + x0) * 4 + c] * (1 - tx) + data[(y1 * fw + x1) * 4 + c] * tx;
+        out[(y * width + x) * 4 + c] = Math.round(a * (1 - ty) + b * ty);
+      }
+    }
+  }
+  return { data: out, width, height };
+}
+
+/**
+ * A 4:3 window around the face, the face taking WEBCAM_FACE_SHARE of its width, shifted to stay inside the
+ * photo and shrunk (the face then larger) where the photo is too small; scaled to 640x480.
+ */
+export function webcamFraming(frame: RgbaFrame, face: EngineFace): { frame: RgbaFrame; center: [number, number] } {
+  let ww = face.box.width / WEBCAM_FACE_SHARE;
+  ww = Math.min(ww, frame.width, (frame.height * 4) / 3);
+  const wh = (ww * 3) / 4;
+  const [cx, cy] = centerOf(face);
+  const wx = Math.min(Math.max(0, cx - ww / 2), frame.width - ww);
+  const wy = Math.min(Math.max(0, cy - wh / 2), frame.height - wh);
+  const k = WEBCAM.width / ww;
+  return { frame: resampleWindow(frame, wx, wy, ww, wh, WEBCAM.width, WEBCAM.height), center: [(cx - wx) * k, (cy - wy) * k] };
+}
+
+function observe(face: EngineFace, thresholds: Thresholds): { eyes: Record<"left" | "right", Omit<EyeObservation, "file" | "face" | "eye" | "label" | "flags" | "uncertain" | "variant">> } {
+  const m = measureFace(face.landmarks, thresholds);
+  const asScore = (eye: "left" | "right") => ({ openness: m.eyes[eye].ear, ear: m.eyes[eye].ear, closed: false });
+  const decision = judgeFarEye({ left: asScore("left"), right: asScore("right") }, m.headPose.yaw, thresholds.eyes);
+  const one = (eye: "left" | "right") => ({
+    ear: m.eyes[eye].ear,
+    decisionEar: decision[eye].openness,
+    openness: m.eyes[eye].openness,
+    closed: m.eyes[eye].closed,
+    shape: eyeShape(face.landmarks, EYE_CONTOURS[eye]),
+    pitch: m.headPose.pitch,
+    yaw: m.headPose.yaw,
+    gazeDown: m.gaze.down,
+    closedByEar: m.eyes[eye].openness < thresholds.eyes.closedBelow,
+  });
+  return { eyes: { left: one("left"), right: one("right") } };
+}
+
+export async function collect(thresholds: Thresholds = DEFAULT_THRESHOLDS) {
+  const labels: { images: LabelledImage[] } = JSON.parse(readFileSync(join(DATA, "labels.json"), "utf8"));
+  const engine = await FaceEngine.create({ maxFaces: 4, detectUpsideDown: true });
+  const eyes: EyeObservation[] = [];
+  const faces: FaceRecord[] = [];
+  const missing: string[] = [];
+  for (const image of labels.images) {
+    const path = pathOf(image.file);
+    if (!existsSync(path)) {
+      missing.push(image.file);
+      continue;
+    }
+    const frame = await decodeImage(new Uint8Array(readFileSync(path)), { maxPixels: 1e8, maxSide: 20_000 }, { fitWithin: 1280 });
+    const found = engine.analyze(frame).faces;
+    image.faces.forEach((label, index) => {
+      const flags = FLAGS.filter((f) => label[f] || (f === "twoPeople" && image.faces.length > 1));
+      const base = { file: image.file, face: index, flags, uncertain: label.uncertain ?? false, labels: { left: label.left, right: label.right } };
+      const k = frame.width / frame.sourceWidth;
+      const match = nearest(found, [label.center[0] * k, label.center[1] * k]);
+      const record = (variant: "asIs" | "webcam", face: EngineFace | null) => {
+        faces.push({ ...base, variant, detected: face !== null });
+        if (!face) return;
+        const o = observe(face, thresholds);
+        for (const eye of ["left", "right"] as const) eyes.push({ file: image.file, face: index, eye, label: label[eye], flags, uncertain: base.uncertain, variant, ...o.eyes[eye] });
+      };
+      record("asIs", match);
+      if (!match) return record("webcam", null);
+      const webcam = webcamFraming(frame, match);
+      record("webcam", nearest(engine.analyze(webcam.frame).faces, webcam.center));
+    });
+  }
+  engine.close();
+  return { eyes, faces, missing };
+}
+
+// ---------- metrics ----------
+
+const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))] : NaN);
+
+export function distribution(values: number[]) {
+  const s = [...values].sort((a, b) => a - b);
+  return { n: s.length, min: s[0] ?? NaN, p10: quantile(s, 0.1), median: quantile(s, 0.5), p90: quantile(s, 0.9), max: s[s.length - 1] ?? NaN };
+}
+
+/** ROC of "closed" scored by EAR (lower = more closed): points (false-positive rate, true-positive rate) per threshold, and the AUC (Mann-Whitney). */
+export function roc(closed: number[], open: number[]) {
+  const thresholds = [...new Set([...closed, ...open])].sort((a, b) => a - b);
+  const points = [{ threshold: 0, fpr: 0, tpr: 0 }];
+  for (const t of thresholds) points.push({ threshold: t, fpr: open.filter((v) => v <= t).length / open.length, tpr: closed.filter((v) => v <= t).length / closed.length });
+  let wins = 0;
+  for (const c of closed) for (const o of open) wins += c < o ? 1 : c === o ? 0.5 : 0;
+  return { auc: closed.length && open.length ? wins / (closed.length * open.length) : NaN, points };
+}
+
+function scores(eyes: EyeObservation[]) {
+  const scored = eyes.filter((e) => !e.uncertain);
+  const confusion = Object.fromEntries(CLASSES.map((c) => {
+    const of = scored.filter((e) => e.label === c);
+    return [c, { n: of.length, calledClosed: of.filter((e) => e.closed).length, calledOpen: of.filter((e) => !e.closed).length }];
+  })) as Record<EyeClass, { n: number; calledClosed: number; calledOpen: number }>;
+  const tp = confusion.closed.calledClosed;
+  const calledClosed = scored.filter((e) => e.closed).length;
+  const notHalfCalledClosed = scored.filter((e) => e.closed && e.label !== "half" && e.label !== "closed").length;
+  return {
+    confusion,
+    closedRecall: tp / (confusion.closed.n || 1),
+    closedPrecision: calledClosed ? tp / calledClosed : NaN,
+    closedPrecisionHalfAsClosed: calledClosed ? (tp + confusion.half.calledClosed) / calledClosed : NaN,
+    openCalledClosed: confusion.open.calledClosed / (confusion.open.n || 1),
+    squintCalledClosed: confusion.squint.calledClosed / (confusion.squint.n || 1),
+    falseClosedOfNotClosed: notHalfCalledClosed,
+  };
+}
+
+function lookingDown(eyes: EyeObservation[], faces: FaceRecord[], variant: string) {
+  const down = faces.filter((f) => f.variant === variant && f.flags.includes("lookingDown"));
+  const rows = down.map((f) => {
+    const pair = eyes.filter((e) => e.variant === variant && e.file === f.file && e.face === f.face);
+    return {
+      file: f.file,
+      face: f.face,
+      uncertain: f.uncertain,
+      detected: f.detected,
+      gazeDown: pair[0]?.gazeDown ?? false,
+      closed: pair.some((e) => e.closed),
+      bothClosed: pair.length === 2 && pair.every((e) => e.closed),
+      closedByEar: pair.some((e) => e.closedByEar),
+      ear: pair.map((e) => +e.ear.toFixed(3)),
+      pitch: pair[0] ? +pair[0].pitch.toFixed(1) : null,
+    };
+  });
+  const sure = rows.filter((r) => !r.uncertain);
+  return {
+    n: rows.length,
+    sure: sure.length,
+    calledClosed: sure.filter((r) => r.closed).length,
+    bothCalledClosed: sure.filter((r) => r.bothClosed).length,
+    calledClosedByEarAlone: sure.filter((r) => r.closedByEar).length,
+    gazeDown: sure.filter((r) => r.gazeDown).length,
+    rows,
+  };
+}
+
+/** The source of a file: its folder under external/, or debian. */
+const sourceOf = (file: string) => (file.startsWith("external/") ? file.split("/")[1] : "debian");
+
+function bySource(sure: EyeObservation[]) {
+  const sources = [...new Set(sure.map((e) => sourceOf(e.file)))].sort();
+  return Object.fromEntries(sources.map((src) => {
+    const of = sure.filter((e) => sourceOf(e.file) === src);
+    const closed = of.filter((e) => e.label === "closed");
+    const open = of.filter((e) => e.label === "open");
+    return [src, { closed: closed.length, closedCaught: closed.filter((e) => e.closed).length, open: open.length, openCalledClosed: open.filter((e) => e.closed).length }];
+  }));
+}
+
+export function summarise(eyes: EyeObservation[], faces: FaceRecord[], variant: "asIs" | "webcam") {
+  const of = eyes.filter((e) => e.variant === variant);
+  const sure = of.filter((e) => !e.uncertain);
+  const earOf = (c: EyeClass) => sure.filter((e) => e.label === c).map((e) => e.ear);
+  const decisionEarOf = (c: EyeClass) => sure.filter((e) => e.label === c).map((e) => (e.gazeDown ? Infinity : e.decisionEar));
+  const facesOf = faces.filter((f) => f.variant === variant);
+  return {
+    facesLabelled: facesOf.length,
+    facesDetected: facesOf.filter((f) => f.detected).length,
+    eyesScored: sure.length,
+    ...scores(of),
+    earByClass: Object.fromEntries(CLASSES.map((c) => [c, distribution(earOf(c))])),
+    rocClosedVsOpen: roc(decisionEarOf("closed"), decisionEarOf("open")),
+    rocOfRawEar: roc(earOf("closed"), earOf("open")).auc,
+    lookingDown: lookingDown(eyes, faces, variant),
+    notDetected: facesOf.filter((f) => !f.detected).map((f) => `${f.file}#${f.face}`),
+    bySource: bySource(sure),
+    /** Faces not labelled looking down that the rule called down: each "closed" one is a closure it hides. */
+    gazeDownElsewhere: [...new Set(of.filter((e) => e.gazeDown && !e.flags.includes("lookingDown")).map((e) => `${e.file}#${e.face} (${e.label})`))],
+  };
+}
+
+/**
+ * For each EAR threshold, the whole decision (far eye judged by the near one, looking down never closed):
+ * closed recall and the share of open and squinting eyes called closed, the basis for choosing closedBelow.
+ */
+export function sweep(eyes: EyeObservation[], from = 0.08, to = 0.24, step = 0.005) {
+  const sure = eyes.filter((e) => !e.uncertain);
+  const of = (c: EyeClass) => sure.filter((e) => e.label === c);
+  const share = (list: EyeObservation[], t: number) => list.filter((e) => !e.gazeDown && e.decisionEar < t).length / (list.length || 1);
+  const rows = [];
+  for (let t = from; t <= to + 1e-9; t += step) {
+    rows.push({ earBelow: +t.toFixed(3), closedRecall: share(of("closed"), t), openCalledClosed: share(of("open"), t), squintCalledClosed: share(of("squint"), t), halfCalledClosed: share(of("half"), t) });
+  }
+  return rows;
+}
+
+// ---------- report ----------
+
+const pct = (v: number) => (Number.isNaN(v) ? "n/a" : `${(100 * v).toFixed(1)}%`);
+const f3 = (v: number) => (Number.isNaN(v) ? "n/a" : v.toFixed(3));
+
+function markdown(report: ReturnType<typeof buildReport>): string {
+  const lines: string[] = [];
+  const t = report.thresholds.eyes;
+  lines.push(`# Eye state on real photos`, ``);
+  lines.push(`${report.date.slice(0, 16).replace("T", " ")} UTC, \`npx bun bench/eval-eyes.ts\`. Thresholds: earShut ${t.earShut}, earOpen ${t.earOpen}, closedBelow ${t.closedBelow} (an eye is closed under EAR ${f3(t.earShut + t.closedBelow * (t.earOpen - t.earShut))}). Set: bench/data/eyes (${report.imagesRead} photos read${report.missing.length ? `, ${report.missing.length} missing: ${report.missing.join(", ")}` : ""}). Eyes labelled \`uncertain\` are left out of the scores and listed with the looking-down cases.`, ``);
+  for (const variant of ["asIs", "webcam"] as const) {
+    const s = report[variant];
+    lines.push(`## ${variant === "asIs" ? "Photos as they are" : "Framed as a webcam frames a face (640x480, face 30% of the width)"}`, ``);
+    lines.push(`Faces found: ${s.facesDetected} of ${s.facesLabelled}${s.notDetected.length ? ` (missed: ${s.notDetected.join(", ")})` : ""}; eyes scored: ${s.eyesScored}.`, ``);
+    lines.push(`| label | eyes | called closed | called open |`, `| --- | --- | --- | --- |`);
+    for (const c of CLASSES) lines.push(`| ${c} | ${s.confusion[c].n} | ${s.confusion[c].calledClosed} | ${s.confusion[c].calledOpen} |`);
+    lines.push(``, `- closed recall **${pct(s.closedRecall)}**; precision of \`closed\` ${pct(s.closedPrecision)} (${pct(s.closedPrecisionHalfAsClosed)} counting half-closed eyes called closed as right); open eyes called closed **${pct(s.openCalledClosed)}**; squinting eyes called closed ${pct(s.squintCalledClosed)}.`);
+    lines.push(`- ROC of the decision's EAR (the near eye's for the far eye of a turned head; a face looking down never closed), closed vs open eyes: AUC **${f3(s.rocClosedVsOpen.auc)}** (each eye's own EAR: ${f3(s.rocOfRawEar)}; ${s.rocClosedVsOpen.points.length} points in eyes.json). Openness is a clamped linear map of EAR, so this is its ROC too, without the ties the clamp makes at 0 and 1.`);
+    const d = s.lookingDown;
+    lines.push(`- **Looking down with eyes open**: ${d.sure} faces (and ${d.n - d.sure} uncertain): ${d.calledClosed} with an eye called closed, ${d.bothCalledClosed} with both (what a session counts); ${d.calledClosedByEarAlone} would have had an eye called closed by EAR alone; ${d.gazeDown} reported \`gaze.down\`.`, ``);
+    lines.push(`| looking down | EAR (left, right) | pitch | gaze.down | an eye closed | both closed | by EAR alone |`, `| --- | --- | --- | --- | --- | --- | --- |`);
+    for (const r of d.rows) lines.push(`| ${r.file}${r.uncertain ? " (uncertain)" : ""} | ${r.ear.join(", ") || "not found"} | ${r.pitch ?? ""} | ${r.gazeDown} | ${r.closed} | ${r.bothClosed} | ${r.closedByEar} |`);
+    lines.push(``, `| source | closed eyes | caught | open eyes | called closed |`, `| --- | --- | --- | --- | --- |`);
+    for (const [src, b] of Object.entries(s.bySource)) lines.push(`| ${src} | ${b.closed} | ${b.closedCaught} | ${b.open} | ${b.openCalledClosed} |`);
+    lines.push(``, `Faces not labelled looking down that reported \`gaze.down\`: ${s.gazeDownElsewhere.length ? s.gazeDownElsewhere.join(", ") : "none"}.`);
+    lines.push(``, `EAR by label:`, ``, `| label | n | min | p10 | median | p90 | max |`, `| --- | --- | --- | --- | --- | --- | --- |`);
+    for (const c of CLASSES) {
+      const d = s.earByClass[c];
+      lines.push(`| ${c} | ${d.n} | ${f3(d.min)} | ${f3(d.p10)} | ${f3(d.median)} | ${f3(d.p90)} | ${f3(d.max)} |`);
+    }
+    lines.push(``);
+  }
+  lines.push(`## Threshold sweep (both framings together, the whole decision)`, ``, `| closed under EAR | closed recall | open called closed | squint called closed | half called closed |`, `| --- | --- | --- | --- | --- |`);
+  for (const r of report.sweep) lines.push(`| ${r.earBelow} | ${pct(r.closedRecall)} | ${pct(r.openCalledClosed)} | ${pct(r.squintCalledClosed)} | ${pct(r.halfCalledClosed)} |`);
+  lines.push(``);
+  return lines.join("\n");
+}
+
+function buildReport(data: Awaited<ReturnType<typeof collect>>, thresholds: Thresholds, imagesRead: number) {
+  return {
+    date: new Date().toISOString(),
+    thresholds,
+    imagesRead,
+    missing: data.missing,
+    asIs: summarise(data.eyes, data.faces, "asIs"),
+    webcam: summarise(data.eyes, data.faces, "webcam"),
+    sweep: sweep(data.eyes),
+    eyes: data.eyes,
+  };
+}
+
+if (import.meta.main) {
+  const data = await collect();
+  const imagesRead = new Set(data.faces.map((f) => f.file)).size;
+  const report = buildReport(data, DEFAULT_THRESHOLDS, imagesRead);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, "eyes.json"), JSON.stringify(report, null, 1) + "\n");
+  writeFileSync(join(RESULTS, "eyes.md"), markdown(report));
+  console.log(markdown(report));
+}
