@@ -15,6 +15,7 @@ import { registerDemo } from "./demo-page";
 import { registerDocs } from "./docs";
 import { createIdleCollector, IDLE_COLLECT_MS } from "../pool/idle-collector";
 import type { Metrics } from "./metrics";
+import type { SessionStoreHealth } from "../session/session-store";
 import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
 
 /** What the app needs from the engine room; the server wires the worker pool in, tests may too. */
@@ -26,9 +27,13 @@ export interface SessionFrame {
 
 export interface AnalysisBackend {
   analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionFrame }): Promise<AnalysisBody>;
-  session(id: string): AnalysisBody["session"] | undefined;
-  forgetSession(id: string): boolean;
-  readiness(): { ready: boolean; workers: { size: number; ready: number; busy: number; queued: number; restarts: number; recycled: number } };
+  session(id: string): Promise<AnalysisBody["session"] | undefined>;
+  forgetSession(id: string): Promise<boolean>;
+  readiness(): {
+    ready: boolean;
+    workers: { size: number; ready: number; busy: number; queued: number; restarts: number; recycled: number };
+    sessions: SessionStoreHealth;
+  };
 }
 
 export interface AppOptions {
@@ -75,8 +80,8 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
   app.get("/healthz", (c) => c.json({ status: "ok" as const }));
 
   app.get("/readyz", (c) => {
-    const { ready, workers } = backend.readiness();
-    return c.json({ status: ready ? ("ready" as const) : ("loading" as const), workers }, ready ? 200 : 503);
+    const { ready, workers, sessions } = backend.readiness();
+    return c.json({ status: ready ? ("ready" as const) : ("loading" as const), workers, sessions }, ready ? 200 : 503);
   });
 
   app.get("/metrics", async (c) => {
@@ -104,16 +109,16 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
     },
   );
 
-  app.get("/v1/sessions/:id", (c) => {
+  app.get("/v1/sessions/:id", async (c) => {
     const id = validSessionId(c.req.param("id"));
-    const session = backend.session(id);
-    if (!session) throw new ApiError(404, "session_not_found", `no session ${id} on this instance (never seen, expired, or forgotten)`);
+    const session = await backend.session(id);
+    if (!session) throw new ApiError(404, "session_not_found", `no session ${id} (never seen, expired, or forgotten)`);
     return c.json(session);
   });
 
-  app.delete("/v1/sessions/:id", (c) => {
+  app.delete("/v1/sessions/:id", async (c) => {
     const id = validSessionId(c.req.param("id"));
-    if (!backend.forgetSession(id)) throw new ApiError(404, "session_not_found", `no session ${id} on this instance`);
+    if (!(await backend.forgetSession(id))) throw new ApiError(404, "session_not_found", `no session ${id}`);
     return c.body(null, 204);
   });
 

@@ -56,7 +56,7 @@ export function registerDocs(app: OpenAPIHono): void {
     request: { params: sessionId },
     responses: {
       200: { description: "The session's state and measures.", content: { "application/json": { schema: SessionState } } },
-      ...errorResponses([400, "Malformed session id."], [404, "Unknown on this instance: never seen, expired or forgotten."]),
+      ...errorResponses([400, "Malformed session id."], [404, "Unknown: never seen, expired or forgotten."], [503, "The session store (Redis) cannot be reached."]),
     },
   });
   registry.registerPath({
@@ -64,13 +64,13 @@ export function registerDocs(app: OpenAPIHono): void {
     path: "/v1/sessions/{id}",
     summary: "Forget a session",
     request: { params: sessionId },
-    responses: { 204: { description: "Forgotten." }, ...errorResponses([400, "Malformed session id."], [404, "Unknown on this instance."]) },
+    responses: { 204: { description: "Forgotten." }, ...errorResponses([400, "Malformed session id."], [404, "Unknown."], [503, "The session store (Redis) cannot be reached."]) },
   });
   registry.registerPath({ method: "get", path: "/healthz", summary: "Liveness", responses: { 200: { description: "The process is alive.", content: { "application/json": { schema: Health } } } } });
   registry.registerPath({
     method: "get",
     path: "/readyz",
-    summary: "Readiness: every worker has loaded its models",
+    summary: "Readiness: every worker has loaded its models (the session store's state is reported, not required)",
     responses: {
       200: { description: "Ready.", content: { "application/json": { schema: Readiness } } },
       503: { description: "Still loading (or a worker is being replaced).", content: { "application/json": { schema: Readiness } } },
