@@ -68,8 +68,10 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async update<T>(key: string, change: SessionChange<T>): Promise<T> {
-    const attempts = this.options.maxAttempts ?? 8;
+    const attempts = this.options.maxAttempts ?? 10;
     for (let attempt = 0; attempt < attempts; attempt++) {
+      // Frames that collided read again at random moments, so that they do not collide again.
+      if (attempt > 0) await Bun.sleep(Math.random() * 2 * attempt);
       const [version, json] = await this.read(key);
       const { record, result } = change(json === null ? undefined : (JSON.parse(json) as SessionRecord));
       const next = String(Number(version ?? 0) + 1);
@@ -113,8 +115,9 @@ export class RedisSessionStore implements SessionStore {
   /** One command within the timeout; a connection failure or timeout becomes SessionStoreUnavailable. */
   private async command(name: string, args: string[]): Promise<unknown> {
     if (!this.client.connected) {
+      this.down ??= "not connected";
       this.reconnect();
-      throw new SessionStoreUnavailable(this.down ?? "not connected");
+      throw new SessionStoreUnavailable(this.down);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
