@@ -33,7 +33,7 @@ beforeAll(async () => {
   if (skip) return;
   redis = await startRedisServer();
   parent = Bun.spawn(
-    [process.execPath, main, "serve", "--processes", "2", "--workers", "1", "--port", "0", "--auth", "none", "--redis-url", redis.url, "--instance-id", "proc", "--log-requests", "false"],
+    [process.execPath, main, "serve", "--processes", "2", "--workers", "1", "--port", "0", "--auth", "none", "--redis-url", redis.url, "--instance-id", "proc", "--log-requests", "false", "--rate-limit-per-second", "1000"],
     { stdin: "ignore", stdout: "pipe", stderr: "inherit" },
   );
   reader = parent.stdout.getReader();
