@@ -22,6 +22,8 @@ export async function freePort(): Promise<number> {
 export interface RedisServer {
   url: string;
   port: number;
+  /** The running redis-server's process id (it changes on restart). */
+  readonly pid: number;
   /** Kills it at once (SIGKILL): everything it held is lost. */
   kill(): Promise<void>;
   /** Starts it again on the same port, empty. */
@@ -56,6 +58,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
+    get pid() {
+      return child!.pid;
+    },
     kill,
     restart: launch,
     pause: () => child?.kill("SIGSTOP"),
