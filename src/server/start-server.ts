@@ -64,7 +64,7 @@ export async function startServer(
   );
   const activePool = pool;
 
-  const store = openSessionStore(config);
+  const store = openSessionStore(config, log);
   metrics.trackSessionStore(store);
   const sessions = new SessionFrames({
     store,

@@ -4,7 +4,18 @@ import { MemorySessionStore } from "./memory-session-store";
 import { RedisSessionStore } from "./redis-session-store";
 import type { SessionStore } from "./session-store";
 
-export function openSessionStore(config: Pick<ServerConfig, "redisUrl" | "redisTimeoutMs" | "sessionIdleTtlMs" | "maxSessions">): SessionStore {
-  if (config.redisUrl) return new RedisSessionStore({ url: config.redisUrl, idleTtlMs: config.sessionIdleTtlMs, timeoutMs: config.redisTimeoutMs });
+export function openSessionStore(
+  config: Pick<ServerConfig, "redisUrl" | "redisTimeoutMs" | "sessionIdleTtlMs" | "maxSessions">,
+  log: (line: string) => void,
+): SessionStore {
+  if (config.redisUrl) {
+    return new RedisSessionStore({
+      url: config.redisUrl,
+      idleTtlMs: config.sessionIdleTtlMs,
+      timeoutMs: config.redisTimeoutMs,
+      // The URL may hold a password: never logged.
+      onHealthChange: (health) => log(health.available ? "session store (Redis) available" : `session store (Redis) unavailable: ${health.reason}; frames are answered without their session`),
+    });
+  }
   return new MemorySessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs }).startSweeping();
 }

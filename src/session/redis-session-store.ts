@@ -37,12 +37,14 @@ export interface RedisSessionStoreOptions {
   maxAttempts?: number;
   /** Least time between two reconnection attempts while Redis is unreachable. */
   reconnectEveryMs?: number;
+  /** Told when the store becomes unavailable (with why) and available again: for the log. */
+  onHealthChange?(health: SessionStoreHealth): void;
 }
 
 export class RedisSessionStore implements SessionStore {
   private readonly client: RedisClient;
   private readonly prefix: string;
-  private down: string | undefined = "connecting";
+  private downReason: string | undefined = "connecting";
   private connecting: Promise<void> | undefined;
   private lastConnectAttempt = 0;
 
@@ -86,7 +88,20 @@ export class RedisSessionStore implements SessionStore {
   }
 
   health(): SessionStoreHealth {
+    // Readiness probes and metrics ask for this: also a chance to reconnect while no frame comes.
+    if (!this.client.connected) this.reconnect();
     return this.down ? { store: "redis", available: false, reason: this.down } : { store: "redis", available: true };
+  }
+
+  private get down(): string | undefined {
+    return this.downReason;
+  }
+
+  /** Records why the store is unavailable (undefined: available), telling onHealthChange about a change. */
+  private set down(reason: string | undefined) {
+    const changed = (reason === undefined) !== (this.downReason === undefined);
+    this.downReason = reason;
+    if (changed) this.options.onHealthChange?.(reason === undefined ? { store: "redis", available: true } : { store: "redis", available: false, reason });
   }
 
   size(): undefined {

@@ -40,7 +40,7 @@ export interface SessionSummary {
     yawns: number;
   };
   frames: number;
-  /** Capture time of the first frame this instance holds for the session. */
+  /** Capture time of the first frame of the session's history. */
   historyStartedAt: string;
 }
 

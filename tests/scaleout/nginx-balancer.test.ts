@@ -177,6 +177,9 @@ test.skipIf(skip)("Redis killed and restarted: frames are answered throughout, s
   );
   expect(unavailable[0] + unavailable[1]).toBeGreaterThanOrEqual(4);
   expect(await fetch(`${balancer}/v1/sessions/through-restart`).then((r) => r.status)).toBe(503);
+  // The answer's shape is documented.
+  const schemas = (await (await fetch(`${balancer}/openapi.json`)).json()).components.schemas;
+  expect(schemas.SessionUnavailable.properties.available).toMatchObject({ type: "boolean", enum: [false] });
 
   await redis.restart();
   const deadline = Date.now() + 15_000;
