@@ -90,6 +90,7 @@ export async function startServer(
     async analyze(image, { landmarks, session }) {
       const run = (track?: Roi[]) => runJob(image, landmarks, track);
       if (!session) return answerOf(await run());
+      // The store's key is opaque: scoping sessions (say, by principal) only changes the key.
       const frame = { key: session.id, id: session.id, capturedAt: session.capturedAt };
       const { analysis, session: state } = await sessions.analyze(frame, run);
       return { ...answerOf(analysis), session: state };
