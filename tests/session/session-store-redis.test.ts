@@ -10,6 +10,7 @@ import { RedisSessionStore } from "../../src/session/redis-session-store";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 import { SessionHistory } from "../../src/session/session-history";
 import type { SessionRecord } from "../../src/session/session-record";
+import { SessionFrames, type FrameAnalysis, type StoreOperation } from "../../src/session/session-frames";
 import { SessionStoreUnavailable } from "../../src/session/session-store";
 import { redisServerBinary, startRedisServer, type RedisServer } from "../support/redis-server";
 
@@ -109,4 +110,31 @@ test.skipIf(skip)("a Redis that dies fails operations at once; the store reconne
   // Without persistence the restarted Redis is empty: the session starts again (and the CAS script is reloaded).
   expect(answer).toBe(1);
   expect(store.health().available).toBe(true);
+});
+
+test.skipIf(skip)("a frame whose session cannot be loaded is still analysed, answered as unavailable, and counted", async () => {
+  const store = await open(150);
+  const failures: StoreOperation[] = [];
+  const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, trackingMaxGapMs: 3000, redetectEveryMs: 3000, onUnavailable: (operation) => failures.push(operation) });
+  const analysis = { faces: [], image: { quality: { tooDark: false, tooBlurry: false } }, tracked: false, tracking: [] } as unknown as FrameAnalysis;
+  const frame = { key: "p/frames-session", id: "frames-session", capturedAt: Date.now() };
+  expect((await sessions.analyze(frame, async () => analysis)).session).toMatchObject({ available: true, fresh: true, frames: 1 });
+  redis.pause();
+  try {
+    let analysed = 0;
+    const answer = await sessions.analyze({ ...frame, capturedAt: frame.capturedAt + 1000 }, async (track) => {
+      analysed++;
+      expect(track).toBeUndefined(); // nothing known to track from
+      return analysis;
+    });
+    expect(analysed).toBe(1);
+    expect(answer.analysis).toBe(analysis);
+    expect(answer.session).toEqual({ id: "frames-session", available: false, reason: "no answer within 150 ms" });
+    expect(failures).toEqual(["load"]);
+    expect(await sessions.read("p/frames-session", "frames-session").catch((e) => e)).toBeInstanceOf(SessionStoreUnavailable);
+    expect(failures).toEqual(["load", "read"]);
+  } finally {
+    redis.resume();
+  }
+  expect((await sessions.analyze({ ...frame, capturedAt: frame.capturedAt + 2000 }, async () => analysis)).session).toMatchObject({ available: true, fresh: false, frames: 2 });
 });
