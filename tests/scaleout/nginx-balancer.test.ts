@@ -143,6 +143,19 @@ test.skipIf(skip)("one session's frames spread round robin over three instances 
   expect([...states].sort()).toEqual(["away", "focused", "unknown"]);
 }, 120_000);
 
+test.skipIf(skip)("frames of one session arriving at once on different instances are all filed, in capture order", async () => {
+  const served = new Set<string>();
+  for (let round = 0; round < 5; round++) {
+    // Three frames at once; capture times in reverse of sending order, so filing order and capture order differ.
+    const answers = await Promise.all([2, 1, 0].map((k) => frame(balancer, "simultaneous", round * 3 + k)));
+    for (const answer of answers) served.add(answer.instance);
+  }
+  expect(served.size).toBeGreaterThan(1);
+  const session = await (await fetch(`${balancer}/v1/sessions/simultaneous`)).json();
+  // No frame lost to a concurrent update, and the history runs from the earliest capture time.
+  expect(session).toMatchObject({ frames: 15, historyStartedAt: new Date(T0).toISOString(), state: "focused" });
+}, 60_000);
+
 test.skipIf(skip)("kill -9 one instance mid-session: the session goes on from the others with its history", async () => {
   const before = await frame(balancer, "survivor", 0);
   for (let s = 1; s < 4; s++) await frame(balancer, "survivor", s);
