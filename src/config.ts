@@ -76,7 +76,9 @@ export const serverConfigSchema = z.object({
   sessionRules: jsonOption(sessionRulesSchema, '{"asleepAfterMs":8000}').describe(
     "Session state definitions as JSON (see docs/sessions.md); unspecified ones keep their defaults.",
   ),
-  maxSessions: integer(1, 10_000_000).default(10_000).describe("Sessions held in memory; the least recently used is forgotten to make room."),
+  maxSessions: integer(1, 10_000_000)
+    .default(10_000)
+    .describe("Sessions held in memory (without VIGIL_REDIS_URL); the least recently used is forgotten to make room."),
   sessionIdleTtlMs: integer(1000, 86_400_000).default(300_000).describe("A session with no frame for this long is forgotten."),
   trackingMaxGapMs: integer(0, 60_000)
     .default(3000)
@@ -84,6 +86,22 @@ export const serverConfigSchema = z.object({
   redetectEveryMs: integer(0, 600_000)
     .default(3000)
     .describe("While a session's face is tracked, the detector still runs this often, to notice someone else coming into view."),
+  // Where sessions live, and how many server processes share them (docs/sessions.md: Memory, Scale-out).
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, "must be a Redis URL: redis://host:port/db (rediss:// for TLS)")
+    .optional()
+    .describe(
+      "Keep sessions in this Redis (redis://[user:password@]host:port/db) instead of in memory, so any instance or process can serve any frame of a session. Unset: in memory.",
+    ),
+  redisTimeoutMs: integer(10, 10_000)
+    .default(250)
+    .describe("Longest wait for one Redis command; past it the frame is answered with its session marked unavailable."),
+  processes: integer(1, 256)
+    .default(1)
+    .describe(
+      "Server processes sharing the port (SO_REUSEPORT), each with VIGIL_WORKERS workers, supervised by this one. More than 1 needs VIGIL_REDIS_URL: the processes must share their sessions.",
+    ),
   auth: z
     .enum(["keys", "jwt", "none"])
     .default("keys")
@@ -193,6 +211,11 @@ export function loadServerConfig(argv: string[], env: Record<string, string | un
   if (parsed.data.auth === "keys" && parsed.data.apiKeyHashes.length === 0) {
     throw new ConfigError([
       `${envName("apiKeyHashes")}: no API keys configured. Set it (vigil hash-key KEY prints a key's hash), or set ${envName("auth")}=none for local use.`,
+    ]);
+  }
+  if (parsed.data.processes > 1 && !parsed.data.redisUrl) {
+    throw new ConfigError([
+      `${source.processes}: ${parsed.data.processes} processes need ${envName("redisUrl")} (or --${flagName("redisUrl")}): each process would hold its own sessions in memory, and a session's frames, spread over the processes, would each see part of its history.`,
     ]);
   }
   const authIssues = [...jwtIssues(parsed.data, source), ...limitIssues(parsed.data, source)];

@@ -8,10 +8,11 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DEFAULT_THRESHOLDS } from "./analysis/thresholds";
-import { ConfigError, describeOptions, loadServerConfig } from "./config";
+import { ConfigError, describeOptions, loadServerConfig, type ServerConfig } from "./config";
 import { FrameAnalyzer } from "./frame/frame-analyzer";
 import { JWT_TOKEN_USAGE, mintJwtToken } from "./jwt-token-command";
 import { hashApiKey } from "./server/access";
+import { exitWithParent, isSupervisedChild, superviseProcesses } from "./server/process-supervisor";
 import { startServer } from "./server/start-server";
 
 const USAGE = `usage:
@@ -60,13 +61,32 @@ async function serve(args: string[]): Promise<void> {
   }
   const config = loadServerConfig(args, process.env);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-  const server = await startServer(config, log);
-  log(`vigil listening on ${server.url} with ${config.workers} worker(s); loading models`);
+  if (config.processes > 1) return supervise(config, args, log);
+  const child = isSupervisedChild();
+  const server = await startServer(config, log, { reusePort: child });
+  log(`vigil listening on ${server.url} with ${config.workers} worker(s), sessions ${config.redisUrl ? "in Redis" : "in memory"}; loading models`);
   server.pool.whenAllReady().then(() => log("all workers ready"));
+  let stopping = false;
+  const stop = async (reason: string) => {
+    // A child of --processes may get the signal twice (from the terminal and from its parent): once is enough.
+    if (stopping) return;
+    stopping = true;
+    log(`${reason}: no new connections, finishing in-flight frames`);
+    await server.stop();
+    log("stopped");
+    process.exit(0);
+  };
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void stop(signal));
+  if (child) exitWithParent(() => stop("parent process gone"));
+}
+
+/** vigil serve --processes N: this process only starts and watches N server processes. */
+async function supervise(config: ServerConfig, args: string[], log: (line: string) => void): Promise<void> {
+  const supervisor = await superviseProcesses(config, args, log);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, async () => {
-      log(`${signal}: no new connections, finishing in-flight frames`);
-      await server.stop();
+    process.on(signal, async () => {
+      log(`${signal}: passing it on to the ${config.processes} processes`);
+      await supervisor.stop(signal);
       log("stopped");
       process.exit(0);
     });

@@ -16,6 +16,7 @@ import { registerDocs } from "./docs";
 import { createIdleCollector, IDLE_COLLECT_MS } from "../pool/idle-collector";
 import type { Metrics } from "./metrics";
 import { principalOf, type AccessEnv, type SessionRef } from "./principal";
+import type { SessionStoreHealth } from "../session/session-store";
 import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
 
 /**
@@ -30,9 +31,13 @@ export interface SessionFrame extends SessionRef {
 
 export interface AnalysisBackend {
   analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionFrame }): Promise<AnalysisBody>;
-  session(ref: SessionRef): AnalysisBody["session"] | undefined;
-  forgetSession(ref: SessionRef): boolean;
-  readiness(): { ready: boolean; workers: { size: number; ready: number; busy: number; queued: number; restarts: number; recycled: number } };
+  session(ref: SessionRef): Promise<AnalysisBody["session"] | undefined>;
+  forgetSession(ref: SessionRef): Promise<boolean>;
+  readiness(): {
+    ready: boolean;
+    workers: { size: number; ready: number; busy: number; queued: number; restarts: number; recycled: number };
+    sessions: SessionStoreHealth;
+  };
 }
 
 export interface AppOptions {
@@ -79,8 +84,8 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
   app.get("/healthz", (c) => c.json({ status: "ok" as const }));
 
   app.get("/readyz", (c) => {
-    const { ready, workers } = backend.readiness();
-    return c.json({ status: ready ? ("ready" as const) : ("loading" as const), workers }, ready ? 200 : 503);
+    const { ready, workers, sessions } = backend.readiness();
+    return c.json({ status: ready ? ("ready" as const) : ("loading" as const), workers, sessions }, ready ? 200 : 503);
   });
 
   app.get("/metrics", async (c) => {
@@ -108,17 +113,17 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
     },
   );
 
-  app.get("/v1/sessions/:id", (c) => {
+  app.get("/v1/sessions/:id", async (c) => {
     const id = validSessionId(c.req.param("id"));
     // Another principal's session with this id is not found either: its existence is not revealed.
-    const session = backend.session({ owner: principalOf(c).id, id });
-    if (!session) throw new ApiError(404, "session_not_found", `no session ${id} on this instance (never seen, expired, or forgotten)`);
+    const session = await backend.session({ owner: principalOf(c).id, id });
+    if (!session) throw new ApiError(404, "session_not_found", `no session ${id} (never seen, expired, or forgotten)`);
     return c.json(session);
   });
 
-  app.delete("/v1/sessions/:id", (c) => {
+  app.delete("/v1/sessions/:id", async (c) => {
     const id = validSessionId(c.req.param("id"));
-    if (!backend.forgetSession({ owner: principalOf(c).id, id })) throw new ApiError(404, "session_not_found", `no session ${id} on this instance`);
+    if (!(await backend.forgetSession({ owner: principalOf(c).id, id }))) throw new ApiError(404, "session_not_found", `no session ${id}`);
     return c.body(null, 204);
   });
 

@@ -91,7 +91,7 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
     request: { params: sessionId },
     responses: {
       200: { description: "The session's state and measures.", content: { "application/json": { schema: SessionState } } },
-      ...errorResponses([400, "Malformed session id."], ...accessErrors, [404, "Unknown to this caller on this instance: never seen, expired, forgotten, or another caller's."]),
+      ...errorResponses([400, "Malformed session id."], ...accessErrors, [404, "Unknown to this caller: never seen, expired, forgotten, or another caller's."], [503, "The session store (Redis) cannot be reached."]),
     },
   });
   registry.registerPath({
@@ -101,13 +101,13 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
     description: "Only the caller that made a session can forget it.",
     security,
     request: { params: sessionId },
-    responses: { 204: { description: "Forgotten." }, ...errorResponses([400, "Malformed session id."], ...accessErrors, [404, "Unknown to this caller on this instance."]) },
+    responses: { 204: { description: "Forgotten." }, ...errorResponses([400, "Malformed session id."], ...accessErrors, [404, "Unknown to this caller."], [503, "The session store (Redis) cannot be reached."]) },
   });
   registry.registerPath({ method: "get", path: "/healthz", summary: "Liveness", responses: { 200: { description: "The process is alive.", content: { "application/json": { schema: Health } } } } });
   registry.registerPath({
     method: "get",
     path: "/readyz",
-    summary: "Readiness: every worker has loaded its models",
+    summary: "Readiness: every worker has loaded its models (the session store's state is reported, not required)",
     responses: {
       200: { description: "Ready.", content: { "application/json": { schema: Readiness } } },
       503: { description: "Still loading (or a worker is being replaced).", content: { "application/json": { schema: Readiness } } },

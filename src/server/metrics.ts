@@ -4,6 +4,8 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { WorkerRestartKind } from "../pool/worker-pool";
+import type { StoreOperation } from "../session/session-frames";
+import type { SessionStore } from "../session/session-store";
 
 export interface PoolGauges {
   queued: number;
@@ -61,20 +63,35 @@ export function createMetrics(poolStats: () => PoolGauges) {
     labelNames: ["kind"] as const,
     registers: [registry],
   });
-  let sessionCount = () => 0;
+  let sessionStore: SessionStore | undefined;
   new Gauge({
     name: "vigil_sessions",
-    help: "Sessions held in memory by this instance.",
+    help: "Sessions held in memory by this instance (0 with the Redis store: Redis holds them).",
     registers: [registry],
     collect() {
-      this.set(sessionCount());
+      this.set(sessionStore?.size() ?? 0);
     },
+  });
+  new Gauge({
+    name: "vigil_session_store_available",
+    help: "1 while the session store answered its last command (always 1 in memory), 0 while Redis cannot be reached.",
+    registers: [registry],
+    collect() {
+      this.set(sessionStore?.health().available === false ? 0 : 1);
+    },
+  });
+  const sessionStoreUnavailable = new Counter({
+    name: "vigil_session_store_unavailable_total",
+    help: "Session store operations that failed or timed out (the frame was answered without its session, or a session request got 503).",
+    labelNames: ["operation"] as const,
+    registers: [registry],
   });
   return {
     registry,
-    trackSessions(count: () => number) {
-      sessionCount = count;
+    trackSessionStore(store: SessionStore) {
+      sessionStore = store;
     },
+    onSessionStoreUnavailable: (operation: StoreOperation) => sessionStoreUnavailable.inc({ operation }),
     requestDuration,
     inFlight,
     poolObserver: {

@@ -78,6 +78,7 @@ export const Timings = z
 export const SessionState = z
   .object({
     id: z.string(),
+    available: z.literal(true).describe("The session store answered; see SessionUnavailable for when it does not."),
     state: z.enum(["focused", "drowsy", "asleep", "away", "distracted", "not_alone", "unknown"]),
     since: z.string().describe("When the current state began (the capture time of the frame that started it), ISO 8601."),
     measures: z.object({
@@ -89,15 +90,26 @@ export const SessionState = z
       lookingAwayMs: z.number().describe("Current time looking away."),
       yawns: z.number().int().describe("Yawns in the last five minutes."),
     }),
-    frames: z.number().int().describe("Frames this instance has seen for the session."),
-    historyStartedAt: z.string().describe("Capture time of the first frame this instance holds for the session."),
+    frames: z.number().int().describe("Frames the session has seen (since its history last started)."),
+    historyStartedAt: z.string().describe("Capture time of the first frame of the session's history."),
     fresh: z
       .boolean()
       .describe(
-        "True when this frame started the session's history on this instance. On a frame that is not the client's first, it means the history was lost (the instance that held it died, or the session expired) and restarts empty.",
+        "True when this frame started the session's history. On a frame that is not the client's first, it means the history was lost (it expired, was forgotten, or was held in the memory of an instance that died, or in a Redis that restarted without persistence) and restarts empty.",
       ),
   })
   .openapi("Session");
+
+export const SessionUnavailable = z
+  .object({
+    id: z.string(),
+    available: z.literal(false),
+    reason: z.string().describe("Why the session store could not be reached, e.g. no answer within VIGIL_REDIS_TIMEOUT_MS."),
+  })
+  .openapi("SessionUnavailable", {
+    description:
+      "The session store (Redis) could not be reached in time: the frame was analysed and answered, but not filed in its session. Sessions resume by themselves when the store is back.",
+  });
 
 export const Analysis = z
   .object({
@@ -114,7 +126,10 @@ export const Analysis = z
     }),
     models: z.record(z.string(), z.object({ name: z.string(), source: z.string(), sha256: z.string() })),
     timings: Timings,
-    session: SessionState.optional().describe("With X-Session-Id: the user's state over time."),
+    session: z
+      .union([SessionState, SessionUnavailable])
+      .optional()
+      .describe("With X-Session-Id: the user's state over time, or, while the session store cannot be reached, `available: false`."),
   })
   .openapi("Analysis");
 
@@ -149,5 +164,10 @@ export const Readiness = z
   .object({
     status: z.enum(["ready", "loading"]),
     workers: z.object({ size: z.number().int(), ready: z.number().int(), busy: z.number().int(), queued: z.number().int(), restarts: z.number().int(), recycled: z.number().int() }),
+    sessions: z
+      .object({ store: z.enum(["memory", "redis"]), available: z.boolean(), reason: z.string().optional() })
+      .describe(
+        "The session store. Its state does not decide readiness: while Redis is down frames are still analysed and answered (their session says it is unavailable), and every instance shares the same Redis, so taking them out of rotation would help nobody.",
+      ),
   })
   .openapi("Readiness");

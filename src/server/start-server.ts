@@ -1,14 +1,19 @@
 /**
- * Wires the pieces together: the worker pool (one engine per worker), metrics, the Hono app and Bun's HTTP
- * server, plus graceful shutdown (stop accepting, finish in-flight frames, exit).
+ * Wires the pieces together: the worker pool (one engine per worker), the session store (memory or Redis)
+ * and the session logic (session-frames.ts), metrics, the Hono app and Bun's HTTP server, plus graceful
+ * shutdown (stop accepting, finish in-flight frames, exit).
  */
 import { ANALYSIS_WORKER_URL } from "../analysis-worker-url";
 import type { ServerConfig } from "../config";
 import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../pool/analysis-job";
 import { WorkerPool } from "../pool/worker-pool";
-import { observationOf } from "../session/observation";
-import { SessionStore } from "../session/session-store";
+import type { Roi } from "../engine/types";
+import { openSessionStore } from "../session/open-session-store";
+import { SessionFrames } from "../session/session-frames";
+import { SessionStoreUnavailable } from "../session/session-store";
+import { ApiError } from "./api-error";
 import { createApp, type AnalysisBackend } from "./app";
+import type { AnalysisBody } from "./schemas";
 import { createMetrics } from "./metrics";
 import { sessionStoreKey } from "./principal";
 
@@ -20,7 +25,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig, log: (line: string) => void = (line) => console.log(line)): Promise<RunningServer> {
+export interface StartOptions {
+  /** Share the port with sibling processes (SO_REUSEPORT): set for the children of `vigil serve --processes N`. */
+  reusePort?: boolean;
+}
+
+export async function startServer(
+  config: ServerConfig,
+  log: (line: string) => void = (line) => console.log(line),
+  { reusePort = false }: StartOptions = {},
+): Promise<RunningServer> {
   let pool: WorkerPool<AnalysisJob, AnalysisResult> | undefined;
   const metrics = createMetrics(() => pool?.stats() ?? { queued: 0, busy: 0, ready: 0, size: 0 });
   const workerData: AnalysisWorkerData = {
@@ -51,45 +65,43 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
   );
   const activePool = pool;
 
-  const sessions = new SessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs, rules: config.sessionRules });
-  sessions.startSweeping();
-  metrics.trackSessions(() => sessions.size);
+  const store = openSessionStore(config, log);
+  metrics.trackSessionStore(store);
+  const sessions = new SessionFrames({
+    store,
+    rules: config.sessionRules,
+    trackingMaxGapMs: config.trackingMaxGapMs,
+    redetectEveryMs: config.redetectEveryMs,
+    onUnavailable: metrics.onSessionStoreUnavailable,
+  });
+
+  /** One frame through a worker; `track`: the session's faces to follow instead of running the detector. */
+  async function runJob(image: Uint8Array, landmarks: boolean, track?: Roi[]) {
+    // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
+    const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
+    const outcome = await activePool.run({ image: buffer, landmarks, track }, [buffer]);
+    return { ...outcome.value, queueMs: outcome.queueMs };
+  }
+  /** The API's answer for an analysis: the internal tracking positions out, the server's timings in. */
+  function answerOf({ tracking, queueMs, ...result }: Awaited<ReturnType<typeof runJob>>): AnalysisBody {
+    return { ...result, timings: { ...result.timings, queueMs, totalMs: 0 } };
+  }
 
   const backend: AnalysisBackend = {
-    async analyze(image, options) {
-      const session = options.session && sessions.touch(sessionStoreKey(options.session));
-      const capturedAt = options.session?.capturedAt ?? 0;
-      const tracking = session?.session.tracking;
-      // Follow the face from the previous frame (no detector), unless that frame is too old, or it is time
-      // for the periodic detection that notices someone else coming into view.
-      const track =
-        tracking && capturedAt - tracking.at <= config.trackingMaxGapMs && capturedAt - session.session.detectedAt < config.redetectEveryMs
-          ? tracking.rois
-          : undefined;
-      // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
-      const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
-      const outcome = await activePool.run({ image: buffer, landmarks: options.landmarks, track }, [buffer]);
-      const { tracking: rois, ...result } = outcome.value;
-      const body = { ...result, timings: { ...result.timings, queueMs: outcome.queueMs, totalMs: 0 } };
-      if (!session) return body;
-      const { session: state, created } = session;
-      const history = state.history;
-      const filed = history.observe(observationOf(result, capturedAt));
-      // Only the newest frame may move the tracking position: a late frame's faces are from the past.
-      if (filed && capturedAt >= history.now) {
-        state.tracking = rois.length ? { rois, at: capturedAt } : null;
-        if (!result.tracked) state.detectedAt = capturedAt;
-      }
-      return { ...body, session: { id: options.session!.id, ...history.summary(), fresh: created } };
+    async analyze(image, { landmarks, session }) {
+      const run = (track?: Roi[]) => runJob(image, landmarks, track);
+      if (!session) return answerOf(await run());
+      // The store's key is opaque: a session is scoped to its owner (principal.ts) by its key alone.
+      const frame = { key: sessionStoreKey(session), id: session.id, capturedAt: session.capturedAt };
+      const { analysis, session: state } = await sessions.analyze(frame, run);
+      return { ...answerOf(analysis), session: state };
     },
-    session(ref) {
-      const session = sessions.get(sessionStoreKey(ref));
-      return session && { id: ref.id, ...session.history.summary(), fresh: false };
-    },
-    forgetSession: (ref) => sessions.delete(sessionStoreKey(ref)),
+    session: (ref) => storeRequest(() => sessions.read(sessionStoreKey(ref), ref.id)),
+    forgetSession: (ref) => storeRequest(() => sessions.forget(sessionStoreKey(ref))),
     readiness() {
       const workers = activePool.stats();
-      return { ready: activePool.allReady, workers };
+      // The store's state is reported, not required: frames are answered while Redis is down (docs/sessions.md).
+      return { ready: activePool.allReady, workers, sessions: store.health() };
     },
   };
 
@@ -98,6 +110,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     hostname: config.host,
     port: config.port,
     fetch: app.fetch,
+    reusePort,
     // A connection that sends nothing for this long (a stalled or trickling upload) is closed.
     idleTimeout: Math.ceil(config.readTimeoutMs / 1000),
   });
@@ -113,8 +126,18 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref?.());
       await Promise.race([drained, grace]);
       await server.stop(true);
-      sessions.stop();
+      await store.close();
     })());
 
   return { url, port: server.port as number, pool: activePool, stop };
+}
+
+/** A session request (GET, DELETE) while the store cannot be reached: 503, which the client may retry. */
+async function storeRequest<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof SessionStoreUnavailable) throw new ApiError(503, "session_store_unavailable", `the session store cannot be reached (${error.reason}); try again shortly`, { "Retry-After": "1" });
+    throw error;
+  }
 }

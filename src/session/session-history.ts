@@ -40,8 +40,20 @@ export interface SessionSummary {
     yawns: number;
   };
   frames: number;
-  /** Capture time of the first frame this instance holds for the session. */
+  /** Capture time of the first frame of the session's history. */
   historyStartedAt: string;
+}
+
+/**
+ * A history as plain JSON data, for a session store that keeps it outside this process (Redis). It holds
+ * exactly the history's fields; the observations are kept as they are, whatever an Observation holds.
+ */
+export interface SessionHistorySnapshot {
+  observations: Observation[];
+  state: SessionStateName;
+  stateSince: number;
+  frames: number;
+  firstAt: number;
 }
 
 interface Run {
@@ -57,6 +69,22 @@ export class SessionHistory {
   private firstAt = 0;
 
   constructor(private readonly rules: SessionRules) {}
+
+  /** The history as plain data (JSON.stringify calls this). The list is a copy: the snapshot stays as taken. */
+  toJSON(): SessionHistorySnapshot {
+    return { observations: this.observations.slice(), state: this.currentState, stateSince: this.stateSince, frames: this.framesSeen, firstAt: this.firstAt };
+  }
+
+  /** A history that goes on from a snapshot (toJSON's, possibly through JSON text) under the given rules. */
+  static fromJSON(snapshot: SessionHistorySnapshot, rules: SessionRules): SessionHistory {
+    const history = new SessionHistory(rules);
+    history.observations = snapshot.observations.slice();
+    history.currentState = snapshot.state;
+    history.stateSince = snapshot.stateSince;
+    history.framesSeen = snapshot.frames;
+    history.firstAt = snapshot.firstAt;
+    return history;
+  }
 
   /** Files a frame; returns false for a duplicate (same capture time) that changes nothing. */
   observe(observation: Observation): boolean {

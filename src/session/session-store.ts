@@ -1,93 +1,45 @@
 /**
- * The sessions this instance serves, in memory and bounded: a session idle longer than `idleTtlMs` is
- * forgotten, and when `maxSessions` are held the least recently used one makes room. Sessions live only in
- * the instance that serves them; the balancer keeps a session on one instance (deploy/nginx, deploy/k8s).
+ * Where sessions live between frames. Two implementations: in this process's memory (memory-session-store.ts,
+ * the default) and in Redis (redis-session-store.ts), shared by every instance and process that uses the same
+ * Redis, so a session's frames may reach any of them.
+ *
+ * Keys are opaque strings chosen by the caller (a session id, or a principal and a session id): a store never
+ * looks inside a key or a record.
  */
-import type { Roi } from "../engine/types";
-import type { SessionRules } from "./session-config";
-import { SessionHistory } from "./session-history";
+import type { SessionRecord } from "./session-record";
 
-export interface Session {
-  id: string;
-  history: SessionHistory;
-  /** Where the faces were in the latest frame, for tracking in the next one (skips the detector). */
-  tracking: { rois: Roi[]; at: number } | null;
-  /** Capture time of the session's last frame that ran the face detector. */
-  detectedAt: number;
-  lastSeen: number;
+/** The change a frame makes to its session: the new record to store, and what to answer from it. */
+export type SessionChange<T> = (current: SessionRecord | undefined) => { record: SessionRecord; result: T };
+
+export interface SessionStoreHealth {
+  store: "memory" | "redis";
+  /** False while the store cannot be reached: frames are still analysed, without their session. */
+  available: boolean;
+  /** Why it is unavailable (absent when available). */
+  reason?: string;
 }
 
-export interface SessionStoreOptions {
-  maxSessions: number;
-  idleTtlMs: number;
-  rules: SessionRules;
-  /** Clock for expiry (ms); injectable for tests. */
-  clock?: () => number;
+export interface SessionStore {
+  /** The session's record, or undefined when it was never seen, expired, or was forgotten. */
+  get(key: string): Promise<SessionRecord | undefined>;
+  /**
+   * Reads the session, applies `change` and stores the record it returns, as one atomic step: if another
+   * instance changed the session meanwhile, `change` runs again on the newer record. So `change` must be a
+   * pure function of its argument. The stored session's idle expiry starts again.
+   */
+  update<T>(key: string, change: SessionChange<T>): Promise<T>;
+  /** Forgets the session; false when there was none. */
+  delete(key: string): Promise<boolean>;
+  health(): SessionStoreHealth;
+  /** Sessions held, where the store can count them cheaply (memory); undefined otherwise. */
+  size(): number | undefined;
+  close(): Promise<void>;
 }
 
-export class SessionStore {
-  // A Map iterates in insertion order; re-inserting on every touch makes it least-recently-used first.
-  private readonly sessions = new Map<string, Session>();
-  private readonly clock: () => number;
-  private evictions = 0;
-  private sweeper: ReturnType<typeof setInterval> | undefined;
-
-  constructor(private readonly options: SessionStoreOptions) {
-    this.clock = options.clock ?? Date.now;
-  }
-
-  /** Expires idle sessions periodically (they also expire lazily when looked up). */
-  startSweeping(everyMs = 30_000): void {
-    this.sweeper ??= setInterval(() => this.sweep(), everyMs);
-    this.sweeper.unref?.();
-  }
-
-  stop(): void {
-    clearInterval(this.sweeper);
-  }
-
-  /** The session, created when new (`created` tells the caller its history starts now). */
-  touch(id: string): { session: Session; created: boolean } {
-    const now = this.clock();
-    let session = this.get(id);
-    const created = !session;
-    if (session) this.sessions.delete(id);
-    else {
-      session = { id, history: new SessionHistory(this.options.rules), tracking: null, detectedAt: 0, lastSeen: now };
-      while (this.sessions.size >= this.options.maxSessions) {
-        const oldest = this.sessions.keys().next().value as string;
-        this.sessions.delete(oldest);
-        this.evictions++;
-      }
-    }
-    session.lastSeen = now;
-    this.sessions.set(id, session);
-    return { session, created };
-  }
-
-  get(id: string): Session | undefined {
-    const session = this.sessions.get(id);
-    if (session && this.clock() - session.lastSeen > this.options.idleTtlMs) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    return session;
-  }
-
-  delete(id: string): boolean {
-    return this.sessions.delete(id);
-  }
-
-  sweep(): void {
-    const now = this.clock();
-    for (const [id, session] of this.sessions) if (now - session.lastSeen > this.options.idleTtlMs) this.sessions.delete(id);
-  }
-
-  get size(): number {
-    return this.sessions.size;
-  }
-
-  get evicted(): number {
-    return this.evictions;
+/** The store could not be reached in time: the caller answers without the session. */
+export class SessionStoreUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(`session store unavailable: ${reason}`);
+    this.name = "SessionStoreUnavailable";
   }
 }

@@ -1,24 +1,115 @@
-import { expect, test } from "bun:test";
+/**
+ * The in-memory session store (LRU and idle expiry), a history's snapshot (what the Redis store keeps), and
+ * the session logic of a frame (session-frames.ts) over the memory store.
+ */
+import { describe, expect, test } from "bun:test";
+import { MemorySessionStore } from "../../src/session/memory-session-store";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
-import { SessionStore } from "../../src/session/session-store";
+import { SessionFrames, type FrameAnalysis } from "../../src/session/session-frames";
+import { SessionHistory, type Observation } from "../../src/session/session-history";
+import type { SessionRecord } from "../../src/session/session-record";
 
-test("sessions expire after inactivity and the oldest is evicted at the cap", () => {
+const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
+const record = (frames: number): SessionRecord => ({ history: { ...new SessionHistory(DEFAULT_SESSION_RULES).toJSON(), frames }, tracking: null, detectedAt: 0 });
+const put = (store: MemorySessionStore, key: string, frames = 1) => store.update(key, (current) => ({ record: record(frames), result: current === undefined }));
+
+test("memory store: sessions expire after inactivity and the least recently updated is evicted at the cap", async () => {
   let now = 0;
-  const store = new SessionStore({ maxSessions: 2, idleTtlMs: 1000, rules: DEFAULT_SESSION_RULES, clock: () => now });
-  expect(store.touch("a").created).toBe(true);
-  expect(store.touch("a").created).toBe(false);
-  store.touch("b");
+  const store = new MemorySessionStore({ maxSessions: 2, idleTtlMs: 1000, clock: () => now });
+  expect(await put(store, "a")).toBe(true); // created
+  expect(await put(store, "a")).toBe(false);
+  await put(store, "b");
   now = 500;
-  store.touch("a"); // a is now the most recently used
-  store.touch("c"); // evicts b, the least recently used
-  expect(store.get("b")).toBeUndefined();
-  expect(store.get("a")).toBeDefined();
+  await put(store, "a"); // a is now the most recently used
+  await put(store, "c"); // evicts b
+  expect(await store.get("b")).toBeUndefined();
+  expect(await store.get("a")).toBeDefined();
   expect(store.evicted).toBe(1);
-  now = 1600; // a idle 1100 ms, c idle 1100 ms
-  expect(store.get("a")).toBeUndefined();
+  now = 1600; // a and c idle 1100 ms
+  expect(await store.get("a")).toBeUndefined();
   store.sweep();
-  expect(store.size).toBe(0);
-  expect(store.touch("a").created).toBe(true);
-  expect(store.delete("a")).toBe(true);
-  expect(store.delete("a")).toBe(false);
+  expect(store.size()).toBe(0);
+  expect(await put(store, "a")).toBe(true);
+  expect(await store.delete("a")).toBe(true);
+  expect(await store.delete("a")).toBe(false);
+  expect(store.health()).toEqual({ store: "memory", available: true });
+});
+
+describe("history snapshots", () => {
+  const observation = (s: number): Observation => ({
+    at: T0 + s * 1000,
+    faces: s % 7 === 6 ? 0 : 1,
+    eyesClosed: s % 5 === 4 || (s >= 40 && s < 50),
+    openness: 0.5,
+    lookingAway: s % 11 === 0,
+    yawn: s % 13 === 0,
+    unusable: false,
+  });
+
+  test("a history continued from its JSON text answers exactly as the uninterrupted one, frame by frame", () => {
+    const whole = new SessionHistory(DEFAULT_SESSION_RULES);
+    let stored = JSON.stringify(new SessionHistory(DEFAULT_SESSION_RULES));
+    for (let s = 0; s < 90; s++) {
+      // Out of order now and then: late frames must file into the past the same way.
+      const at = s % 10 === 9 ? s - 3.5 : s;
+      whole.observe(observation(at));
+      const continued = SessionHistory.fromJSON(JSON.parse(stored), DEFAULT_SESSION_RULES);
+      continued.observe(observation(at));
+      expect(continued.summary()).toEqual(whole.summary());
+      stored = JSON.stringify(continued);
+    }
+    expect(whole.summary().frames).toBe(90);
+  });
+
+  test("a snapshot is plain data holding the observations as they are, and stays as taken", () => {
+    const history = new SessionHistory(DEFAULT_SESSION_RULES);
+    history.observe({ ...observation(1), extra: { any: "field" } } as Observation);
+    const snapshot = history.toJSON();
+    expect(Object.keys(snapshot).sort()).toEqual(["firstAt", "frames", "observations", "state", "stateSince"]);
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+    expect((snapshot.observations[0] as Observation & { extra: unknown }).extra).toEqual({ any: "field" });
+    history.observe(observation(2));
+    expect(snapshot.observations).toHaveLength(1);
+  });
+});
+
+describe("a frame's session logic (session-frames.ts) over the memory store", () => {
+  const roi = { centerX: 100, centerY: 100, size: 80, rotation: 0 };
+  const analysis = (faces: number, tracked: boolean): FrameAnalysis => ({
+    faces: Array.from({ length: faces }, () => ({
+      eyes: { left: { closed: false, openness: 0.9 }, right: { closed: false, openness: 0.9 } },
+      lookingAway: false,
+      mouth: { yawn: false },
+    })) as unknown as FrameAnalysis["faces"],
+    image: { quality: { tooDark: false, tooBlurry: false } } as FrameAnalysis["image"],
+    tracked,
+    tracking: faces ? [roi] : [],
+  });
+
+  test("tracks the previous frame's face within the gap, re-detects periodically, and never lets a late frame move the tracking", async () => {
+    const store = new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 });
+    const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, trackingMaxGapMs: 3000, redetectEveryMs: 3000 });
+    const tracks: boolean[] = [];
+    const frame = async (second: number, faces = 1) => {
+      const { session } = await sessions.analyze({ key: "k", id: "session-1", capturedAt: T0 + second * 1000 }, async (track) => {
+        tracks.push(track !== undefined);
+        return analysis(faces, track !== undefined);
+      });
+      return session;
+    };
+    expect(await frame(0)).toMatchObject({ id: "session-1", available: true, fresh: true, frames: 1 });
+    await frame(1); // tracked
+    await frame(2); // tracked
+    await frame(3); // detector due (3 s since the last detection)
+    await frame(4); // tracked
+    await frame(2.5); // late: tracked from the newest, and must not move the tracking position's time
+    expect((await store.get("k"))?.tracking?.at).toBe(T0 + 4000);
+    await frame(8); // more than 3 s after the newest frame: detector
+    await frame(9, 0); // no face: nothing to track next
+    expect(await frame(10)).toMatchObject({ fresh: false, frames: 9 });
+    expect(tracks).toEqual([false, true, true, false, true, true, false, true, false]);
+    expect(await sessions.read("k", "session-1")).toMatchObject({ id: "session-1", available: true, frames: 9 });
+    expect(await sessions.forget("k")).toBe(true);
+    expect(await sessions.read("k", "session-1")).toBeUndefined();
+  });
 });

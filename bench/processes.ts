@@ -1,0 +1,140 @@
+/**
+ * Several processes against one process with several workers, on one machine: for each layout PxW (P server
+ * processes, `vigil serve --processes P`, each with W workers; P > 1 shares sessions through a redis-server
+ * started here), the load is stepped up (bench/load/generator.ts: N users, one webcam frame a second each,
+ * with sessions) until the 99th percentile passes 150 ms or a frame is lost. The CPU of the whole process tree
+ * (the parent and its children) and of redis-server is measured from /proc.
+ *
+ *   bun bench/processes.ts --layouts 1x16,1x16r,4x4,16x1 --steps 50,100,150,200,300,400 [--step-seconds 10]
+ *
+ * A layout with `r` keeps sessions in Redis even with one process (to separate the cost of Redis from that of
+ * the processes). Writes bench/results/processes-<date>.{md,json}. No timing here is asserted anywhere.
+ * The kernel hands each new connection to one process (SO_REUSEPORT); the generator's keep-alive pool opens
+ * about one connection per frame in flight, so at a few dozen users or more every process gets its share.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startRedisServer } from "../tests/support/redis-server";
+import { benchFrames } from "./lib/frames";
+import { BENCH_SERVER_FLAGS } from "./lib/server-process";
+import type { LoadResult } from "./load/generator";
+
+const { values: args } = parseArgs({
+  options: { layouts: { type: "string" }, steps: { type: "string" }, "step-seconds": { type: "string" }, out: { type: "string" } },
+});
+const layouts = (args.layouts ?? "1x2,1x2r,2x1").split(",").map((text) => {
+  const match = text.match(/^(\d+)x(\d+)(r?)$/);
+  if (!match) throw new Error(`a layout is PxW (processes x workers), optionally with r (Redis): ${text}`);
+  return { name: text, processes: Number(match[1]), workers: Number(match[2]), redis: match[3] === "r" || Number(match[1]) > 1 };
+});
+const steps = (args.steps ?? "10,20,30,40,60,80").split(",").map(Number);
+const stepSeconds = Number(args["step-seconds"] ?? 10);
+const repo = new URL("../", import.meta.url).pathname;
+const TARGET_P99_MS = 150;
+
+/** CPU ticks (10 ms) of a process and all its descendants. */
+function treeTicks(root: number): number {
+  const parents = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parents.set(Number(entry), Number(fields[1]));
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => pid === root || (pid > 1 && parents.has(pid) && inTree(parents.get(pid)!));
+  let total = 0;
+  for (const [pid, t] of ticks) if (inTree(pid)) total += t;
+  return total;
+}
+
+async function startLayout(layout: (typeof layouts)[number], redisUrl: string) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const flags = [...BENCH_SERVER_FLAGS, "--port", String(port), "--workers", String(layout.workers), "--processes", String(layout.processes)];
+  const child = Bun.spawn([process.execPath, "src/main.ts", "serve", ...flags, ...(layout.redis ? ["--redis-url", redisUrl] : [])], { cwd: repo, stdout: "pipe", stderr: "inherit" });
+  // Ready when every process has loaded its workers.
+  let output = "";
+  const reader = child.stdout.getReader();
+  const deadline = Date.now() + 300_000;
+  while ((output.match(/all workers ready/g) ?? []).length < layout.processes) {
+    const { value, done } = await reader.read();
+    if (done || Date.now() > deadline) throw new Error(`layout ${layout.name} did not start:\n${output}`);
+    output += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  void child.stdout.pipeTo(new WritableStream());
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "vigil-processes-"));
+const frames = await benchFrames();
+const framePaths = { person: join(scratch, "person.jpg"), empty: join(scratch, "empty.jpg") };
+writeFileSync(framePaths.person, frames.person);
+writeFileSync(framePaths.empty, frames.empty);
+
+const redis = await startRedisServer();
+const results: Record<string, unknown>[] = [];
+try {
+  for (const layout of layouts) {
+    const server = await startLayout(layout, redis.url);
+    try {
+      for (const users of steps) {
+        const [tree0, redis0, t0] = [treeTicks(server.child.pid), treeTicks(redis.pid), performance.now()];
+        const scenario = { url: server.url, users, seconds: stepSeconds, sessions: true, frames: framePaths };
+        const generator = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdout: "pipe", stderr: "inherit" });
+        const out = await new Response(generator.stdout).text();
+        const load = JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!) as LoadResult;
+        const seconds = (performance.now() - t0) / 1000;
+        const step = {
+          layout: layout.name,
+          users,
+          ...load,
+          serverCpuPercent: Math.round((treeTicks(server.child.pid) - tree0) / seconds),
+          redisCpuPercent: Math.round((treeTicks(redis.pid) - redis0) / seconds),
+        };
+        results.push(step);
+        console.error(`${layout.name} ${users} users: p50 ${load.latencyMs.p50} p99 ${load.latencyMs.p99} ms, ok/s ${load.throughputRps.toFixed(1)}, shed ${load.shed}, errors ${load.errors}, cpu ${step.serverCpuPercent}% (+ redis ${step.redisCpuPercent}%)`);
+        if (load.latencyMs.p99 > TARGET_P99_MS || load.shed > 0 || load.errors > 0) break;
+        await Bun.sleep(500);
+      }
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.child.exited;
+    }
+  }
+} finally {
+  await redis.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+type Step = { layout: string; users: number; latencyMs: LoadResult["latencyMs"]; shed: number; errors: number; throughputRps: number; serverCpuPercent: number; redisCpuPercent: number };
+const steps_ = results as Step[];
+const held = (s: Step) => s.latencyMs.p99 <= TARGET_P99_MS && s.shed === 0 && s.errors === 0;
+const date = new Date().toISOString().slice(0, 16).replace(/[T:]/g, "-");
+const machine = `${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GB, Bun ${Bun.version}`;
+const capacity = layouts.map((l) => `| ${l.name} | ${l.processes} | ${l.workers} | ${l.redis ? "Redis" : "memory"} | ${steps_.filter((s) => s.layout === l.name && held(s)).reduce((n, s) => Math.max(n, s.users), 0)} |`);
+const md = `# Processes against workers (${date})
+
+Machine: ${machine}. Command: \`bun bench/processes.ts --layouts ${layouts.map((l) => l.name).join(",")} --steps ${steps.join(",")} --step-seconds ${stepSeconds}\`.
+N users, one 640x480 webcam frame a second each, with sessions; a step holds when p99 <= ${TARGET_P99_MS} ms and nothing is
+shed or lost. Server CPU is the whole process tree (parent and children), in percent of one core.
+
+| layout | processes | workers each | sessions | highest users held |
+| --- | --- | --- | --- | --- |
+${capacity.join("\n")}
+
+| layout | users | p50 ms | p99 ms | answered/s | shed | errors | server CPU % | redis CPU % |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${steps_.map((s) => `| ${s.layout} | ${s.users} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.throughputRps.toFixed(1)} | ${s.shed} | ${s.errors} | ${s.serverCpuPercent} | ${s.redisCpuPercent} |`).join("\n")}
+`;
+const out = args.out ?? join(repo, "bench/results");
+writeFileSync(join(out, `processes-${date}.md`), md);
+writeFileSync(join(out, `processes-${date}.json`), JSON.stringify({ date, machine, layouts, steps, stepSeconds, results }, null, 2) + "\n");
+console.log(md);

@@ -1,0 +1,109 @@
+/**
+ * A frame's life in its session: load the session, decide whether to track the face from the previous frame,
+ * run the analysis, file the observation, save. The store is injected (memory or Redis).
+ *
+ * The analysis runs outside the store's atomic step: it takes tens of milliseconds, and holding the session
+ * that long would serialise a session's frames across instances. Only filing the observation is atomic
+ * (SessionStore.update); if another frame of the session was saved meanwhile, filing runs again on the newer
+ * record, and capture time orders the history whichever frame is saved first. The tracking decision uses the
+ * record as loaded: it is a hint that at worst costs one detector run.
+ *
+ * When the store cannot be reached the frame is still analysed and answered, with its session marked
+ * unavailable: losing a second of history is better than losing the frame.
+ */
+import type { Roi } from "../engine/types";
+import { observationOf } from "./observation";
+import type { SessionRules } from "./session-config";
+import { SessionHistory, type SessionSummary } from "./session-history";
+import type { SessionRecord } from "./session-record";
+import { SessionStoreUnavailable, type SessionChange, type SessionStore } from "./session-store";
+
+export type SessionAnswer = ({ id: string; available: true; fresh: boolean } & SessionSummary) | { id: string; available: false; reason: string };
+
+export interface SessionFrame {
+  /** The store's key: the session id, or whatever scopes it (e.g. `<principal>/<session id>`). */
+  key: string;
+  /** The session id as the client sent it, for the answer. */
+  id: string;
+  /** Capture time, ms since the epoch. */
+  capturedAt: number;
+}
+
+/** What the session needs of an analysis: what it saw (observation.ts) and where the faces were. */
+export type FrameAnalysis = Parameters<typeof observationOf>[0] & { tracked: boolean; tracking: Roi[] };
+
+export type StoreOperation = "load" | "save" | "read" | "delete";
+
+export interface SessionFramesOptions {
+  store: SessionStore;
+  rules: SessionRules;
+  /** A frame tracks the previous frame's faces if it comes within this time of it... */
+  trackingMaxGapMs: number;
+  /** ...and the detector ran within this time (to notice a second person coming into view). */
+  redetectEveryMs: number;
+  /** The store could not be reached: for a metric. */
+  onUnavailable?(operation: StoreOperation, reason: string): void;
+}
+
+export class SessionFrames {
+  constructor(private readonly options: SessionFramesOptions) {}
+
+  /** Runs `analyze` (given the faces to track, if any) for a frame of a session, and files what it saw. */
+  async analyze<A extends FrameAnalysis>(frame: SessionFrame, analyze: (track: Roi[] | undefined) => Promise<A>): Promise<{ analysis: A; session: SessionAnswer }> {
+    const loaded = await this.attempt("load", () => this.options.store.get(frame.key));
+    const analysis = await analyze(loaded.ok ? this.facesToTrack(loaded.value, frame.capturedAt) : undefined);
+    if (!loaded.ok) return { analysis, session: { id: frame.id, available: false, reason: loaded.reason } };
+    const saved = await this.attempt("save", () => this.options.store.update(frame.key, this.fileFrame(frame, analysis)));
+    return { analysis, session: saved.ok ? saved.value : { id: frame.id, available: false, reason: saved.reason } };
+  }
+
+  /** The session's state without a frame; undefined when there is none. Throws SessionStoreUnavailable. */
+  async read(key: string, id: string): Promise<SessionAnswer | undefined> {
+    const record = await this.required("read", () => this.options.store.get(key));
+    return record && { id, available: true, fresh: false, ...SessionHistory.fromJSON(record.history, this.options.rules).summary() };
+  }
+
+  /** Forgets the session; false when there was none. Throws SessionStoreUnavailable. */
+  forget(key: string): Promise<boolean> {
+    return this.required("delete", () => this.options.store.delete(key));
+  }
+
+  /** Follow the faces of the previous frame (no detector), unless it is too old or a periodic detection is due. */
+  private facesToTrack(record: SessionRecord | undefined, capturedAt: number): Roi[] | undefined {
+    const tracking = record?.tracking;
+    if (!tracking || capturedAt - tracking.at > this.options.trackingMaxGapMs) return undefined;
+    return capturedAt - record.detectedAt < this.options.redetectEveryMs ? tracking.rois : undefined;
+  }
+
+  /** The atomic step: file the frame in whatever the session holds now (pure: it may run more than once). */
+  private fileFrame(frame: SessionFrame, analysis: FrameAnalysis): SessionChange<SessionAnswer> {
+    return (current) => {
+      const history = current ? SessionHistory.fromJSON(current.history, this.options.rules) : new SessionHistory(this.options.rules);
+      const filed = history.observe(observationOf(analysis, frame.capturedAt));
+      // The whole record is kept: fields this module does not know about stay as they were.
+      const record: SessionRecord = { ...(current ?? { tracking: null, detectedAt: 0 }), history: history.toJSON() };
+      // Only the newest frame may move the tracking position: a late frame's faces are from the past.
+      if (filed && frame.capturedAt >= history.now) {
+        record.tracking = analysis.tracking.length ? { rois: analysis.tracking, at: frame.capturedAt } : null;
+        if (!analysis.tracked) record.detectedAt = frame.capturedAt;
+      }
+      return { record, result: { id: frame.id, available: true, fresh: !current, ...history.summary() } };
+    };
+  }
+
+  private async attempt<T>(operation: StoreOperation, step: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+    try {
+      return { ok: true, value: await step() };
+    } catch (error) {
+      if (!(error instanceof SessionStoreUnavailable)) throw error;
+      this.options.onUnavailable?.(operation, error.reason);
+      return { ok: false, reason: error.reason };
+    }
+  }
+
+  private async required<T>(operation: StoreOperation, step: () => Promise<T>): Promise<T> {
+    const outcome = await this.attempt(operation, step);
+    if (!outcome.ok) throw new SessionStoreUnavailable(outcome.reason);
+    return outcome.value;
+  }
+}
