@@ -8,6 +8,8 @@ import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../pool/an
 import { WorkerPool } from "../pool/worker-pool";
 import { observationOf } from "../session/observation";
 import { SessionStore } from "../session/session-store";
+import { trackingFor } from "../session/detection-policy";
+import { afterFrame, framePlanSettings, scheduleOf, setSchedule } from "../session/frame-plan";
 import { createApp, type AnalysisBackend } from "./app";
 import { createMetrics } from "./metrics";
 
@@ -53,33 +55,40 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
   const sessions = new SessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs, rules: config.sessionRules });
   sessions.startSweeping();
   metrics.trackSessions(() => sessions.size);
+  const framePlan = framePlanSettings(config);
 
   const backend: AnalysisBackend = {
     async analyze(image, options) {
       const session = options.session && sessions.touch(options.session.id);
       const capturedAt = options.session?.capturedAt ?? 0;
-      const tracking = session?.session.tracking;
-      // Follow the face from the previous frame (no detector), unless that frame is too old, or it is time
-      // for the periodic detection that notices someone else coming into view.
-      const track =
-        tracking && capturedAt - tracking.at <= config.trackingMaxGapMs && capturedAt - session.session.detectedAt < config.redetectEveryMs
-          ? tracking.rois
-          : undefined;
+      // Follow the face from the previous frame (no detector) unless a detection is due (detection-policy.ts);
+      // a face crop is its own ROI.
+      const detection = session && scheduleOf(session.session);
+      const track = session && !options.crop ? trackingFor(session.session.tracking, detection ?? null, capturedAt, config).track : undefined;
       // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
       const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
-      const outcome = await activePool.run({ image: buffer, landmarks: options.landmarks, track }, [buffer]);
+      const outcome = await activePool.run({ image: buffer, landmarks: options.landmarks, track, crop: options.crop }, [buffer]);
       const { tracking: rois, ...result } = outcome.value;
       const body = { ...result, timings: { ...result.timings, queueMs: outcome.queueMs, totalMs: 0 } };
       if (!session) return body;
       const { session: state, created } = session;
       const history = state.history;
-      const filed = history.observe(observationOf(result, capturedAt));
+      const latest = observationOf(result, capturedAt);
+      const filed = history.observe(latest);
       // Only the newest frame may move the tracking position: a late frame's faces are from the past.
-      if (filed && capturedAt >= history.now) {
+      const newest = filed && capturedAt >= history.now;
+      if (newest) {
         state.tracking = rois.length ? { rois, at: capturedAt } : null;
-        if (!result.tracked) state.detectedAt = capturedAt;
+        if (!result.tracked && !options.crop) state.detectedAt = capturedAt;
       }
-      return { ...body, session: { id: state.id, ...history.summary(), fresh: created } };
+      const summary = history.summary();
+      const plan = afterFrame(
+        detection ?? null,
+        { capturedAt, newest, crop: !!options.crop, detectorRan: !result.tracked, presences: result.faces.map((f) => f.presenceScore), trackedFaces: options.crop ? 1 : (track?.length ?? 0), rois, summary, latest },
+        framePlan,
+      );
+      setSchedule(state, plan.schedule);
+      return { ...body, session: { id: state.id, ...summary, fresh: created }, next: plan.next };
     },
     session(id) {
       const session = sessions.get(id);

@@ -1,0 +1,133 @@
+/**
+ * What a session's answer asks of the client's next frame (`next` in the API): when to send it (pacing.ts),
+ * and whether a face crop will do or a full frame is needed (detection-policy.ts decides when the detector
+ * must see the whole frame again).
+ *
+ * A crop is asked for only when exactly one face is tracked and the next frame will not be a detection frame:
+ * a second person, or a face that left the crop, can only be found in a full frame. The crop is the face ROI
+ * the landmark model would have cut from the full frame (1.5 times the face, rotated so the eyes are level),
+ * so the server's work on it is the same minus decoding and cropping the whole frame.
+ */
+import type { Roi } from "../engine/types";
+import { nextSchedule, type DetectionPolicyOptions, type DetectionSchedule } from "./detection-policy";
+import { DEFAULT_PACING, nextFrameAfterMs, type PacingInput, type PacingOptions } from "./pacing";
+import type { SessionRules } from "./session-config";
+import type { Observation } from "./session-history";
+
+/** A square region of the client's frame, in that frame's pixels, and the size to send it at. */
+export interface CropRequest {
+  centerX: number;
+  centerY: number;
+  /** Side of the square, in frame pixels. */
+  size: number;
+  /** Radians; positive turns the crop's x axis clockwise on screen (towards +y). */
+  rotation: number;
+  /** Side of the image to send, in pixels (the crop is scaled to it). */
+  outputSize: number;
+}
+
+export interface NextFrame {
+  /** Capture the next frame this long after this one's capture time. */
+  nextFrameAfterMs: number;
+  frame: "full" | "crop";
+  crop?: CropRequest;
+}
+
+export interface FramePlanInput {
+  capturedAt: number;
+  nextFrameAfterMs: number;
+  /** The face ROIs to follow in the next frame, in frame pixels ([] when no face was found). */
+  rois: readonly Roi[];
+  schedule: DetectionSchedule | null;
+  /** Ask for crops at all (VIGIL_CROP_FRAMES), and at which output size. */
+  cropOutputSize: number | null;
+}
+
+export function planNextFrame(input: FramePlanInput): NextFrame {
+  const { capturedAt, nextFrameAfterMs, rois, schedule, cropOutputSize } = input;
+  const detectionDue = !schedule || capturedAt + nextFrameAfterMs >= schedule.nextDetectAt;
+  if (cropOutputSize === null || rois.length !== 1 || detectionDue) return { nextFrameAfterMs, frame: "full" };
+  const [roi] = rois;
+  return {
+    nextFrameAfterMs,
+    frame: "crop",
+    crop: { centerX: round2(roi.centerX), centerY: round2(roi.centerY), size: round2(roi.size), rotation: round4(roi.rotation), outputSize: cropOutputSize },
+  };
+}
+
+// Short numbers in the answer and the client's header; well under a pixel of the face's position.
+const round2 = (v: number) => Math.round(v * 100) / 100;
+const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
+
+/** Everything the server's settings say about a session's next frame (from config.ts). */
+export interface FramePlanSettings {
+  detection: DetectionPolicyOptions;
+  /** null: fixed 1 s (VIGIL_PACING=false). */
+  pacing: PacingOptions | null;
+  rules: SessionRules;
+  cropOutputSize: number | null;
+}
+
+/** What the answered frame was, as far as the plan cares. */
+export interface AnsweredFrame {
+  capturedAt: number;
+  /** The newest frame of the session (a late frame moves neither the schedule nor the tracking). */
+  newest: boolean;
+  /** The image was a face crop (a detection inside a crop does not count: it cannot see a second person). */
+  crop: boolean;
+  detectorRan: boolean;
+  presences: number[];
+  trackedFaces: number;
+  rois: readonly Roi[];
+  summary: PacingInput["summary"];
+  latest: Observation;
+}
+
+/** The session's detection schedule after a frame, and the `next` of its answer. Pure. */
+export function afterFrame(schedule: DetectionSchedule | null, frame: AnsweredFrame, settings: FramePlanSettings): { schedule: DetectionSchedule | null; next: NextFrame } {
+  const updated = frame.newest
+    ? nextSchedule(schedule, { at: frame.capturedAt, detectorRan: frame.detectorRan && !frame.crop, presences: frame.presences, trackedFaces: frame.trackedFaces }, settings.detection)
+    : schedule;
+  const afterMs = settings.pacing ? nextFrameAfterMs({ summary: frame.summary, latest: frame.latest }, settings.rules, settings.pacing) : 1000;
+  const next = planNextFrame({ capturedAt: frame.capturedAt, nextFrameAfterMs: afterMs, rois: frame.newest ? frame.rois : [], schedule: updated, cropOutputSize: settings.cropOutputSize });
+  return { schedule: updated, next };
+}
+
+/** The plan's settings from the server's configuration. */
+export function framePlanSettings(config: {
+  redetectEveryMs: number;
+  redetectMaxEveryMs: number;
+  trackingMaxGapMs: number;
+  faceCropSize: number;
+  pacing: boolean;
+  sessionRules: SessionRules;
+}): FramePlanSettings {
+  return {
+    detection: {
+      minEveryMs: config.redetectEveryMs,
+      maxEveryMs: Math.max(config.redetectEveryMs, config.redetectMaxEveryMs),
+      steadyPresence: STEADY_PRESENCE,
+      trackingMaxGapMs: config.trackingMaxGapMs,
+    },
+    pacing: config.pacing ? DEFAULT_PACING : null,
+    rules: config.sessionRules,
+    cropOutputSize: config.faceCropSize > 0 ? config.faceCropSize : null,
+  };
+}
+
+/**
+ * Face presence (the landmark model's face flag, a sigmoid) at or above which a tracked face is steady.
+ * Measured (tests/session/detection-policy.test.ts): tracked faces in the fixture portraits score 0.9999+,
+ * a crop a fifth of the face off still ~0.99, one half off falls under 0.5 (the engine then drops the face).
+ */
+export const STEADY_PRESENCE = 0.95;
+
+/**
+ * The session record's detection schedule, kept as plain data in its `detection` field beside `tracking`
+ * and `detectedAt` (the record is stored as JSON where sessions are shared).
+ */
+type WithSchedule = { detection?: DetectionSchedule | null };
+export const scheduleOf = (record: object): DetectionSchedule | null => (record as WithSchedule).detection ?? null;
+export function setSchedule(record: object, schedule: DetectionSchedule | null): void {
+  (record as WithSchedule).detection = schedule;
+}
