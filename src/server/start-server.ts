@@ -9,7 +9,7 @@ import { WorkerPool } from "../pool/worker-pool";
 import { observationOf } from "../session/observation";
 import { SessionStore } from "../session/session-store";
 import { trackingFor } from "../session/detection-policy";
-import { afterFrame, framePlanSettings, scheduleOf, setSchedule } from "../session/frame-plan";
+import { afterFrame, framePlanOf, framePlanSettings, setFramePlan } from "../session/frame-plan";
 import { createApp, type AnalysisBackend } from "./app";
 import { createMetrics } from "./metrics";
 
@@ -63,8 +63,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       const capturedAt = options.session?.capturedAt ?? 0;
       // Follow the face from the previous frame (no detector) unless a detection is due (detection-policy.ts);
       // a face crop is its own ROI.
-      const detection = session && scheduleOf(session.session);
-      const track = session && !options.crop ? trackingFor(session.session.tracking, detection ?? null, capturedAt, config).track : undefined;
+      const plan = session ? framePlanOf(session.session) : null;
+      const track = session && !options.crop ? trackingFor(session.session.tracking, plan?.detection ?? null, capturedAt, config).track : undefined;
       // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
       const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
       const outcome = await activePool.run({ image: buffer, landmarks: options.landmarks, track, crop: options.crop }, [buffer]);
@@ -82,13 +82,13 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
         if (!result.tracked && !options.crop) state.detectedAt = capturedAt;
       }
       const summary = history.summary();
-      const plan = afterFrame(
-        detection ?? null,
+      const after = afterFrame(
+        plan,
         { capturedAt, newest, crop: !!options.crop, detectorRan: !result.tracked, presences: result.faces.map((f) => f.presenceScore), trackedFaces: options.crop ? 1 : (track?.length ?? 0), rois, summary, latest },
         framePlan,
       );
-      setSchedule(state, plan.schedule);
-      return { ...body, session: { id: state.id, ...summary, fresh: created }, next: plan.next };
+      setFramePlan(state, after.state);
+      return { ...body, session: { id: state.id, ...summary, fresh: created }, next: after.next };
     },
     session(id) {
       const session = sessions.get(id);

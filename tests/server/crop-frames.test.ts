@@ -19,7 +19,7 @@ const T0 = Date.now() - 60_000;
 let sessionCounter = 0;
 const newSession = () => `crop-test-${++sessionCounter}-${crypto.randomUUID()}`;
 
-async function post(body: Uint8Array, headers: Record<string, string>, query = "?landmarks=1") {
+async function post(body: Uint8Array<ArrayBuffer>, headers: Record<string, string>, query = "?landmarks=1") {
   const response = await fetch(`${server.url}/v1/analyze${query}`, { method: "POST", body, headers: { "content-type": "image/jpeg", ...headers } });
   return { status: response.status, body: (await response.json()) as any };
 }
