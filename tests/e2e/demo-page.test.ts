@@ -42,6 +42,15 @@ const paintedPixels = (page: Page, selector: string) =>
 
 test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with landmarks and plots, then the empty room as away", async () => {
   const page = await browser.context.newPage();
+  // The size of every frame the page posts (a Blob body is invisible to the browser's request events).
+  await page.addInitScript(() => {
+    const sizes: number[] = ((window as any).frameSizes = []);
+    const original = window.fetch;
+    window.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+      if (String(input).includes("/v1/analyze") && init?.body instanceof Blob) sizes.push(init.body.size);
+      return original(input, init);
+    }) as typeof fetch;
+  });
   await page.goto(`${server.url}/demo`);
   await page.click("#toggle");
 
@@ -64,6 +73,20 @@ test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with land
   const analyses = browser.requests.filter((url) => url.startsWith(`${server.url}/v1/analyze?landmarks=1`));
   expect(analyses.length).toBeGreaterThanOrEqual(10);
   expect(browser.requests.filter((url) => !isLocal(url))).toEqual([]);
+  // The first frame was a full one; while the face was tracked the page sent only the face crop the server
+  // asked for, much smaller; after the face went, full frames again (the empty room).
+  const sizes: number[] = await page.evaluate(() => (window as any).frameSizes);
+  const frames = browser.frames.map((f, i) => ({ ...f, bytes: sizes[i] }));
+  expect(sizes.length).toBe(frames.length);
+  expect(frames[0].crop).toBeNull();
+  const crops = frames.filter((f) => f.crop !== null);
+  const full = frames.filter((f) => f.crop === null);
+  expect(crops.length).toBeGreaterThanOrEqual(3);
+  for (const crop of crops) expect(crop.crop).toMatch(/^[\d.-]+,[\d.-]+,[\d.]+,-?[\d.]+,640,480$/);
+  const mean = (list: typeof frames) => list.reduce((sum, f) => sum + f.bytes, 0) / list.length;
+  console.log(`demo page: ${frames.length} frames, ${crops.length} crops (mean ${Math.round(mean(crops))} B), ${full.length} full (mean ${Math.round(mean(full))} B)`);
+  expect(mean(crops)).toBeLessThan(mean(full) / 2);
+  expect(frames.at(-1)!.crop).toBeNull();
 
   await page.click("#toggle");
   await page.waitForSelector('#state[data-state="idle"]');
