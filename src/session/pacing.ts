@@ -11,18 +11,19 @@
  *   - `normalMs` (1 s, the rate the session rules were written for) otherwise, e.g. while a streak such as
  *     looking away or no person is building up.
  *
- * Dense is 1 s, not faster. Measured in tests/session/pacing.test.ts: at 500 ms the slow closures of a
- * drowsy user (0.5-1.5 s) are seen whole and then fall under the session rules' blink limit (`blinkMaxMs`,
- * 1.5 s: "one frame at 1 fps"), so PERCLOS comes out lower than at 1 frame/s and drowsy was entered later, or
- * not at all, in 8 of 40 simulated sessions. The rules are calibrated for 1 frame/s; sampling faster needs
- * recalibrated rules first. With every interval a whole number of seconds, the paced client's frames are a
- * subset of a 1 frame/s client's, the same ones wherever something is happening.
+ * Dense is 1 s, not faster. At 500 ms the slow closures of a drowsy user (0.5-1.5 s) are seen whole and fall
+ * under the session rules' blink limit (`blinkMaxMs`, 1.5 s: "one frame at 1 fps"), so PERCLOS comes out lower
+ * than at 1 frame/s: drowsy was never entered in 7 of the 40 simulated falling-asleep sessions of
+ * tests/session/pacing.test.ts (measured while choosing the pace). The rules are calibrated for 1 frame/s;
+ * sampling faster needs recalibrated rules first. With every interval a whole number of seconds, the paced
+ * client's frames are a subset of a 1 frame/s client's, the same ones wherever something is happening.
  *
- * Why drowsy and asleep are not entered later than at a fixed 1 frame/s: the eyes droop before they stay
- * shut (drowsiness is a slow closing of the lids: Wierwille et al. 1994), and drooping already ends sparse
- * frames. The one case paced frames see later is eyes that snap shut from wide open during a steady sparse
- * stretch: up to `sparseMs - normalMs` (1 s) later. The sparse interval is kept under the session's
- * `maxFrameGapMs` so that streaks stay unbroken.
+ * Against a fixed 1 frame/s (tests/session/pacing.test.ts): the eyes droop before they stay shut (drowsiness
+ * is a slow closing of the lids: Wierwille et al. 1994), and drooping or any caught closure ends sparse frames,
+ * so asleep, and drowsy by yawning, are entered at the same time. Drowsy by PERCLOS can come later (about 2 s on
+ * average in the simulations): closures that begin in a sparse stretch, before a frame caught one, are
+ * missing. Eyes that snap shut from wide open during a sparse stretch are seen up to `sparseMs - normalMs`
+ * (1 s) later. The sparse interval is kept under the session's `maxFrameGapMs` so that streaks stay unbroken.
  */
 import type { SessionRules } from "./session-config";
 import type { Observation, SessionSummary } from "./session-history";
@@ -32,9 +33,9 @@ export interface PacingOptions {
   normalMs: number;
   sparseMs: number;
   /** A steady state lasts this long before frames become sparse. */
-  steadyAfterMs: 10_000,
+  steadyAfterMs: number;
   /** Mean eye openness at or above which the eyes are well open. */
-  wellOpenAbove: 0.8,
+  wellOpenAbove: number;
   /** Mean eye openness under which the eyes are closing: dense frames. */
   droopBelow: number;
 }
