@@ -107,7 +107,7 @@ export const NextFrame = z
       .number()
       .int()
       .describe(
-        "Capture the next frame this long after this frame's capture time (X-Capture-Time): 500 while the eyes are closing or closed or the user is drowsy, 2000 while a state is steady, 1000 otherwise. See docs/sessions.md, Pacing.",
+        "Capture the next frame this long after this frame's capture time (X-Capture-Time): 2000 while a state is steady (focused with the eyes well open for 10 s, or away for 10 s), 1000 otherwise. See docs/sessions.md, Pacing.",
       ),
     frame: z
       .enum(["full", "crop"])

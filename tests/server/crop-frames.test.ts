@@ -169,3 +169,11 @@ test("old clients: a full frame without a session has no `next`, and with one it
   expect(plain.body.image.crop).toBeUndefined();
   expect(plain.body.faces).toHaveLength(1);
 });
+
+test("the OpenAPI document describes next, the crop geometry and X-Frame-Crop", async () => {
+  const doc = await (await fetch(`${server.url}/openapi.json`)).json();
+  expect(doc.paths["/v1/analyze"].post.parameters.map((p: { name: string }) => p.name)).toContain("X-Frame-Crop");
+  expect(Object.keys(doc.components.schemas.NextFrame.properties)).toEqual(["nextFrameAfterMs", "frame", "crop"]);
+  expect(doc.components.schemas.Analysis.properties.next).toBeDefined();
+  expect(Object.keys(doc.components.schemas.FaceCrop.properties)).toEqual(["centerX", "centerY", "size", "rotation"]);
+});
