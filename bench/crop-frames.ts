@@ -20,12 +20,13 @@ import { benchFrames } from "./lib/frames";
 import { startBenchServer } from "./lib/server-process";
 import { decodeImage } from "../src/image/decode";
 
-const { values: args } = parseArgs({ options: { frames: { type: "string" } } });
+const { values: args } = parseArgs({ options: { frames: { type: "string" }, "crop-size": { type: "string" } } });
 const FRAMES = Number(args.frames ?? 150);
+const CROP_SIZE = Number(args["crop-size"] ?? 192);
 const repo = new URL("../", import.meta.url).pathname;
 const { person } = await benchFrames();
 const pixels = await decodeImage(person, { maxPixels: 1e8 });
-const server = await startBenchServer(1);
+const server = await startBenchServer(1, ["--face-crop-size", String(CROP_SIZE)]);
 const pid = server.child.pid;
 const ticks = () => {
   const f = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
@@ -94,10 +95,10 @@ const report = {
 };
 const md = `# Face-crop frames against full frames (${report.date.slice(0, 10)})
 
-Machine: ${report.machine.cpus} x ${report.machine.cpu}, ${report.machine.runtime}. Command: \`bun bench/crop-frames.ts --frames ${FRAMES}\`.
+Machine: ${report.machine.cpus} x ${report.machine.cpu}, ${report.machine.runtime}. Command: \`bun bench/crop-frames.ts --frames ${FRAMES} --crop-size ${CROP_SIZE}\`.
 One client posting sequential frames (capture times one second apart) to a server process with one worker; the
 bench's webcam frame (640x480 JPEG of grace_hopper.jpg, bench/lib/frames.ts) and crops cut from it with the geometry
-the server asked for (256x256 JPEG, quality 80, bench/lib/face-crop.ts). Server CPU = utime + stime of the whole
+the server asked for (${CROP_SIZE}x${CROP_SIZE} JPEG, quality 80, bench/lib/face-crop.ts). Server CPU = utime + stime of the whole
 server process over ${FRAMES} frames (after 10 unmeasured), so HTTP and JSON are in it. Measured on a shared machine:
 compare the rows with each other.
 
@@ -108,6 +109,7 @@ ${results.map((r) => `| ${r.kind} | ${r.frames} | ${r.cropFrames} | ${r.detector
 Crop / full bytes: ${report.ratios.cropOverFullBytes.toFixed(2)}; crop / tracked full frame CPU: ${report.ratios.cropOverTrackedFullCpu.toFixed(2)};
 following next (crops with a full frame whenever a detection is due) / full frames with a session: ${report.ratios.followOverFullSessionCpu.toFixed(2)}.
 `;
-writeFileSync(join(repo, "bench/results/crop-frames.json"), JSON.stringify(report, null, 2) + "\n");
-writeFileSync(join(repo, "bench/results/crop-frames.md"), md);
+const name = CROP_SIZE === 192 ? "crop-frames" : `crop-frames-${CROP_SIZE}`;
+writeFileSync(join(repo, `bench/results/${name}.json`), JSON.stringify({ ...report, cropSize: CROP_SIZE }, null, 2) + "\n");
+writeFileSync(join(repo, `bench/results/${name}.md`), md);
 console.log(md);

@@ -92,8 +92,10 @@ export const serverConfigSchema = z.object({
     ),
   faceCropSize: integer(0, 1024)
     .refine((v) => v === 0 || v >= 64, "must be 0 (never ask for face crops) or 64-1024")
-    .default(256)
-    .describe("Side of the face crop a tracked session's answer asks the client to send instead of the full frame (next.crop); 0 never asks for crops."),
+    .default(192)
+    .describe(
+      "Side of the face crop a tracked session's answer asks the client to send instead of the full frame (next.crop); 0 never asks for crops. 192 is the landmark model's input: the whole crop is its input, so a larger one only costs bytes.",
+    ),
   pacing: boolFlag
     .default(true)
     .describe("Adaptive pacing: the answer's next.nextFrameAfterMs is 500 ms while the eyes close, 2 s while a state is steady, else 1 s. false: always 1 s."),

@@ -33,7 +33,7 @@ export interface FrameCrop {
   frameHeight: number;
 }
 
-/** Largest side of a crop image: the landmark model sees 192 px, 256 is what the server asks for. */
+/** Largest side of a crop image (the server asks for 192 px, the landmark model's input; clients may send more). */
 export const MAX_CROP_IMAGE_SIDE = 1024;
 const NUMBER = /^-?\d{1,6}(\.\d{1,8})?$/;
 

@@ -112,7 +112,7 @@ export const NextFrame = z
     frame: z
       .enum(["full", "crop"])
       .describe("full: send the whole frame. crop: send only `crop`, as an outputSize x outputSize image with X-Frame-Crop."),
-    crop: Crop.extend({ outputSize: z.number().int().describe("Side of the square image to send, in pixels (256).") })
+    crop: Crop.extend({ outputSize: z.number().int().describe("Side of the square image to send, in pixels (192: the landmark model's input).") })
       .optional()
       .describe("With frame = crop: the region to cut from the next frame, in the pixels of the frame this answer is about."),
   })

@@ -44,7 +44,7 @@ describe("server configuration", () => {
 
   test("re-detection, face crops and pacing: defaults, and refused values", () => {
     const config = loadServerConfig([], { VIGIL_AUTH: "none" });
-    expect(config).toMatchObject({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, faceCropSize: 256, pacing: true });
+    expect(config).toMatchObject({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, faceCropSize: 192, pacing: true });
     expect(loadServerConfig(["--face-crop-size", "0", "--pacing", "false"], { VIGIL_AUTH: "none" })).toMatchObject({ faceCropSize: 0, pacing: false });
     const refused = (env: Record<string, string>) => expect(() => loadServerConfig([], { VIGIL_AUTH: "none", ...env })).toThrow(Object.keys(env)[0]);
     refused({ VIGIL_FACE_CROP_SIZE: "32" }); // too small for the landmark model's 192 px, and not 0

@@ -32,52 +32,63 @@ function landmarkDistance(a: number[][], b: number[][]): number {
   return worst;
 }
 
+/** Gaps between two answers' main face: eye openness, head pose (degrees), landmarks (frame pixels). */
+function gaps(a: any, b: any) {
+  return {
+    openness: Math.max(Math.abs(a.eyes.left.openness - b.eyes.left.openness), Math.abs(a.eyes.right.openness - b.eyes.right.openness)),
+    pose: Math.max(Math.abs(a.headPose.yaw - b.headPose.yaw), Math.abs(a.headPose.pitch - b.headPose.pitch), Math.abs(a.headPose.roll - b.headPose.roll)),
+    landmarks: landmarkDistance(a.landmarks, b.landmarks),
+  };
+}
+
 for (const photo of ["grace_hopper.jpg", "astronaut.png"]) {
   test(`${photo}: the crop the server asks for gives the full frame's eyes, pose and landmarks, in frame pixels`, async () => {
     const bytes = await fixtureBytes(photo);
     const frame = await fixtureFrame(photo);
-    const session = newSession();
     const contentType = photo.endsWith(".png") ? "image/png" : "image/jpeg";
-    const first = await post(bytes, { "content-type": contentType, "x-session-id": session, "x-capture-time": at(0) });
+    const first = await post(bytes, { "content-type": contentType, "x-session-id": newSession(), "x-capture-time": at(0) });
     expect(first.status).toBe(200);
     expect(first.body.tracked).toBe(false);
     expect(first.body.next.frame).toBe("crop");
     const asked = first.body.next.crop;
-    expect(asked.outputSize).toBe(256);
+    expect(asked.outputSize).toBe(192);
 
     // The reference: the same full frame again, tracked from the same position (what the crop replaces).
     const reference = newSession();
     await post(bytes, { "content-type": contentType, "x-session-id": reference, "x-capture-time": at(0) });
     const full = await post(bytes, { "content-type": contentType, "x-session-id": reference, "x-capture-time": at(1) });
     expect(full.body.tracked).toBe(true);
-
-    const cut = await cutFaceCrop(frame, asked);
-    const cropped = await post(cut.jpeg, { "x-session-id": session, "x-capture-time": at(1), "x-frame-crop": cut.header });
-    expect(cropped.status).toBe(200);
-    expect(cropped.body.person).toEqual({ present: true, count: 1 });
-    expect(cropped.body.tracked).toBe(true);
-    expect(cropped.body.image).toMatchObject({ width: frame.width, height: frame.height, analyzedWidth: 256, analyzedHeight: 256 });
-    expect(cropped.body.image.crop).toMatchObject({ frameWidth: frame.width, frameHeight: frame.height });
-    const [a] = cropped.body.faces;
     const [b] = full.body.faces;
-    const eyeGap = Math.max(Math.abs(a.eyes.left.openness - b.eyes.left.openness), Math.abs(a.eyes.right.openness - b.eyes.right.openness));
-    const poseGap = Math.max(Math.abs(a.headPose.yaw - b.headPose.yaw), Math.abs(a.headPose.pitch - b.headPose.pitch), Math.abs(a.headPose.roll - b.headPose.roll));
-    const pointGap = landmarkDistance(a.landmarks, b.landmarks);
     const faceSize = b.box.width;
-    console.log(`${photo}: crop ${cut.jpeg.byteLength} B vs full ${bytes.byteLength} B; openness gap ${eyeGap.toFixed(3)}, pose gap ${poseGap.toFixed(2)} deg, landmarks ${pointGap.toFixed(2)} px (face ${faceSize.toFixed(0)} px)`);
-    // Tolerances from the measured gaps (printed above): the crop is the same ROI, resampled once more and
-    // JPEG-compressed at quality 80, so only that noise remains.
-    expect(eyeGap).toBeLessThan(0.08);
-    expect(poseGap).toBeLessThan(3);
-    expect(pointGap).toBeLessThan(0.03 * faceSize);
-    expect(a.eyes.left.closed).toBe(b.eyes.left.closed);
-    expect(a.eyes.right.closed).toBe(b.eyes.right.closed);
-    expect(a.lookingAway).toBe(b.lookingAway);
-    expect(Math.abs(a.box.x - b.box.x) + Math.abs(a.box.y - b.box.y)).toBeLessThan(0.05 * faceSize);
-    // And the session goes on with crops: the next one is asked for from the crop's own landmarks.
-    expect(cropped.body.next.frame).toBe("crop");
-    expect(Math.abs(cropped.body.next.crop.centerX - asked.centerX)).toBeLessThan(0.05 * asked.size);
-    expect(cropped.body.session).toMatchObject({ state: "focused", frames: 2 });
+
+    // The size the server asks for (the landmark model's own input), and a larger one a client may send.
+    for (const outputSize of [192, 256]) {
+      const session = newSession();
+      await post(bytes, { "content-type": contentType, "x-session-id": session, "x-capture-time": at(0) });
+      const cut = await cutFaceCrop(frame, { ...asked, outputSize });
+      const cropped = await post(cut.jpeg, { "x-session-id": session, "x-capture-time": at(1), "x-frame-crop": cut.header });
+      expect(cropped.status).toBe(200);
+      expect(cropped.body.person).toEqual({ present: true, count: 1 });
+      expect(cropped.body.tracked).toBe(true);
+      expect(cropped.body.image).toMatchObject({ width: frame.width, height: frame.height, analyzedWidth: outputSize, analyzedHeight: outputSize });
+      expect(cropped.body.image.crop).toMatchObject({ frameWidth: frame.width, frameHeight: frame.height });
+      const [a] = cropped.body.faces;
+      const gap = gaps(a, b);
+      console.log(`${photo} at ${outputSize} px: crop ${cut.jpeg.byteLength} B vs full ${bytes.byteLength} B; openness gap ${gap.openness.toFixed(3)}, pose gap ${gap.pose.toFixed(2)} deg, landmarks ${gap.landmarks.toFixed(2)} px (face ${faceSize.toFixed(0)} px)`);
+      // Tolerances from the measured gaps (printed above): the crop is the same ROI, resampled once more and
+      // JPEG-compressed at quality 80, so only that noise remains.
+      expect(gap.openness).toBeLessThan(0.08);
+      expect(gap.pose).toBeLessThan(3);
+      expect(gap.landmarks).toBeLessThan(0.03 * faceSize);
+      expect(a.eyes.left.closed).toBe(b.eyes.left.closed);
+      expect(a.eyes.right.closed).toBe(b.eyes.right.closed);
+      expect(a.lookingAway).toBe(b.lookingAway);
+      expect(Math.abs(a.box.x - b.box.x) + Math.abs(a.box.y - b.box.y)).toBeLessThan(0.05 * faceSize);
+      // And the session goes on with crops: the next one is asked for from the crop's own landmarks.
+      expect(cropped.body.next.frame).toBe("crop");
+      expect(Math.abs(cropped.body.next.crop.centerX - asked.centerX)).toBeLessThan(0.05 * asked.size);
+      expect(cropped.body.session).toMatchObject({ state: "focused", frames: 2 });
+    }
   }, 30_000);
 }
 

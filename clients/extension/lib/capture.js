@@ -7,7 +7,7 @@
  * It follows the answer's `next` (servers that send none get full frames at the configured rate):
  *   - `next.nextFrameAfterMs`: the next frame is captured that long after this one was;
  *   - `next.frame === "crop"`: only the face is sent, `next.crop` cut out of the 640x480 frame (square, rotated,
- *     scaled to outputSize), as a small JPEG with its geometry in X-Frame-Crop. After any error, or when the
+ *     scaled to outputSize, 192 px), as a small JPEG with its geometry in X-Frame-Crop. After any error, or when the
  *     server asks, a full frame again. So while the face is tracked only the face leaves the browser.
  */
 export const CAPTURE_WIDTH = 640;
