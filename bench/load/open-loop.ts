@@ -56,15 +56,20 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
   const wallStart = Date.now() + 100;
   const inFlight: Promise<void>[] = [];
   const sessionIds = Array.from({ length: s.users }, () => `bench-${crypto.randomUUID()}`);
-  const lastNext: Array<NextFrame | null> = Array.from({ length: s.users }, () => null);
-  // The photo does not move, so the server keeps asking for (nearly) the same crop: cut each geometry once.
+  /** Each user's crop for its next frame, cut as soon as the answer asked for it (off the frame's clock). */
+  const nextCrop: Array<Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }> | null> = Array.from({ length: s.users }, () => null);
+  // The photo does not move, so the server keeps asking for nearly the same crop. The geometry is snapped to
+  // a 1 px / 0.005 rad grid (and the header says the snapped geometry, which is what was cut), so each crop
+  // is cut and encoded once: the generator shares the server's cores, and a browser would do this work on
+  // the user's machine, not the server's.
   const crops = new Map<string, Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }>>();
-  const cropFor = (request: CropRequest) => {
-    const key = JSON.stringify(request);
+  const cropFor = (asked: CropRequest) => {
+    const snapped = { ...asked, centerX: Math.round(asked.centerX), centerY: Math.round(asked.centerY), size: Math.round(asked.size), rotation: Math.round(asked.rotation / 0.005) * 0.005 };
+    const key = JSON.stringify(snapped);
     let crop = crops.get(key);
     if (!crop) {
       if (crops.size > 1000) crops.clear();
-      crop = cutFaceCrop(s.personPixels!, request);
+      crop = cutFaceCrop(s.personPixels!, snapped);
       crops.set(key, crop);
     }
     return crop;
@@ -80,9 +85,10 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
       headers["x-session-id"] = sessionIds[user];
       headers["x-capture-time"] = String(Math.round(wallStart + (dueAt - start)));
     }
-    const asked = lastNext[user];
-    if (mode !== "full" && atDesk && asked?.frame === "crop" && asked.crop) {
-      const crop = await cropFor(asked.crop);
+    const cropToSend = nextCrop[user];
+    nextCrop[user] = null;
+    if (cropToSend) {
+      const crop = await cropToSend;
       body = crop.jpeg;
       headers["x-frame-crop"] = crop.header;
       cropFrames++;
@@ -101,7 +107,7 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
       errors++;
     }
     if (!warmUp) latencies.push(performance.now() - dueAt);
-    if (mode !== "full") lastNext[user] = next;
+    if (atDesk && next?.frame === "crop" && next.crop) nextCrop[user] = cropFor(next.crop);
     return next;
   };
 
