@@ -92,3 +92,28 @@ test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with land
   await page.waitForSelector('#state[data-state="idle"]');
   await page.close();
 }, 90_000);
+
+test.skipIf(SKIP_BROWSER_TESTS)("against a server that sends no `next` (an older Vigil), the page sends full frames at its own rate", async () => {
+  const page = await browser.context.newPage();
+  // The answers as an older server gives them: the same analysis, without `next`.
+  const asked: Array<{ crop: string | null; at: number }> = [];
+  await page.route("**/v1/analyze*", async (route) => {
+    asked.push({ crop: route.request().headers()["x-frame-crop"] ?? null, at: Date.now() });
+    const response = await route.fetch();
+    const body = await response.json();
+    delete body.next;
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(`${server.url}/demo`);
+  await page.click("#toggle");
+  await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
+  await page.waitForTimeout(3000);
+  await page.click("#toggle");
+  await page.waitForSelector('#state[data-state="idle"]');
+  expect(asked.length).toBeGreaterThanOrEqual(3);
+  expect(asked.every((frame) => frame.crop === null)).toBe(true);
+  // One a second, the page's default rate (with some slack for the machine).
+  const gaps = asked.slice(1).map((frame, i) => frame.at - asked[i].at);
+  expect(Math.min(...gaps)).toBeGreaterThan(800);
+  await page.close();
+}, 60_000);
