@@ -60,6 +60,17 @@ test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with land
   // 478 landmark dots and a box over the face, and both plots drawing a line.
   expect(await paintedPixels(page, "#overlay")).toBeGreaterThan(800);
   await page.waitForTimeout(2500); // a few more frames, so the plots have lines rather than single points
+  // While the face is tracked the page tells the user that only the face is sent (a full frame every few
+  // seconds lets the server look for a second person).
+  const faceOnly = await page.waitForFunction(
+    () => {
+      const text = document.getElementById("sent")?.textContent ?? "";
+      return text.startsWith("face only") ? text : false;
+    },
+    undefined,
+    { timeout: 10_000, polling: 50 },
+  );
+  expect(await faceOnly.jsonValue()).toMatch(/^face only, \d+\.\d KB$/);
   expect(await paintedPixels(page, "#eyes-plot")).toBeGreaterThan(50);
   expect(await paintedPixels(page, "#pose-plot")).toBeGreaterThan(50);
   await page.screenshot({ path: join(out, "demo-focused.png") });

@@ -19,12 +19,13 @@ const MAX_INTERVAL_MS = 10_000;
 
 /**
  * Sends the video's frames until the returned function is called. Each answer (any status) goes to
- * `onAnswer(response, body, capturedAt)`, with `body` the parsed JSON or null; a request that could not be
+ * `onAnswer(response, body, capturedAt, sent)`, with `body` the parsed JSON or null and `sent` what left the
+ * browser (`{ kind: "full" | "crop", bytes }`); a request that could not be
  * made, or an onAnswer that throws, goes to `onFailure(error)`. Nothing is sent while the previous frame is
  * in flight or while a 429/503 Retry-After runs.
  * @param {{ video: HTMLVideoElement, framesPerSecond: number,
  *   request: { serverUrl: string, apiKey: string, sessionId: string, landmarks?: boolean },
- *   onAnswer: (response: Response, body: any, capturedAt: number) => unknown, onFailure: (error: unknown) => unknown }} loop
+ *   onAnswer: (response: Response, body: any, capturedAt: number, sent: { kind: "full" | "crop", bytes: number }) => unknown, onFailure: (error: unknown) => unknown }} loop
  * @returns {() => void} stops the loop; answers still in flight are then dropped
  */
 export function startFrameLoop({ video, framesPerSecond, request, onAnswer, onFailure }) {
@@ -54,7 +55,7 @@ export function startFrameLoop({ video, framesPerSecond, request, onAnswer, onFa
       if (!response.ok && retryAfter > 0) pausedUntil = Date.now() + retryAfter * 1000;
       next = response.ok && body?.next ? body.next : null;
       if (Number.isFinite(next?.nextFrameAfterMs)) interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, next.nextFrameAfterMs));
-      await onAnswer(response, body, capturedAt);
+      await onAnswer(response, body, capturedAt, { kind: crop ? "crop" : "full", bytes: frame.size });
     } catch (error) {
       next = null;
       if (!stopped) await onFailure(error);
