@@ -83,6 +83,11 @@ for (const photo of ["grace_hopper.jpg", "astronaut.png"]) {
       expect(a.eyes.left.closed).toBe(b.eyes.left.closed);
       expect(a.eyes.right.closed).toBe(b.eyes.right.closed);
       expect(a.lookingAway).toBe(b.lookingAway);
+      // Image quality is judged over the face in either (sampled on a grid relative to the face box).
+      const [qa, qb] = [cropped.body.image.quality, full.body.image.quality];
+      console.log(`${photo} at ${outputSize} px: brightness ${qa.brightness.toFixed(1)} vs ${qb.brightness.toFixed(1)}, sharpness ${qa.sharpness.toFixed(0)} vs ${qb.sharpness.toFixed(0)}`);
+      expect({ tooDark: qa.tooDark, tooBright: qa.tooBright, tooBlurry: qa.tooBlurry }).toEqual({ tooDark: qb.tooDark, tooBright: qb.tooBright, tooBlurry: qb.tooBlurry });
+      expect(Math.abs(qa.brightness - qb.brightness)).toBeLessThan(0.05 * qb.brightness);
       expect(Math.abs(a.box.x - b.box.x) + Math.abs(a.box.y - b.box.y)).toBeLessThan(0.05 * faceSize);
       // And the session goes on with crops: the next one is asked for from the crop's own landmarks.
       expect(cropped.body.next.frame).toBe("crop");
