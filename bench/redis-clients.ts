@@ -21,7 +21,7 @@ const observation = { at: 1_760_000_000_000, faces: 1, eyesClosed: false, openne
 const record = JSON.stringify({
   history: { observations: Array.from({ length: 300 }, (_, i) => ({ ...observation, at: observation.at + i * 1000 })), state: "focused", stateSince: 0, frames: 300, firstAt: 0 },
   tracking: { rois: [{ xCenter: 0.5, yCenter: 0.5, width: 0.3, height: 0.3, rotation: 0 }], at: 0 },
-  detectedAt: 0,
+  framePlan: null,
 });
 const sha = createHash("sha1").update(CAS_SCRIPT).digest("hex");
 

@@ -17,6 +17,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { MemorySessionStore } from "../src/session/memory-session-store";
 import { RedisSessionStore } from "../src/session/redis-session-store";
 import { DEFAULT_SESSION_RULES } from "../src/session/session-config";
+import { framePlanSettings } from "../src/session/frame-plan";
 import { SessionFrames, type FrameAnalysis } from "../src/session/session-frames";
 import type { SessionStore } from "../src/session/session-store";
 import { startRedisServer } from "../tests/support/redis-server";
@@ -43,7 +44,7 @@ const analysis: FrameAnalysis = {
 };
 
 async function storeAlone(store: SessionStore, redisPid?: number) {
-  const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, trackingMaxGapMs: 3000, redetectEveryMs: 3000 });
+  const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, plan: framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 3000, trackingMaxGapMs: 3000, faceCropSize: 192, pacing: true, sessionRules: DEFAULT_SESSION_RULES }) });
   const t0 = Date.now() - 3_600_000;
   const file = (session: number, second: number) => sessions.analyze({ key: `bench/${session}`, id: `bench-${session}`, capturedAt: t0 + second * 1000 }, async () => analysis);
   for (let second = 0; second < HISTORY_SECONDS; second++) for (let s = 0; s < SESSIONS; s++) await file(s, second); // full histories

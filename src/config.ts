@@ -85,7 +85,23 @@ export const serverConfigSchema = z.object({
     .describe("A session's next frame reuses its last face position (skipping the detector) if it comes within this time."),
   redetectEveryMs: integer(0, 600_000)
     .default(3000)
-    .describe("While a session's face is tracked, the detector still runs this often, to notice someone else coming into view."),
+    .describe(
+      "While a session's face is tracked, the detector runs again this long after a detection that changed something (a face came or went, or its presence dropped); each detection confirming the same, steady face doubles the interval, up to VIGIL_REDETECT_MAX_EVERY_MS.",
+    ),
+  redetectMaxEveryMs: integer(0, 600_000)
+    .default(10_000)
+    .describe(
+      "The longest a tracked session goes without the detector (never less than VIGIL_REDETECT_EVERY_MS): a second person coming into view is found within this plus one frame interval.",
+    ),
+  faceCropSize: integer(0, 1024)
+    .refine((v) => v === 0 || v >= 64, "must be 0 (never ask for face crops) or 64-1024")
+    .default(192)
+    .describe(
+      "Side of the face crop a tracked session's answer asks the client to send instead of the full frame (next.crop); 0 never asks for crops. 192 is the landmark model's input: the whole crop is its input, so a larger one only costs bytes.",
+    ),
+  pacing: boolFlag
+    .default(true)
+    .describe("Adaptive pacing: the answer's next.nextFrameAfterMs is 500 ms while the eyes close, 2 s while a state is steady, else 1 s. false: always 1 s."),
   // Where sessions live, and how many server processes share them (docs/sessions.md: Memory, Scale-out).
   redisUrl: z
     .string()

@@ -2,7 +2,10 @@
  * The load generator, run as its own process so it does not share the server's event loop:
  *   bun bench/load/generator.ts '{"url":..., "users":N, "seconds":S, "sessions":true, "frames":{...paths}}'
  * N virtual users, each posting one frame a second (four users in five at their desk, one in five away: an
- * empty desk), open loop: the rate is N requests a second whatever the answers. Generators:
+ * empty desk), open loop: the rate is N requests a second whatever the answers. `mode` (open-loop only, with
+ * sessions): "full" frames (default, the original scenario), "crop" (the face crop each answer asks for,
+ * still once a second) or "paced" (crops, at the pace each answer asks for, as the extension); see
+ * open-loop.ts. Generators:
  *   - "open-loop" (default): open-loop.ts, users staggered over the second as real, unsynchronised cameras are;
  *   - "oha" when on PATH (one process per frame kind, rates split 4:1; no per-user session headers);
  *   - "autocannon" (npm), kept for comparison: its rate limiter sends all N connections at the same tick, so
@@ -11,9 +14,11 @@
  */
 import type { Request as CannonRequest } from "autocannon";
 import { readFileSync } from "node:fs";
+import type { LoadMode } from "./open-loop";
 
 interface Scenario {
   generator?: "open-loop" | "oha" | "autocannon";
+  mode?: LoadMode;
   url: string;
   users: number;
   seconds: number;
@@ -23,12 +28,18 @@ interface Scenario {
 
 export interface LoadResult {
   tool: "autocannon" | "oha" | "open-loop";
+  /** What the users sent (open-loop): full frames, face crops, or crops at the server's pace. */
+  mode?: LoadMode;
   commands?: string[];
   offeredRps: number;
   sent: number;
   ok: number;
   shed: number;
   errors: number;
+  /** Frames sent as face crops (open-loop, modes crop and paced). */
+  cropFrames?: number;
+  /** Mean request body size (open-loop). */
+  meanBytesPerFrame?: number;
   throughputRps: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
 }
@@ -108,11 +119,15 @@ async function withOha(oha: string): Promise<LoadResult> {
 
 async function withOpenLoop(): Promise<LoadResult> {
   const { openLoop } = await import("./open-loop");
+  const { decodeImage } = await import("../../src/image/decode");
   const read = (path: string) => new Uint8Array(readFileSync(path)) as Uint8Array<ArrayBuffer>;
-  return openLoop({ ...scenario, frames: { person: read(scenario.frames.person), empty: read(scenario.frames.empty) } });
+  const person = read(scenario.frames.person);
+  // Crops are cut from the decoded photo, as a browser cuts them from the camera's picture.
+  const personPixels = scenario.mode && scenario.mode !== "full" ? await decodeImage(person, { maxPixels: 1e8 }) : undefined;
+  return openLoop({ ...scenario, frames: { person, empty: read(scenario.frames.empty) }, personPixels });
 }
 
 const oha = ohaPath();
-const generator = scenario.generator ?? (oha && !scenario.sessions ? "oha" : "open-loop");
+const generator = scenario.mode && scenario.mode !== "full" ? "open-loop" : (scenario.generator ?? (oha && !scenario.sessions ? "oha" : "open-loop"));
 const result = generator === "oha" && oha ? await withOha(oha) : generator === "autocannon" ? await withAutocannon() : await withOpenLoop();
 console.log(JSON.stringify(result));

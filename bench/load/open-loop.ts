@@ -6,70 +6,151 @@
  * generator that falls behind shows up as latency instead of hiding it (no coordinated omission). The
  * first second (every user's first frame, connections opening) is warm-up: sent, answered and counted
  * for errors, but left out of the latency percentiles.
+ *
+ * Modes (what each user sends; users at their desk post the person photo, one in five the empty desk):
+ *   - "full": the whole 640x480 frame once a second (the original scenario);
+ *   - "crop": once a second, but the face crop the previous answer asked for (next.crop), cut from the same
+ *     photo with that geometry and sent with X-Frame-Crop, as the extension does; a full frame when the
+ *     server asks for one, after an error, or while the previous answer has not come back;
+ *   - "paced": the extension's own behaviour: crops as above, and each frame captured
+ *     next.nextFrameAfterMs after the previous one (one frame in flight per user; if an answer comes back
+ *     later than that, the next frame goes at once). The rate is the server's to choose, so offeredRps is
+ *     what was sent a second.
  */
+import type { RgbaFrame } from "../../src/engine/types";
+import type { CropRequest } from "../../src/session/frame-plan";
+import { cutFaceCrop } from "../lib/face-crop";
 import type { LoadResult } from "./generator";
+
+export type LoadMode = "full" | "crop" | "paced";
 
 export interface OpenLoopScenario {
   url: string;
   users: number;
   seconds: number;
   sessions: boolean;
+  mode?: LoadMode;
   frames: { person: Uint8Array<ArrayBuffer>; empty: Uint8Array<ArrayBuffer> };
+  /** The person photo decoded (RGBA), to cut crops from; needed by "crop" and "paced". */
+  personPixels?: RgbaFrame;
+}
+
+interface NextFrame {
+  nextFrameAfterMs?: number;
+  frame?: "full" | "crop";
+  crop?: CropRequest;
 }
 
 export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
+  const mode = s.mode ?? "full";
+  if (mode !== "full" && (!s.sessions || !s.personPixels)) throw new Error(`mode ${mode} needs sessions and the decoded person frame`);
   const latencies: number[] = [];
   let sent = 0;
   let ok = 0;
   let shed = 0;
   let errors = 0;
+  let cropFrames = 0;
+  let bytesSent = 0;
   const start = performance.now() + 100;
+  const end = start + s.seconds * 1000;
   const wallStart = Date.now() + 100;
   const inFlight: Promise<void>[] = [];
   const sessionIds = Array.from({ length: s.users }, () => `bench-${crypto.randomUUID()}`);
+  /** Each user's crop for its next frame, cut as soon as the answer asked for it (off the frame's clock). */
+  const nextCrop: Array<Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }> | null> = Array.from({ length: s.users }, () => null);
+  // The photo does not move, so the server keeps asking for nearly the same crop. The geometry is snapped to
+  // a 1 px / 0.005 rad grid (and the header says the snapped geometry, which is what was cut), so each crop
+  // is cut and encoded once: the generator shares the server's cores, and a browser would do this work on
+  // the user's machine, not the server's.
+  const crops = new Map<string, Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }>>();
+  const cropFor = (asked: CropRequest) => {
+    const snapped = { ...asked, centerX: Math.round(asked.centerX), centerY: Math.round(asked.centerY), size: Math.round(asked.size), rotation: Math.round(asked.rotation / 0.005) * 0.005 };
+    const key = JSON.stringify(snapped);
+    let crop = crops.get(key);
+    if (!crop) {
+      if (crops.size > 1000) crops.clear();
+      crop = cutFaceCrop(s.personPixels!, snapped);
+      crops.set(key, crop);
+    }
+    return crop;
+  };
 
-  const send = async (user: number, k: number, dueAt: number) => {
+  /** Sends user's frame due at `dueAt`; resolves with the answer's `next` (null without one). */
+  const send = async (user: number, warmUp: boolean, dueAt: number): Promise<NextFrame | null> => {
     // One user in five has left the desk (empty frames); the others sit in front of their camera.
-    const body = user % 5 === 4 ? s.frames.empty : s.frames.person;
+    const atDesk = user % 5 !== 4;
+    let body = atDesk ? s.frames.person : s.frames.empty;
     const headers: Record<string, string> = { "content-type": "image/jpeg" };
     if (s.sessions) {
       headers["x-session-id"] = sessionIds[user];
       headers["x-capture-time"] = String(Math.round(wallStart + (dueAt - start)));
     }
+    const cropToSend = nextCrop[user];
+    nextCrop[user] = null;
+    if (cropToSend) {
+      const crop = await cropToSend;
+      body = crop.jpeg;
+      headers["x-frame-crop"] = crop.header;
+      cropFrames++;
+    }
     sent++;
+    bytesSent += body.byteLength;
+    let next: NextFrame | null = null;
     try {
       const response = await fetch(`${s.url}/v1/analyze`, { method: "POST", body, headers });
-      await response.arrayBuffer();
+      if (mode === "full") await response.arrayBuffer();
+      else next = response.status === 200 ? (((await response.json()) as { next?: NextFrame }).next ?? null) : (await response.arrayBuffer(), null);
       if (response.status === 200) ok++;
       else if (response.status === 503) shed++;
       else errors++;
     } catch {
       errors++;
     }
-    if (k > 0) latencies.push(performance.now() - dueAt);
+    if (!warmUp) latencies.push(performance.now() - dueAt);
+    if (atDesk && next?.frame === "crop" && next.crop) nextCrop[user] = cropFor(next.crop);
+    return next;
   };
 
-  const schedule: Array<{ at: number; user: number; k: number }> = [];
-  for (let user = 0; user < s.users; user++) {
-    const phase = (user / s.users) * 1000;
-    for (let k = 0; k < s.seconds; k++) schedule.push({ at: start + phase + k * 1000, user, k });
+  if (mode === "paced") {
+    // Each user is the extension's loop: capture, post, wait for the answer, capture again when it says.
+    const user = async (index: number) => {
+      let dueAt = start + (index / s.users) * 1000;
+      await Bun.sleep(Math.max(0, dueAt - performance.now()));
+      for (let k = 0; dueAt < end; k++) {
+        const next = await send(index, k === 0, dueAt);
+        const afterMs = Math.min(10_000, Math.max(250, next?.nextFrameAfterMs ?? 1000));
+        dueAt = Math.max(dueAt + afterMs, performance.now());
+        const wait = dueAt - performance.now();
+        if (wait > 1) await Bun.sleep(wait);
+      }
+    };
+    await Promise.all(Array.from({ length: s.users }, (_, i) => user(i)));
+  } else {
+    const schedule: Array<{ at: number; user: number; k: number }> = [];
+    for (let user = 0; user < s.users; user++) {
+      const phase = (user / s.users) * 1000;
+      for (let k = 0; k < s.seconds; k++) schedule.push({ at: start + phase + k * 1000, user, k });
+    }
+    schedule.sort((a, b) => a.at - b.at);
+    for (const item of schedule) {
+      const wait = item.at - performance.now();
+      if (wait > 1) await Bun.sleep(wait);
+      inFlight.push(send(item.user, item.k === 0, item.at).then(() => {}));
+    }
+    await Promise.all(inFlight);
   }
-  schedule.sort((a, b) => a.at - b.at);
-  for (const item of schedule) {
-    const wait = item.at - performance.now();
-    if (wait > 1) await Bun.sleep(wait);
-    inFlight.push(send(item.user, item.k, item.at));
-  }
-  await Promise.all(inFlight);
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0);
   return {
     tool: "open-loop",
-    offeredRps: s.users,
+    mode,
+    offeredRps: mode === "paced" ? Number((sent / s.seconds).toFixed(1)) : s.users,
     sent,
     ok,
     shed,
     errors,
+    cropFrames,
+    meanBytesPerFrame: sent ? Math.round(bytesSent / sent) : 0,
     throughputRps: ok / s.seconds,
     latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: Math.round(latencies.at(-1) ?? 0) },
   };

@@ -1,6 +1,7 @@
 /**
  * The demo page: the webcam at one frame a second, posted to /v1/analyze exactly as the extension does
- * (a 640x480 JPEG, a session id, the capture time), with the answer drawn back over the preview.
+ * (a 640x480 JPEG, a session id, the capture time; then the face crops and the pace each answer asks for),
+ * with the answer drawn back over the preview and what was sent (the whole frame, or only the face).
  * Frames exist only as a canvas and a Blob in this page's memory; they are dropped after each request.
  */
 import { CAPTURE_HEIGHT, CAPTURE_WIDTH, forgetSession, startFrameLoop } from "./capture.js";
@@ -63,7 +64,8 @@ function stop() {
   forgetSession(location.origin, apiKey.value, sessionId);
 }
 
-function onAnswer(response, body, capturedAt) {
+function onAnswer(response, body, capturedAt, sent) {
+  $("sent").textContent = `${sent.kind === "crop" ? "face only" : "whole frame"}, ${(sent.bytes / 1024).toFixed(1)} KB`;
   if (!response.ok) {
     say(response.status === 401 ? "This server needs an API key: enter it and start again." : `${response.status} ${body?.error?.code}: ${body?.error?.message}`);
     if (response.status === 401) stop();

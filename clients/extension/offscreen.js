@@ -1,6 +1,7 @@
 /**
- * The capture page (an offscreen document: service workers have no camera). Once a second it scales the
- * current webcam frame to 640x480, encodes it as JPEG and posts it to Vigil with the session id and the
+ * The capture page (an offscreen document: service workers have no camera). Once a second (or as the
+ * server paces it) it scales the current webcam frame to 640x480, encodes it as JPEG (or, while the server
+ * tracks the face, only the face crop it asks for) and posts it to Vigil with the session id and the
  * capture time, then hands the answer to the service worker. The frame exists only as a canvas and a Blob
  * in memory for the time of that request: it is never stored, logged or sent anywhere else.
  */

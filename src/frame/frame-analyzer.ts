@@ -10,6 +10,7 @@ import type { Roi } from "../engine/types";
 import { decodeImage, loadDecoders } from "../image/decode";
 import type { ImageLimits } from "../image/probe";
 import type { AnalysisResult } from "../pool/analysis-job";
+import { analyzeCropFrame, type FrameCrop } from "./crop-frame";
 import { modelVersions } from "./model-versions";
 
 export interface FrameAnalyzerOptions {
@@ -27,6 +28,8 @@ export interface FrameRequest {
   landmarks: boolean;
   /** ROIs from the session's previous frame: skip the detector (see FaceEngine.analyze). */
   track?: readonly Roi[];
+  /** The image is a face crop of the client's frame, with this geometry (crop-frame.ts). */
+  crop?: FrameCrop;
 }
 
 export interface FrameOutcome {
@@ -47,6 +50,7 @@ export class FrameAnalyzer {
   }
 
   async analyze(bytes: Uint8Array, request: FrameRequest): Promise<FrameOutcome> {
+    if (request.crop) return analyzeCropFrame(this.engine, bytes, { ...request, crop: request.crop }, this.options);
     const t0 = performance.now();
     // Large frames are scaled while they are decoded (a 12 MP JPEG: 64 ms instead of 880 ms decoded whole).
     const frame = await decodeImage(bytes, this.options.limits, { fitWithin: this.options.inferenceMaxSide });

@@ -1,6 +1,7 @@
 /** What the HTTP side sends an analysis worker, and what it gets back. */
 import type { Thresholds } from "../analysis/thresholds";
 import type { Roi } from "../engine/types";
+import type { FrameCrop } from "../frame/crop-frame";
 import type { AnalysisBody } from "../server/schemas";
 
 export interface AnalysisWorkerData {
@@ -21,6 +22,8 @@ export interface AnalysisJob {
   landmarks: boolean;
   /** The session's face positions in its previous frame: skip the detector (see FaceEngine.analyze). */
   track?: Roi[];
+  /** The image is a face crop of the client's frame (X-Frame-Crop): landmarks only, mapped back to the frame. */
+  crop?: FrameCrop;
 }
 
 /** The analysis without the times only the HTTP side knows (queue wait, total). */

@@ -97,7 +97,7 @@ export function corsPolicy(config: AccessConfig): MiddlewareHandler {
   return cors({
     origin: (origin) => (allowed.has(origin) ? origin : null),
     allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "X-Session-Id", "X-Capture-Time"],
+    allowHeaders: ["Authorization", "Content-Type", "X-Session-Id", "X-Capture-Time", "X-Frame-Crop"],
     exposeHeaders: ["Retry-After", "X-Vigil-Instance", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
     maxAge: 600,
   });

@@ -25,6 +25,7 @@ const IMAGE_ERROR_STATUS: Record<string, ContentfulStatusCode> = {
   image_too_large: 413,
   corrupt_image: 422,
   empty_image: 400,
+  invalid_crop: 400, // a face-crop frame whose image is not what X-Frame-Crop describes (crop-frame.ts)
 };
 
 export function toApiError(error: unknown): ApiError {

@@ -18,6 +18,7 @@ import type { Metrics } from "./metrics";
 import { principalOf, type AccessEnv, type SessionRef } from "./principal";
 import type { SessionStoreHealth } from "../session/session-store";
 import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
+import { parseFrameCrop, type FrameCrop } from "../frame/crop-frame";
 
 /**
  * What the app needs from the engine room; the server wires the worker pool in, tests may too. A session is
@@ -30,7 +31,7 @@ export interface SessionFrame extends SessionRef {
 }
 
 export interface AnalysisBackend {
-  analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionFrame }): Promise<AnalysisBody>;
+  analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionFrame; crop?: FrameCrop }): Promise<AnalysisBody>;
   session(ref: SessionRef): Promise<AnalysisBody["session"] | undefined>;
   forgetSession(ref: SessionRef): Promise<boolean>;
   readiness(): {
@@ -106,8 +107,9 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
       const query = AnalyzeQuery.safeParse(c.req.query());
       if (!query.success) throw new ApiError(400, "invalid_query", "landmarks must be 0 or 1");
       const session = readSessionFrame(c);
+      const crop = readFrameCrop(c, session, config);
       const image = await readImage(c);
-      const analysis = await backend.analyze(image, { landmarks: query.data.landmarks, session });
+      const analysis = await backend.analyze(image, { landmarks: query.data.landmarks, session, crop });
       analysis.timings.totalMs = performance.now() - started;
       return c.json(analysis);
     },
@@ -163,6 +165,17 @@ function readSessionFrame(c: Context<AccessEnv>): SessionFrame | undefined {
     throw new ApiError(400, "invalid_capture_time", "X-Capture-Time must be the capture time in ms since the Unix epoch, within a day of the server's clock");
   }
   return { owner, id, capturedAt };
+}
+
+/** The geometry of a face-crop frame (X-Frame-Crop, see src/frame/crop-frame.ts), validated; undefined for a full frame. */
+function readFrameCrop(c: Context, session: SessionFrame | undefined, config: ServerConfig): FrameCrop | undefined {
+  const header = c.req.header("x-frame-crop");
+  if (header === undefined) return undefined;
+  // A crop is the answer to a session's request (next.crop): without a session there is no frame it belongs to.
+  if (!session) throw new ApiError(400, "crop_needs_session", "a face crop (X-Frame-Crop) is sent only within a session: add X-Session-Id, or send the full frame");
+  const parsed = parseFrameCrop(header, { maxPixels: config.maxImagePixels, maxSide: config.maxImageSide });
+  if ("error" in parsed) throw new ApiError(400, "invalid_crop", parsed.error);
+  return parsed.crop;
 }
 
 /** The image bytes of an analyze request: the raw body, or the `image` field of a multipart form. */

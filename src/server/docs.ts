@@ -71,7 +71,7 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
     responses: {
       200: { description: "The analysis.", content: { "application/json": { schema: Analysis } } },
       ...errorResponses(
-        [400, "Empty body, malformed multipart, no image field, or a bad query."],
+        [400, "Empty body, malformed multipart, no image field, a bad query; a face crop with bad geometry or not square (invalid_crop), or without X-Session-Id (crop_needs_session)."],
         [413, "Body larger than the limit, or declared image dimensions over the limits (checked before decoding)."],
         [415, "Content type other than JPEG, PNG, WebP or multipart."],
         [422, "Truncated or corrupt image."],

@@ -111,6 +111,35 @@ export const SessionUnavailable = z
       "The session store (Redis) could not be reached in time: the frame was analysed and answered, but not filed in its session. Sessions resume by themselves when the store is back.",
   });
 
+const Crop = z
+  .object({
+    centerX: z.number().describe("Centre of the square, in the client's frame pixels."),
+    centerY: z.number(),
+    size: z.number().describe("Side of the square, in frame pixels."),
+    rotation: z.number().describe("Radians; positive turns the crop's x axis clockwise on screen (the eyes come out level)."),
+  })
+  .openapi("FaceCrop", { description: "A square, rotated region of the client's frame (the face, 1.5 times its size)." });
+
+export const NextFrame = z
+  .object({
+    nextFrameAfterMs: z
+      .number()
+      .int()
+      .describe(
+        "Capture the next frame this long after this frame's capture time (X-Capture-Time): 2000 while a state is steady (focused with the eyes well open for 10 s, or away for 10 s), 1000 otherwise. See docs/sessions.md, Pacing.",
+      ),
+    frame: z
+      .enum(["full", "crop"])
+      .describe("full: send the whole frame. crop: send only `crop`, as an outputSize x outputSize image with X-Frame-Crop."),
+    crop: Crop.extend({ outputSize: z.number().int().describe("Side of the square image to send, in pixels (192: the landmark model's input).") })
+      .optional()
+      .describe("With frame = crop: the region to cut from the next frame, in the pixels of the frame this answer is about."),
+  })
+  .openapi("NextFrame", {
+    description:
+      "With X-Session-Id: what the server wants next. Clients may ignore it (full frames at a fixed rate keep working), or follow it: fewer frames while nothing changes, and only the face leaves the browser while it is tracked.",
+  });
+
 export const Analysis = z
   .object({
     person: z.object({ present: z.boolean(), count: z.number().int() }),
@@ -123,6 +152,9 @@ export const Analysis = z
       analyzedWidth: z.number().int().describe("Size after any downscaling before inference."),
       analyzedHeight: z.number().int(),
       quality: ImageQuality,
+      crop: Crop.extend({ frameWidth: z.number().int(), frameHeight: z.number().int() })
+        .optional()
+        .describe("For a face-crop frame: the geometry it was sent with (X-Frame-Crop). width and height are then the full frame's, analyzedWidth and analyzedHeight the crop image's."),
     }),
     models: z.record(z.string(), z.object({ name: z.string(), source: z.string(), sha256: z.string() })),
     timings: Timings,
@@ -130,6 +162,7 @@ export const Analysis = z
       .union([SessionState, SessionUnavailable])
       .optional()
       .describe("With X-Session-Id: the user's state over time, or, while the session store cannot be reached, `available: false`."),
+    next: NextFrame.optional(),
   })
   .openapi("Analysis");
 
@@ -157,6 +190,15 @@ export const SessionHeaders = z.object({
     .regex(/^\d{10,16}$/)
     .optional()
     .openapi({ param: { in: "header" }, description: "When the client captured the frame, ms since the Unix epoch. Defaults to arrival time." }),
+  "X-Frame-Crop": z
+    .string()
+    .optional()
+    .openapi({
+      param: { in: "header" },
+      example: "318.5,231.25,305.1,-0.0421,640,480",
+      description:
+        "The image is a face crop, as asked in the previous answer's `next.crop`: centerX,centerY,size,rotation,frameWidth,frameHeight (frame pixels, radians). The image must be square. Needs X-Session-Id. Crop pixel (u, v) of an S x S image shows the frame point centre + R(rotation)((u - S/2) size/S, (v - S/2) size/S). Bad geometry: 400 invalid_crop.",
+    }),
 });
 
 export const Health = z.object({ status: z.literal("ok") }).openapi("Health");

@@ -8,7 +8,9 @@ import type { ServerConfig } from "../config";
 import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../pool/analysis-job";
 import { WorkerPool } from "../pool/worker-pool";
 import type { Roi } from "../engine/types";
+import type { FrameCrop } from "../frame/crop-frame";
 import { openSessionStore } from "../session/open-session-store";
+import { framePlanSettings } from "../session/frame-plan";
 import { SessionFrames } from "../session/session-frames";
 import { SessionStoreUnavailable } from "../session/session-store";
 import { ApiError } from "./api-error";
@@ -70,16 +72,15 @@ export async function startServer(
   const sessions = new SessionFrames({
     store,
     rules: config.sessionRules,
-    trackingMaxGapMs: config.trackingMaxGapMs,
-    redetectEveryMs: config.redetectEveryMs,
+    plan: framePlanSettings(config),
     onUnavailable: metrics.onSessionStoreUnavailable,
   });
 
   /** One frame through a worker; `track`: the session's faces to follow instead of running the detector. */
-  async function runJob(image: Uint8Array, landmarks: boolean, track?: Roi[]) {
+  async function runJob(image: Uint8Array, landmarks: boolean, track?: Roi[], crop?: FrameCrop) {
     // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
     const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
-    const outcome = await activePool.run({ image: buffer, landmarks, track }, [buffer]);
+    const outcome = await activePool.run({ image: buffer, landmarks, track, crop }, [buffer]);
     return { ...outcome.value, queueMs: outcome.queueMs };
   }
   /** The API's answer for an analysis: the internal tracking positions out, the server's timings in. */
@@ -88,13 +89,13 @@ export async function startServer(
   }
 
   const backend: AnalysisBackend = {
-    async analyze(image, { landmarks, session }) {
-      const run = (track?: Roi[]) => runJob(image, landmarks, track);
+    async analyze(image, { landmarks, session, crop }) {
+      const run = (track?: Roi[]) => runJob(image, landmarks, track, crop);
       if (!session) return answerOf(await run());
       // The store's key is opaque: a session is scoped to its owner (principal.ts) by its key alone.
-      const frame = { key: sessionStoreKey(session), id: session.id, capturedAt: session.capturedAt };
-      const { analysis, session: state } = await sessions.analyze(frame, run);
-      return { ...answerOf(analysis), session: state };
+      const frame = { key: sessionStoreKey(session), id: session.id, capturedAt: session.capturedAt, crop: crop !== undefined };
+      const { analysis, session: state, next } = await sessions.analyze(frame, run);
+      return { ...answerOf(analysis), session: state, next };
     },
     session: (ref) => storeRequest(() => sessions.read(sessionStoreKey(ref), ref.id)),
     forgetSession: (ref) => storeRequest(() => sessions.forget(sessionStoreKey(ref))),

@@ -1,6 +1,7 @@
 /**
- * A frame's life in its session: load the session, decide whether to track the face from the previous frame,
- * run the analysis, file the observation, save. The store is injected (memory or Redis).
+ * A frame's life in its session: load the session, decide whether to track the face from the previous frame
+ * (detection-policy.ts), run the analysis, file the observation, plan the client's next frame (frame-plan.ts:
+ * when, and whether a face crop will do), save. The store is injected (memory or Redis).
  *
  * The analysis runs outside the store's atomic step: it takes tens of milliseconds, and holding the session
  * that long would serialise a session's frames across instances. Only filing the observation is atomic
@@ -12,6 +13,8 @@
  * unavailable: losing a second of history is better than losing the frame.
  */
 import type { Roi } from "../engine/types";
+import { trackingFor } from "./detection-policy";
+import { afterFrame, type FramePlanSettings, type NextFrame } from "./frame-plan";
 import { observationOf } from "./observation";
 import type { SessionRules } from "./session-config";
 import { SessionHistory, type SessionSummary } from "./session-history";
@@ -27,6 +30,8 @@ export interface SessionFrame {
   id: string;
   /** Capture time, ms since the epoch. */
   capturedAt: number;
+  /** The image is a face crop the previous answer asked for (its own ROI: nothing to track, no detector). */
+  crop?: boolean;
 }
 
 /** What the session needs of an analysis: what it saw (observation.ts) and where the faces were. */
@@ -37,10 +42,8 @@ export type StoreOperation = "load" | "save" | "read" | "delete";
 export interface SessionFramesOptions {
   store: SessionStore;
   rules: SessionRules;
-  /** A frame tracks the previous frame's faces if it comes within this time of it... */
-  trackingMaxGapMs: number;
-  /** ...and the detector ran within this time (to notice a second person coming into view). */
-  redetectEveryMs: number;
+  /** When the detector runs again, pacing, and face crops (frame-plan.ts framePlanSettings). */
+  plan: FramePlanSettings;
   /** The store could not be reached: for a metric. */
   onUnavailable?(operation: StoreOperation, reason: string): void;
 }
@@ -49,12 +52,23 @@ export class SessionFrames {
   constructor(private readonly options: SessionFramesOptions) {}
 
   /** Runs `analyze` (given the faces to track, if any) for a frame of a session, and files what it saw. */
-  async analyze<A extends FrameAnalysis>(frame: SessionFrame, analyze: (track: Roi[] | undefined) => Promise<A>): Promise<{ analysis: A; session: SessionAnswer }> {
+  /**
+   * Runs `analyze` (given the faces to track, if any) for a frame of a session, and files what it saw. `next`
+   * is what the client should send next; without a reachable store there is none (the client then keeps its
+   * own pace and sends full frames).
+   */
+  async analyze<A extends FrameAnalysis>(
+    frame: SessionFrame,
+    analyze: (track: Roi[] | undefined) => Promise<A>,
+  ): Promise<{ analysis: A; session: SessionAnswer; next?: NextFrame }> {
     const loaded = await this.attempt("load", () => this.options.store.get(frame.key));
-    const analysis = await analyze(loaded.ok ? this.facesToTrack(loaded.value, frame.capturedAt) : undefined);
+    const track = loaded.ok && !frame.crop ? this.facesToTrack(loaded.value, frame.capturedAt) : undefined;
+    const analysis = await analyze(track);
     if (!loaded.ok) return { analysis, session: { id: frame.id, available: false, reason: loaded.reason } };
-    const saved = await this.attempt("save", () => this.options.store.update(frame.key, this.fileFrame(frame, analysis)));
-    return { analysis, session: saved.ok ? saved.value : { id: frame.id, available: false, reason: saved.reason } };
+    const trackedFaces = frame.crop ? 1 : (track?.length ?? 0);
+    const saved = await this.attempt("save", () => this.options.store.update(frame.key, this.fileFrame(frame, analysis, trackedFaces)));
+    if (!saved.ok) return { analysis, session: { id: frame.id, available: false, reason: saved.reason } };
+    return { analysis, ...saved.value };
   }
 
   /** The session's state without a frame; undefined when there is none. Throws SessionStoreUnavailable. */
@@ -68,26 +82,41 @@ export class SessionFrames {
     return this.required("delete", () => this.options.store.delete(key));
   }
 
-  /** Follow the faces of the previous frame (no detector), unless it is too old or a periodic detection is due. */
+  /** Follow the faces of the previous frame (no detector), unless it is too old or a detection is due. */
   private facesToTrack(record: SessionRecord | undefined, capturedAt: number): Roi[] | undefined {
-    const tracking = record?.tracking;
-    if (!tracking || capturedAt - tracking.at > this.options.trackingMaxGapMs) return undefined;
-    return capturedAt - record.detectedAt < this.options.redetectEveryMs ? tracking.rois : undefined;
+    return trackingFor(record?.tracking ?? null, record?.framePlan?.detection ?? null, capturedAt, this.options.plan.detection).track;
   }
 
   /** The atomic step: file the frame in whatever the session holds now (pure: it may run more than once). */
-  private fileFrame(frame: SessionFrame, analysis: FrameAnalysis): SessionChange<SessionAnswer> {
+  private fileFrame(frame: SessionFrame, analysis: FrameAnalysis, trackedFaces: number): SessionChange<{ session: SessionAnswer; next: NextFrame }> {
     return (current) => {
       const history = current ? SessionHistory.fromJSON(current.history, this.options.rules) : new SessionHistory(this.options.rules);
-      const filed = history.observe(observationOf(analysis, frame.capturedAt));
+      const latest = observationOf(analysis, frame.capturedAt);
+      const filed = history.observe(latest);
       // The whole record is kept: fields this module does not know about stay as they were.
-      const record: SessionRecord = { ...(current ?? { tracking: null, detectedAt: 0 }), history: history.toJSON() };
-      // Only the newest frame may move the tracking position: a late frame's faces are from the past.
-      if (filed && frame.capturedAt >= history.now) {
-        record.tracking = analysis.tracking.length ? { rois: analysis.tracking, at: frame.capturedAt } : null;
-        if (!analysis.tracked) record.detectedAt = frame.capturedAt;
-      }
-      return { record, result: { id: frame.id, available: true, fresh: !current, ...history.summary() } };
+      const record: SessionRecord = { ...(current ?? { tracking: null, framePlan: null }), history: history.toJSON() };
+      // Only the newest frame may move the tracking position or the detection schedule: a late frame's faces
+      // are from the past.
+      const newest = filed && frame.capturedAt >= history.now;
+      if (newest) record.tracking = analysis.tracking.length ? { rois: analysis.tracking, at: frame.capturedAt } : null;
+      const summary = history.summary();
+      const planned = afterFrame(
+        record.framePlan,
+        {
+          capturedAt: frame.capturedAt,
+          newest,
+          crop: frame.crop === true,
+          detectorRan: !analysis.tracked,
+          presences: analysis.faces.map((face) => face.presenceScore),
+          trackedFaces,
+          rois: analysis.tracking,
+          summary,
+          latest,
+        },
+        this.options.plan,
+      );
+      record.framePlan = planned.state;
+      return { record, result: { session: { id: frame.id, available: true, fresh: !current, ...summary }, next: planned.next } };
     };
   }
 

@@ -46,6 +46,17 @@ describe("server configuration", () => {
     expect(attempt(["--demo", "maybe"], local)).toContain("--demo");
   });
 
+  test("re-detection, face crops and pacing: defaults, and refused values", () => {
+    const config = loadServerConfig([], { VIGIL_AUTH: "none" });
+    expect(config).toMatchObject({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, faceCropSize: 192, pacing: true });
+    expect(loadServerConfig(["--face-crop-size", "0", "--pacing", "false"], { VIGIL_AUTH: "none" })).toMatchObject({ faceCropSize: 0, pacing: false });
+    const refused = (env: Record<string, string>) => expect(() => loadServerConfig([], { VIGIL_AUTH: "none", ...env })).toThrow(Object.keys(env)[0]);
+    refused({ VIGIL_FACE_CROP_SIZE: "32" }); // too small for the landmark model's 192 px, and not 0
+    refused({ VIGIL_FACE_CROP_SIZE: "2048" });
+    refused({ VIGIL_REDETECT_MAX_EVERY_MS: "-1" });
+    refused({ VIGIL_PACING: "sometimes" });
+  });
+
   test("an unknown flag is refused", () => {
     expect(() => loadServerConfig(["--colour", "blue"], { VIGIL_AUTH: "none" })).toThrow(ConfigError);
   });

@@ -20,6 +20,7 @@ const API_KEY = "vigil_e2e_test_key_0123456789abcdef";
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Launched;
 let background: Worker;
+const framesReceived: Array<"full" | "crop"> = [];
 const out = testOutputDir();
 
 beforeAll(async () => {
@@ -37,6 +38,12 @@ beforeAll(async () => {
     VIGIL_RATE_LIMIT_PER_SECOND: "4",
     VIGIL_MAX_IN_FLIGHT_PER_CLIENT: "4",
   });
+  // What reaches the workers, frame by frame: a full frame or a face crop.
+  const run = server.pool.run.bind(server.pool);
+  server.pool.run = (job, transfer) => {
+    framesReceived.push(job.crop ? "crop" : "full");
+    return run(job, transfer);
+  };
   browser = await launchChromium({ video, extension: EXTENSION_DIR });
   background = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent("serviceworker"));
 }, 60_000);
@@ -89,6 +96,10 @@ test.skipIf(SKIP_BROWSER_TESTS)("configured on its options page and started from
   expect(await background.evaluate(() => chrome.runtime.sendMessage({ target: "offscreen", type: "chime" }))).toEqual({ ok: true });
   await popup.waitForSelector('#state[data-state="away"]');
   await popup.screenshot({ path: join(out, "extension-popup-away.png") });
+  // After its first, full frame the extension sent only face crops while the face was tracked (seen where
+  // they reach the server: the offscreen document's requests are not visible to the browser's events).
+  expect(framesReceived[0]).toBe("full");
+  expect(framesReceived.filter((kind) => kind === "crop").length).toBeGreaterThanOrEqual(3);
 
   // The server knows the session under the extension's id, with the state the badge shows.
   const auth = { authorization: `Bearer ${API_KEY}` };

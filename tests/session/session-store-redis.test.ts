@@ -10,6 +10,7 @@ import { RedisSessionStore } from "../../src/session/redis-session-store";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 import { SessionHistory } from "../../src/session/session-history";
 import type { SessionRecord } from "../../src/session/session-record";
+import { framePlanSettings } from "../../src/session/frame-plan";
 import { SessionFrames, type FrameAnalysis, type StoreOperation } from "../../src/session/session-frames";
 import { SessionStoreUnavailable } from "../../src/session/session-store";
 import { redisServerBinary, startRedisServer, type RedisServer } from "../support/redis-server";
@@ -40,7 +41,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const empty = (): SessionRecord => ({ history: new SessionHistory(DEFAULT_SESSION_RULES).toJSON(), tracking: null, detectedAt: 0 });
+const empty = (): SessionRecord => ({ history: new SessionHistory(DEFAULT_SESSION_RULES).toJSON(), tracking: null, framePlan: null });
 /** Adds one to the record's frame count: a change that loses an update if two run on the same version. */
 const increment = (current: SessionRecord | undefined) => {
   const record = current ?? empty();
@@ -50,7 +51,7 @@ const increment = (current: SessionRecord | undefined) => {
 test.skipIf(skip)("a record is stored whole as JSON, expires with the idle TTL, and can be forgotten", async () => {
   const store = await open();
   expect(await store.get("a/session-1")).toBeUndefined();
-  const record = { ...empty(), tracking: { rois: [{ centerX: 1.5, centerY: 2, size: 3, rotation: 0.1 }], at: 42 }, detectedAt: 7, extra: { plain: [1, "x"] } };
+  const record = { ...empty(), tracking: { rois: [{ centerX: 1.5, centerY: 2, size: 3, rotation: 0.1 }], at: 42 }, framePlan: { detection: { nextDetectAt: 7, everyMs: 3000, faces: 1 }, calmSince: null }, extra: { plain: [1, "x"] } };
   expect(await store.update("a/session-1", () => ({ record, result: "saved" }))).toBe("saved");
   expect(await store.get("a/session-1")).toEqual(record);
   const ttl = Number(await raw.send("PTTL", ["vigil:session:a/session-1"]));
@@ -115,7 +116,7 @@ test.skipIf(skip)("a Redis that dies fails operations at once; the store reconne
 test.skipIf(skip)("a frame whose session cannot be loaded is still analysed, answered as unavailable, and counted", async () => {
   const store = await open(150);
   const failures: StoreOperation[] = [];
-  const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, trackingMaxGapMs: 3000, redetectEveryMs: 3000, onUnavailable: (operation) => failures.push(operation) });
+  const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, plan: framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 3000, trackingMaxGapMs: 3000, faceCropSize: 192, pacing: true, sessionRules: DEFAULT_SESSION_RULES }), onUnavailable: (operation) => failures.push(operation) });
   const analysis = { faces: [], image: { quality: { tooDark: false, tooBlurry: false } }, tracked: false, tracking: [] } as unknown as FrameAnalysis;
   const frame = { key: "p/frames-session", id: "frames-session", capturedAt: Date.now() };
   expect((await sessions.analyze(frame, async () => analysis)).session).toMatchObject({ available: true, fresh: true, frames: 1 });

@@ -5,12 +5,13 @@
 import { describe, expect, test } from "bun:test";
 import { MemorySessionStore } from "../../src/session/memory-session-store";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
+import { framePlanSettings } from "../../src/session/frame-plan";
 import { SessionFrames, type FrameAnalysis } from "../../src/session/session-frames";
 import { SessionHistory, type Observation } from "../../src/session/session-history";
 import type { SessionRecord } from "../../src/session/session-record";
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
-const record = (frames: number): SessionRecord => ({ history: { ...new SessionHistory(DEFAULT_SESSION_RULES).toJSON(), frames }, tracking: null, detectedAt: 0 });
+const record = (frames: number): SessionRecord => ({ history: { ...new SessionHistory(DEFAULT_SESSION_RULES).toJSON(), frames }, tracking: null, framePlan: null });
 const put = (store: MemorySessionStore, key: string, frames = 1) => store.update(key, (current) => ({ record: record(frames), result: current === undefined }));
 
 test("memory store: sessions expire after inactivity and the least recently updated is evicted at the cap", async () => {
@@ -77,6 +78,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
   const roi = { centerX: 100, centerY: 100, size: 80, rotation: 0 };
   const analysis = (faces: number, tracked: boolean): FrameAnalysis => ({
     faces: Array.from({ length: faces }, () => ({
+      presenceScore: 1,
       eyes: { left: { closed: false, openness: 0.9 }, right: { closed: false, openness: 0.9 } },
       lookingAway: false,
       mouth: { yawn: false },
@@ -88,7 +90,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
 
   test("tracks the previous frame's face within the gap, re-detects periodically, and never lets a late frame move the tracking", async () => {
     const store = new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 });
-    const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, trackingMaxGapMs: 3000, redetectEveryMs: 3000 });
+    const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, plan: framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 3000, trackingMaxGapMs: 3000, faceCropSize: 192, pacing: true, sessionRules: DEFAULT_SESSION_RULES }) });
     const tracks: boolean[] = [];
     const frame = async (second: number, faces = 1) => {
       const { session } = await sessions.analyze({ key: "k", id: "session-1", capturedAt: T0 + second * 1000 }, async (track) => {

@@ -52,6 +52,8 @@ export interface Launched {
   context: BrowserContext;
   /** Every URL a page or the extension asked for: the tests check none leaves this machine. */
   requests: string[];
+  /** Every frame posted to /v1/analyze, in order: its X-Frame-Crop header (null for a full frame). */
+  frames: Array<{ crop: string | null }>;
   close(): Promise<void>;
 }
 
@@ -68,10 +70,17 @@ export async function launchChromium(options: LaunchOptions): Promise<Launched> 
     viewport: { width: 1200, height: 820 },
   });
   const requests: string[] = [];
-  context.on("request", (request) => requests.push(request.url()));
+  const frames: Launched["frames"] = [];
+  context.on("request", (request) => {
+    requests.push(request.url());
+    if (request.method() === "POST" && new URL(request.url()).pathname === "/v1/analyze") {
+      frames.push({ crop: request.headers()["x-frame-crop"] ?? null });
+    }
+  });
   return {
     context,
     requests,
+    frames,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

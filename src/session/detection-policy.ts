@@ -1,0 +1,98 @@
+/**
+ * When a tracked session runs the face detector again. Between detections the landmark model follows the
+ * face from the previous frame (no detector), so someone else coming into view is only noticed by a
+ * detection. The detector is the costliest stage (13 ms of a 25 ms frame here), so it runs less often while
+ * the tracked face is steady, and at once when it is not:
+ *
+ *   - after a detection, the next one is due `minEveryMs` later (VIGIL_REDETECT_EVERY_MS, 3 s);
+ *   - each detection that finds the same number of faces, every one with a high presence score, doubles the
+ *     interval, up to `maxEveryMs` (VIGIL_REDETECT_MAX_EVERY_MS, 10 s): a bounded maximum, so a second person
+ *     is still noticed within `maxEveryMs` plus one frame interval;
+ *   - a tracked frame whose face presence falls under `steadyPresence`, or that lost one of its faces, makes
+ *     the next frame detect (and the interval restarts from `minEveryMs`).
+ *
+ * The schedule is plain JSON on the session record; every function here is pure.
+ */
+import type { Roi } from "../engine/types";
+
+export interface DetectionPolicyOptions {
+  /** Interval right after a detection that changed something (and the start of the back-off). */
+  minEveryMs: number;
+  /** The longest the detector may go unrun while a session is tracked. */
+  maxEveryMs: number;
+  /** The landmark model's face presence at or above which a tracked face counts as steady. */
+  steadyPresence: number;
+  /** A frame further than this from the previous one does not reuse its face position. */
+  trackingMaxGapMs: number;
+}
+
+/** The session's detection schedule (plain data, kept on the session record). */
+export interface DetectionSchedule {
+  /** Capture time from which the next frame runs the detector. */
+  nextDetectAt: number;
+  /** The interval that set `nextDetectAt`; doubles while detections keep confirming a steady face. */
+  everyMs: number;
+  /** Faces the last detection found. */
+  faces: number;
+}
+
+/** What the previous frame left for tracking. */
+export interface TrackingHint {
+  rois: Roi[];
+  /** Capture time of the frame the ROIs come from. */
+  at: number;
+}
+
+export type DetectReason = "no_face_to_track" | "tracking_too_old" | "due" | null;
+
+/**
+ * The ROIs to follow in a frame captured at `capturedAt`, or none (run the detector), with why.
+ * A frame earlier than the tracking hint (a late frame) does not track from the future either.
+ */
+export function trackingFor(
+  tracking: TrackingHint | null,
+  schedule: DetectionSchedule | null,
+  capturedAt: number,
+  options: Pick<DetectionPolicyOptions, "trackingMaxGapMs">,
+): { track: Roi[] | undefined; reason: DetectReason } {
+  if (!tracking || tracking.rois.length === 0) return { track: undefined, reason: "no_face_to_track" };
+  if (capturedAt - tracking.at > options.trackingMaxGapMs) return { track: undefined, reason: "tracking_too_old" };
+  if (!schedule || capturedAt >= schedule.nextDetectAt) return { track: undefined, reason: "due" };
+  return { track: tracking.rois, reason: null };
+}
+
+/** What an analysed frame tells the schedule. */
+export interface FrameOutcome {
+  at: number;
+  /** The detector ran on this frame (it was due, or tracking lost every face and the engine fell back). */
+  detectorRan: boolean;
+  /** Presence score of each face found. */
+  presences: number[];
+  /** Faces that were being tracked into this frame (0 when the detector ran). */
+  trackedFaces: number;
+}
+
+/** The schedule after a frame (the newest one: a late frame must not move it). */
+export function nextSchedule(previous: DetectionSchedule | null, frame: FrameOutcome, options: DetectionPolicyOptions): DetectionSchedule {
+  const steady = frame.presences.length > 0 && frame.presences.every((p) => p >= options.steadyPresence);
+  if (frame.detectorRan) {
+    // The same faces again, all clearly present: the scene is steady, so wait longer before looking again.
+    const confirmed = previous !== null && steady && previous.faces === frame.presences.length;
+    const everyMs = confirmed ? Math.min(options.maxEveryMs, Math.max(options.minEveryMs, previous.everyMs * 2)) : options.minEveryMs;
+    return { nextDetectAt: frame.at + everyMs, everyMs, faces: frame.presences.length };
+  }
+  const base = previous ?? { nextDetectAt: frame.at, everyMs: options.minEveryMs, faces: frame.trackedFaces };
+  // A doubtful face (presence dropped) or a lost one: look with the detector on the very next frame.
+  if (!steady || frame.presences.length < frame.trackedFaces) return { nextDetectAt: frame.at, everyMs: options.minEveryMs, faces: base.faces };
+  return base;
+}
+
+/**
+ * The longest a second person entering the view can go unnoticed by the detector, for a client sending a
+ * frame at most every `frameGapMs`: the detection interval at its longest, plus the wait for the first frame
+ * after it falls due. `not_alone` is then entered `notAloneAfterMs` later (session rules), since the
+ * second face is tracked from that detection on.
+ */
+export function worstCaseSecondPersonMs(options: Pick<DetectionPolicyOptions, "maxEveryMs">, frameGapMs: number): number {
+  return options.maxEveryMs + frameGapMs;
+}

@@ -1,0 +1,133 @@
+/**
+ * What a session's answer asks of the client's next frame (`next` in the API): when to send it (pacing.ts),
+ * and whether a face crop will do or a full frame is needed (detection-policy.ts decides when the detector
+ * must see the whole frame again).
+ *
+ * A crop is asked for only when exactly one face is tracked and the next frame will not be a detection frame:
+ * a second person, or a face that left the crop, can only be found in a full frame. The crop is the face ROI
+ * the landmark model would have cut from the full frame (1.5 times the face, rotated so the eyes are level),
+ * so the server's work on it is the same minus decoding and cropping the whole frame.
+ */
+import type { Roi } from "../engine/types";
+import { nextSchedule, type DetectionPolicyOptions, type DetectionSchedule } from "./detection-policy";
+import { calmSince, DEFAULT_PACING, nextFrameAfterMs, type PacingInput, type PacingOptions } from "./pacing";
+import type { SessionRules } from "./session-config";
+import type { Observation } from "./session-history";
+
+/** A square region of the client's frame, in that frame's pixels, and the size to send it at. */
+export interface CropRequest {
+  centerX: number;
+  centerY: number;
+  /** Side of the square, in frame pixels. */
+  size: number;
+  /** Radians; positive turns the crop's x axis clockwise on screen (towards +y). */
+  rotation: number;
+  /** Side of the image to send, in pixels (the crop is scaled to it). */
+  outputSize: number;
+}
+
+export interface NextFrame {
+  /** Capture the next frame this long after this one's capture time. */
+  nextFrameAfterMs: number;
+  frame: "full" | "crop";
+  crop?: CropRequest;
+}
+
+export interface FramePlanInput {
+  capturedAt: number;
+  nextFrameAfterMs: number;
+  /** The face ROIs to follow in the next frame, in frame pixels ([] when no face was found). */
+  rois: readonly Roi[];
+  schedule: DetectionSchedule | null;
+  /** Ask for crops at all (VIGIL_CROP_FRAMES), and at which output size. */
+  cropOutputSize: number | null;
+}
+
+export function planNextFrame(input: FramePlanInput): NextFrame {
+  const { capturedAt, nextFrameAfterMs, rois, schedule, cropOutputSize } = input;
+  const detectionDue = !schedule || capturedAt + nextFrameAfterMs >= schedule.nextDetectAt;
+  if (cropOutputSize === null || rois.length !== 1 || detectionDue) return { nextFrameAfterMs, frame: "full" };
+  const [roi] = rois;
+  return {
+    nextFrameAfterMs,
+    frame: "crop",
+    crop: { centerX: round2(roi.centerX), centerY: round2(roi.centerY), size: round2(roi.size), rotation: round4(roi.rotation), outputSize: cropOutputSize },
+  };
+}
+
+// Short numbers in the answer and the client's header; well under a pixel of the face's position.
+const round2 = (v: number) => Math.round(v * 100) / 100;
+const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
+
+/** Everything the server's settings say about a session's next frame (from config.ts). */
+export interface FramePlanSettings {
+  detection: DetectionPolicyOptions;
+  /** null: fixed 1 s (VIGIL_PACING=false). */
+  pacing: PacingOptions | null;
+  rules: SessionRules;
+  cropOutputSize: number | null;
+}
+
+/** What the answered frame was, as far as the plan cares. */
+export interface AnsweredFrame {
+  capturedAt: number;
+  /** The newest frame of the session (a late frame moves neither the schedule nor the tracking). */
+  newest: boolean;
+  /** The image was a face crop (a detection inside a crop does not count: it cannot see a second person). */
+  crop: boolean;
+  detectorRan: boolean;
+  presences: number[];
+  trackedFaces: number;
+  rois: readonly Roi[];
+  summary: PacingInput["summary"];
+  latest: Observation;
+}
+
+/** What the plan keeps on the session record between frames (plain data). */
+export interface FramePlanState {
+  detection: DetectionSchedule | null;
+  /** pacing.ts calmSince. */
+  calmSince: number | null;
+}
+
+/** The plan's state after a frame, and the `next` of its answer. Pure. */
+export function afterFrame(state: FramePlanState | null, frame: AnsweredFrame, settings: FramePlanSettings): { state: FramePlanState; next: NextFrame } {
+  const previous = state ?? { detection: null, calmSince: null };
+  const detection = frame.newest
+    ? nextSchedule(previous.detection, { at: frame.capturedAt, detectorRan: frame.detectorRan && !frame.crop, presences: frame.presences, trackedFaces: frame.trackedFaces }, settings.detection)
+    : previous.detection;
+  const calm = frame.newest ? calmSince(previous.calmSince, frame.latest, settings.pacing ?? DEFAULT_PACING) : previous.calmSince;
+  const afterMs = settings.pacing ? nextFrameAfterMs({ summary: frame.summary, latest: frame.latest, calmSince: calm }, settings.rules, settings.pacing) : 1000;
+  const next = planNextFrame({ capturedAt: frame.capturedAt, nextFrameAfterMs: afterMs, rois: frame.newest ? frame.rois : [], schedule: detection, cropOutputSize: settings.cropOutputSize });
+  return { state: { detection, calmSince: calm }, next };
+}
+
+/** The plan's settings from the server's configuration. */
+export function framePlanSettings(config: {
+  redetectEveryMs: number;
+  redetectMaxEveryMs: number;
+  trackingMaxGapMs: number;
+  faceCropSize: number;
+  pacing: boolean;
+  sessionRules: SessionRules;
+}): FramePlanSettings {
+  return {
+    detection: {
+      minEveryMs: config.redetectEveryMs,
+      maxEveryMs: Math.max(config.redetectEveryMs, config.redetectMaxEveryMs),
+      steadyPresence: STEADY_PRESENCE,
+      trackingMaxGapMs: config.trackingMaxGapMs,
+    },
+    pacing: config.pacing ? DEFAULT_PACING : null,
+    rules: config.sessionRules,
+    cropOutputSize: config.faceCropSize > 0 ? config.faceCropSize : null,
+  };
+}
+
+/**
+ * Face presence (the landmark model's face flag, a sigmoid) at or above which a tracked face is steady.
+ * Measured on the fixture portraits (tests/session/detection-policy.test.ts): 1.0000 while the tracked ROI
+ * sits on the face or up to 30% of the face off it; 0.909-0.997 at 40% off; at 50% off the face is lost
+ * (under the engine's 0.5, and the engine runs the detector in that same frame).
+ */
+export const STEADY_PRESENCE = 0.99;

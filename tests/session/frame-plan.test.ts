@@ -1,0 +1,72 @@
+/** The `next` of a session's answer (frame-plan.ts) and the crop geometry it relies on (crop-frame.ts): pure. */
+import { describe, expect, test } from "bun:test";
+import { cropRotatedSquare } from "../../src/engine/crop";
+import { cropPointToFrame, formatFrameCrop, parseFrameCrop } from "../../src/frame/crop-frame";
+import { afterFrame, framePlanSettings, planNextFrame } from "../../src/session/frame-plan";
+import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
+
+const roi = { centerX: 320.123, centerY: 240.456, size: 300.789, rotation: 0.123456 };
+const schedule = { nextDetectAt: 10_000, everyMs: 10_000, faces: 1 };
+
+describe("planNextFrame", () => {
+  test("a crop of the one tracked face while the next frame is not due for a detection", () => {
+    expect(planNextFrame({ capturedAt: 5000, nextFrameAfterMs: 1000, rois: [roi], schedule, cropOutputSize: 256 })).toEqual({
+      nextFrameAfterMs: 1000,
+      frame: "crop",
+      crop: { centerX: 320.12, centerY: 240.46, size: 300.79, rotation: 0.1235, outputSize: 256 },
+    });
+  });
+
+  test("a full frame when the detection falls due by then, with no face or two, without a schedule, or with crops off", () => {
+    const full = (input: Partial<Parameters<typeof planNextFrame>[0]>) => planNextFrame({ capturedAt: 5000, nextFrameAfterMs: 1000, rois: [roi], schedule, cropOutputSize: 256, ...input }).frame;
+    expect(full({ capturedAt: 9000 })).toBe("full");
+    expect(full({ nextFrameAfterMs: 5000 })).toBe("full");
+    expect(full({ rois: [] })).toBe("full");
+    expect(full({ rois: [roi, roi] })).toBe("full");
+    expect(full({ schedule: null })).toBe("full");
+    expect(full({ cropOutputSize: null })).toBe("full");
+  });
+
+  test("afterFrame: a late frame moves neither the schedule nor the calm time, and never asks for a crop", () => {
+    const settings = framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize: 256, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
+    const state = { detection: schedule, calmSince: 1000 };
+    const latest = { at: 4000, faces: 1, eyesClosed: false, openness: 0.9, lookingAway: false, yawn: false, unusable: false };
+    const summary = { state: "focused" as const, since: new Date(0).toISOString(), measures: { perclos: null, blinks: 0, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, yawns: 0 } };
+    const after = afterFrame(state, { capturedAt: 4000, newest: false, crop: false, detectorRan: true, presences: [0.2], trackedFaces: 0, rois: [roi], summary, latest }, settings);
+    expect(after.state).toEqual(state);
+    expect(after.next.frame).toBe("full");
+  });
+});
+
+describe("X-Frame-Crop geometry", () => {
+  const limits = { maxPixels: 16_000_000, maxSide: 10_000 };
+
+  test("format and parse are inverse (to the digits sent)", () => {
+    const crop = { ...roi, frameWidth: 640, frameHeight: 480 };
+    const parsed = parseFrameCrop(formatFrameCrop(crop), limits);
+    expect("crop" in parsed && parsed.crop).toEqual({ centerX: 320.12, centerY: 240.46, size: 300.79, rotation: 0.123456, frameWidth: 640, frameHeight: 480 });
+    expect(parseFrameCrop(" 1, 2 ,3,0,640,480 ", limits)).toEqual({ crop: { centerX: 1, centerY: 2, size: 3, rotation: 0, frameWidth: 640, frameHeight: 480 } });
+  });
+
+  test("a point of the crop image maps to the frame point the engine's warp sampled it from", () => {
+    const crop = { ...roi, frameWidth: 640, frameHeight: 480 };
+    const side = 256;
+    // The centre of the crop is the crop's centre in the frame.
+    const centre = cropPointToFrame(crop, side, { x: side / 2, y: side / 2, z: 0 });
+    expect(centre.x).toBeCloseTo(roi.centerX, 9);
+    expect(centre.y).toBeCloseTo(roi.centerY, 9);
+    // A frame whose red and green values are ramps of x and y (2.5 and 1.875 px a step): the warp's output
+    // pixel (u, v) must hold the frame point that cropPointToFrame gives for that pixel's centre. A wrong
+    // sign of the rotation or a swapped axis would be tens of pixels off.
+    const frame = { data: new Uint8Array(640 * 480 * 4), width: 640, height: 480 };
+    for (let y = 0; y < 480; y++) for (let x = 0; x < 640; x++) frame.data.set([x / 2.5, y / 1.875, 0, 255], (y * 640 + x) * 4);
+    const pixels = cropRotatedSquare(frame, roi, side);
+    for (const [u, v] of [[10, 20], [128, 128], [200, 37], [250, 250], [5, 240]]) {
+      const p = cropPointToFrame(crop, side, { x: u + 0.5, y: v + 0.5, z: 0 });
+      const i = (v * side + u) * 4;
+      // Pixel i's centre is at i + 0.5 in continuous coordinates.
+      expect(Math.abs(pixels[i] * 2.5 - (p.x - 0.5))).toBeLessThan(3);
+      expect(Math.abs(pixels[i + 1] * 1.875 - (p.y - 0.5))).toBeLessThan(2.5);
+    }
+  });
+});
