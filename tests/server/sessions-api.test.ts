@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { fixtureBytes, fixtureFrame, sideBySide } from "../support/images";
 import { encodePng } from "../../bench/lib/png";
 import { startTestServer } from "../support/server";
+import { Analysis } from "../../src/server/schemas";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -58,6 +59,35 @@ test("a session over HTTP: focused with tracking, then away after 5 s without a 
   // After forgetting, the next frame starts a fresh history.
   expect((await frame("grace_hopper.jpg", id, 11)).body.session).toMatchObject({ frames: 1, fresh: true });
 });
+
+test("the session answer matches its documented schema: eyes judged absolutely until 30 frames show them, then against the person's own", async () => {
+  const id = "baseline-session-01";
+  let last: any;
+  const ears: { left: number[]; right: number[] } = { left: [], right: [] };
+  for (let s = 0; s < 30; s++) {
+    last = (await frame("grace_hopper.jpg", id, s)).body;
+    ears.left.push(last.faces[0].eyes.left.ear);
+    ears.right.push(last.faces[0].eyes.right.ear);
+    if (s === 28) {
+      expect(last.session.eyes).toMatchObject({ basis: "absolute", baselineEar: null, closedBelowEar: null, baselineFrames: 29, closed: false, lookingDown: false });
+      expect(Analysis.safeParse(last).success).toBe(true);
+    }
+  }
+  expect(Analysis.safeParse(last).success).toBe(true);
+  const eyes = last.session.eyes;
+  expect(eyes).toMatchObject({ basis: "personal", baselineFrames: 30, closed: false });
+  // A still photo: the baseline is that face's own EAR, the high end of what its frames measured (a tracked
+  // frame's crop differs a little from a detected one's, and so do the landmarks).
+  for (const side of ["left", "right"] as const) {
+    expect(eyes.baselineEar[side]).toBeGreaterThanOrEqual(Math.min(...ears[side]));
+    expect(eyes.baselineEar[side]).toBeLessThanOrEqual(Math.max(...ears[side]));
+  }
+  expect(eyes.closedBelowEar.left).toBeCloseTo(eyes.baselineEar.left * server.config.sessionRules.closedBelowBaseline, 10);
+  // At one frame a second there is no blink count, only what 1 fps can measure.
+  expect(last.session.measures).toMatchObject({ blinks: null, blinkRatePerMinute: null, closedFrames: 0, closures: 0, longestClosureMs: 0, readingMs: 0 });
+  const state = await (await fetch(`${server.url}/v1/sessions/${id}`)).json();
+  expect(state.eyes).toEqual(eyes);
+}, 60_000);
 
 test("two people in view for 3 s: not alone", async () => {
   // Two real faces side by side, made from two fixtures (the engine tests use the same composition).
