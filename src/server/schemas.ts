@@ -113,7 +113,7 @@ export const SessionState = z
         closedBelowEar: z
           .object({ left: z.number(), right: z.number() })
           .nullable()
-          .describe("Under these EARs an eye counts as closed in this session: 0.6 of the baseline (docs/sessions.md); both eyes must be under."),
+          .describe("Under these EARs an eye counts as closed in this session: 80% closed between the baseline and a shut eye's EAR, 0.12 + 0.2 (baseline - 0.12) (PERCLOS P80, docs/sessions.md); both eyes must be under. null until the baseline exists."),
         baselineFrames: z.number().int().describe("Frames the baseline is drawn from."),
         closed: z.boolean().describe("This frame's eyes are closed, judged on basis."),
         lookingDown: z.boolean().describe("This frame's eyes are lowered to a desk or a book (reading): never closed."),

@@ -1,11 +1,11 @@
 /**
  * A person's own open eyes, and whether a frame's eyes are closed measured against them.
  *
- * The eye aspect ratio (EAR) of a normally open eye differs a lot between people (open eyes of different
- * people read 0.21 to 0.42), while a shut eye in the face mesh still reads 0.14-0.17 (issue 11). One absolute
- * threshold cannot serve both a narrow eye and a wide one, so within a session each eye is judged against
- * that person's baseline: a high percentile of the eye's EAR over the frames the session keeps (up to five
- * minutes). A high percentile is the eye as open as it usually gets: blinks, closures and droops sit in the
+ * The eye aspect ratio (EAR) of a normally open eye differs a lot between people (open eyes read 0.2 to
+ * 0.4 on the evaluation set), while a shut eye reads much the same in everyone (0.05-0.15, median 0.09:
+ * the mesh's lid points stay a little apart). So the point at which an eye is 80% closed (PERCLOS P80)
+ * depends on how open that person's eye is, and within a session each eye is judged against that person's
+ * baseline: a high percentile of the eye's EAR over the frames the session keeps (up to five minutes). A high percentile is the eye as open as it usually gets: blinks, closures and droops sit in the
  * low tail, so even a drowsy start, which still has its open moments, does not drag it down; a floor and a
  * ceiling from the population keep one odd session (eyes shut from the first frame, a landmark glitch)
  * from setting an impossible baseline.
@@ -27,13 +27,13 @@ export type EyeBasis = "personal" | "absolute";
 export interface EyeBaseline {
   /** Each eye's open EAR for this person (the percentile, held within the population's floor and ceiling). */
   ear: EyeEars;
-  /** Under these EARs an eye counts as closed (`ear` times `closedBelowBaseline`). */
+  /** Under these EARs an eye counts as closed: 80% closed between `ear` and the shut EAR (P80). */
   closedBelowEar: EyeEars;
   /** How many frames it was drawn from. */
   frames: number;
 }
 
-type BaselineRules = Pick<SessionRules, "baselinePercentile" | "baselineMinFrames" | "baselineMinEar" | "baselineMaxEar" | "closedBelowBaseline">;
+type BaselineRules = Pick<SessionRules, "baselinePercentile" | "baselineMinFrames" | "baselineMinEar" | "baselineMaxEar" | "shutEar" | "closedBelow">;
 
 /** The p-quantile (0..1) of values, linearly interpolated between order statistics (Hyndman & Fan type 7). */
 export function quantile(values: readonly number[], p: number): number {
@@ -57,11 +57,16 @@ export function personalBaseline(observations: readonly Observation[], rules: Ba
   const clamp = (ear: number) => Math.min(rules.baselineMaxEar, Math.max(rules.baselineMinEar, ear));
   const left = clamp(quantile(usable.map((o) => o.ear.left), rules.baselinePercentile));
   const right = clamp(quantile(usable.map((o) => o.ear.right), rules.baselinePercentile));
-  return {
-    ear: { left, right },
-    closedBelowEar: { left: left * rules.closedBelowBaseline, right: right * rules.closedBelowBaseline },
-    frames: usable.length,
-  };
+  return { ear: { left, right }, closedBelowEar: { left: closedBelowEar(left, rules), right: closedBelowEar(right, rules) }, frames: usable.length };
+}
+
+/**
+ * PERCLOS P80 against the person's own eye: closed when the lid gap is at most 20% of its open gap. EAR is
+ * lid gap over eye width, and a shut eye still reads `shutEar` in the mesh, so 80% closed is
+ * shutEar + 0.2 (open - shutEar). The per-frame rule is the same formula with the population's open EAR.
+ */
+export function closedBelowEar(openEar: number, rules: Pick<SessionRules, "shutEar" | "closedBelow">): number {
+  return rules.shutEar + rules.closedBelow * (openEar - rules.shutEar);
 }
 
 /**

@@ -82,7 +82,8 @@ test("the session answer matches its documented schema: eyes judged absolutely u
     expect(eyes.baselineEar[side]).toBeGreaterThanOrEqual(Math.min(...ears[side]));
     expect(eyes.baselineEar[side]).toBeLessThanOrEqual(Math.max(...ears[side]));
   }
-  expect(eyes.closedBelowEar.left).toBeCloseTo(eyes.baselineEar.left * server.config.sessionRules.closedBelowBaseline, 10);
+  const { shutEar, closedBelow } = server.config.sessionRules;
+  expect(eyes.closedBelowEar.left).toBeCloseTo(shutEar + closedBelow * (eyes.baselineEar.left - shutEar), 10);
   // At one frame a second there is no blink count, only what 1 fps can measure.
   expect(last.session.measures).toMatchObject({ blinks: null, blinkRatePerMinute: null, closedFrames: 0, closures: 0, longestClosureMs: 0, readingMs: 0 });
   const state = await (await fetch(`${server.url}/v1/sessions/${id}`)).json();

@@ -3,7 +3,7 @@
  * (the per-frame numbers are the analysis's job; these tests check what a session makes of them).
  */
 import { describe, expect, test } from "bun:test";
-import { eyesClosed, personalBaseline, quantile } from "../../src/session/eye-baseline";
+import { closedBelowEar, eyesClosed, personalBaseline, quantile } from "../../src/session/eye-baseline";
 import { DEFAULT_SESSION_RULES, sessionRulesSchema, type SessionRules } from "../../src/session/session-config";
 import { SessionHistory, type Observation } from "../../src/session/session-history";
 
@@ -59,12 +59,13 @@ describe("personal baseline", () => {
     // Left eye: 0.30-0.39 cycling, then 0.30 (30 values); the 90th percentile falls among the 0.38s.
     expect(s.eyes.baselineEar!.left).toBeCloseTo(0.38, 10);
     expect(s.eyes.baselineEar!.right).toBeCloseTo(0.25, 10);
-    expect(s.eyes.closedBelowEar!.left).toBeCloseTo(0.38 * R.closedBelowBaseline, 10);
+    // 80% closed between the baseline and a shut eye's EAR (PERCLOS P80).
+    expect(s.eyes.closedBelowEar!.left).toBeCloseTo(R.shutEar + 0.2 * (0.38 - R.shutEar), 10);
   });
 
   test("a wide-eyed person whose lids droop to where the absolute rule still says open: asleep", () => {
     const wide = 0.38;
-    const droop = wide * R.closedBelowBaseline - 0.02; // closed for this person...
+    const droop = closedBelowEar(wide, R) - 0.005; // closed for this person...
     expect(droop).toBeGreaterThan(ABSOLUTE_CLOSED_BELOW); // ...open for the absolute rule
     const history = new SessionHistory(R);
     feed(history, 0, 40, (s) => eyes(around(wide, s)));
@@ -110,7 +111,7 @@ describe("personal baseline", () => {
     feed(history, 0, 120, (s) => eyes(0.17 + 0.01 * Math.sin(s)));
     const s = history.summary();
     expect(s.eyes.baselineEar!.left).toBe(R.baselineMinEar);
-    expect(s.eyes.closedBelowEar!.left).toBeCloseTo(R.baselineMinEar * R.closedBelowBaseline, 10);
+    expect(s.eyes.closedBelowEar!.left).toBeCloseTo(closedBelowEar(R.baselineMinEar, R), 10);
   });
 
   test("the ceiling holds a wide baseline to the population's widest open eye", () => {
@@ -142,8 +143,9 @@ describe("personal baseline", () => {
       R,
     )!;
     const frame = (left: number, right: number) => ({ at: T0, ...eyes(0.3), ear: { left, right } });
+    const under = closedBelowEar(0.3, R) - 0.005;
     expect(eyesClosed(frame(0.1, 0.3), baseline)).toBe(false);
-    expect(eyesClosed(frame(0.1, 0.17), baseline)).toBe(true);
+    expect(eyesClosed(frame(0.1, under), baseline)).toBe(true);
   });
 
   test("the rules refuse a ceiling under the floor", () => {
@@ -180,8 +182,9 @@ describe("a history is plain data", () => {
     feed(original, 0, 45, (s) => eyes(around(0.36, s)));
     const copy = Object.assign(new SessionHistory(rules), JSON.parse(JSON.stringify(original)));
     expect(copy.summary()).toEqual(original.summary());
-    feed(original, 45, 8, () => eyes(0.18));
-    feed(copy, 45, 8, () => eyes(0.18));
+    // Lids drooping to where this wide-eyed person's eyes are closed, the absolute rule's not.
+    feed(original, 45, 8, () => eyes(0.15));
+    feed(copy, 45, 8, () => eyes(0.15));
     expect(copy.summary()).toEqual(original.summary());
     expect(original.summary().state).toBe("asleep");
   });
