@@ -12,17 +12,10 @@ export function observationOf(result: Pick<AnalysisResult, "faces" | "image">, c
     eyesClosed: face ? face.eyes.left.closed && face.eyes.right.closed : false,
     openness: face ? (face.eyes.left.openness + face.eyes.right.openness) / 2 : null,
     ear: face ? { left: face.eyes.left.ear, right: face.eyes.right.ear } : null,
-    lookingDown: face ? isLookingDown(face.gaze) : false,
+    // Eyes lowered to a desk, a book or a keyboard, open rather than closed (src/analysis/gaze.ts sets it).
+    lookingDown: face ? face.gaze.down === true : false,
     lookingAway: face ? face.lookingAway : false,
     yawn: face ? face.mouth.yawn : false,
     unusable: quality.tooDark || quality.tooBlurry,
   };
-}
-
-/**
- * `gaze.down`: the per-frame analysis (src/analysis/gaze.ts) says the eyes are lowered to a desk, a book or
- * a keyboard, open, rather than closed. Read defensively: a result without the field is not looking down.
- */
-function isLookingDown(gaze: object): boolean {
-  return (gaze as { down?: unknown }).down === true;
 }

@@ -1,6 +1,6 @@
 /**
  * The demo page in a real headless Chromium against a real Vigil, with the fake camera playing real photos
- * from the eye-state evaluation set (support/eval-photos.ts):
+ * from the eye-state evaluation set (tests/support/eval-photos.ts):
  * - one person's open eyes, then short closures, then eyes kept shut: the page must say "drowsy", then
  *   "asleep";
  * - a student at a webcam who keeps looking down at the desk (eyes open): the page must stay "focused"
@@ -14,7 +14,7 @@ import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
 import { syntheticFace } from "../analysis/synthetic-face";
 import { startTestServer } from "../support/server";
 import { launchChromium, SKIP_BROWSER_TESTS, testOutputDir, type Launched } from "./support/browser";
-import { evalPhotos } from "./support/eval-photos";
+import { evalPhotos } from "../support/eval-photos";
 import { writeFakeCameraVideo, type Scene } from "./support/fake-camera";
 
 const out = testOutputDir();

@@ -1,7 +1,7 @@
 /**
  * The extension's "Wake up!": loaded unpacked into a real headless Chromium against a real Vigil (API key,
  * CORS for the extension only), with the fake camera playing one person's real open eyes, then the same
- * person's real closed eyes (from the eye-state evaluation set, support/eval-photos.ts). At the extension's
+ * person's real closed eyes (from the eye-state evaluation set, tests/support/eval-photos.ts). At the extension's
  * default one frame a second, the badge must go from "ok" to "ZZZ" and the "Wake up!" notification must
  * be raised, once.
  */
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Worker } from "playwright-core";
 import { startTestServer } from "../support/server";
 import { launchChromium, SKIP_BROWSER_TESTS, testOutputDir, waitFor, type Launched } from "./support/browser";
-import { evalPhotos } from "./support/eval-photos";
+import { evalPhotos } from "../support/eval-photos";
 import { writeFakeCameraVideo } from "./support/fake-camera";
 
 const EXTENSION_ID = "jhgbnogcgdkgpjjmgiefchngepbnlggd";

@@ -3,6 +3,7 @@ import { fixtureBytes, fixtureFrame, sideBySide } from "../support/images";
 import { encodePng } from "../../bench/lib/png";
 import { startTestServer } from "../support/server";
 import { Analysis } from "../../src/server/schemas";
+import { evalPhotos } from "../support/eval-photos";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -88,6 +89,34 @@ test("the session answer matches its documented schema: eyes judged absolutely u
   expect(last.session.measures).toMatchObject({ blinks: null, blinkRatePerMinute: null, closedFrames: 0, closures: 0, longestClosureMs: 0, readingMs: 0 });
   const state = await (await fetch(`${server.url}/v1/sessions/${id}`)).json();
   expect(state.eyes).toEqual(eyes);
+}, 60_000);
+
+/** One webcam-framed person, eyes open and shut, from the evaluation set (bench/data/eyes/README.md). */
+const SLEEPER = evalPhotos(["driverhelper/wawa_otw_bez_ok.jpg", "driverhelper/wawa_zam_bez_ok.jpg"] as const);
+
+test.skipIf(SLEEPER.missing.length > 0)("real shut eyes after 30 open frames: closed against the person's own eyes, asleep after 6 s", async () => {
+  const id = "real-sleeper-01";
+  const post = async (photo: string, second: number) => {
+    const response = await fetch(`${server.url}/v1/analyze`, {
+      method: "POST",
+      body: new Uint8Array(await Bun.file(photo).arrayBuffer()),
+      headers: { "content-type": "image/jpeg", "x-session-id": id, "x-capture-time": String(T0 + second * 1000) },
+    });
+    return (await response.json()).session;
+  };
+  let session: any;
+  for (let s = 0; s < 30; s++) session = await post(SLEEPER.path("driverhelper/wawa_otw_bez_ok.jpg"), s);
+  expect(session).toMatchObject({ state: "focused", eyes: { basis: "personal", closed: false } });
+  const states: string[] = [];
+  for (let s = 30; s < 38; s++) {
+    session = await post(SLEEPER.path("driverhelper/wawa_zam_bez_ok.jpg"), s);
+    states.push(session.state);
+  }
+  expect(session.eyes).toMatchObject({ basis: "personal", closed: true });
+  // Closed from the first shut frame; asleep once 6 s of them are in (the 7th frame), since the first.
+  expect(states).toEqual(["focused", "focused", "focused", "focused", "focused", "focused", "asleep", "asleep"]);
+  expect(session.since).toBe(new Date(T0 + 30_000).toISOString());
+  expect(session.measures).toMatchObject({ eyesClosedMs: 7000, closures: 1, longestClosureMs: 7000, closedFrames: 8 });
 }, 60_000);
 
 test("two people in view for 3 s: not alone", async () => {

@@ -12,7 +12,7 @@ export const CAMERA_HEIGHT = 480;
 const FPS = 5;
 
 export interface Scene {
-  /** A file in tests/fixtures, or an absolute path (the evaluation set's photos: support/eval-photos.ts). */
+  /** A file in tests/fixtures, or an absolute path (the evaluation set's photos: tests/support/eval-photos.ts). */
   photo: string;
   seconds: number;
 }

@@ -11,7 +11,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-export const EYES_EXTERNAL = process.env.VIGIL_EYES_EXTERNAL ?? new URL("../../../bench/data/eyes/external/", import.meta.url).pathname;
+export const EYES_EXTERNAL = process.env.VIGIL_EYES_EXTERNAL ?? new URL("../../bench/data/eyes/external/", import.meta.url).pathname;
 
 /** Absolute paths of the named evaluation photos (relative to external/), and those that are missing. */
 export function evalPhotos<const Names extends readonly string[]>(names: Names): { path: (name: Names[number]) => string; missing: string[] } {
