@@ -38,7 +38,8 @@ type BaselineRules = Pick<SessionRules, "baselinePercentile" | "baselineMinFrame
 /** The p-quantile (0..1) of values, linearly interpolated between order statistics (Hyndman & Fan type 7). */
 export function quantile(values: readonly number[], p: number): number {
   if (!values.length) throw new Error("quantile of no values");
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator: several times faster on a session's thousands.
+  const sorted = Float64Array.from(values).sort();
   const position = (sorted.length - 1) * Math.min(1, Math.max(0, p));
   const below = Math.floor(position);
   const above = Math.min(sorted.length - 1, below + 1);

@@ -229,8 +229,8 @@ export class SessionHistory {
     const intervals: number[] = [];
     for (let i = 1; i < this.observations.length; i++) if (this.observations[i - 1].at >= from) intervals.push(this.observations[i].at - this.observations[i - 1].at);
     if (!intervals.length) return null;
-    intervals.sort((a, b) => a - b);
-    return intervals[Math.floor(intervals.length / 2)];
+    const sorted = Float64Array.from(intervals).sort();
+    return sorted[Math.floor(sorted.length / 2)];
   }
 
   private measures({ closed }: Judged): SessionMeasures & { notAloneMs: number } {
