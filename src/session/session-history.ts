@@ -144,10 +144,12 @@ export class SessionHistory {
     const judged = this.judgeEyes();
     const latest = this.lastObservation;
     const { baseline } = judged;
+    // notAloneMs is the not_alone state's evidence only; the answer does not carry it.
+    const { notAloneMs, ...measures } = this.measures(judged);
     return {
       state: this.currentState,
       since: new Date(this.stateSince || this.now).toISOString(),
-      measures: this.measures(judged),
+      measures,
       eyes: {
         basis: baseline && latest?.ear ? "personal" : "absolute",
         baselineEar: baseline?.ear ?? null,

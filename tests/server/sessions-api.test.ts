@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { fixtureBytes, fixtureFrame, sideBySide } from "../support/images";
 import { encodePng } from "../../bench/lib/png";
 import { startTestServer } from "../support/server";
-import { Analysis } from "../../src/server/schemas";
+import { Analysis, SessionState } from "../../src/server/schemas";
 import { evalPhotos } from "../support/eval-photos";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -75,6 +75,9 @@ test("the session answer matches its documented schema: eyes judged absolutely u
     }
   }
   expect(Analysis.safeParse(last).success).toBe(true);
+  // Exactly the documented fields: nothing internal leaks into the answer.
+  expect(Object.keys(last.session.measures).sort()).toEqual(Object.keys(SessionState.shape.measures.shape).sort());
+  expect(Object.keys(last.session.eyes).sort()).toEqual(Object.keys(SessionState.shape.eyes.shape).sort());
   const eyes = last.session.eyes;
   expect(eyes).toMatchObject({ basis: "personal", baselineFrames: 30, closed: false });
   // A still photo: the baseline is that face's own EAR, the high end of what its frames measured (a tracked
