@@ -49,7 +49,7 @@ export interface SessionEyes {
   basis: EyeBasis;
   /** The person's open-eye EAR per eye; null until enough frames are in. */
   baselineEar: EyeEars | null;
-  /** Under these EARs an eye counts as closed in this session; null while the basis is absolute. */
+  /** Under these EARs an eye counts as closed in this session; null until the baseline exists. */
   closedBelowEar: EyeEars | null;
   /** Frames kept that show the person's eyes (a face, usable, facing the screen, not looking down). */
   baselineFrames: number;
