@@ -93,7 +93,7 @@ export const SessionState = z
         .number()
         .int()
         .nullable()
-        .describe("Blinks in the last minute, only when frames come at least every 100 ms (10 frames/s, which needs VIGIL_RATE_LIMIT_PER_SECOND raised): a blink lasts 100-400 ms, so at 1 frame/s most fall between frames and a count would be chance. null at slower rates."),
+        .describe("Blinks in the last minute, only when frames come at least every 100 ms (10 frames/s; the default per-client limit is 4, VIGIL_RATE_LIMIT_PER_SECOND): a blink lasts 100-400 ms, so at 1 frame/s most fall between frames and a count would be chance. null at slower rates."),
       blinkRatePerMinute: z.number().nullable().describe("Blinks per minute; null when blinks is null."),
       eyesClosedMs: z.number().describe("Current eyes-closed streak."),
       noPersonMs: z.number().describe("Current time without a person."),
