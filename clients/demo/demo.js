@@ -83,8 +83,13 @@ function render(analysis, capturedAt) {
   $("latency").textContent = `${Math.round(analysis.timings.totalMs)} ms`;
   const measures = analysis.session?.measures;
   $("perclos").textContent = measures?.perclos == null ? "-" : `${Math.round(measures.perclos * 100)}%`;
-  $("blinks").textContent = measures ? String(measures.blinks) : "-";
+  // At one frame a second a blink count would be chance: the page shows closures (2+ closed frames in a row).
+  $("closures").textContent = measures ? String(measures.closures) : "-";
+  $("longest-closure").textContent = measures ? `${(measures.longestClosureMs / 1000).toFixed(0)} s` : "-";
   $("yawns").textContent = measures ? String(measures.yawns) : "-";
+  const eyes = analysis.session?.eyes;
+  $("eyes").textContent = !eyes || !face ? "-" : eyes.lookingDown ? "reading" : eyes.closed ? "closed" : "open";
+  $("basis").textContent = !eyes ? "-" : eyes.basis === "personal" ? "their own" : "absolute";
   showState(analysis.session?.state ?? "unknown", analysis.session?.since ?? null);
   eyesPlot.add(capturedAt, { left: face?.eyes.left.openness ?? null, right: face?.eyes.right.openness ?? null });
   posePlot.add(capturedAt, { yaw: face?.headPose.yaw ?? null, pitch: face?.headPose.pitch ?? null, roll: face?.headPose.roll ?? null });

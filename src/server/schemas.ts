@@ -82,14 +82,46 @@ export const SessionState = z
     state: z.enum(["focused", "drowsy", "asleep", "away", "distracted", "not_alone", "unknown"]),
     since: z.string().describe("When the current state began (the capture time of the frame that started it), ISO 8601."),
     measures: z.object({
-      perclos: z.number().nullable().describe("Share of the last minute the eyes were at least 80% closed, blinks excluded; null until 20 s of face time."),
-      blinks: z.number().int().describe("Blinks in the last minute (closed runs that ended within 1.5 s)."),
-      blinkRatePerMinute: z.number().nullable(),
+      perclos: z
+        .number()
+        .nullable()
+        .describe("PERCLOS (P80): share of the last minute the eyes were closed in closures (see closures); single closed frames are left out, as blinks are; null until 20 s of face time."),
+      closedFrames: z.number().int().describe("Frames in the last minute whose eyes were closed (judged on `eyes.basis`)."),
+      closures: z
+        .number()
+        .int()
+        .describe("Closures in the last minute: runs of at least two consecutive closed frames at least 400 ms apart, so provably longer than any blink (at 1 frame/s: any two closed frames in a row)."),
+      longestClosureMs: z.number().describe("The longest closure in the last minute, first to last closed frame (a lower bound: the eyes may have closed before and opened after)."),
+      blinks: z
+        .number()
+        .int()
+        .nullable()
+        .describe("Blinks in the last minute, only when frames come at least every 100 ms (10 frames/s; the default per-client limit is 4, VIGIL_RATE_LIMIT_PER_SECOND): a blink lasts 100-400 ms, so at 1 frame/s most fall between frames and a count would be chance. null at slower rates."),
+      blinkRatePerMinute: z.number().nullable().describe("Blinks per minute; null when blinks is null."),
       eyesClosedMs: z.number().describe("Current eyes-closed streak."),
       noPersonMs: z.number().describe("Current time without a person."),
-      lookingAwayMs: z.number().describe("Current time looking away."),
+      lookingAwayMs: z.number().describe("Current time looking away (looking down at a desk or book is reading, not away)."),
+      readingMs: z.number().describe("Current time with the eyes lowered to a desk, a book or a keyboard (face.gaze.down): counted as focused, never as closed."),
       yawns: z.number().int().describe("Yawns in the last five minutes."),
     }),
+    eyes: z
+      .object({
+        basis: z
+          .enum(["personal", "absolute"])
+          .describe("personal: the eyes were judged against this person's own open eyes (baselineEar); absolute: against the per-frame threshold (face.eyes.*.closed), until enough frames are in."),
+        baselineEar: z
+          .object({ left: z.number(), right: z.number() })
+          .nullable()
+          .describe("The person's open-eye EAR per eye: the 90th percentile over the frames kept (up to 5 minutes) that show the eyes (a face, usable, facing the screen, not looking down), held within 0.20-0.42; null until 30 such frames."),
+        closedBelowEar: z
+          .object({ left: z.number(), right: z.number() })
+          .nullable()
+          .describe("Under these EARs an eye counts as closed in this session: 80% closed between the baseline and a shut eye's EAR, 0.12 + 0.2 (baseline - 0.12) (PERCLOS P80, docs/sessions.md); both eyes must be under. null until the baseline exists."),
+        baselineFrames: z.number().int().describe("Frames the baseline is drawn from."),
+        closed: z.boolean().describe("This frame's eyes are closed, judged on basis."),
+        lookingDown: z.boolean().describe("This frame's eyes are lowered to a desk or a book (reading): never closed."),
+      })
+      .describe("How the session judges the eyes: against the person's own open eyes once it has seen enough of them."),
     frames: z.number().int().describe("Frames the session has seen (since its history last started)."),
     historyStartedAt: z.string().describe("Capture time of the first frame of the session's history."),
     fresh: z

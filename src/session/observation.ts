@@ -11,6 +11,9 @@ export function observationOf(result: Pick<AnalysisResult, "faces" | "image">, c
     faces: result.faces.length,
     eyesClosed: face ? face.eyes.left.closed && face.eyes.right.closed : false,
     openness: face ? (face.eyes.left.openness + face.eyes.right.openness) / 2 : null,
+    ear: face ? { left: face.eyes.left.ear, right: face.eyes.right.ear } : null,
+    // Eyes lowered to a desk, a book or a keyboard, open rather than closed (src/analysis/downcast.ts).
+    lookingDown: face ? face.gaze.down === true : false,
     lookingAway: face ? face.lookingAway : false,
     yawn: face ? face.mouth.yawn : false,
     unusable: quality.tooDark || quality.tooBlurry,

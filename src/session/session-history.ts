@@ -1,44 +1,84 @@
 /**
- * A session's recent frames and what they mean over time: PERCLOS, blinks, streaks, yawns, and the state.
+ * A session's recent frames and what they mean over time: eyes judged against the person's own baseline,
+ * PERCLOS, closures, streaks, yawns, and the state.
  *
  * Frames arrive about once a second and may come late, twice, or out of order. Each observation is filed by
  * its capture time; a duplicate time is ignored; the present is always the latest capture time seen, so a
  * late frame can fill in the past (it counts towards PERCLOS) but never rewrites the current state's start.
- * Everything is recomputed from the history on each frame: with about a minute of frames at 1 fps that is
- * cheap, and it keeps the rules a pure function of the evidence.
+ * Everything is recomputed from the history on each frame: with a few minutes of frames at 1 fps that is
+ * cheap, and it keeps the rules a pure function of the evidence (the fields below are plain data, so a
+ * history can be stored and restored as it is).
+ *
+ * Time at one frame a second: a blink lasts 100-400 ms, so at 1 fps most blinks fall between two frames and
+ * the few that are caught look like any short closure. What 1 fps can measure is closed frames, closures
+ * (runs of closed frames that provably lasted longer than a blink) and their length, and PERCLOS. Blinks are
+ * counted only when frames come at least every `blinkMaxFrameIntervalMs` (10 frames a second by default).
  */
+import { eyesClosed, personalBaseline, showsBaselineEyes, type EyeBaseline, type EyeBasis } from "./eye-baseline";
 import type { SessionRules } from "./session-config";
 
 export type SessionStateName = "focused" | "drowsy" | "asleep" | "away" | "distracted" | "not_alone" | "unknown";
+
+/** An eye aspect ratio for each of the subject's eyes. */
+export interface EyeEars {
+  left: number;
+  right: number;
+}
 
 /** What one analysed frame says, reduced to what the session rules need. */
 export interface Observation {
   /** Capture time, ms since the epoch (the client's when given, else arrival). */
   at: number;
   faces: number;
-  /** The main face's eyes are both closed (each at least 80% closed). */
+  /** The main face's eyes are both closed by the per-frame (absolute) rule (each at least 80% closed). */
   eyesClosed: boolean;
   /** The main face's mean eye openness, 0..1 (null without a face). */
   openness: number | null;
+  /** The main face's eye aspect ratios (null without a face): what the personal baseline is made of. */
+  ear: EyeEars | null;
+  /** The main face's eyes are lowered to a desk, a book or a keyboard (`face.gaze.down`): reading. */
+  lookingDown: boolean;
   lookingAway: boolean;
   yawn: boolean;
   /** The frame is too dark or blurry to judge the eyes. */
   unusable: boolean;
 }
 
+export interface SessionEyes {
+  /** How the latest frame's eyes were judged: against this person's baseline, or the absolute threshold. */
+  basis: EyeBasis;
+  /** The person's open-eye EAR per eye; null until enough frames are in. */
+  baselineEar: EyeEars | null;
+  /** Under these EARs an eye counts as closed in this session; null until the baseline exists. */
+  closedBelowEar: EyeEars | null;
+  /** Frames kept that show the person's eyes (a face, usable, facing the screen, not looking down). */
+  baselineFrames: number;
+  /** The latest frame's eyes are closed, as judged on `basis`. */
+  closed: boolean;
+  /** The latest frame's eyes are lowered (reading): never closed, counted as focused. */
+  lookingDown: boolean;
+}
+
+export interface SessionMeasures {
+  perclos: number | null;
+  closedFrames: number;
+  closures: number;
+  longestClosureMs: number;
+  blinks: number | null;
+  blinkRatePerMinute: number | null;
+  eyesClosedMs: number;
+  noPersonMs: number;
+  lookingAwayMs: number;
+  readingMs: number;
+  yawns: number;
+}
+
 export interface SessionSummary {
   state: SessionStateName;
   /** When the current state began (capture time, ISO 8601). */
   since: string;
-  measures: {
-    perclos: number | null;
-    blinks: number;
-    blinkRatePerMinute: number | null;
-    eyesClosedMs: number;
-    noPersonMs: number;
-    lookingAwayMs: number;
-    yawns: number;
-  };
+  measures: SessionMeasures;
+  eyes: SessionEyes;
   frames: number;
   /** Capture time of the first frame of the session's history. */
   historyStartedAt: string;
@@ -59,6 +99,20 @@ export interface SessionHistorySnapshot {
 interface Run {
   start: number;
   end: number;
+}
+
+/** A run of consecutive closed frames, by index into the observations. */
+interface ClosedRun {
+  first: number;
+  last: number;
+  /** An open frame followed it (it is over). */
+  ended: boolean;
+}
+
+/** The observations as judged now: the baseline, and which frames had their eyes closed against it. */
+interface Judged {
+  baseline: EyeBaseline | null;
+  closed: boolean[];
 }
 
 export class SessionHistory {
@@ -96,10 +150,11 @@ export class SessionHistory {
     this.framesSeen++;
     if (this.framesSeen === 1 || observation.at < this.firstAt) this.firstAt = observation.at;
     this.forgetBefore(this.now - Math.max(this.rules.yawnWindowMs, this.rules.perclosWindowMs));
-    const state = this.judge();
+    const judged = this.judgeEyes();
+    const state = this.judge(judged);
     if (state !== this.currentState) {
       this.currentState = state;
-      this.stateSince = this.stateStart(state);
+      this.stateSince = this.stateStart(state, judged);
     }
     return true;
   }
@@ -114,18 +169,22 @@ export class SessionHistory {
   }
 
   summary(): SessionSummary {
-    const m = this.measures();
+    const judged = this.judgeEyes();
+    const latest = this.lastObservation;
+    const { baseline } = judged;
+    // notAloneMs is the not_alone state's evidence only; the answer does not carry it.
+    const { notAloneMs, ...measures } = this.measures(judged);
     return {
       state: this.currentState,
       since: new Date(this.stateSince || this.now).toISOString(),
-      measures: {
-        perclos: m.perclos,
-        blinks: m.blinks,
-        blinkRatePerMinute: m.blinkRatePerMinute,
-        eyesClosedMs: m.eyesClosedMs,
-        noPersonMs: m.noPersonMs,
-        lookingAwayMs: m.lookingAwayMs,
-        yawns: m.yawns,
+      measures,
+      eyes: {
+        basis: baseline && latest?.ear ? "personal" : "absolute",
+        baselineEar: baseline?.ear ?? null,
+        closedBelowEar: baseline?.closedBelowEar ?? null,
+        baselineFrames: baseline?.frames ?? this.observations.filter(showsBaselineEyes).length,
+        closed: judged.closed.at(-1) ?? false,
+        lookingDown: latest ? latest.faces > 0 && latest.lookingDown : false,
       },
       frames: this.framesSeen,
       historyStartedAt: new Date(this.firstAt).toISOString(),
@@ -138,96 +197,144 @@ export class SessionHistory {
     if (drop) this.observations.splice(0, drop);
   }
 
+  private judgeEyes(): Judged {
+    const baseline = personalBaseline(this.observations, this.rules);
+    return { baseline, closed: this.observations.map((o) => eyesClosed(o, baseline)) };
+  }
+
   /** How long an observation stands for: until the next one, capped; the latest stands for nothing yet. */
   private duration(i: number): number {
     const next = this.observations[i + 1];
     return next ? Math.min(next.at - this.observations[i].at, this.rules.maxFrameGapMs) : 0;
   }
 
-  /** The run of consecutive frames, ending at the latest, for which `test` holds (null if the latest fails). */
-  private currentRun(test: (o: Observation) => boolean): Run | null {
-    const list = this.observations;
-    if (!list.length || !test(list[list.length - 1])) return null;
-    let i = list.length - 1;
-    while (i > 0 && test(list[i - 1]) && list[i].at - list[i - 1].at <= this.rules.maxFrameGapMs) i--;
-    return { start: list[i].at, end: list[list.length - 1].at };
+  /** Frame i follows frame i-1 closely enough for the two to be one run (a gap is not evidence). */
+  private follows(i: number): boolean {
+    return i > 0 && this.observations[i].at - this.observations[i - 1].at <= this.rules.maxFrameGapMs;
   }
 
-  private runMs(test: (o: Observation) => boolean): number {
+  /** The run of consecutive frames, ending at the latest, for which `test` holds (null if the latest fails). */
+  private currentRun(test: (o: Observation, i: number) => boolean): Run | null {
+    const list = this.observations;
+    const lastIndex = list.length - 1;
+    if (lastIndex < 0 || !test(list[lastIndex], lastIndex)) return null;
+    let i = lastIndex;
+    while (this.follows(i) && test(list[i - 1], i - 1)) i--;
+    return { start: list[i].at, end: list[lastIndex].at };
+  }
+
+  private runMs(test: (o: Observation, i: number) => boolean): number {
     const run = this.currentRun(test);
     return run ? run.end - run.start : 0;
   }
 
-  /**
-   * Closed runs that ended within `blinkMaxMs` are blinks. They are counted as blinks and left out of
-   * PERCLOS, which measures slow closures: at one frame a second a captured blink would otherwise count as
-   * a whole second closed.
-   */
-  private blinkFrames(): { blinks: number; isBlink: boolean[] } {
-    const list = this.observations;
-    const isBlink = new Array<boolean>(list.length).fill(false);
-    let blinks = 0;
-    let runStart = -1;
-    for (let i = 0; i < list.length; i++) {
-      const closed = list[i].faces > 0 && list[i].eyesClosed;
-      if (closed && runStart === -1) runStart = i;
-      if (!closed && runStart !== -1) {
-        if (list[i].at - list[runStart].at <= this.rules.blinkMaxMs) {
-          blinks++;
-          for (let k = runStart; k < i; k++) isBlink[k] = true;
-        }
-        runStart = -1;
-      }
+  /** Every run of consecutive closed frames. */
+  private closedRuns(closed: readonly boolean[]): ClosedRun[] {
+    const runs: ClosedRun[] = [];
+    let first = -1;
+    for (let i = 0; i <= closed.length; i++) {
+      const continues = i < closed.length && closed[i] && (first === -1 || this.follows(i));
+      if (continues && first === -1) first = i;
+      if (continues) continue;
+      if (first !== -1) runs.push({ first, last: i - 1, ended: i < closed.length && this.follows(i) });
+      first = i < closed.length && closed[i] ? i : -1;
     }
-    return { blinks, isBlink };
+    return runs;
   }
 
-  private measures() {
-    const { perclosWindowMs, yawnWindowMs } = this.rules;
+  /**
+   * A closure: at least two consecutive closed frames whose capture times are at least `blinkMaxMs` apart,
+   * so the eyes were provably closed longer than any blink (at 1 fps: any two closed frames in a row).
+   * Single closed frames at 1 fps may be a blink caught mid-way or a short closure: they are counted
+   * (`closedFrames`) but, like blinks in Dinges & Grace's PERCLOS ("slow eyelid closures, not blinks"), not
+   * in PERCLOS.
+   */
+  private isClosure(run: ClosedRun): boolean {
+    const list = this.observations;
+    return run.last > run.first && list[run.last].at - list[run.first].at >= this.rules.blinkMaxMs;
+  }
+
+  /** The median time between frames in the window, or null with fewer than two frames. */
+  private medianFrameIntervalMs(from: number): number | null {
+    const intervals: number[] = [];
+    for (let i = 1; i < this.observations.length; i++) if (this.observations[i - 1].at >= from) intervals.push(this.observations[i].at - this.observations[i - 1].at);
+    if (!intervals.length) return null;
+    const sorted = Float64Array.from(intervals).sort();
+    return sorted[Math.floor(sorted.length / 2)];
+  }
+
+  private measures({ closed }: Judged): SessionMeasures & { notAloneMs: number } {
+    const { perclosWindowMs, yawnWindowMs, blinkMaxMs, blinkMaxFrameIntervalMs } = this.rules;
+    const list = this.observations;
     const now = this.now;
-    const { isBlink } = this.blinkFrames();
+    const windowStart = now - perclosWindowMs;
+    const runs = this.closedRuns(closed);
+    const inClosure = new Array<boolean>(list.length).fill(false);
+    let closures = 0;
+    let longestClosureMs = 0;
+    let shortRuns = 0;
+    for (const run of runs) {
+      if (list[run.last].at < windowStart) continue;
+      if (this.isClosure(run)) {
+        for (let k = run.first; k <= run.last; k++) inClosure[k] = true;
+        closures++;
+        longestClosureMs = Math.max(longestClosureMs, list[run.last].at - list[run.first].at);
+      } else if (run.ended && list[run.first].at >= windowStart) shortRuns++;
+    }
+
     let faceMs = 0;
     let closedMs = 0;
-    let blinks = 0;
+    let closedFrames = 0;
     let yawns = 0;
     let previousYawn = false;
-    for (let i = 0; i < this.observations.length; i++) {
-      const o = this.observations[i];
-      const inWindow = o.at >= now - perclosWindowMs;
+    for (let i = 0; i < list.length; i++) {
+      const o = list[i];
+      const inWindow = o.at >= windowStart;
+      if (inWindow && closed[i]) closedFrames++;
       if (inWindow && o.faces > 0 && !o.unusable) {
         const d = this.duration(i);
         faceMs += d;
-        if (o.eyesClosed && !isBlink[i]) closedMs += d;
+        if (inClosure[i]) closedMs += d;
       }
-      if (inWindow && isBlink[i] && !isBlink[i - 1]) blinks++;
       // A yawn lasts several seconds: count episodes (runs of yawning frames), not frames.
       if (o.at >= now - yawnWindowMs && o.yawn && !previousYawn) yawns++;
       previousYawn = o.yawn;
     }
-    const windowMs = Math.min(perclosWindowMs, now - (this.observations[0]?.at ?? now));
+
+    // Blinks only when frames come fast enough that a blink cannot fall between two of them, over at least
+    // ten seconds of frames; then the short closed runs that ended are blinks.
+    const windowMs = Math.min(perclosWindowMs, now - (list[0]?.at ?? now));
+    const interval = this.medianFrameIntervalMs(windowStart);
+    const blinksMeasurable = interval !== null && interval <= blinkMaxFrameIntervalMs && windowMs >= 10_000 && blinkMaxMs > 0;
+    const seesFace = (o: Observation) => o.faces > 0;
     return {
       perclos: faceMs >= this.rules.perclosMinFaceMs ? closedMs / faceMs : null,
-      faceMs,
-      blinks,
-      blinkRatePerMinute: windowMs >= 10_000 ? (blinks * 60_000) / windowMs : null,
-      eyesClosedMs: this.runMs((o) => o.faces > 0 && o.eyesClosed),
+      closedFrames,
+      closures,
+      longestClosureMs,
+      blinks: blinksMeasurable ? shortRuns : null,
+      blinkRatePerMinute: blinksMeasurable ? (shortRuns * 60_000) / windowMs : null,
+      eyesClosedMs: this.runMs((_, i) => closed[i]),
       noPersonMs: this.runMs((o) => o.faces === 0),
-      lookingAwayMs: this.runMs((o) => o.faces > 0 && o.lookingAway),
+      lookingAwayMs: this.runMs((o) => seesFace(o) && isLookingAway(o)),
+      readingMs: this.runMs((o) => seesFace(o) && o.lookingDown),
       notAloneMs: this.runMs((o) => o.faces >= 2),
       yawns,
     };
   }
 
   /** The state the evidence supports now, most urgent first. */
-  private judge(): SessionStateName {
+  private judge(judged: Judged): SessionStateName {
     const latest = this.lastObservation;
     if (!latest) return "unknown";
     const r = this.rules;
-    const m = this.measures();
+    const m = this.measures(judged);
     if (m.noPersonMs >= r.awayAfterMs) return "away";
     if (latest.faces === 0) return this.currentState === "away" ? "away" : "unknown";
     if (m.notAloneMs >= r.notAloneAfterMs) return "not_alone";
     if (latest.unusable) return "unknown";
+    // Reading (eyes lowered to a desk or a book) is focused work: it never leads to drowsy or asleep.
+    if (latest.lookingDown) return "focused";
     if (m.eyesClosedMs >= r.asleepAfterMs) return "asleep";
     if ((m.perclos !== null && m.perclos >= r.drowsyPerclos) || m.yawns >= r.drowsyYawns) return "drowsy";
     if (m.lookingAwayMs >= r.distractedAfterMs) return "distracted";
@@ -235,17 +342,22 @@ export class SessionHistory {
   }
 
   /** When the evidence for a state began: the start of the run that made it true, else now. */
-  private stateStart(state: SessionStateName): number {
+  private stateStart(state: SessionStateName, { closed }: Judged): number {
     const run =
       state === "away"
         ? this.currentRun((o) => o.faces === 0)
         : state === "asleep"
-          ? this.currentRun((o) => o.faces > 0 && o.eyesClosed)
+          ? this.currentRun((_, i) => closed[i])
           : state === "distracted"
-            ? this.currentRun((o) => o.faces > 0 && o.lookingAway)
+            ? this.currentRun((o) => o.faces > 0 && isLookingAway(o))
             : state === "not_alone"
               ? this.currentRun((o) => o.faces >= 2)
               : null;
     return run?.start ?? this.now;
   }
+}
+
+/** Looking away from the screen, except when the eyes are lowered to a desk or a book (reading is work). */
+function isLookingAway(o: Observation): boolean {
+  return o.lookingAway && !o.lookingDown;
 }

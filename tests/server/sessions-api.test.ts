@@ -2,6 +2,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { fixtureBytes, fixtureFrame, sideBySide } from "../support/images";
 import { encodePng } from "../../bench/lib/png";
 import { startTestServer } from "../support/server";
+import { Analysis, SessionState } from "../../src/server/schemas";
+import { evalPhotos } from "../support/eval-photos";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -58,6 +60,67 @@ test("a session over HTTP: focused with tracking, then away after 5 s without a 
   // After forgetting, the next frame starts a fresh history.
   expect((await frame("grace_hopper.jpg", id, 11)).body.session).toMatchObject({ frames: 1, fresh: true });
 });
+
+test("the session answer matches its documented schema: eyes judged absolutely until 30 frames show them, then against the person's own", async () => {
+  const id = "baseline-session-01";
+  let last: any;
+  const ears: { left: number[]; right: number[] } = { left: [], right: [] };
+  for (let s = 0; s < 30; s++) {
+    last = (await frame("grace_hopper.jpg", id, s)).body;
+    ears.left.push(last.faces[0].eyes.left.ear);
+    ears.right.push(last.faces[0].eyes.right.ear);
+    if (s === 28) {
+      expect(last.session.eyes).toMatchObject({ basis: "absolute", baselineEar: null, closedBelowEar: null, baselineFrames: 29, closed: false, lookingDown: false });
+      expect(Analysis.safeParse(last).success).toBe(true);
+    }
+  }
+  expect(Analysis.safeParse(last).success).toBe(true);
+  // Exactly the documented fields: nothing internal leaks into the answer.
+  expect(Object.keys(last.session.measures).sort()).toEqual(Object.keys(SessionState.shape.measures.shape).sort());
+  expect(Object.keys(last.session.eyes).sort()).toEqual(Object.keys(SessionState.shape.eyes.shape).sort());
+  const eyes = last.session.eyes;
+  expect(eyes).toMatchObject({ basis: "personal", baselineFrames: 30, closed: false });
+  // A still photo: the baseline is that face's own EAR, the high end of what its frames measured (a tracked
+  // frame's crop differs a little from a detected one's, and so do the landmarks).
+  for (const side of ["left", "right"] as const) {
+    expect(eyes.baselineEar[side]).toBeGreaterThanOrEqual(Math.min(...ears[side]));
+    expect(eyes.baselineEar[side]).toBeLessThanOrEqual(Math.max(...ears[side]));
+  }
+  const { shutEar, closedBelow } = server.config.sessionRules;
+  expect(eyes.closedBelowEar.left).toBeCloseTo(shutEar + closedBelow * (eyes.baselineEar.left - shutEar), 10);
+  // At one frame a second there is no blink count, only what 1 fps can measure.
+  expect(last.session.measures).toMatchObject({ blinks: null, blinkRatePerMinute: null, closedFrames: 0, closures: 0, longestClosureMs: 0, readingMs: 0 });
+  const state = await (await fetch(`${server.url}/v1/sessions/${id}`)).json();
+  expect(state.eyes).toEqual(eyes);
+}, 60_000);
+
+/** One webcam-framed person, eyes open and shut, from the evaluation set (bench/data/eyes/README.md). */
+const SLEEPER = evalPhotos(["driverhelper/wawa_otw_bez_ok.jpg", "driverhelper/wawa_zam_bez_ok.jpg"] as const);
+
+test.skipIf(SLEEPER.missing.length > 0)("real shut eyes after 30 open frames: closed against the person's own eyes, asleep after 6 s", async () => {
+  const id = "real-sleeper-01";
+  const post = async (photo: string, second: number) => {
+    const response = await fetch(`${server.url}/v1/analyze`, {
+      method: "POST",
+      body: new Uint8Array(await Bun.file(photo).arrayBuffer()),
+      headers: { "content-type": "image/jpeg", "x-session-id": id, "x-capture-time": String(T0 + second * 1000) },
+    });
+    return (await response.json()).session;
+  };
+  let session: any;
+  for (let s = 0; s < 30; s++) session = await post(SLEEPER.path("driverhelper/wawa_otw_bez_ok.jpg"), s);
+  expect(session).toMatchObject({ state: "focused", eyes: { basis: "personal", closed: false } });
+  const states: string[] = [];
+  for (let s = 30; s < 38; s++) {
+    session = await post(SLEEPER.path("driverhelper/wawa_zam_bez_ok.jpg"), s);
+    states.push(session.state);
+  }
+  expect(session.eyes).toMatchObject({ basis: "personal", closed: true });
+  // Closed from the first shut frame; asleep once 6 s of them are in (the 7th frame), since the first.
+  expect(states).toEqual(["focused", "focused", "focused", "focused", "focused", "focused", "asleep", "asleep"]);
+  expect(session.since).toBe(new Date(T0 + 30_000).toISOString());
+  expect(session.measures).toMatchObject({ eyesClosedMs: 7000, closures: 1, longestClosureMs: 7000, closedFrames: 8 });
+}, 60_000);
 
 test("two people in view for 3 s: not alone", async () => {
   // Two real faces side by side, made from two fixtures (the engine tests use the same composition).

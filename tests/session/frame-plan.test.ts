@@ -30,8 +30,8 @@ describe("planNextFrame", () => {
   test("afterFrame: a late frame moves neither the schedule nor the calm time, and never asks for a crop", () => {
     const settings = framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize: 256, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
     const state = { detection: schedule, calmSince: 1000 };
-    const latest = { at: 4000, faces: 1, eyesClosed: false, openness: 0.9, lookingAway: false, yawn: false, unusable: false };
-    const summary = { state: "focused" as const, since: new Date(0).toISOString(), measures: { perclos: null, blinks: 0, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, yawns: 0 } };
+    const latest = { at: 4000, faces: 1, eyesClosed: false, openness: 0.9, ear: null, lookingDown: false, lookingAway: false, yawn: false, unusable: false };
+    const summary = { state: "focused" as const, since: new Date(0).toISOString(), measures: { perclos: null, closedFrames: 0, closures: 0, longestClosureMs: 0, blinks: null, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, readingMs: 0, yawns: 0 } };
     const after = afterFrame(state, { capturedAt: 4000, newest: false, crop: false, detectorRan: true, presences: [0.2], trackedFaces: 0, rois: [roi], summary, latest }, settings);
     expect(after.state).toEqual(state);
     expect(after.next.frame).toBe("full");

@@ -12,9 +12,9 @@ import type { Observation, SessionSummary } from "../../src/session/session-hist
 import { simulate, type Scene } from "./simulate-session";
 
 const rules = DEFAULT_SESSION_RULES;
-const measures: SessionSummary["measures"] = { perclos: 0.02, blinks: 12, blinkRatePerMinute: 12, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, yawns: 0 };
+const measures: SessionSummary["measures"] = { perclos: 0.02, closedFrames: 1, closures: 0, longestClosureMs: 0, blinks: null, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, readingMs: 0, yawns: 0 };
 const T = 1_800_000_000_000;
-const observation = (o: Partial<Observation> = {}): Observation => ({ at: T, faces: 1, eyesClosed: false, openness: 0.9, lookingAway: false, yawn: false, unusable: false, ...o });
+const observation = (o: Partial<Observation> = {}): Observation => ({ at: T, faces: 1, eyesClosed: false, openness: 0.9, ear: null, lookingDown: false, lookingAway: false, yawn: false, unusable: false, ...o });
 const summary = (state: SessionSummary["state"], steadyForMs: number, m: Partial<SessionSummary["measures"]> = {}) => ({ state, since: new Date(T - steadyForMs).toISOString(), measures: { ...measures, ...m } });
 
 /** The pace after a frame, `calmForMs` after the calm stretch began (null: this frame was not calm). */

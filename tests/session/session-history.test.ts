@@ -3,7 +3,14 @@ import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 import { SessionHistory, type Observation } from "../../src/session/session-history";
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
-const face = (over: Partial<Observation> = {}): Omit<Observation, "at"> => ({ faces: 1, eyesClosed: false, openness: 1, lookingAway: false, yawn: false, unusable: false, ...over });
+/** EARs of an open and a shut eye (the absolute rule closes under 0.136 with the default thresholds). */
+const OPEN_EAR = 0.3;
+const SHUT_EAR = 0.12;
+/** A frame with a face; its EARs follow `eyesClosed` unless given. */
+const face = (over: Partial<Observation> = {}): Omit<Observation, "at"> => {
+  const ear = over.eyesClosed ? SHUT_EAR : OPEN_EAR;
+  return { faces: 1, eyesClosed: false, openness: 1, ear: { left: ear, right: ear }, lookingDown: false, lookingAway: false, yawn: false, unusable: false, ...over };
+};
 
 /** Feeds one frame a second from T0 + startS, built by `frame(second)`; returns the history. */
 function feed(seconds: number, frame: (s: number) => Omit<Observation, "at">, history = new SessionHistory(DEFAULT_SESSION_RULES), startS = 0) {
@@ -12,23 +19,47 @@ function feed(seconds: number, frame: (s: number) => Omit<Observation, "at">, hi
 }
 
 describe("session states from synthetic sequences", () => {
-  test("eyes open for a minute: focused, PERCLOS 0, no blinks", () => {
+  test("eyes open for a minute: focused, PERCLOS 0, nothing closed, blinks not measured at 1 fps", () => {
     const s = feed(60, () => face()).summary();
     expect(s.state).toBe("focused");
     expect(s.measures.perclos).toBe(0);
-    expect(s.measures.blinks).toBe(0);
-    expect(s.measures.eyesClosedMs).toBe(0);
+    expect(s.measures).toMatchObject({ closedFrames: 0, closures: 0, longestClosureMs: 0, eyesClosedMs: 0, blinks: null, blinkRatePerMinute: null });
     expect(s.frames).toBe(60);
   });
 
-  test("blinking every 5 s: still focused, blinks counted and rated per minute", () => {
+  test("single closed frames every 5 s at 1 fps: still focused; counted as closed frames, not closures, not in PERCLOS", () => {
     const s = feed(61, (t) => face({ eyesClosed: t % 5 === 4, openness: t % 5 === 4 ? 0.05 : 1 })).summary();
     expect(s.state).toBe("focused");
-    expect(s.measures.blinks).toBe(12);
-    expect(s.measures.blinkRatePerMinute).toBeCloseTo(12, 0);
-    // Twelve single closed frames would be 20% of the minute if each stood for a second; blinks are not
-    // slow closures, so they are left out of PERCLOS.
+    expect(s.measures.closedFrames).toBe(12);
+    expect(s.measures.closures).toBe(0);
+    // A single closed frame at 1 fps may be a blink caught mid-way: PERCLOS measures slow closures only.
     expect(s.measures.perclos).toBe(0);
+    // At 1 fps a blink count would be chance, so there is none.
+    expect(s.measures.blinks).toBeNull();
+  });
+
+  test("closures: runs of two or more closed frames at 1 fps, with the longest measured first to last frame", () => {
+    // Closed at 10-11 (2 frames), 30-33 (4 frames) and a single frame at 50.
+    const closed = (t: number) => (t >= 10 && t <= 11) || (t >= 30 && t <= 33) || t === 50;
+    const s = feed(60, (t) => face({ eyesClosed: closed(t) })).summary();
+    expect(s.measures).toMatchObject({ closedFrames: 7, closures: 2, longestClosureMs: 3000 });
+    // 6 closed seconds in closures out of 59 s of face time (the latest frame stands for nothing yet).
+    expect(s.measures.perclos).toBeCloseTo(6 / 59, 5);
+  });
+
+  test("at 10 frames a second blinks are counted, and are not closures", () => {
+    // A 200 ms blink (two closed frames 100 ms apart) every 4 s, for 30 s.
+    const history = new SessionHistory(DEFAULT_SESSION_RULES);
+    for (let i = 0; i < 300; i++) {
+      const inCycle = i % 40;
+      history.observe({ at: T0 + i * 100, ...face({ eyesClosed: inCycle === 20 || inCycle === 21 }) });
+    }
+    const s = history.summary();
+    expect(s.measures.blinks).toBe(7); // at 2.0, 6.0, ... 26.0 s; each ended by an open frame
+    expect(s.measures.blinkRatePerMinute).toBeCloseTo((7 * 60_000) / 29_900, 5);
+    expect(s.measures.closures).toBe(0);
+    expect(s.measures.perclos).toBe(0);
+    expect(s.state).toBe("focused");
   });
 
   test("slowly closing eyes: focused, then drowsy once PERCLOS passes 0.15, then asleep", () => {

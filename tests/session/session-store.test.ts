@@ -42,6 +42,9 @@ describe("history snapshots", () => {
     faces: s % 7 === 6 ? 0 : 1,
     eyesClosed: s % 5 === 4 || (s >= 40 && s < 50),
     openness: 0.5,
+    // EARs vary so that the personal baseline (built from the kept observations) is part of what round-trips.
+    ear: s % 7 === 6 ? null : { left: 0.24 + (s % 4) * 0.01, right: 0.27 - (s % 3) * 0.01 },
+    lookingDown: s % 17 === 3,
     lookingAway: s % 11 === 0,
     yawn: s % 13 === 0,
     unusable: false,
@@ -79,7 +82,8 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
   const analysis = (faces: number, tracked: boolean): FrameAnalysis => ({
     faces: Array.from({ length: faces }, () => ({
       presenceScore: 1,
-      eyes: { left: { closed: false, openness: 0.9 }, right: { closed: false, openness: 0.9 } },
+      eyes: { left: { closed: false, openness: 0.9, ear: 0.27 }, right: { closed: false, openness: 0.9, ear: 0.27 } },
+      gaze: { down: false },
       lookingAway: false,
       mouth: { yawn: false },
     })) as unknown as FrameAnalysis["faces"],

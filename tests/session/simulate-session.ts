@@ -93,6 +93,8 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
       faces,
       eyesClosed: faces > 0 && truth.openness < CLOSED_BELOW,
       openness: faces > 0 ? truth.openness : null,
+      ear: null,
+      lookingDown: false,
       lookingAway: faces > 0 && !!truth.lookingAway,
       yawn: faces > 0 && !!truth.yawn,
       unusable: false,

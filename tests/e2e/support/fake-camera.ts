@@ -1,8 +1,9 @@
 /**
- * A video for Chromium's fake camera (--use-file-for-fake-video-capture), made from the fixture photos:
+ * A video for Chromium's fake camera (--use-file-for-fake-video-capture), made from real photos:
  * a scene is one photo held for some seconds. Chromium reads Y4M (uncompressed 4:2:0) and loops it.
  */
 import { writeFileSync } from "node:fs";
+import { isAbsolute } from "node:path";
 import { decodeImage } from "../../../src/image/decode";
 import { fixtureBytes } from "../../support/images";
 
@@ -11,7 +12,7 @@ export const CAMERA_HEIGHT = 480;
 const FPS = 5;
 
 export interface Scene {
-  /** A file in tests/fixtures. */
+  /** A file in tests/fixtures, or an absolute path (the evaluation set's photos: tests/support/eval-photos.ts). */
   photo: string;
   seconds: number;
 }
@@ -31,7 +32,8 @@ export async function writeFakeCameraVideo(path: string, scenes: readonly Scene[
 
 /** The photo scaled to fit 640x480 on a mid-grey background, as a webcam picture would be framed. */
 async function letterboxed(photo: string): Promise<Uint8Array> {
-  const decoded = await decodeImage(await fixtureBytes(photo), { maxPixels: 1e8 }, { fitWithin: CAMERA_HEIGHT });
+  const bytes = isAbsolute(photo) ? new Uint8Array(await Bun.file(photo).arrayBuffer()) : await fixtureBytes(photo);
+  const decoded = await decodeImage(bytes, { maxPixels: 1e8 }, { fitWithin: CAMERA_HEIGHT });
   const out = new Uint8Array(CAMERA_WIDTH * CAMERA_HEIGHT * 4).fill(96);
   const left = Math.floor((CAMERA_WIDTH - decoded.width) / 2);
   const top = Math.floor((CAMERA_HEIGHT - decoded.height) / 2);

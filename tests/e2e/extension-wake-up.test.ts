@@ -1,0 +1,101 @@
+/**
+ * The extension's "Wake up!": loaded unpacked into a real headless Chromium against a real Vigil (API key,
+ * CORS for the extension only), with the fake camera playing one person's real open eyes, then the same
+ * person's real closed eyes (from the eye-state evaluation set, tests/support/eval-photos.ts). At the extension's
+ * default one frame a second, the badge must go from "ok" to "ZZZ" and the "Wake up!" notification must
+ * be raised, once.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Worker } from "playwright-core";
+import { startTestServer } from "../support/server";
+import { launchChromium, SKIP_BROWSER_TESTS, testOutputDir, waitFor, type Launched } from "./support/browser";
+import { evalPhotos } from "../support/eval-photos";
+import { writeFakeCameraVideo } from "./support/fake-camera";
+
+const EXTENSION_ID = "jhgbnogcgdkgpjjmgiefchngepbnlggd";
+const EXTENSION_DIR = new URL("../../clients/extension", import.meta.url).pathname;
+const API_KEY = "vigil_e2e_wake_up_key_0123456789abcdef";
+const PHOTOS = evalPhotos(["classinsights/test_open_eyes.jpg", "classinsights/test_closed_eyes.jpg"] as const);
+const skip = SKIP_BROWSER_TESTS || PHOTOS.missing.length > 0;
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Launched;
+let background: Worker;
+const out = testOutputDir();
+
+beforeAll(async () => {
+  if (skip) return;
+  const video = join(out, "extension-falling-asleep.y4m");
+  await writeFakeCameraVideo(video, [
+    { photo: PHOTOS.path("classinsights/test_open_eyes.jpg"), seconds: 10 },
+    { photo: PHOTOS.path("classinsights/test_closed_eyes.jpg"), seconds: 20 },
+  ]);
+  server = await startTestServer({
+    VIGIL_AUTH: "keys",
+    VIGIL_API_KEY_HASHES: createHash("sha256").update(API_KEY).digest("hex"),
+    VIGIL_CORS_ORIGINS: `chrome-extension://${EXTENSION_ID}`,
+    VIGIL_RATE_LIMIT_PER_SECOND: "4",
+    VIGIL_MAX_IN_FLIGHT_PER_CLIENT: "4",
+  });
+  browser = await launchChromium({ video, extension: EXTENSION_DIR });
+  background = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent("serviceworker"));
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const badge = () => background.evaluate(() => chrome.action.getBadgeText({}));
+
+test.skipIf(skip)("real closed eyes at one frame a second: the badge goes from ok to ZZZ and Wake up! is raised once", async () => {
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
+  await options.fill("#serverUrl", server.url);
+  await options.fill("#apiKey", API_KEY);
+  await options.fill("#framesPerSecond", "1");
+  await options.click('button[type="submit"]');
+  await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
+  await options.click("#allow-camera");
+  await options.waitForFunction(() => document.getElementById("camera-state")?.textContent === "Camera: granted");
+  await options.close();
+
+  // Every notification the extension creates, with its title, as the service worker asks for it.
+  await background.evaluate(() => {
+    const created: { id: string; title: string }[] = [];
+    (globalThis as any).__created = created;
+    const create = chrome.notifications.create.bind(chrome.notifications) as (...args: unknown[]) => unknown;
+    (chrome.notifications as any).create = (id: string, options: { title: string }) => {
+      created.push({ id, title: options.title });
+      return create(id, options);
+    };
+  });
+
+  const popup = await browser.context.newPage();
+  await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
+  await popup.click("#toggle");
+  expect(await waitFor(badge, (text) => text === "ok", 'the badge to say "ok"')).toBe("ok");
+  expect(await waitFor(badge, (text) => text === "ZZZ", 'the badge to say "ZZZ"', 40_000)).toBe("ZZZ");
+  const created = await waitFor(
+    () => background.evaluate(() => (globalThis as any).__created as { id: string; title: string }[]),
+    (list) => list.some((n) => n.id.startsWith("vigil-asleep-")),
+    "the asleep notification",
+  );
+  expect(created.filter((n) => n.id.startsWith("vigil-asleep-")).map((n) => n.title)).toEqual(["Wake up!"]);
+  expect(Object.keys(await background.evaluate(() => chrome.notifications.getAll()))).toContain(created.find((n) => n.id.startsWith("vigil-asleep-"))!.id);
+  await popup.waitForSelector('#state[data-state="asleep"]');
+  await popup.screenshot({ path: join(out, "extension-popup-asleep.png") });
+
+  // The server's session agrees, and says how it judged the eyes.
+  const { sessionId } = await background.evaluate(() => chrome.storage.session.get("sessionId"));
+  const session = await (await fetch(`${server.url}/v1/sessions/${sessionId}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json();
+  expect(session.state).toBe("asleep");
+  expect(session.eyes.closed).toBe(true);
+  expect(session.measures.eyesClosedMs).toBeGreaterThanOrEqual(6000);
+
+  await popup.click("#toggle");
+  expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
+  await popup.close();
+}, 120_000);
