@@ -5,7 +5,7 @@
 import { imageQuality } from "../analysis/image-quality";
 import { measureFace } from "../analysis/face-measures";
 import type { Thresholds } from "../analysis/thresholds";
-import { FaceEngine } from "../engine/face-engine";
+import { FaceEngine, type DetectorRange } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import { decodeImage, loadDecoders } from "../image/decode";
 import type { ImageLimits } from "../image/probe";
@@ -16,6 +16,9 @@ export interface FrameAnalyzerOptions {
   maxFaces: number;
   /** Search upside down when nobody is found upright (photos; costly on empty webcam frames). */
   detectUpsideDown?: boolean;
+  /** The face detector for requests that do not name one: "short" for webcam frames, "full" (the default)
+   * for photos, which may show small or distant faces. */
+  defaultDetector?: DetectorRange;
   limits: ImageLimits;
   inferenceMaxSide: number;
   thresholds: Thresholds;
@@ -27,6 +30,8 @@ export interface FrameRequest {
   landmarks: boolean;
   /** ROIs from the session's previous frame: skip the detector (see FaceEngine.analyze). */
   track?: readonly Roi[];
+  /** Which detector runs if it runs (not tracked); FrameAnalyzerOptions.defaultDetector when unset. */
+  detector?: DetectorRange;
 }
 
 export interface FrameOutcome {
@@ -42,7 +47,12 @@ export class FrameAnalyzer {
   ) {}
 
   static async create(options: FrameAnalyzerOptions): Promise<FrameAnalyzer> {
-    const [engine] = await Promise.all([FaceEngine.create({ maxFaces: options.maxFaces, detectUpsideDown: options.detectUpsideDown ?? false, heapLimitMb: options.engineHeapMb }), loadDecoders()]);
+    const [engine] = await Promise.all([FaceEngine.create({
+        maxFaces: options.maxFaces,
+        detectUpsideDown: options.detectUpsideDown ?? false,
+        defaultDetector: options.defaultDetector ?? "full",
+        heapLimitMb: options.engineHeapMb,
+      }), loadDecoders()]);
     return new FrameAnalyzer(engine, options);
   }
 
@@ -54,7 +64,7 @@ export class FrameAnalyzer {
     const toOriginal = frame.sourceWidth / frame.width;
     const t1 = performance.now();
     const track = request.track?.map((roi) => scaleRoi(roi, 1 / toOriginal));
-    const engineResult = this.engine.analyze(frame, { track });
+    const engineResult = this.engine.analyze(frame, { track, detector: request.detector });
     const t2 = performance.now();
     const faces = engineResult.faces.map((face) => {
       const measures = measureFace(face.landmarks, this.options.thresholds);

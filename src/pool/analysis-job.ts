@@ -1,5 +1,6 @@
 /** What the HTTP side sends an analysis worker, and what it gets back. */
 import type { Thresholds } from "../analysis/thresholds";
+import type { DetectorRange } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import type { AnalysisBody } from "../server/schemas";
 
@@ -21,6 +22,11 @@ export interface AnalysisJob {
   landmarks: boolean;
   /** The session's face positions in its previous frame: skip the detector (see FaceEngine.analyze). */
   track?: Roi[];
+  /**
+   * Which face detector runs if the detector runs: "short" (the workers' default: webcam framings, about
+   * half the cost) or "full" (also small, distant faces: the session's periodic look for a second person).
+   */
+  detector?: DetectorRange;
 }
 
 /** The analysis without the times only the HTTP side knows (queue wait, total). */
