@@ -1,7 +1,7 @@
 /**
  * Vigil's load benchmark, one command:  bun bench/load/run-load.ts [--smoke] [--step-seconds 10]
  *     [--steps 20,40,60,...] [--overload-seconds 60] [--workers 2] [--scenarios full,crop,paced]
- *     [--ceiling-seconds 8] [--name load-16-cores]
+ *     [--ceiling-seconds 8] [--name load-16-cores] [--skip-without-sessions]
  *
  * The original system's scenario: N virtual users each posting a 640x480 webcam JPEG once a second (open
  * loop), stepped up until the 99th percentile passes 150 ms or any frame fails. Then the same users as the
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     scenarios: { type: "string" },
     "ceiling-seconds": { type: "string" },
     name: { type: "string" },
+    "skip-without-sessions": { type: "boolean", default: false },
   },
 });
 const smoke = args.smoke!;
@@ -169,7 +170,7 @@ for (const scenario of SCENARIOS.filter((s) => !scenarios.includes(s))) {
 }
 const withSessions = scenarioResults.fullFrames.steps;
 const capacity = highestHeld(withSessions);
-const withoutSessions = smoke ? [] : ((await stepUp(server.url, server.child.pid, false)) ?? []);
+const withoutSessions = smoke || args["skip-without-sessions"] ? [] : ((await stepUp(server.url, server.child.pid, false)) ?? []);
 
 let overload: Record<string, unknown> | null = null;
 if (overloadSeconds > 0 && capacity > 0) {
