@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DEFAULT_THRESHOLDS } from "./analysis/thresholds";
+import { ensureAllocatorEnv } from "./allocator-env";
 import { ANALYZE_USAGE, parseAnalyzeArgs } from "./analyze-args";
 import { ConfigError, describeOptions, loadServerConfig } from "./config";
 import { FrameAnalyzer } from "./frame/frame-analyzer";
@@ -60,6 +61,8 @@ async function serve(args: string[]): Promise<void> {
     return;
   }
   const config = loadServerConfig(args, process.env);
+  // Before any worker starts (and before the port is taken): may replace this process with itself.
+  ensureAllocatorEnv((line) => console.error(line));
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const server = await startServer(config, log);
   log(`vigil listening on ${server.url} with ${config.workers} worker(s); loading models`);

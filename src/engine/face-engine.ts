@@ -118,6 +118,8 @@ type ImageDataLike = { data: Uint8ClampedArray; width: number; height: number };
 type ImageDataConstructor = new (data: Uint8ClampedArray, width: number, height: number) => ImageDataLike;
 
 export class FaceEngine {
+  private readonly cropBuffer = new Uint8ClampedArray(LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE * 4);
+
   private constructor(
     private readonly detectors: Record<DetectorRange, FaceDetector>,
     private readonly landmarker: ImageEmbedder,
@@ -284,7 +286,8 @@ export class FaceEngine {
   private landmarkPass(frame: RgbaFrame, candidate: FaceCandidate, roi: Roi, timings: EngineTimings, passes: { count: number }) {
     passes.count++;
     const t0 = performance.now();
-    const crop = cropRotatedSquare(frame, roi, LANDMARK_INPUT_SIZE);
+    // One crop buffer per engine: the embedder copies it into its own memory before returning.
+    const crop = cropRotatedSquare(frame, roi, LANDMARK_INPUT_SIZE, this.cropBuffer);
     const t1 = performance.now();
     const outputs = this.landmarker.embed(this.toImageData(crop, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)).embeddings.map((e) => e.floatEmbedding ?? []);
     const t2 = performance.now();

@@ -8,6 +8,7 @@ import type { Thresholds } from "../analysis/thresholds";
 import { FaceEngine, type DetectorRange } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import { decodeImage, loadDecoders } from "../image/decode";
+import { FrameBuffer } from "../image/frame-buffer";
 import type { ImageLimits } from "../image/probe";
 import type { AnalysisResult } from "../pool/analysis-job";
 import { modelVersions } from "./model-versions";
@@ -41,10 +42,17 @@ export interface FrameOutcome {
 }
 
 export class FrameAnalyzer {
+  /** The decoded frame's pixels, in the same memory every frame (frame-buffer.ts); frames scaled to fit
+   * inferenceMaxSide always fit. */
+  private readonly pixels: FrameBuffer;
+  private framesInFlight = 0;
+
   private constructor(
     private readonly engine: FaceEngine,
     private readonly options: FrameAnalyzerOptions,
-  ) {}
+  ) {
+    this.pixels = new FrameBuffer(options.inferenceMaxSide * options.inferenceMaxSide * 4);
+  }
 
   static async create(options: FrameAnalyzerOptions): Promise<FrameAnalyzer> {
     const [engine] = await Promise.all([FaceEngine.create({
@@ -57,9 +65,21 @@ export class FrameAnalyzer {
   }
 
   async analyze(bytes: Uint8Array, request: FrameRequest): Promise<FrameOutcome> {
+    // The pixels' buffer is shared by this analyzer's frames: a second frame analysed while one is decoding
+    // (callers other than the worker, which sends one at a time) gets its own.
+    if (this.framesInFlight > 0) return this.analyzeFrame(bytes, request, undefined);
+    this.framesInFlight++;
+    try {
+      return await this.analyzeFrame(bytes, request, this.pixels.take);
+    } finally {
+      this.framesInFlight--;
+    }
+  }
+
+  private async analyzeFrame(bytes: Uint8Array, request: FrameRequest, output: ((bytes: number) => Uint8Array) | undefined): Promise<FrameOutcome> {
     const t0 = performance.now();
     // Large frames are scaled while they are decoded (a 12 MP JPEG: 64 ms instead of 880 ms decoded whole).
-    const frame = await decodeImage(bytes, this.options.limits, { fitWithin: this.options.inferenceMaxSide });
+    const frame = await decodeImage(bytes, this.options.limits, { fitWithin: this.options.inferenceMaxSide, output });
     // Everything below is in the analysed frame's pixels; answers are given in the original's.
     const toOriginal = frame.sourceWidth / frame.width;
     const t1 = performance.now();

@@ -17,7 +17,7 @@
 import { ImageError } from "./image-error";
 import { probeImage, type ImageFormat, type ImageLimits } from "./probe";
 import { pngChunksIntact } from "./png-checksums";
-import { rgbaFromStoredPng } from "./stored-png";
+import { rgbaFromStoredPng, type PixelSink } from "./stored-png";
 import type { FormatDecoder } from "./wasm-codecs";
 
 export interface DecodedImage {
@@ -40,6 +40,11 @@ export interface DecodeOptions {
    * (4000x3000 to 1280: 31 ms instead of 395 ms). Aspect ratio is kept.
    */
   fitWithin?: number;
+  /**
+   * Where the pixels go: by default a new array per call; a worker passes its FrameBuffer's `take`, so the
+   * frame lands in the same memory every time (the caller must be done with the previous frame's pixels).
+   */
+  output?: PixelSink;
 }
 
 /**
@@ -70,7 +75,7 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits, option
   if (scaled) pipeline.resize(fit, fit, { fit: "inside" });
   let pixels;
   try {
-    pixels = rgbaFromStoredPng(await pipeline.png({ compressionLevel: 0 }).bytes());
+    pixels = rgbaFromStoredPng(await pipeline.png({ compressionLevel: 0 }).bytes(), options.output);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "ERR_IMAGE_TOO_MANY_PIXELS") throw new ImageError("image_too_large", `the image declares more than ${limits.maxPixels} pixels`);
