@@ -4,13 +4,14 @@
 # models into the checkout, puts node_modules/.bin on PATH, and runs:
 #   1. the load bench with WORKERS workers (default 12): users held per scenario, baselines (one worker and the
 #      pool on the users' mix: the per-worker scaling), cost per frame; written as load-16-cores.{json,md};
-#   2. with EXTRA_SCALING=1 only (about a minute more): the engine ceiling with 1 worker and with WORKERS
-#      workers again, users' mix and tracked, on their own (engine-scaling.json), to read the scaling twice.
+#   2. with EXTRA_SCALING=1 only (about 1.5 minutes more): the engine ceiling, users' mix, warmed up, with 1
+#      worker and with WORKERS workers as shipped, with BUN_JSC_numberOfWasmCompilerThreads=WORKERS and with
+#      UV_THREADPOOL_SIZE=WORKERS (engine-scaling.json, one JSON line each).
 # Only the result files go to $OUT (at most 8 come back): load-16-cores.json, load-16-cores.md, run.log, and
 # engine-scaling.json with EXTRA_SCALING=1.
 #   bench/device/run.sh                                  # on the device
 #   OUT=/tmp/o WORKERS=2 STEPS=2 STEP_SECONDS=1 CEILING_SECONDS=1 bench/device/run.sh   # a small try here
-# Knobs (environment): WORKERS, STEPS (comma list of users), STEP_SECONDS, CEILING_SECONDS, SCENARIOS
+# Knobs (environment): WORKERS, STEPS (comma list of users), STEP_SECONDS, CEILING_SECONDS, CEILING_WARMUP_SECONDS, SCENARIOS
 # (full,crop,paced), OVERLOAD_SECONDS, SCRATCH (where the bundle is unpacked), NAME (report name),
 # EXTRA_SCALING (1: step 2 above).
 set -euo pipefail
@@ -21,6 +22,7 @@ workers="${WORKERS:-12}"
 steps="${STEPS:-100,200,300,400,500,600,700,800,900,1000,1100,1200}"
 step_seconds="${STEP_SECONDS:-8}"
 ceiling_seconds="${CEILING_SECONDS:-8}"
+ceiling_warmup="${CEILING_WARMUP_SECONDS:-10}"
 scenarios="${SCENARIOS:-full,crop,paced}"
 overload_seconds="${OVERLOAD_SECONDS:-0}"
 name="${NAME:-load-16-cores}"
@@ -43,24 +45,22 @@ export PATH="$repo/node_modules/.bin:$PATH"
 echo "run.sh: unpacked in $(( $(date +%s) - started )) s; bun $(bun --version); $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2); ulimit -n $(ulimit -n)"
 
 bun bench/load/run-load.ts --workers "$workers" --steps "$steps" --step-seconds "$step_seconds" \
-  --ceiling-seconds "$ceiling_seconds" --scenarios "$scenarios" --overload-seconds "$overload_seconds" \
+  --ceiling-seconds "$ceiling_seconds" --ceiling-warmup-seconds "$ceiling_warmup" --scenarios "$scenarios" --overload-seconds "$overload_seconds" \
   --skip-without-sessions --name "$name" --out "$OUT"
 
 if [ "${EXTRA_SCALING:-0}" = 1 ]; then
-frames="$scratch/frames"
-mkdir -p "$frames"
-bun -e "import { benchFrames } from './bench/lib/frames'; const f = await benchFrames(); await Bun.write('$frames/person.jpg', f.person); await Bun.write('$frames/empty.jpg', f.empty);"
-ceiling() { bun bench/load/engine-ceiling.ts "{\"workers\":$1,\"seconds\":$ceiling_seconds,\"mix\":\"$2\",\"frames\":{\"person\":\"$frames/person.jpg\",\"empty\":\"$frames/empty.jpg\"}}" | tail -n 1; }
-{
-  echo "{"
-  echo "\"date\": \"$(date -u +%FT%TZ)\", \"cores\": $(nproc), \"workers\": $workers,"
-  echo "\"oneWorkerUsers\": $(ceiling 1 users),"
-  echo "\"poolUsers\": $(ceiling "$workers" users),"
-  echo "\"oneWorkerTracked\": $(ceiling 1 tracked),"
-  echo "\"poolTracked\": $(ceiling "$workers" tracked)"
-  echo "}"
-} >"$OUT/engine-scaling.json"
-bun -e "const r = JSON.parse(await Bun.file('$OUT/engine-scaling.json').text()); for (const mix of ['Users', 'Tracked']) console.log('per-worker scaling, ' + mix.toLowerCase() + ' mix: ' + (r['pool' + mix].framesPerSecond / (r.workers * r['oneWorker' + mix].framesPerSecond)).toFixed(2));"
+  # One worker, then WORKERS workers as shipped and with each runtime setting that might relieve what the
+  # workers of one process share (bench/results/workers-in-one-process.md), all on the users' mix, warmed up.
+  frames="$scratch/frames"
+  mkdir -p "$frames"
+  bun -e "import { benchFrames } from './bench/lib/frames'; const f = await benchFrames(); await Bun.write('$frames/person.jpg', f.person); await Bun.write('$frames/empty.jpg', f.empty);"
+  ceiling() { env $2 bun bench/load/engine-ceiling.ts "{\"workers\":$1,\"seconds\":$ceiling_seconds,\"warmupSeconds\":$ceiling_warmup,\"mix\":\"users\",\"frames\":{\"person\":\"$frames/person.jpg\",\"empty\":\"$frames/empty.jpg\"}}" | tail -n 1; }
+  for variant in "X=1:1" "X=1:$workers" "BUN_JSC_numberOfWasmCompilerThreads=$workers:$workers" "UV_THREADPOOL_SIZE=$workers:$workers"; do
+    setting="${variant%%:*}"
+    count="${variant##*:}"
+    echo "{\"setting\": \"$setting\", \"result\": $(ceiling "$count" "$setting")}"
+  done >"$OUT/engine-scaling.json"
+  cat "$OUT/engine-scaling.json"
 fi
 echo "run.sh: done in $(( $(date +%s) - started )) s; files in $OUT:"
 ls -la "$OUT"

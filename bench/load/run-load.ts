@@ -1,7 +1,7 @@
 /**
  * Vigil's load benchmark, one command:  bun bench/load/run-load.ts [--smoke] [--step-seconds 10]
  *     [--steps 20,40,60,...] [--overload-seconds 60] [--workers 2] [--scenarios full,crop,paced]
- *     [--ceiling-seconds 8] [--name load-16-cores] [--skip-without-sessions]
+ *     [--ceiling-seconds 8] [--ceiling-warmup-seconds 10] [--name load-16-cores] [--skip-without-sessions]
  *
  * The original system's scenario: N virtual users each posting a 640x480 webcam JPEG once a second (open
  * loop), stepped up until the 99th percentile passes 150 ms or any frame fails. Then the same users as the
@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
     generator: { type: "string" },
     scenarios: { type: "string" },
     "ceiling-seconds": { type: "string" },
+    "ceiling-warmup-seconds": { type: "string" },
     name: { type: "string" },
     "skip-without-sessions": { type: "boolean", default: false },
   },
@@ -45,6 +46,8 @@ const steps = (args.steps ?? (smoke ? "2" : "10,20,30,40,50,60,70,80,100,120,150
 const overloadSeconds = Number(args["overload-seconds"] ?? (smoke ? 0 : 60));
 const workers = Number(args.workers ?? 2);
 const ceilingSeconds = Number(args["ceiling-seconds"] ?? (smoke ? 2 : 8));
+// Uncounted seconds before each ceiling: the server it is compared with has been serving for minutes.
+const ceilingWarmupSeconds = Number(args["ceiling-warmup-seconds"] ?? (smoke ? 0 : 10));
 
 /**
  * What users send, one entry per scenario; each is stepped up on its own and reported as its capacity field.
@@ -193,7 +196,7 @@ server.child.kill("SIGTERM");
 await server.child.exited;
 
 // Baselines, measured with the server stopped so they have the machine to themselves.
-const ceiling = async (w: number, mix: CeilingMix) => lastJson(await runProcess([process.execPath, "bench/load/engine-ceiling.ts", JSON.stringify({ workers: w, seconds: ceilingSeconds, mix, frames: framePaths })]));
+const ceiling = async (w: number, mix: CeilingMix) => lastJson(await runProcess([process.execPath, "bench/load/engine-ceiling.ts", JSON.stringify({ workers: w, seconds: ceilingSeconds, warmupSeconds: ceilingWarmupSeconds, mix, frames: framePaths })]));
 const ceilingPoolUsers = await ceiling(workers, "users");
 const ceilingPool = await ceiling(workers, "detector");
 const ceilingPoolTracked = await ceiling(workers, "tracked");
@@ -246,6 +249,8 @@ const report = {
   machine,
   workers,
   stepSeconds,
+  ceilingSeconds,
+  ceilingWarmupSeconds,
   targetP99Ms: TARGET_P99_MS,
   capacityUsers: capacity,
   capacityUsersFaceCrop: capacityOf("faceCrop"),
