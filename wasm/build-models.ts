@@ -58,7 +58,7 @@ export const RECIPES: readonly ModelRecipe[] = [
     file: "face_detector_short_range.tflite",
     packageName: "@mediapipe/face_detection",
     // Short range (faces within about 2 m, a person at their own webcam): a 128 px input instead of 192 and
-    // a smaller network, so about half the full-range model's time; used for webcam frames.
+    // a smaller network, so about a third of the full-range model's time here; used for webcam frames.
     path: "face_detection_short_range.tflite",
     inputSize: 128,
     mean: 127.5,

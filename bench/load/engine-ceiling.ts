@@ -6,7 +6,8 @@
  *   - "users" (default): the load bench's own users, as the server treats them (src/server/start-server.ts):
  *     four in five at their desk, tracked from their previous frame, with the detector (full range) every
  *     `redetectEvery`-th frame (1 frame/s and a 3 s re-detection: every third); one in five away (an empty
- *     desk), the detector (the workers' default, short range) on every frame;
+ *     desk), the detector (the workers' default, short range) on every frame; every user's first frame
+ *     (a new session) with the full range;
  *   - "tracked": one face tracked forever (a session's best case);
  *   - "detector": the detector on every frame, nothing tracked.
  * The old form `"track": true|false, "frame": path` still works (tracked / detector on that frame).
@@ -60,6 +61,8 @@ const makeUsers = (): SimUser[] => Array.from({ length: 10 }, (_, i) => ({ away:
 function jobFor(user: SimUser, image: ArrayBuffer): AnalysisJob {
   if (mix === "detector") return { image, landmarks: false };
   if (mix === "tracked") return { image, landmarks: false, track: user.rois };
+  // A session's first frame looks with the full range (start-server.ts), whoever sends it.
+  if (user.frames === 0) return { image, landmarks: false, detector: "full" };
   if (user.away) return { image, landmarks: false };
   // A desk user: tracked, except the periodic look for a second person (full range), as start-server.ts does.
   const periodic = user.rois !== undefined && user.frames % redetectEvery === 0;

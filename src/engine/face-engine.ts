@@ -22,10 +22,11 @@ import { boundingBox, projectFromCrop, roiFromDetection, roiFromLandmarks } from
 import type { Box, Landmark, RgbaFrame, Roi } from "./types";
 
 /**
- * Which BlazeFace model looks for faces. "short" (128 px input, faces within about 2 m) takes about half the
- * time of "full" (192 px, faces up to about 5 m), and finds the same faces on webcam framings; "full" also
- * finds small, distant faces (a second person at the back of the room), so photos and a session's periodic
- * look for a second person use it (bench/results/short-range-detector.md).
+ * Which BlazeFace model looks for faces. "short" (128 px input, faces within about 2 m) takes about a third of
+ * the time of "full" (192 px, faces up to about 5 m), and finds the same faces on webcam framings (and
+ * close-ups "full" misses); "full" also finds small, distant faces (a second person at the back of the room),
+ * so photos, a session's first frame and its periodic look for a second person use it
+ * (bench/results/short-range-detector.md).
  */
 export type DetectorRange = "short" | "full";
 

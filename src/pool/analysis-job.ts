@@ -24,7 +24,8 @@ export interface AnalysisJob {
   track?: Roi[];
   /**
    * Which face detector runs if the detector runs: "short" (the workers' default: webcam framings, about
-   * half the cost) or "full" (also small, distant faces: the session's periodic look for a second person).
+   * a third of the cost) or "full" (also small, distant faces: a session's first frame and its periodic look
+   * for a second person).
    */
   detector?: DetectorRange;
 }

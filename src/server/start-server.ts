@@ -67,9 +67,10 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
           : undefined;
       // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
       const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
-      // A tracked session's periodic look (track withheld) uses the full-range detector, which also finds a
-      // second person further back; other detections (an empty desk, a new session) use the workers' short range.
-      const detector = tracking && !track ? "full" : undefined;
+      // Full range where a second, smaller face matters: a session's first frame and a tracked session's
+      // periodic look (track withheld). An empty desk's frames, a just-lost face and frames without a session
+      // get the workers' short range, a third of the cost (bench/results/short-range-detector.md).
+      const detector = session && (session.created || (tracking && !track)) ? "full" : undefined;
       const outcome = await activePool.run({ image: buffer, landmarks: options.landmarks, track, detector }, [buffer]);
       const { tracking: rois, ...result } = outcome.value;
       const body = { ...result, timings: { ...result.timings, queueMs: outcome.queueMs, totalMs: 0 } };
