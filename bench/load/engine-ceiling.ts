@@ -100,7 +100,7 @@ let started = performance.now();
 const startCounting = setTimeout(() => {
   before = selfStat();
   started = performance.now();
-}, countFrom - performance.now());
+}, Math.max(0, countFrom - performance.now()));
 await Promise.all(Array.from({ length: workers * 2 }, loop));
 clearTimeout(startCounting);
 const elapsed = (performance.now() - started) / 1000;
