@@ -121,7 +121,9 @@ const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) =
 async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number, mode: LoadScenario["mode"] = "full") {
   // The original scenario's generator call is unchanged (no mode), so any generator runs it.
   const scenario = { url, users, seconds, sessions, frames: framePaths, generator: args.generator, ...(mode === "full" ? {} : { mode }) };
-  const watched = await watchProcess(pid, async () => lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)])) as LoadResult & { mode?: string });
+  // mode, cropFrames and meanBytesPerFrame come from generators that know the newer clients' modes.
+  type Generated = LoadResult & { mode?: string; cropFrames?: number; meanBytesPerFrame?: number };
+  const watched = await watchProcess(pid, async () => lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)])) as Generated);
   const answered = watched.result.ok;
   const perAnswered = (v: number) => (answered ? Number((v / answered).toFixed(2)) : null);
   return {
@@ -269,10 +271,10 @@ const report = {
 const r2 = (v: number | null) => (v === null ? "n/a" : v.toFixed(2));
 const stepRows = (series: Step[]) =>
   series
-    .map((s) => `| ${s.users} | ${s.latencyMs.p50} | ${s.latencyMs.p90} | ${s.latencyMs.p99} | ${s.throughputRps.toFixed(1)} | ${s.shed} | ${s.errors} | ${s.serverCpuPercent}% | ${s.serverCpuMsPerFrame ?? "n/a"} (${s.serverKernelMsPerFrame ?? "n/a"}) | ${s.minorFaultsPerFrame ?? "n/a"} | ${s.serverPeakRssMb} |`)
+    .map((s) => `| ${s.users} | ${s.latencyMs.p50} | ${s.latencyMs.p90} | ${s.latencyMs.p99} | ${s.throughputRps.toFixed(1)} | ${s.shed} | ${s.errors} | ${s.serverCpuPercent}% | ${s.serverCpuMsPerFrame ?? "n/a"} (${s.serverKernelMsPerFrame ?? "n/a"}) | ${s.minorFaultsPerFrame ?? "n/a"} | ${s.meanBytesPerFrame ?? "n/a"} | ${s.serverPeakRssMb} |`)
     .join("\n");
 const table =
-  "| users | p50 ms | p90 ms | p99 ms | answered/s | shed (503) | errors | server CPU (of one core) | server CPU ms per answered frame (kernel) | minor page faults per frame | server peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  "| users | p50 ms | p90 ms | p99 ms | answered/s | shed (503) | errors | server CPU (of one core) | server CPU ms per answered frame (kernel) | minor page faults per frame | mean request bytes | server peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
 const capacityCell = (key: LoadScenario["key"]) => {
   const r = scenarioResults[key];
   return r.measured ? `**${r.capacityUsers}**` : `not measured (${r.note})`;
