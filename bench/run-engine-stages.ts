@@ -42,6 +42,7 @@ writeFileSync(
   `# Engine: cost per frame by stage\n\n${date}, ${machine}. Median of ${bun.runs} analyses of ${bun.photo} after warm-up, one thread.\n` +
     `Command: \`bun bench/run-engine-stages.ts\`. Model load: Bun ${bun.modelLoadMs} ms, Node ${node?.modelLoadMs ?? "n/a"} ms.\n\n` +
     `| stage (ms) | ${bun.runtime} | ${node?.runtime ?? "Node"} | Node / Bun |\n| --- | --- | --- | --- |\n${rows.join("\n")}\n\n` +
+    "`detect` is the full-range detector (photos, a session's first frame and periodic look); `detectShortRange` the short-range one on the same frame (webcam frames). " +
     "`trackedTotal` is decode plus an analysis that follows the face from the previous frame (detector skipped), as a session's frames do.\n" +
     (nodeError ? `\nNode run failed: ${nodeError}\n` : ""),
 );

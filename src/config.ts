@@ -42,7 +42,7 @@ export const serverConfigSchema = z.object({
   port: integer(0, 65535).default(8080).describe("TCP port; 0 picks a free one."),
   workers: integer(1, 256)
     .default(availableParallelism())
-    .describe("Analysis worker threads, each with its own copy of the models (about 40 MB). Default: one per core."),
+    .describe("Analysis worker threads, each with its own copy of the models (about 58 MB). Default: one per core."),
   maxQueue: integer(0, 100_000)
     .optional()
     .describe("Frames that may wait for a worker; one more is answered 503 at once. Default: 4 per worker."),
@@ -57,11 +57,11 @@ export const serverConfigSchema = z.object({
   maxImageSide: integer(1, 100_000).default(10_000).describe("Largest declared width or height accepted before decoding (413)."),
   inferenceMaxSide: integer(128, 100_000)
     .default(1280)
-    .describe("Frames larger than this on their long side are scaled down before inference; the detector sees 192 px and the landmark crop 192 px, so nothing is lost."),
+    .describe("Frames larger than this on their long side are scaled down before inference; the detector sees 128 px (192 px at full range) and the landmark crop 192 px, so nothing is lost."),
   workerRecycleHeapMb: integer(16, 4096)
     .default(96)
     .describe(
-      "A worker whose two models' WASM heaps together grew past this is replaced after answering: those heaps never shrink. They hold 40 MB after loading and 44 MB after a 1280x1280 frame, so with the default VIGIL_INFERENCE_MAX_SIDE this never triggers; it matters when larger frames are analysed whole.",
+      "A worker whose models' WASM heaps (two detectors and the landmark model) together grew past this is replaced after answering: those heaps never shrink. They hold 58 MB after loading and 62 MB after a 1280x1280 frame, so with the default VIGIL_INFERENCE_MAX_SIDE this never triggers; it matters when larger frames are analysed whole.",
     ),
   engineHeapMb: integer(64, 2048)
     .default(512)

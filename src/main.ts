@@ -8,6 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DEFAULT_THRESHOLDS } from "./analysis/thresholds";
+import { ensureAllocatorEnv } from "./allocator-env";
+import { ANALYZE_USAGE, parseAnalyzeArgs } from "./analyze-args";
 import { ConfigError, describeOptions, loadServerConfig, type ServerConfig } from "./config";
 import { FrameAnalyzer } from "./frame/frame-analyzer";
 import { JWT_TOKEN_USAGE, mintJwtToken } from "./jwt-token-command";
@@ -17,7 +19,7 @@ import { startServer } from "./server/start-server";
 
 const USAGE = `usage:
   vigil serve [options]               start the HTTP service (vigil serve --help lists the options)
-  vigil analyze [--landmarks] FILE... print the analysis of each photo as JSON
+  vigil analyze [--landmarks] FILE... print the analysis of each photo as JSON (vigil analyze --help)
   vigil new-key                       make a random API key and print it with its sha256 (for VIGIL_API_KEY_HASHES)
   vigil hash-key KEY                  print an existing key's sha256
   ${JWT_TOKEN_USAGE}
@@ -25,12 +27,16 @@ const USAGE = `usage:
   vigil --help`;
 
 async function analyzeFiles(args: string[]): Promise<number> {
-  const landmarks = args.includes("--landmarks");
-  const files = args.filter((a) => a !== "--landmarks");
-  if (files.length === 0) {
-    console.error(USAGE);
+  const parsed = parseAnalyzeArgs(args);
+  if ("error" in parsed) {
+    console.error(`${parsed.error}\n${ANALYZE_USAGE}`);
     return 2;
   }
+  if (parsed.help) {
+    console.log(ANALYZE_USAGE);
+    return 0;
+  }
+  const { landmarks, files } = parsed;
   const analyzer = await FrameAnalyzer.create({
     maxFaces: 2,
     // Photos may be taken any way up; the cost of a second look matters less here than on a webcam stream.
@@ -60,6 +66,8 @@ async function serve(args: string[]): Promise<void> {
     return;
   }
   const config = loadServerConfig(args, process.env);
+  // Before any worker starts (and before the port is taken): may replace this process with itself.
+  ensureAllocatorEnv((line) => console.error(line));
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   if (config.processes > 1) return supervise(config, args, log);
   const child = isSupervisedChild();

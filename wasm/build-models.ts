@@ -1,7 +1,8 @@
 /**
- * Builds the two models Vigil runs from the pinned npm packages, reproducibly (runs on `npm install`):
+ * Builds the three models Vigil runs from the pinned npm packages, reproducibly (runs on `npm install`):
  *
- *   face_detector.tflite            <- @mediapipe/face_detection/face_detection_full_range.tflite
+ *   face_detector.tflite             <- @mediapipe/face_detection/face_detection_full_range.tflite
+ *   face_detector_short_range.tflite <- @mediapipe/face_detection/face_detection_short_range.tflite
  *   face_landmarks_attention.tflite <- face_landmark_with_attention.tflite, packed inside
  *                                      @mediapipe/face_mesh/face_mesh_solution_packed_assets.data
  *
@@ -25,7 +26,7 @@ export const OUTPUT_DIR = join(here, "models");
 export const LOCK_FILE = join(here, "models.lock.json");
 
 export interface ModelRecipe {
-  role: "faceDetector" | "faceLandmarks";
+  role: "faceDetector" | "faceDetectorShortRange" | "faceLandmarks";
   file: string;
   packageName: string;
   path: string;
@@ -41,15 +42,28 @@ export const RECIPES: readonly ModelRecipe[] = [
     role: "faceDetector",
     file: "face_detector.tflite",
     packageName: "@mediapipe/face_detection",
-    // Full range (faces up to about 5 m) rather than short range (about 2 m): it also finds small faces,
-    // such as a second person behind the student, and upside-down ones, for ~3 ms more per detection,
-    // which tracking skips on most frames anyway (bench/results/engine-stages.md).
+    // Full range (faces up to about 5 m): it also finds small faces, such as a second person behind the
+    // student, and upside-down ones. It costs about twice the short-range model, so it runs where that
+    // earns its cost: photos (the CLI) and a session's periodic look for a second person
+    // (bench/results/short-range-detector.md).
     path: "face_detection_full_range.tflite",
     inputSize: 192,
     // BlazeFace takes pixels in [-1, 1].
     mean: 127.5,
     std: 127.5,
     description: "BlazeFace full-range face detector (MediaPipe), 192x192 RGB input.",
+  },
+  {
+    role: "faceDetectorShortRange",
+    file: "face_detector_short_range.tflite",
+    packageName: "@mediapipe/face_detection",
+    // Short range (faces within about 2 m, a person at their own webcam): a 128 px input instead of 192 and
+    // a smaller network, so about a third of the full-range model's time here; used for webcam frames.
+    path: "face_detection_short_range.tflite",
+    inputSize: 128,
+    mean: 127.5,
+    std: 127.5,
+    description: "BlazeFace short-range face detector (MediaPipe), 128x128 RGB input.",
   },
   {
     role: "faceLandmarks",

@@ -1,13 +1,18 @@
 /**
  * Vigil's load benchmark, one command:  bun bench/load/run-load.ts [--smoke] [--step-seconds 10]
- *     [--steps 20,40,60,...] [--overload-seconds 60] [--workers 2]
+ *     [--steps 20,40,60,...] [--overload-seconds 60] [--workers 2] [--scenarios full,crop,paced]
+ *     [--ceiling-seconds 8] [--ceiling-warmup-seconds 10] [--name load-16-cores] [--skip-without-sessions]
  *
  * The original system's scenario: N virtual users each posting a 640x480 webcam JPEG once a second (open
- * loop), stepped up until the 99th percentile passes 150 ms or any frame fails. Side by side, in the same
- * run: the engine's in-process ceiling, one worker against the pool, a fresh process per frame (the first
- * design), and the same steps without sessions (no tracking). Then an overload at three times the capacity
- * and the recovery after it. Writes bench/results/load-<date>.{json,md}, bench/results/load-latency.svg and
- * bench/results/load-latest.md. No timing here is asserted anywhere: these are numbers to read.
+ * loop), stepped up until the 99th percentile passes 150 ms or any frame fails. Then the same users as the
+ * newer clients behave (SCENARIOS below: face-crop frames, the clients' own pacing), each stepped up the
+ * same way. Side by side, in the same run: the engine's in-process ceiling for the same mix of frames the
+ * users send (engine-ceiling.ts "users"), and tracked-forever / detector-every-frame; one worker against the
+ * pool; a fresh process per frame (the first design); the full-frame steps without sessions (no tracking);
+ * the server's CPU time, kernel time and minor page faults per answered frame, beside the engine's. Then an
+ * overload at three times the capacity and the recovery after it. Writes bench/results/<name>.{json,md}
+ * (name: load-<date> unless --name), and, for a full run without --name, load-latest.{json,md} and
+ * load-latency.svg. No timing here is asserted anywhere: these are numbers to read.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -15,6 +20,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchFrames } from "../lib/frames";
 import { residentMb, startBenchServer } from "../lib/server-process";
+import type { CeilingMix } from "./engine-ceiling";
 import type { LoadResult } from "./generator";
 import { latencyChart } from "./latency-chart";
 
@@ -27,6 +33,11 @@ const { values: args } = parseArgs({
     workers: { type: "string" },
     out: { type: "string" },
     generator: { type: "string" },
+    scenarios: { type: "string" },
+    "ceiling-seconds": { type: "string" },
+    "ceiling-warmup-seconds": { type: "string" },
+    name: { type: "string" },
+    "skip-without-sessions": { type: "boolean", default: false },
   },
 });
 const smoke = args.smoke!;
@@ -34,6 +45,31 @@ const stepSeconds = Number(args["step-seconds"] ?? (smoke ? 3 : 10));
 const steps = (args.steps ?? (smoke ? "2" : "10,20,30,40,50,60,70,80,100,120,150,200,250,300")).split(",").map(Number);
 const overloadSeconds = Number(args["overload-seconds"] ?? (smoke ? 0 : 60));
 const workers = Number(args.workers ?? 2);
+const ceilingSeconds = Number(args["ceiling-seconds"] ?? (smoke ? 2 : 8));
+// Uncounted seconds before each ceiling: the server it is compared with has been serving for minutes.
+const ceilingWarmupSeconds = Number(args["ceiling-warmup-seconds"] ?? (smoke ? 0 : 10));
+
+/**
+ * What users send, one entry per scenario; each is stepped up on its own and reported as its capacity field.
+ * `mode` is passed to the load generator (bench/load/generator.ts); a generator that does not know a mode
+ * must not fake it, so a result counts only when it echoes the mode back (LoadResult.mode), and a scenario
+ * whose mode comes back unknown is reported as not measured.
+ */
+interface LoadScenario {
+  key: "fullFrames" | "faceCrop" | "paced";
+  /** The report's field for its capacity. */
+  capacityField: "capacityUsers" | "capacityUsersFaceCrop" | "capacityUsersPaced";
+  mode: "full" | "crop" | "paced";
+  description: string;
+}
+const SCENARIOS: readonly LoadScenario[] = [
+  { key: "fullFrames", capacityField: "capacityUsers", mode: "full", description: "full 640x480 frames at a fixed 1 frame/s (the original system's scenario)" },
+  { key: "faceCrop", capacityField: "capacityUsersFaceCrop", mode: "crop", description: "face-crop frames when the server asks for them (full frames otherwise), 1 frame/s" },
+  { key: "paced", capacityField: "capacityUsersPaced", mode: "paced", description: "face-crop frames at the pace the server's answers ask for (nextFrameAfterMs)" },
+];
+const wanted = (args.scenarios ?? "full,crop,paced").split(",");
+const scenarios = SCENARIOS.filter((s) => wanted.includes(s.mode));
+if (!scenarios.some((s) => s.mode === "full")) throw new Error("--scenarios must include full (the original scenario, and the baselines' mix)");
 const repo = new URL("../../", import.meta.url).pathname;
 const outDir = args.out ?? join(repo, "bench/results");
 const TARGET_P99_MS = 150;
@@ -44,21 +80,34 @@ const framePaths = { person: join(scratch, "person.jpg"), empty: join(scratch, "
 writeFileSync(framePaths.person, frames.person);
 writeFileSync(framePaths.empty, frames.empty);
 
-/** CPU (percent of one core) and peak resident memory of a process while `work` runs. */
+/** A process's CPU ticks (10 ms each) and minor page faults so far, all its threads together. */
+function processCounters(pid: number) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return { minorFaults: Number(fields[7]), userTicks: Number(fields[11]), systemTicks: Number(fields[12]) };
+}
+
+/** CPU (percent of one core), CPU and faults counted, and peak resident memory of a process while `work` runs. */
 async function watchProcess<T>(pid: number, work: () => Promise<T>) {
   const ticks = () => {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return Number(fields[11]) + Number(fields[12]);
+    const c = processCounters(pid);
+    return c.userTicks + c.systemTicks;
   };
   const rssMb = () => residentMb(pid);
   let peakRssMb = rssMb();
   const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, rssMb())), 200);
   const t0 = performance.now();
+  const before = processCounters(pid);
   const c0 = ticks();
   const result = await work();
   const cpuPercent = ((ticks() - c0) / 100 / ((performance.now() - t0) / 1000)) * 100;
+  const after = processCounters(pid);
   clearInterval(sampler);
-  return { result, cpuPercent: Math.round(cpuPercent), peakRssMb: Math.round(peakRssMb) };
+  const counted = {
+    cpuMs: (after.userTicks + after.systemTicks - before.userTicks - before.systemTicks) * 10,
+    kernelMs: (after.systemTicks - before.systemTicks) * 10,
+    minorFaults: after.minorFaults - before.minorFaults,
+  };
+  return { result, cpuPercent: Math.round(cpuPercent), peakRssMb: Math.round(peakRssMb), counted };
 }
 
 async function runProcess(cmd: string[]): Promise<string> {
@@ -69,32 +118,64 @@ async function runProcess(cmd: string[]): Promise<string> {
 }
 const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
 
-async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number) {
-  const scenario = { url, users, seconds, sessions, frames: framePaths, generator: args.generator };
-  const watched = await watchProcess(pid, async () => lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)])) as LoadResult);
-  return { users, sessions, ...watched.result, serverCpuPercent: watched.cpuPercent, serverPeakRssMb: watched.peakRssMb };
+async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number, mode: LoadScenario["mode"] = "full") {
+  // The original scenario's generator call is unchanged (no mode), so any generator runs it.
+  const scenario = { url, users, seconds, sessions, frames: framePaths, generator: args.generator, ...(mode === "full" ? {} : { mode }) };
+  // mode, cropFrames and meanBytesPerFrame come from generators that know the newer clients' modes.
+  type Generated = LoadResult & { mode?: string; cropFrames?: number; meanBytesPerFrame?: number };
+  const watched = await watchProcess(pid, async () => lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)])) as Generated);
+  const answered = watched.result.ok;
+  const perAnswered = (v: number) => (answered ? Number((v / answered).toFixed(2)) : null);
+  return {
+    users,
+    sessions,
+    ...watched.result,
+    serverCpuPercent: watched.cpuPercent,
+    serverPeakRssMb: watched.peakRssMb,
+    serverCpuMsPerFrame: perAnswered(watched.counted.cpuMs),
+    serverKernelMsPerFrame: perAnswered(watched.counted.kernelMs),
+    minorFaultsPerFrame: perAnswered(watched.counted.minorFaults),
+  };
 }
 type Step = Awaited<ReturnType<typeof load>>;
 const held = (s: Step) => s.latencyMs.p99 <= TARGET_P99_MS && s.errors === 0 && s.shed === 0;
 
-async function stepUp(url: string, pid: number, sessions: boolean): Promise<Step[]> {
+/** Steps up; null when the generator does not know the scenario's mode (it did not echo it back). */
+async function stepUp(url: string, pid: number, sessions: boolean, mode: LoadScenario["mode"] = "full"): Promise<Step[] | null> {
   const results: Step[] = [];
   for (const users of steps) {
-    const step = await load(url, users, stepSeconds, sessions, pid);
+    const step = await load(url, users, stepSeconds, sessions, pid, mode);
+    if (mode !== "full" && step.mode !== mode) {
+      console.error(`  ${mode}: the load generator does not support this mode (it answered mode ${step.mode ?? "none"}); not measured`);
+      return null;
+    }
     results.push(step);
-    console.error(`  ${sessions ? "sessions" : "no sessions"} ${users} users: p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} ms, ${step.throughputRps.toFixed(1)} ok/s, shed ${step.shed}, errors ${step.errors}, cpu ${step.serverCpuPercent}%, rss ${step.serverPeakRssMb} MB`);
+    console.error(`  ${mode}, ${sessions ? "sessions" : "no sessions"} ${users} users: p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} ms, ${step.throughputRps.toFixed(1)} ok/s, shed ${step.shed}, errors ${step.errors}, cpu ${step.serverCpuPercent}% (${step.serverCpuMsPerFrame} ms/frame, kernel ${step.serverKernelMsPerFrame}), ${step.minorFaultsPerFrame} faults/frame, rss ${step.serverPeakRssMb} MB`);
     if (!held(step)) break;
     await Bun.sleep(500);
   }
   return results;
 }
 const highestHeld = (series: Step[]) => series.filter(held).reduce((n, s) => Math.max(n, s.users), 0);
+/** The busiest step that held: where the server's cost per frame is read. */
+const busiestHeld = (series: Step[]) => series.filter(held).at(-1) ?? null;
 
-console.error(`load benchmark: ${workers} workers, steps ${steps.join(",")}, ${stepSeconds} s each`);
+console.error(`load benchmark: ${workers} workers, steps ${steps.join(",")}, ${stepSeconds} s each, scenarios ${scenarios.map((s) => s.mode).join(",")}`);
 const server = await startBenchServer(workers);
-const withSessions = await stepUp(server.url, server.child.pid, true);
+const scenarioResults: Record<string, { description: string; measured: boolean; capacityUsers: number | null; steps: Step[]; note?: string }> = {};
+for (const scenario of scenarios) {
+  const series = await stepUp(server.url, server.child.pid, true, scenario.mode);
+  scenarioResults[scenario.key] = series
+    ? { description: scenario.description, measured: true, capacityUsers: highestHeld(series), steps: series }
+    : { description: scenario.description, measured: false, capacityUsers: null, steps: [], note: `bench/load/generator.ts does not support mode "${scenario.mode}"` };
+  await Bun.sleep(500);
+}
+for (const scenario of SCENARIOS.filter((s) => !scenarios.includes(s))) {
+  scenarioResults[scenario.key] = { description: scenario.description, measured: false, capacityUsers: null, steps: [], note: "left out of this run (--scenarios)" };
+}
+const withSessions = scenarioResults.fullFrames.steps;
 const capacity = highestHeld(withSessions);
-const withoutSessions = smoke ? [] : await stepUp(server.url, server.child.pid, false);
+const withoutSessions = smoke || args["skip-without-sessions"] ? [] : ((await stepUp(server.url, server.child.pid, false)) ?? []);
 
 let overload: Record<string, unknown> | null = null;
 if (overloadSeconds > 0 && capacity > 0) {
@@ -117,11 +198,12 @@ server.child.kill("SIGTERM");
 await server.child.exited;
 
 // Baselines, measured with the server stopped so they have the machine to themselves.
-const ceilingSeconds = smoke ? 2 : 8;
-const ceiling = async (w: number, track: boolean) => lastJson(await runProcess([process.execPath, "bench/load/engine-ceiling.ts", JSON.stringify({ workers: w, seconds: ceilingSeconds, track, frame: framePaths.person })]));
-const ceilingPool = await ceiling(workers, false);
-const ceilingPoolTracked = await ceiling(workers, true);
-const ceilingOne = await ceiling(1, false);
+const ceiling = async (w: number, mix: CeilingMix) => lastJson(await runProcess([process.execPath, "bench/load/engine-ceiling.ts", JSON.stringify({ workers: w, seconds: ceilingSeconds, warmupSeconds: ceilingWarmupSeconds, mix, frames: framePaths })]));
+const ceilingPoolUsers = await ceiling(workers, "users");
+const ceilingPool = await ceiling(workers, "detector");
+const ceilingPoolTracked = await ceiling(workers, "tracked");
+const ceilingOneUsers = await ceiling(1, "users");
+const ceilingOne = await ceiling(1, "detector");
 const spawnRuns = smoke ? 1 : 3;
 const spawnStart = performance.now();
 for (let i = 0; i < spawnRuns; i++) await runProcess([process.execPath, "src/main.ts", "analyze", framePaths.person]);
@@ -131,6 +213,8 @@ rmSync(scratch, { recursive: true, force: true });
 const date = new Date().toISOString();
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), runtime: `Bun ${Bun.version}` };
 const baselines = {
+  engineCeilingUsersFps: Number(ceilingPoolUsers.framesPerSecond.toFixed(1)),
+  oneWorkerUsersFps: Number(ceilingOneUsers.framesPerSecond.toFixed(1)),
   engineCeilingFps: Number(ceilingPool.framesPerSecond.toFixed(1)),
   engineCeilingTrackedFps: Number(ceilingPoolTracked.framesPerSecond.toFixed(1)),
   oneWorkerFps: Number(ceilingOne.framesPerSecond.toFixed(1)),
@@ -139,18 +223,65 @@ const baselines = {
 };
 const capacityNoSessions = highestHeld(withoutSessions);
 const ratios = {
-  serverCapacityOverEngineCeiling: baselines.engineCeilingTrackedFps ? capacity / baselines.engineCeilingTrackedFps : null,
+  // Against the engine's ceiling for the same mix of frames the users send (at 1 frame/s, users = frames/s).
+  serverCapacityOverEngineCeiling: baselines.engineCeilingUsersFps ? capacity / baselines.engineCeilingUsersFps : null,
+  serverCapacityOverTrackedCeiling: baselines.engineCeilingTrackedFps ? capacity / baselines.engineCeilingTrackedFps : null,
+  // Per-worker scaling: the pool's frames/s over workers x one worker's, both on the users' mix.
+  perWorkerScaling: baselines.oneWorkerUsersFps ? baselines.engineCeilingUsersFps / (workers * baselines.oneWorkerUsersFps) : null,
   poolOverOneWorker: baselines.oneWorkerFps ? baselines.engineCeilingFps / baselines.oneWorkerFps : null,
   poolOverProcessPerFrame: baselines.processPerFrameFps ? baselines.engineCeilingFps / baselines.processPerFrameFps : null,
   trackingOverDetection: baselines.engineCeilingFps ? baselines.engineCeilingTrackedFps / baselines.engineCeilingFps : null,
   capacityWithSessionsOverWithout: capacityNoSessions ? capacity / capacityNoSessions : null,
 };
-const report = { date, machine, workers, stepSeconds, targetP99Ms: TARGET_P99_MS, capacityUsers: capacity, capacityUsersWithoutSessions: capacityNoSessions, withSessions, withoutSessions, overload, baselines, ratios, smoke };
+const atCapacity = busiestHeld(withSessions);
+/** What a frame costs the server at its busiest held step, beside what the same mix costs the engine alone. */
+const costPerFrame = {
+  serverCpuMs: atCapacity?.serverCpuMsPerFrame ?? null,
+  serverKernelMs: atCapacity?.serverKernelMsPerFrame ?? null,
+  serverMinorFaults: atCapacity?.minorFaultsPerFrame ?? null,
+  atUsers: atCapacity?.users ?? null,
+  engineCpuMs: ceilingPoolUsers.cpuMsPerFrame as number,
+  engineKernelMs: ceilingPoolUsers.kernelMsPerFrame as number,
+  engineMinorFaults: ceilingPoolUsers.minorFaultsPerFrame as number,
+  engineMix: { trackedShare: Number(ceilingPoolUsers.trackedShare.toFixed(3)), fullRangeShare: Number(ceilingPoolUsers.fullRangeShare.toFixed(3)) },
+};
+const capacityOf = (key: LoadScenario["key"]) => scenarioResults[key]?.capacityUsers ?? null;
+const report = {
+  date,
+  machine,
+  workers,
+  stepSeconds,
+  ceilingSeconds,
+  ceilingWarmupSeconds,
+  targetP99Ms: TARGET_P99_MS,
+  capacityUsers: capacity,
+  capacityUsersFaceCrop: capacityOf("faceCrop"),
+  capacityUsersPaced: capacityOf("paced"),
+  capacityUsersWithoutSessions: capacityNoSessions,
+  withSessions,
+  withoutSessions,
+  scenarios: Object.fromEntries(Object.entries(scenarioResults).filter(([key]) => key !== "fullFrames")),
+  overload,
+  baselines,
+  costPerFrame,
+  ratios,
+  smoke,
+};
 
 const r2 = (v: number | null) => (v === null ? "n/a" : v.toFixed(2));
 const stepRows = (series: Step[]) =>
-  series.map((s) => `| ${s.users} | ${s.latencyMs.p50} | ${s.latencyMs.p90} | ${s.latencyMs.p99} | ${s.throughputRps.toFixed(1)} | ${s.shed} | ${s.errors} | ${s.serverCpuPercent}% | ${s.serverPeakRssMb} |`).join("\n");
-const table = "| users | p50 ms | p90 ms | p99 ms | answered/s | shed (503) | errors | server CPU (of one core) | server peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  series
+    .map((s) => `| ${s.users} | ${s.latencyMs.p50} | ${s.latencyMs.p90} | ${s.latencyMs.p99} | ${s.throughputRps.toFixed(1)} | ${s.shed} | ${s.errors} | ${s.serverCpuPercent}% | ${s.serverCpuMsPerFrame ?? "n/a"} (${s.serverKernelMsPerFrame ?? "n/a"}) | ${s.minorFaultsPerFrame ?? "n/a"} | ${s.meanBytesPerFrame ?? "n/a"} | ${s.serverPeakRssMb} |`)
+    .join("\n");
+const table =
+  "| users | p50 ms | p90 ms | p99 ms | answered/s | shed (503) | errors | server CPU (of one core) | server CPU ms per answered frame (kernel) | minor page faults per frame | mean request bytes | server peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+const capacityCell = (key: LoadScenario["key"]) => {
+  const r = scenarioResults[key];
+  return r.measured ? `**${r.capacityUsers}**` : `not measured (${r.note})`;
+};
+const scenarioSections = SCENARIOS.filter((s) => s.key !== "fullFrames" && scenarioResults[s.key].measured)
+  .map((s) => `\n## ${s.description} (${s.capacityField})\n\n${table}${stepRows(scenarioResults[s.key].steps)}\n`)
+  .join("");
 const ohaLines = [
   `oha -z ${stepSeconds}s -q <0.8 N> -c <0.8 N> --latency-correction -m POST -H 'content-type: image/jpeg' -D person.jpg http://HOST:PORT/v1/analyze`,
   `oha -z ${stepSeconds}s -q <0.2 N> -c <0.2 N> --latency-correction -m POST -H 'content-type: image/jpeg' -D empty.jpg http://HOST:PORT/v1/analyze`,
@@ -164,21 +295,32 @@ desk, 1 in 5 away: an empty desk);
 ${stepSeconds} s a step; stepping stops at the first step whose p99 passes ${TARGET_P99_MS} ms or that loses a frame.
 
 **Capacity: ${capacity} users** held with sessions (p99 ≤ ${TARGET_P99_MS} ms, nothing shed or failed)${smoke ? "" : `; ${capacityNoSessions} without sessions`}.
-Target: 300 users on a 2-core machine. ${capacity >= 300 ? "Met." : `Not met: ${capacity} of 300 (${Math.round((capacity / 300) * 100)}%).`}
+
+| users held (p99 ≤ ${TARGET_P99_MS} ms, nothing shed) | users |
+| --- | --- |
+${SCENARIOS.map((s) => `| ${s.description} (\`${s.capacityField}\`) | ${capacityCell(s.key)} |`).join("\n")}
+
+What a frame costs (full frames, at ${costPerFrame.atUsers ?? "n/a"} users, the busiest step held): the server
+${costPerFrame.serverCpuMs ?? "n/a"} ms of CPU per answered frame (kernel ${costPerFrame.serverKernelMs ?? "n/a"}), ${costPerFrame.serverMinorFaults ?? "n/a"} minor page faults; the engine alone, on the same
+mix (${Math.round(costPerFrame.engineMix.trackedShare * 100)}% tracked, ${Math.round(costPerFrame.engineMix.fullRangeShare * 100)}% full-range detections, the rest short-range), ${costPerFrame.engineCpuMs} ms (kernel ${costPerFrame.engineKernelMs}), ${costPerFrame.engineMinorFaults} faults.
 
 ## With sessions (X-Session-Id: tracking skips the detector)
 
 ${table}${stepRows(withSessions)}
-${withoutSessions.length ? `\n## Without sessions (every frame runs the detector)\n\n${table}${stepRows(withoutSessions)}\n` : ""}
+${scenarioSections}${withoutSessions.length ? `\n## Without sessions (every frame runs the detector)\n\n${table}${stepRows(withoutSessions)}\n` : ""}
 ## Side by side (same run)
 
 | measure | value |
 | --- | --- |
+| engine ceiling, ${workers} workers in-process, the users' mix (desk users tracked with periodic re-detection, away users detector only) | ${baselines.engineCeilingUsersFps} frames/s |
+| one worker, the users' mix | ${baselines.oneWorkerUsersFps} frames/s |
+| per-worker scaling (pool / (${workers} x one worker), users' mix) | ${r2(ratios.perWorkerScaling)} |
 | engine ceiling, ${workers} workers in-process, detector every frame | ${baselines.engineCeilingFps} frames/s |
 | engine ceiling, ${workers} workers, tracked (session steady state) | ${baselines.engineCeilingTrackedFps} frames/s |
 | one worker, detector every frame | ${baselines.oneWorkerFps} frames/s |
 | a fresh process per frame (the first design) | ${baselines.secondsPerSpawnedFrame} s a frame = ${baselines.processPerFrameFps} frames/s |
-| server capacity / tracked engine ceiling | ${r2(ratios.serverCapacityOverEngineCeiling)} |
+| server capacity / engine ceiling for the same mix | ${r2(ratios.serverCapacityOverEngineCeiling)} |
+| server capacity / tracked engine ceiling | ${r2(ratios.serverCapacityOverTrackedCeiling)} |
 | pool / one worker | ${r2(ratios.poolOverOneWorker)} |
 | pool / process per frame | ${r2(ratios.poolOverProcessPerFrame)} |
 | tracked / detector every frame (engine) | ${r2(ratios.trackingOverDetection)} |
@@ -205,12 +347,12 @@ ${ohaLines.join("\n")}
 `;
 mkdirSync(outDir, { recursive: true });
 const stamp = date.slice(0, 16).replace(/[:T]/g, "-");
-const name = smoke ? "load-smoke" : `load-${stamp}`;
+const name = args.name ?? (smoke ? "load-smoke" : `load-${stamp}`);
 writeFileSync(join(outDir, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
 writeFileSync(join(outDir, `${name}.md`), md);
-if (!smoke) {
+if (!smoke && !args.name) {
   writeFileSync(join(outDir, "load-latest.md"), md);
   writeFileSync(join(outDir, "load-latest.json"), JSON.stringify(report, null, 2) + "\n");
   writeFileSync(join(outDir, "load-latency.svg"), latencyChart(withSessions, withoutSessions, TARGET_P99_MS));
 }
-console.log(JSON.stringify({ report: join(outDir, `${name}.md`), capacityUsers: capacity }));
+console.log(JSON.stringify({ report: join(outDir, `${name}.md`), capacityUsers: capacity, capacityUsersFaceCrop: report.capacityUsersFaceCrop, capacityUsersPaced: report.capacityUsersPaced }));

@@ -7,8 +7,11 @@
  */
 import type { RgbaFrame, Roi } from "./types";
 
-export function cropRotatedSquare(frame: RgbaFrame, roi: Roi, cropSize: number): Uint8ClampedArray {
-  const out = new Uint8ClampedArray(cropSize * cropSize * 4);
+/** `into`: a buffer of cropSize x cropSize x 4 bytes to write (and return) instead of a new one; every byte is written. */
+export function cropRotatedSquare(frame: RgbaFrame, roi: Roi, cropSize: number, into?: Uint8ClampedArray): Uint8ClampedArray {
+  const bytes = cropSize * cropSize * 4;
+  if (into && into.length !== bytes) throw new RangeError(`crop buffer holds ${into.length} bytes, expected ${bytes}`);
+  const out = into ?? new Uint8ClampedArray(bytes);
   const { data, width, height } = frame;
   const scale = roi.size / cropSize;
   const cos = Math.cos(roi.rotation) * scale;
@@ -25,6 +28,9 @@ export function cropRotatedSquare(frame: RgbaFrame, roi: Roi, cropSize: number):
       const x0 = Math.floor(fx);
       const y0 = Math.floor(fy);
       if (x0 < -1 || y0 < -1 || x0 >= width || y0 >= height) {
+        out[o] = 0;
+        out[o + 1] = 0;
+        out[o + 2] = 0;
         out[o + 3] = 255;
         continue;
       }

@@ -3,8 +3,8 @@
  * loaded once in `FaceEngine.create` and every `analyze` call is synchronous.
  *
  * Pipeline (MediaPipe's face mesh, with two MediaPipe Tasks doing the neural work):
- *   1. FaceDetector (BlazeFace short range) finds faces and their eye keypoints;
- *      skipped for a face we are tracking (see `analyze`'s `track` option).
+ *   1. FaceDetector (BlazeFace, short or full range: see DetectorRange) finds faces and their eye
+ *      keypoints; skipped for a face we are tracking (see `analyze`'s `track` option).
  *   2. For each face, a square crop rotated so the eyes are level is warped out of the frame (crop.ts).
  *   3. ImageEmbedder runs the face landmark "with attention" model on the crop and hands back its raw
  *      output tensors (the FaceLandmarker task cannot decode this model: it hard-codes another layout).
@@ -20,6 +20,15 @@ import { mergeAttentionMesh, TOTAL_POINTS } from "./landmark-merge";
 import { sealOutboundNetwork } from "./offline";
 import { boundingBox, projectFromCrop, roiFromDetection, roiFromLandmarks } from "./roi";
 import type { Box, Landmark, RgbaFrame, Roi } from "./types";
+
+/**
+ * Which BlazeFace model looks for faces. "short" (128 px input, faces within about 2 m) takes about a third of
+ * the time of "full" (192 px, faces up to about 5 m), and finds the same faces on webcam framings (and
+ * close-ups "full" misses); "full" also finds small, distant faces (a second person at the back of the room),
+ * so photos, a session's first frame and its periodic look for a second person use it
+ * (bench/results/short-range-detector.md).
+ */
+export type DetectorRange = "short" | "full";
 
 /** The landmark model's input side, in pixels. */
 export const LANDMARK_INPUT_SIZE = 192;
@@ -45,6 +54,8 @@ export interface FaceEngineOptions {
    * for photos (the CLI) more than for upright webcams.
    */
   detectUpsideDown: boolean;
+  /** The detector used when a call does not name one (AnalyzeOptions.detector). */
+  defaultDetector: DetectorRange;
   /** Where the WASM runtime's own log lines (glog: graph start, XNNPACK) go; dropped by default. */
   runtimeLog?: (line: string) => void;
   /** Ceiling for each model's WASM heap, in MB (see wasm/runtime.ts); the runtime's own limit is 2048. */
@@ -56,6 +67,7 @@ export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
   minDetectionScore: 0.5,
   minPresenceScore: 0.5,
   detectUpsideDown: false,
+  defaultDetector: "full",
 };
 
 export interface EngineFace {
@@ -83,6 +95,8 @@ export interface EngineResult {
   faces: EngineFace[];
   /** True when the detector ran (no tracking hint, or tracking lost the face). */
   detectorRan: boolean;
+  /** Which detector ran, or null when the frame was tracked without it. */
+  detector: DetectorRange | null;
   /** Landmark model runs for this frame (one per face normally; more for rotated or doubtful faces). */
   landmarkPasses: number;
   timings: EngineTimings;
@@ -91,6 +105,8 @@ export interface EngineResult {
 export interface AnalyzeOptions {
   /** ROIs of faces seen in the previous frame: skip the detector and crop there (MediaPipe's video mode). */
   track?: readonly Roi[];
+  /** Which detector runs if the detector runs at all; FaceEngineOptions.defaultDetector when unset. */
+  detector?: DetectorRange;
 }
 
 interface FaceCandidate {
@@ -103,8 +119,10 @@ type ImageDataLike = { data: Uint8ClampedArray; width: number; height: number };
 type ImageDataConstructor = new (data: Uint8ClampedArray, width: number, height: number) => ImageDataLike;
 
 export class FaceEngine {
+  private readonly cropBuffer = new Uint8ClampedArray(LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE * 4);
+
   private constructor(
-    private readonly detector: FaceDetector,
+    private readonly detectors: Record<DetectorRange, FaceDetector>,
     private readonly landmarker: ImageEmbedder,
     private readonly options: FaceEngineOptions,
     private readonly ImageDataCtor: ImageDataConstructor,
@@ -134,11 +152,15 @@ export class FaceEngine {
       installWebPolyfills({ preloadedScripts: runtime.preloadedScripts });
       // Imported only now: the bundle looks for the globals above when it runs.
       const { FaceDetector, ImageEmbedder } = await import("@mediapipe/tasks-vision");
-      const detector = await FaceDetector.createFromOptions(runtime.fileset, {
-        baseOptions: { modelAssetBuffer: models.faceDetector, delegate: "CPU" },
-        runningMode: "IMAGE",
-        minDetectionConfidence: settings.minDetectionScore,
-      });
+      // Each detector is its own task (its own graph and WASM instance); switching one task's model per
+      // frame would rebuild its graph every time.
+      const createDetector = (model: Uint8Array) =>
+        FaceDetector.createFromOptions(runtime.fileset, {
+          baseOptions: { modelAssetBuffer: model, delegate: "CPU" },
+          runningMode: "IMAGE",
+          minDetectionConfidence: settings.minDetectionScore,
+        });
+      const detectors = { full: await createDetector(models.faceDetector), short: await createDetector(models.faceDetectorShortRange) };
       const landmarker = await ImageEmbedder.createFromOptions(runtime.fileset, {
         baseOptions: { modelAssetBuffer: models.faceLandmarks, delegate: "CPU" },
         runningMode: "IMAGE",
@@ -146,7 +168,7 @@ export class FaceEngine {
         l2Normalize: false,
         quantize: false,
       });
-      const engine = new FaceEngine(detector, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor, unseal, health, runtime.heapBytes);
+      const engine = new FaceEngine(detectors, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor, unseal, health, runtime.heapBytes);
       engine.warmUp();
       return engine;
     } catch (error) {
@@ -159,7 +181,8 @@ export class FaceEngine {
   private warmUp(): void {
     const side = 256;
     const frame = { data: new Uint8Array(side * side * 4).fill(128), width: side, height: side };
-    this.analyze(frame);
+    this.analyze(frame, { detector: "full" });
+    this.analyze(frame, { detector: "short" });
     this.analyze(frame, { track: [{ centerX: side / 2, centerY: side / 2, size: side, rotation: 0 }] });
   }
 
@@ -180,18 +203,18 @@ export class FaceEngine {
     const started = performance.now();
     const timings: EngineTimings = { detectMs: 0, cropMs: 0, landmarksMs: 0, mergeMs: 0, totalMs: 0 };
     let faces: EngineFace[] = [];
-    let detectorRan = false;
+    let detector: DetectorRange | null = null;
     const passes = { count: 0 };
     if (options.track?.length) {
       const tracked = options.track.slice(0, this.options.maxFaces).map((roi) => ({ roi, detectionScore: null, detectorBox: null }));
       faces = this.landmarkFaces(frame, tracked, timings, passes);
     }
     if (faces.length === 0) {
-      detectorRan = true;
-      faces = this.landmarkFaces(frame, this.detect(frame, timings), timings, passes);
+      detector = options.detector ?? this.options.defaultDetector;
+      faces = this.landmarkFaces(frame, this.detect(this.detectors[detector], frame, timings), timings, passes);
     }
     timings.totalMs = performance.now() - started;
-    return { faces, detectorRan, landmarkPasses: passes.count, timings };
+    return { faces, detectorRan: detector !== null, detector, landmarkPasses: passes.count, timings };
   }
 
   /** Releases the WASM graphs. The bundle's usage logger tries to send on close; offline.ts refuses it. */
@@ -199,18 +222,19 @@ export class FaceEngine {
     // A broken runtime is not closed: after a failed allocation, closing its graphs never returned (a busy
     // loop inside the runtime; tests/engine/heap-limit.test.ts closes one). Its memory goes with the thread.
     if (this.health.abortedWith === null) {
-      this.detector.close();
+      this.detectors.full.close();
+      this.detectors.short.close();
       this.landmarker.close();
     }
     this.unsealNetwork();
   }
 
-  private detect(frame: RgbaFrame, timings: EngineTimings): FaceCandidate[] {
+  private detect(detector: FaceDetector, frame: RgbaFrame, timings: EngineTimings): FaceCandidate[] {
     const t0 = performance.now();
-    let candidates = this.detectUpright(frame);
+    let candidates = this.detectUpright(detector, frame);
     if (candidates.length === 0 && this.options.detectUpsideDown) {
       const { width, height } = frame;
-      candidates = this.detectUpright(rotateHalfTurn(frame)).map((c) => ({
+      candidates = this.detectUpright(detector, rotateHalfTurn(frame)).map((c) => ({
         ...c,
         // Back to the frame's coordinates: a half turn maps (x, y) to (W - x, H - y).
         roi: { ...c.roi, centerX: width - c.roi.centerX, centerY: height - c.roi.centerY, rotation: c.roi.rotation + Math.PI },
@@ -221,8 +245,8 @@ export class FaceEngine {
     return candidates;
   }
 
-  private detectUpright(frame: RgbaFrame): FaceCandidate[] {
-    const detections = this.detector.detect(this.toImageData(frame.data, frame.width, frame.height)).detections;
+  private detectUpright(detector: FaceDetector, frame: RgbaFrame): FaceCandidate[] {
+    const detections = detector.detect(this.toImageData(frame.data, frame.width, frame.height)).detections;
     return detections
       .map((detection) => candidateFromDetection(detection, frame))
       .filter((candidate): candidate is FaceCandidate => candidate !== null)
@@ -263,7 +287,8 @@ export class FaceEngine {
   private landmarkPass(frame: RgbaFrame, candidate: FaceCandidate, roi: Roi, timings: EngineTimings, passes: { count: number }) {
     passes.count++;
     const t0 = performance.now();
-    const crop = cropRotatedSquare(frame, roi, LANDMARK_INPUT_SIZE);
+    // One crop buffer per engine: the embedder copies it into its own memory before returning.
+    const crop = cropRotatedSquare(frame, roi, LANDMARK_INPUT_SIZE, this.cropBuffer);
     const t1 = performance.now();
     const outputs = this.landmarker.embed(this.toImageData(crop, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)).embeddings.map((e) => e.floatEmbedding ?? []);
     const t2 = performance.now();

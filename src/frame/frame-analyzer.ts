@@ -5,9 +5,10 @@
 import { imageQuality } from "../analysis/image-quality";
 import { measureFace } from "../analysis/face-measures";
 import type { Thresholds } from "../analysis/thresholds";
-import { FaceEngine } from "../engine/face-engine";
+import { FaceEngine, type DetectorRange } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import { decodeImage, loadDecoders } from "../image/decode";
+import { FrameBuffer } from "../image/frame-buffer";
 import type { ImageLimits } from "../image/probe";
 import type { AnalysisResult } from "../pool/analysis-job";
 import { analyzeCropFrame, type FrameCrop } from "./crop-frame";
@@ -17,6 +18,9 @@ export interface FrameAnalyzerOptions {
   maxFaces: number;
   /** Search upside down when nobody is found upright (photos; costly on empty webcam frames). */
   detectUpsideDown?: boolean;
+  /** The face detector for requests that do not name one: "short" for webcam frames, "full" (the default)
+   * for photos, which may show small or distant faces. */
+  defaultDetector?: DetectorRange;
   limits: ImageLimits;
   inferenceMaxSide: number;
   thresholds: Thresholds;
@@ -30,6 +34,8 @@ export interface FrameRequest {
   track?: readonly Roi[];
   /** The image is a face crop of the client's frame, with this geometry (crop-frame.ts). */
   crop?: FrameCrop;
+  /** Which detector runs if it runs (not tracked); FrameAnalyzerOptions.defaultDetector when unset. */
+  detector?: DetectorRange;
 }
 
 export interface FrameOutcome {
@@ -39,26 +45,50 @@ export interface FrameOutcome {
 }
 
 export class FrameAnalyzer {
+  /** The decoded frame's pixels, in the same memory every frame (frame-buffer.ts); frames scaled to fit
+   * inferenceMaxSide always fit. */
+  private readonly pixels: FrameBuffer;
+  private framesInFlight = 0;
+
   private constructor(
     private readonly engine: FaceEngine,
     private readonly options: FrameAnalyzerOptions,
-  ) {}
+  ) {
+    this.pixels = new FrameBuffer(options.inferenceMaxSide * options.inferenceMaxSide * 4);
+  }
 
   static async create(options: FrameAnalyzerOptions): Promise<FrameAnalyzer> {
-    const [engine] = await Promise.all([FaceEngine.create({ maxFaces: options.maxFaces, detectUpsideDown: options.detectUpsideDown ?? false, heapLimitMb: options.engineHeapMb }), loadDecoders()]);
+    const [engine] = await Promise.all([FaceEngine.create({
+        maxFaces: options.maxFaces,
+        detectUpsideDown: options.detectUpsideDown ?? false,
+        defaultDetector: options.defaultDetector ?? "full",
+        heapLimitMb: options.engineHeapMb,
+      }), loadDecoders()]);
     return new FrameAnalyzer(engine, options);
   }
 
   async analyze(bytes: Uint8Array, request: FrameRequest): Promise<FrameOutcome> {
     if (request.crop) return analyzeCropFrame(this.engine, bytes, { ...request, crop: request.crop }, this.options);
+    // The pixels' buffer is shared by this analyzer's frames: a second frame analysed while one is decoding
+    // (callers other than the worker, which sends one at a time) gets its own.
+    if (this.framesInFlight > 0) return this.analyzeFrame(bytes, request, undefined);
+    this.framesInFlight++;
+    try {
+      return await this.analyzeFrame(bytes, request, this.pixels.take);
+    } finally {
+      this.framesInFlight--;
+    }
+  }
+
+  private async analyzeFrame(bytes: Uint8Array, request: FrameRequest, output: ((bytes: number) => Uint8Array) | undefined): Promise<FrameOutcome> {
     const t0 = performance.now();
     // Large frames are scaled while they are decoded (a 12 MP JPEG: 64 ms instead of 880 ms decoded whole).
-    const frame = await decodeImage(bytes, this.options.limits, { fitWithin: this.options.inferenceMaxSide });
+    const frame = await decodeImage(bytes, this.options.limits, { fitWithin: this.options.inferenceMaxSide, output });
     // Everything below is in the analysed frame's pixels; answers are given in the original's.
     const toOriginal = frame.sourceWidth / frame.width;
     const t1 = performance.now();
     const track = request.track?.map((roi) => scaleRoi(roi, 1 / toOriginal));
-    const engineResult = this.engine.analyze(frame, { track });
+    const engineResult = this.engine.analyze(frame, { track, detector: request.detector });
     const t2 = performance.now();
     const faces = engineResult.faces.map((face) => {
       const measures = measureFace(face.landmarks, this.options.thresholds);

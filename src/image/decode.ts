@@ -6,9 +6,10 @@
  * nothing to install, works in worker threads and inside the single binary, decodes off the JS thread,
  * frees its memory after each frame (a WASM heap only grows), and scales large JPEGs down while decoding.
  * It has no raw-pixel output, so it writes an uncompressed PNG that stored-png.ts unwraps.
- * Measured since (bench/results/decode-in-worker-context.md): in a thread that holds the models, as every
- * worker does, a 640x480 JPEG takes 17-19 ms here against 3.6 ms in an empty thread, and WASM mozjpeg
- * 5.5-9 ms in that same thread. The choice above was measured in an empty process; it is worth revisiting.
+ * Revisited in a worker's real context by CPU time (bench/results/decode-cost.md): a 640x480 JPEG costs
+ * Bun.Image 2.4-3.1 ms of CPU (on its thread pool) against 5.9-6.2 ms for WASM mozjpeg in the same thread, so
+ * it stays; the 17-19 ms once seen in a worker (decode-in-worker-context.md) was wall time in the calling
+ * thread, not work. Asking it for half size does not help a frame this small (it resamples after decoding).
  *
  * Damage: a truncated file of any format, and any damaged PNG (checksums), is refused as corrupt_image. JPEG
  * and lossy WebP carry no checksum over their compressed data, so a flipped bit there is refused only when
@@ -17,7 +18,7 @@
 import { ImageError } from "./image-error";
 import { probeImage, type ImageFormat, type ImageLimits } from "./probe";
 import { pngChunksIntact } from "./png-checksums";
-import { rgbaFromStoredPng } from "./stored-png";
+import { rgbaFromStoredPng, type PixelSink } from "./stored-png";
 import type { FormatDecoder } from "./wasm-codecs";
 
 export interface DecodedImage {
@@ -40,6 +41,11 @@ export interface DecodeOptions {
    * (4000x3000 to 1280: 31 ms instead of 395 ms). Aspect ratio is kept.
    */
   fitWithin?: number;
+  /**
+   * Where the pixels go: by default a new array per call; a worker passes its FrameBuffer's `take`, so the
+   * frame lands in the same memory every time (the caller must be done with the previous frame's pixels).
+   */
+  output?: PixelSink;
 }
 
 /**
@@ -70,7 +76,7 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits, option
   if (scaled) pipeline.resize(fit, fit, { fit: "inside" });
   let pixels;
   try {
-    pixels = rgbaFromStoredPng(await pipeline.png({ compressionLevel: 0 }).bytes());
+    pixels = rgbaFromStoredPng(await pipeline.png({ compressionLevel: 0 }).bytes(), options.output);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "ERR_IMAGE_TOO_MANY_PIXELS") throw new ImageError("image_too_large", `the image declares more than ${limits.maxPixels} pixels`);

@@ -1,5 +1,6 @@
 /** What the HTTP side sends an analysis worker, and what it gets back. */
 import type { Thresholds } from "../analysis/thresholds";
+import type { DetectorRange } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import type { FrameCrop } from "../frame/crop-frame";
 import type { AnalysisBody } from "../server/schemas";
@@ -24,6 +25,12 @@ export interface AnalysisJob {
   track?: Roi[];
   /** The image is a face crop of the client's frame (X-Frame-Crop): landmarks only, mapped back to the frame. */
   crop?: FrameCrop;
+  /**
+   * Which face detector runs if the detector runs: "short" (the workers' default: webcam framings, about
+   * a third of the cost) or "full" (also small, distant faces: a session's first frame and its periodic look
+   * for a second person).
+   */
+  detector?: DetectorRange;
 }
 
 /** The analysis without the times only the HTTP side knows (queue wait, total). */

@@ -12,6 +12,9 @@ const settings = workerData as AnalysisWorkerData;
 serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
   const analyzer = await FrameAnalyzer.create({
     maxFaces: settings.maxFaces,
+    // Workers serve webcam frames: a person within about 2 m of the camera. Jobs ask for "full" when they
+    // need it (AnalysisJob.detector).
+    defaultDetector: "short",
     limits: { maxPixels: settings.maxImagePixels, maxSide: settings.maxImageSide },
     inferenceMaxSide: settings.inferenceMaxSide,
     engineHeapMb: settings.engineHeapMb,
@@ -21,7 +24,7 @@ serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
     info: { ready: true },
     shouldRetire: () => analyzer.engineHeapBytes > settings.recycleAboveHeapBytes,
     handle: async (job) => {
-      const { result, rois } = await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks, track: job.track, crop: job.crop });
+      const { result, rois } = await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks, track: job.track, crop: job.crop, detector: job.detector });
       return { ...result, tracking: rois };
     },
   };

@@ -7,11 +7,10 @@ import { ANALYSIS_WORKER_URL } from "../analysis-worker-url";
 import type { ServerConfig } from "../config";
 import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../pool/analysis-job";
 import { WorkerPool } from "../pool/worker-pool";
-import type { Roi } from "../engine/types";
 import type { FrameCrop } from "../frame/crop-frame";
 import { openSessionStore } from "../session/open-session-store";
 import { framePlanSettings } from "../session/frame-plan";
-import { SessionFrames } from "../session/session-frames";
+import { SessionFrames, type FaceSearch } from "../session/session-frames";
 import { SessionStoreUnavailable } from "../session/session-store";
 import { ApiError } from "./api-error";
 import { createApp, type AnalysisBackend } from "./app";
@@ -76,11 +75,11 @@ export async function startServer(
     onUnavailable: metrics.onSessionStoreUnavailable,
   });
 
-  /** One frame through a worker; `track`: the session's faces to follow instead of running the detector. */
-  async function runJob(image: Uint8Array, landmarks: boolean, track?: Roi[], crop?: FrameCrop) {
+  /** One frame through a worker; `search`: the session's faces to follow instead of running the detector, or which detector. */
+  async function runJob(image: Uint8Array, landmarks: boolean, { track, detector }: FaceSearch, crop?: FrameCrop) {
     // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
     const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
-    const outcome = await activePool.run({ image: buffer, landmarks, track, crop }, [buffer]);
+    const outcome = await activePool.run({ image: buffer, landmarks, track, detector, crop }, [buffer]);
     return { ...outcome.value, queueMs: outcome.queueMs };
   }
   /** The API's answer for an analysis: the internal tracking positions out, the server's timings in. */
@@ -90,7 +89,7 @@ export async function startServer(
 
   const backend: AnalysisBackend = {
     async analyze(image, { landmarks, session, crop }) {
-      const run = (track?: Roi[]) => runJob(image, landmarks, track, crop);
+      const run = (search: FaceSearch = {}) => runJob(image, landmarks, search, crop);
       if (!session) return answerOf(await run());
       // The store's key is opaque: a session is scoped to its owner (principal.ts) by its key alone.
       const frame = { key: sessionStoreKey(session), id: session.id, capturedAt: session.capturedAt, crop: crop !== undefined };

@@ -12,6 +12,7 @@
  * When the store cannot be reached the frame is still analysed and answered, with its session marked
  * unavailable: losing a second of history is better than losing the frame.
  */
+import type { DetectorRange } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import { trackingFor } from "./detection-policy";
 import { afterFrame, type FramePlanSettings, type NextFrame } from "./frame-plan";
@@ -37,6 +38,13 @@ export interface SessionFrame {
 /** What the session needs of an analysis: what it saw (observation.ts) and where the faces were. */
 export type FrameAnalysis = Parameters<typeof observationOf>[0] & { tracked: boolean; tracking: Roi[] };
 
+/** How a frame looks for its faces: follows the previous frame's (no detector), or runs which detector. */
+export interface FaceSearch {
+  track?: Roi[];
+  /** Unset: the workers' default (short range). */
+  detector?: DetectorRange;
+}
+
 export type StoreOperation = "load" | "save" | "read" | "delete";
 
 export interface SessionFramesOptions {
@@ -53,19 +61,20 @@ export class SessionFrames {
 
   /** Runs `analyze` (given the faces to track, if any) for a frame of a session, and files what it saw. */
   /**
-   * Runs `analyze` (given the faces to track, if any) for a frame of a session, and files what it saw. `next`
+   * Runs `analyze` (given how to look for the faces) for a frame of a session, and files what it saw. `next`
    * is what the client should send next; without a reachable store there is none (the client then keeps its
    * own pace and sends full frames).
    */
   async analyze<A extends FrameAnalysis>(
     frame: SessionFrame,
-    analyze: (track: Roi[] | undefined) => Promise<A>,
+    analyze: (search: FaceSearch) => Promise<A>,
   ): Promise<{ analysis: A; session: SessionAnswer; next?: NextFrame }> {
     const loaded = await this.attempt("load", () => this.options.store.get(frame.key));
-    const track = loaded.ok && !frame.crop ? this.facesToTrack(loaded.value, frame.capturedAt) : undefined;
-    const analysis = await analyze(track);
+    // A crop is its own face position: nothing to track, no detector over the whole frame.
+    const search = loaded.ok && !frame.crop ? this.faceSearch(loaded.value, frame.capturedAt) : {};
+    const analysis = await analyze(search);
     if (!loaded.ok) return { analysis, session: { id: frame.id, available: false, reason: loaded.reason } };
-    const trackedFaces = frame.crop ? 1 : (track?.length ?? 0);
+    const trackedFaces = frame.crop ? 1 : (search.track?.length ?? 0);
     const saved = await this.attempt("save", () => this.options.store.update(frame.key, this.fileFrame(frame, analysis, trackedFaces)));
     if (!saved.ok) return { analysis, session: { id: frame.id, available: false, reason: saved.reason } };
     return { analysis, ...saved.value };
@@ -82,9 +91,17 @@ export class SessionFrames {
     return this.required("delete", () => this.options.store.delete(key));
   }
 
-  /** Follow the faces of the previous frame (no detector), unless it is too old or a detection is due. */
-  private facesToTrack(record: SessionRecord | undefined, capturedAt: number): Roi[] | undefined {
-    return trackingFor(record?.tracking ?? null, record?.framePlan?.detection ?? null, capturedAt, this.options.plan.detection).track;
+  /**
+   * Follow the faces of the previous frame (no detector), unless it is too old or a detection is due. The
+   * full-range detector runs where a second, smaller face matters: a session's first frame and a tracked
+   * session's look for a second person; an empty desk's frames and a just-lost face get the short range, a
+   * third of the cost (bench/results/short-range-detector.md).
+   */
+  private faceSearch(record: SessionRecord | undefined, capturedAt: number): FaceSearch {
+    if (!record) return { detector: "full" };
+    const { track, reason } = trackingFor(record.tracking, record.framePlan?.detection ?? null, capturedAt, this.options.plan.detection);
+    if (track) return { track };
+    return reason === "no_face_to_track" ? {} : { detector: "full" };
   }
 
   /** The atomic step: file the frame in whatever the session holds now (pure: it may run more than once). */

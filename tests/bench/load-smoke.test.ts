@@ -23,5 +23,22 @@ test("bench/load/run-load.ts --smoke runs the scenario and writes its report", a
   expect(step.latencyMs.p50).toBeGreaterThan(0);
   expect(step.serverPeakRssMb).toBeGreaterThan(0);
   for (const value of Object.values(report.baselines)) expect(value as number).toBeGreaterThan(0);
+  // Cost per answered frame, the server's beside the engine's for the same mix of frames.
+  expect(step.serverCpuMsPerFrame).toBeGreaterThan(0);
+  expect(step.minorFaultsPerFrame).toBeGreaterThan(0);
+  expect(report.costPerFrame.engineCpuMs).toBeGreaterThan(0);
+  expect(report.costPerFrame.engineMix.trackedShare).toBeGreaterThan(0);
+  expect(report.ratios.perWorkerScaling).toBeGreaterThan(0);
+  // The newer clients' scenarios: measured (a capacity and steps) or said to be not measured, never faked.
+  for (const [key, field] of [["faceCrop", "capacityUsersFaceCrop"], ["paced", "capacityUsersPaced"]]) {
+    const scenario = report.scenarios[key];
+    if (scenario.measured) {
+      expect(scenario.steps[0].mode).toBe(key === "faceCrop" ? "crop" : "paced");
+      expect(report[field]).toBe(scenario.capacityUsers);
+    } else {
+      expect(report[field]).toBeNull();
+      expect(scenario.note).toContain("does not support");
+    }
+  }
   expect(readFileSync(join(out, "load-smoke.md"), "utf8")).toContain("| users | p50 ms |");
 }, 120_000);

@@ -45,6 +45,10 @@ test("dist/vigil runs alone from an empty folder and analyses a photo", async ()
     expect(body.person).toEqual({ present: true, count: 1 });
     expect(body.faces[0].eyes.left.closed).toBe(false);
     expect(body.models.faceLandmarks.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Started without it, the binary re-executed itself (same pid) with the allocator setting (allocator-env.ts).
+    const environ = (await Bun.file(`/proc/${child.pid}/environ`).text()).split("\0");
+    expect(environ).toContain("MIMALLOC_PURGE_DELAY=1000");
+    expect((await Bun.file(`/proc/${child.pid}/cmdline`).text()).split("\0").slice(1, 3)).toEqual(["serve", "--auth"]);
     // The demo page's files travel inside the binary too.
     const demo = await fetch(`${url}/demo`);
     expect(demo.status).toBe(200);

@@ -170,3 +170,43 @@ test("per-stage times are reported", async () => {
   for (const stage of ["detectMs", "cropMs", "landmarksMs", "mergeMs"] as const) expect(result.timings[stage]).toBeGreaterThan(0);
   expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.detectMs + result.timings.landmarksMs);
 });
+
+describe("short-range and full-range detectors", () => {
+  const meanDistance = (a: Landmark[], b: Landmark[]) => a.reduce((s, p, i) => s + Math.hypot(p.x - b[i].x, p.y - b[i].y), 0) / a.length;
+
+  for (const photo of ["astronaut.png", "grace_hopper.jpg"]) {
+    test(`${photo}: both find the one face, and the landmarks from either detection agree`, async () => {
+      const frame = await fixtureFrame(photo);
+      const full = engine.analyze(frame, { detector: "full" });
+      const short = engine.analyze(frame, { detector: "short" });
+      expect(full.detector).toBe("full");
+      expect(short.detector).toBe("short");
+      expect(short.faces).toHaveLength(1);
+      expect(full.faces).toHaveLength(1);
+      const eyes = Math.hypot(full.faces[0].landmarks[263].x - full.faces[0].landmarks[33].x, full.faces[0].landmarks[263].y - full.faces[0].landmarks[33].y);
+      // Measured: 0.010-0.013 inter-ocular distances on these photos (bench/results/short-range-detector.md).
+      expect(meanDistance(short.faces[0].landmarks, full.faces[0].landmarks) / eyes).toBeLessThan(0.05);
+    });
+  }
+
+  test("a small, distant face (the footballer) is found by full range only: why photos and the periodic look use it", async () => {
+    const frame = await fixtureFrame("messi5.jpg");
+    expect(engine.analyze(frame, { detector: "full" }).faces).toHaveLength(1);
+    expect(engine.analyze(frame, { detector: "short" }).faces).toHaveLength(0);
+  });
+
+  test("the engine's default detector is used when a call names none, and a tracked frame runs none", async () => {
+    const shortByDefault = await FaceEngine.create({ defaultDetector: "short" });
+    try {
+      const frame = await fixtureFrame("grace_hopper.jpg");
+      const detected = shortByDefault.analyze(frame);
+      expect(detected.detector).toBe("short");
+      expect(shortByDefault.analyze(frame, { detector: "full" }).detector).toBe("full");
+      const tracked = shortByDefault.analyze(frame, { track: detected.faces.map((f) => f.roi) });
+      expect(tracked.detector).toBeNull();
+      expect(engine.analyze(frame).detector).toBe("full");
+    } finally {
+      shortByDefault.close();
+    }
+  });
+});

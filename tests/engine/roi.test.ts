@@ -72,3 +72,19 @@ describe("cropRotatedSquare", () => {
 test("boundingBox spans the points", () => {
   expect(boundingBox([{ x: 1, y: 5, z: 0 }, { x: 4, y: 2, z: 0 }])).toEqual({ x: 1, y: 2, width: 3, height: 3 });
 });
+
+test("a crop into a reused buffer is byte for byte the fresh crop, outside the frame too (black, opaque)", () => {
+  const width = 40;
+  const height = 30;
+  const data = new Uint8Array(width * height * 4).map((_, i) => (i * 37) % 251);
+  const frame = { data, width, height };
+  // Half of this ROI lies outside the frame.
+  const roi: Roi = { centerX: 35, centerY: 10, size: 30, rotation: 0.4 };
+  const fresh = cropRotatedSquare(frame, roi, 16);
+  const reused = new Uint8ClampedArray(16 * 16 * 4).fill(200);
+  const into = cropRotatedSquare(frame, roi, 16, reused);
+  expect(into).toBe(reused);
+  expect([...into]).toEqual([...fresh]);
+  expect([...fresh].some((v, i) => i % 4 === 0 && v === 0 && fresh[i + 3] === 255)).toBe(true);
+  expect(() => cropRotatedSquare(frame, roi, 16, new Uint8ClampedArray(10))).toThrow(/expected 1024/);
+});

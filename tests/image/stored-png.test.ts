@@ -31,6 +31,26 @@ describe("rgbaFromStoredPng reads what Bun.Image writes at compressionLevel 0", 
     expect([...rgbaFromStoredPng(await new Bun.Image(palette).png({ compressionLevel: 0 }).bytes()).data]).toEqual([255, 0, 0, 255, 0, 0, 255, 255]);
   });
 
+  test("a webcam-sized frame (many IDAT chunks, stored blocks across them) comes back byte for byte, into a reused buffer too", async () => {
+    const { decode } = await import("fast-png");
+    const png = await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).png({ compressionLevel: 0 }).bytes();
+    const idats = [...Buffer.from(png).toString("latin1").matchAll(/IDAT/g)].length;
+    expect(idats).toBeGreaterThan(10);
+    const reference = decode(png);
+    const fresh = rgbaFromStoredPng(png);
+    expect(Buffer.compare(Buffer.from(fresh.data), Buffer.from(reference.data as Uint8Array))).toBe(0);
+    // Into memory that held something else: every byte is overwritten.
+    const reused = new Uint8Array(600 * 512 * 4 + 100).fill(7);
+    const into = rgbaFromStoredPng(png, (bytes) => reused.subarray(0, bytes));
+    expect(into.data.buffer).toBe(reused.buffer);
+    expect(Buffer.compare(Buffer.from(into.data), Buffer.from(fresh.data))).toBe(0);
+  });
+
+  test("a PNG cut inside its stored blocks is refused", async () => {
+    const png = await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).png({ compressionLevel: 0 }).bytes();
+    expect(() => rgbaFromStoredPng(png.slice(0, png.length / 2))).toThrow(/ends early|bytes of rows/);
+  });
+
   test("a compressed PNG (filtered rows) is refused loudly rather than misread", async () => {
     const compressed = await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).png({ compressionLevel: 6 }).bytes();
     expect(() => rgbaFromStoredPng(compressed)).toThrow(/filter|bit depth/);

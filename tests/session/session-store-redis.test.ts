@@ -123,7 +123,7 @@ test.skipIf(skip)("a frame whose session cannot be loaded is still analysed, ans
   redis.pause();
   try {
     let analysed = 0;
-    const answer = await sessions.analyze({ ...frame, capturedAt: frame.capturedAt + 1000 }, async (track) => {
+    const answer = await sessions.analyze({ ...frame, capturedAt: frame.capturedAt + 1000 }, async ({ track }) => {
       analysed++;
       expect(track).toBeUndefined(); // nothing known to track from
       return analysis;

@@ -97,7 +97,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, plan: framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 3000, trackingMaxGapMs: 3000, faceCropSize: 192, pacing: true, sessionRules: DEFAULT_SESSION_RULES }) });
     const tracks: boolean[] = [];
     const frame = async (second: number, faces = 1) => {
-      const { session } = await sessions.analyze({ key: "k", id: "session-1", capturedAt: T0 + second * 1000 }, async (track) => {
+      const { session } = await sessions.analyze({ key: "k", id: "session-1", capturedAt: T0 + second * 1000 }, async ({ track }) => {
         tracks.push(track !== undefined);
         return analysis(faces, track !== undefined);
       });
