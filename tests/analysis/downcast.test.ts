@@ -190,4 +190,18 @@ describe("on real photos", () => {
       expect(m.eyes.left.closed || m.eyes.right.closed).toBe(false);
     });
   }
+
+  // A man typing at his keyboard, head lowered about 20° from where he holds it facing the screen (Debian
+  // forensics-samples-files' screencast, its webcam picture; bench/data/eyes/README.md): the reading posture.
+  for (const frameNumber of ["0095", "0105", "0115", "0125", "0135", "0145"]) {
+    test(`forensics-movie-hello-f${frameNumber}.jpg, looking down at the keyboard with open eyes: neither eye closed`, async () => {
+      const path = new URL(`../../bench/data/eyes/debian/forensics-movie-hello-f${frameNumber}.jpg`, import.meta.url).pathname;
+      const frame = await decodeImage(new Uint8Array(await Bun.file(path).arrayBuffer()), { maxPixels: 1e8, maxSide: 20_000 });
+      const faces = engine.analyze(frame).faces;
+      expect(faces).toHaveLength(1);
+      const m = measureFace(faces[0].landmarks, T);
+      expect(m.headPose.pitch).toBeLessThan(0);
+      expect(m.eyes.left.closed || m.eyes.right.closed).toBe(false);
+    });
+  }
 });
