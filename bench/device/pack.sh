@@ -3,6 +3,7 @@
 # bench/device/README.md): node_modules without the dev-only heavyweights and the built models, as one
 # xz tarball in .device-bundle/ (ignored through .git/info/exclude, so it travels only when carried).
 #   bench/device/pack.sh            # writes .device-bundle/vigil-device.tar.xz
+#   WITH_REDIS=1 bench/device/pack.sh  # also .device-bundle/redis.tar.xz, for bench/device/run-with-processes.sh
 # Then, on the device machine: bench/device/run.sh (carry .device-bundle with the run).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -43,4 +44,18 @@ echo "pack.sh: $bundle $(mib "$bundle_bytes") MiB; checkout $(mib "$checkout_byt
 if [ "$total" -ge $((limit_mib * 1048576)) ]; then
   echo "pack.sh: over the $limit_mib MiB a device run may carry" >&2
   exit 1
+fi
+
+# WITH_REDIS=1: Debian's redis-server and the libraries it links (but the C library), for the processes
+# comparison on the device (bench/device/run-with-processes.sh), which has no package manager.
+if [ "${WITH_REDIS:-0}" = 1 ]; then
+  staging="$(mktemp -d)"
+  mkdir -p "$staging/redis/lib"
+  cp -L "$(command -v redis-server)" "$staging/redis/redis-server"
+  ldd "$(command -v redis-server)" | awk '/=>/ {print $3}' | grep -v -e '/libc\.so' -e '/libm\.so' | xargs -I{} cp -L {} "$staging/redis/lib/"
+  tar -cJf "$bundle_dir/redis.tar.xz" -C "$staging" redis
+  rm -rf "$staging"
+  redis_bytes=$(stat -c %s "$bundle_dir/redis.tar.xz")
+  echo "pack.sh: $bundle_dir/redis.tar.xz $(mib "$redis_bytes") MiB; together $(mib $((total + redis_bytes))) of $limit_mib MiB"
+  [ $((total + redis_bytes)) -lt $((limit_mib * 1048576)) ] || { echo "pack.sh: over the $limit_mib MiB a device run may carry" >&2; exit 1; }
 fi
