@@ -3,9 +3,10 @@
  *   bun bench/load/engine-ceiling.ts '{"workers":2,"seconds":10,"mix":"users","frames":{"person":"/p.jpg","empty":"/e.jpg"}}'
  * Keeps two frames per worker in flight and prints frames per second, with the process's CPU time and minor
  * page faults per frame. What each frame asks of the engine, by `mix`:
- *   - "users" (default): the load bench's own users, as the server treats them (src/server/start-server.ts):
+ *   - "users" (default): the load bench's own users, as the server treats them (src/session/session-frames.ts):
  *     four in five at their desk, tracked from their previous frame, with the detector (full range) every
- *     `redetectEvery`-th frame (1 frame/s and a 3 s re-detection: every third); one in five away (an empty
+ *     `redetectEvery`-th frame (1 frame/s and a steady face: src/session/detection-policy.ts backs off from 3 s
+ *     to 10 s while the face stays present, so every tenth); one in five away (an empty
  *     desk), the detector (the workers' default, short range) on every frame; every user's first frame
  *     (a new session) with the full range;
  *   - "tracked": one face tracked forever (a session's best case);
@@ -42,7 +43,7 @@ const mix: CeilingMix = request.mix ?? (request.track === undefined ? "users" : 
 const person = readFileSync(request.frames?.person ?? request.frame!);
 const empty = request.frames?.empty ? readFileSync(request.frames.empty) : null;
 if (mix === "users" && !empty) throw new Error('mix "users" needs frames.empty');
-const redetectEvery = request.redetectEvery ?? 3;
+const redetectEvery = request.redetectEvery ?? 10;
 
 const workerData: AnalysisWorkerData = { thresholds: DEFAULT_THRESHOLDS, recycleAboveHeapBytes: 96 * 1024 * 1024, maxFaces: 2, maxImagePixels: 4e7, maxImageSide: 1e4, inferenceMaxSide: 1280, engineHeapMb: 512 };
 const pool = new WorkerPool<AnalysisJob, AnalysisResult>({ workerUrl: ANALYSIS_WORKER_URL, workerData, size: workers, maxQueue: 1000, queueDeadlineMs: 60_000, jobTimeoutMs: 30_000 });

@@ -23,6 +23,8 @@ interface Scenario {
   users: number;
   seconds: number;
   sessions: boolean;
+  /** open-loop only: keep the same session ids across steps (see open-loop.ts). */
+  sessionPrefix?: string;
   frames: { person: string; empty: string };
 }
 

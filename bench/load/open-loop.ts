@@ -29,6 +29,12 @@ export interface OpenLoopScenario {
   users: number;
   seconds: number;
   sessions: boolean;
+  /**
+   * Session ids are `<sessionPrefix>-<user index>`: a run of steps that passes the same prefix keeps its users
+   * (the same students, still studying) from one step to the next, as real sessions last an hour, not a step.
+   * Without it every user is a new session.
+   */
+  sessionPrefix?: string;
   mode?: LoadMode;
   frames: { person: Uint8Array<ArrayBuffer>; empty: Uint8Array<ArrayBuffer> };
   /** The person photo decoded (RGBA), to cut crops from; needed by "crop" and "paced". */
@@ -55,7 +61,8 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
   const end = start + s.seconds * 1000;
   const wallStart = Date.now() + 100;
   const inFlight: Promise<void>[] = [];
-  const sessionIds = Array.from({ length: s.users }, () => `bench-${crypto.randomUUID()}`);
+  const prefix = s.sessionPrefix ?? `bench-${crypto.randomUUID()}`;
+  const sessionIds = Array.from({ length: s.users }, (_, user) => `${prefix}-${user}`);
   /** Each user's crop for its next frame, cut as soon as the answer asked for it (off the frame's clock). */
   const nextCrop: Array<Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }> | null> = Array.from({ length: s.users }, () => null);
   // The photo does not move, so the server keeps asking for nearly the same crop. The geometry is snapped to

@@ -118,9 +118,9 @@ async function runProcess(cmd: string[]): Promise<string> {
 }
 const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
 
-async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number, mode: LoadScenario["mode"] = "full") {
+async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number, mode: LoadScenario["mode"] = "full", sessionPrefix?: string) {
   // The original scenario's generator call is unchanged (no mode), so any generator runs it.
-  const scenario = { url, users, seconds, sessions, frames: framePaths, generator: args.generator, ...(mode === "full" ? {} : { mode }) };
+  const scenario = { url, users, seconds, sessions, sessionPrefix, frames: framePaths, generator: args.generator, ...(mode === "full" ? {} : { mode }) };
   // mode, cropFrames and meanBytesPerFrame come from generators that know the newer clients' modes.
   type Generated = LoadResult & { mode?: string; cropFrames?: number; meanBytesPerFrame?: number };
   const watched = await watchProcess(pid, async () => lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)])) as Generated);
@@ -143,8 +143,12 @@ const held = (s: Step) => s.latencyMs.p99 <= TARGET_P99_MS && s.errors === 0 && 
 /** Steps up; null when the generator does not know the scenario's mode (it did not echo it back). */
 async function stepUp(url: string, pid: number, sessions: boolean, mode: LoadScenario["mode"] = "full"): Promise<Step[] | null> {
   const results: Step[] = [];
+  // The users of one series keep their sessions from step to step (each step adds new ones): a session's
+  // steady state (tracked, the detector every few seconds) is what a server serves all day, while a series of
+  // brand-new sessions would run the full-range detector on a third of the frames (first frame, then 3 s, 6 s).
+  const sessionPrefix = `bench-${crypto.randomUUID()}`;
   for (const users of steps) {
-    const step = await load(url, users, stepSeconds, sessions, pid, mode);
+    const step = await load(url, users, stepSeconds, sessions, pid, mode, sessionPrefix);
     if (mode !== "full" && step.mode !== mode) {
       console.error(`  ${mode}: the load generator does not support this mode (it answered mode ${step.mode ?? "none"}); not measured`);
       return null;
