@@ -1,7 +1,7 @@
 /**
  * Vigil's load benchmark, one command:  bun bench/load/run-load.ts [--smoke] [--step-seconds 10]
  *     [--steps 20,40,60,...] [--overload-seconds 60] [--workers 2] [--scenarios full,crop,paced]
- *     [--ceiling-seconds 8] [--ceiling-warmup-seconds 10] [--name load-16-cores] [--skip-without-sessions]
+ *     [--ceiling-seconds 8] [--ceiling-warmup-seconds 10] [--settle-seconds 5] [--name load-16-cores] [--skip-without-sessions]
  *
  * The original system's scenario: N virtual users each posting a 640x480 webcam JPEG once a second (open
  * loop), stepped up until the 99th percentile passes 150 ms or any frame fails. Then the same users as the
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     scenarios: { type: "string" },
     "ceiling-seconds": { type: "string" },
     "ceiling-warmup-seconds": { type: "string" },
+    "settle-seconds": { type: "string" },
     name: { type: "string" },
     "skip-without-sessions": { type: "boolean", default: false },
   },
@@ -44,6 +45,10 @@ const smoke = args.smoke!;
 const stepSeconds = Number(args["step-seconds"] ?? (smoke ? 3 : 10));
 const steps = (args.steps ?? (smoke ? "2" : "10,20,30,40,50,60,70,80,100,120,150,200,250,300")).split(",").map(Number);
 const overloadSeconds = Number(args["overload-seconds"] ?? (smoke ? 0 : 60));
+// Uncounted seconds at each step's user count before it is measured: the step's new users all start in the same
+// second (their first frames run the full-range detector, and their detection schedules stay in step), a burst
+// real users, who arrive over minutes, do not make. What a step reports is the steady state of N users.
+const settleSeconds = Number(args["settle-seconds"] ?? (smoke ? 0 : 5));
 const workers = Number(args.workers ?? 2);
 const ceilingSeconds = Number(args["ceiling-seconds"] ?? (smoke ? 2 : 8));
 // Uncounted seconds before each ceiling: the server it is compared with has been serving for minutes.
@@ -148,6 +153,7 @@ async function stepUp(url: string, pid: number, sessions: boolean, mode: LoadSce
   // brand-new sessions would run the full-range detector on a third of the frames (first frame, then 3 s, 6 s).
   const sessionPrefix = `bench-${crypto.randomUUID()}`;
   for (const users of steps) {
+    if (settleSeconds > 0) await load(url, users, settleSeconds, sessions, pid, mode, sessionPrefix);
     const step = await load(url, users, stepSeconds, sessions, pid, mode, sessionPrefix);
     if (mode !== "full" && step.mode !== mode) {
       console.error(`  ${mode}: the load generator does not support this mode (it answered mode ${step.mode ?? "none"}); not measured`);
@@ -255,6 +261,7 @@ const report = {
   machine,
   workers,
   stepSeconds,
+  settleSeconds,
   ceilingSeconds,
   ceilingWarmupSeconds,
   targetP99Ms: TARGET_P99_MS,
@@ -296,7 +303,9 @@ Machine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, ${machine.run
 (${withSessions[0]?.tool ?? "autocannon"}) in its own process on the same machine. Command: \`bun bench/load/run-load.ts\`.
 Scenario: N users, each posting a 640x480 JPEG once a second, open loop, users staggered over the second (4 in 5 at their
 desk, 1 in 5 away: an empty desk);
-${stepSeconds} s a step; stepping stops at the first step whose p99 passes ${TARGET_P99_MS} ms or that loses a frame.
+${stepSeconds} s a step, measured after ${settleSeconds} s uncounted at the step's user count (the users keep their sessions
+from step to step; a step's new users all start in the same second, a burst that real users, arriving over minutes,
+do not make); stepping stops at the first step whose p99 passes ${TARGET_P99_MS} ms or that loses a frame.
 
 **Capacity: ${capacity} users** held with sessions (p99 ≤ ${TARGET_P99_MS} ms, nothing shed or failed)${smoke ? "" : `; ${capacityNoSessions} without sessions`}.
 
