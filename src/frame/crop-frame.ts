@@ -22,6 +22,7 @@ import type { Landmark, Roi } from "../engine/types";
 import { decodeImage } from "../image/decode";
 import type { ImageLimits } from "../image/probe";
 import type { FrameOutcome, FrameRequest } from "./frame-analyzer";
+import { frameTimings } from "./frame-timings";
 import { modelVersions } from "./model-versions";
 
 export interface FrameCrop {
@@ -117,7 +118,6 @@ export async function analyzeCropFrame(engine: FaceEngine, bytes: Uint8Array, re
   // Brightness and sharpness over the face, in the crop (sampled on a fixed grid relative to the face box).
   const quality = imageQuality(image, engineResult.faces[0]?.box ?? null, options.thresholds.quality);
   const t3 = performance.now();
-  const { detectMs, cropMs, landmarksMs, mergeMs } = engineResult.timings;
   return {
     result: {
       person: { present: answered.length > 0, count: answered.length },
@@ -125,12 +125,7 @@ export async function analyzeCropFrame(engine: FaceEngine, bytes: Uint8Array, re
       image: { format: image.format, width: crop.frameWidth, height: crop.frameHeight, analyzedWidth: side, analyzedHeight: side, quality, crop },
       models: modelVersions(),
       tracked: !engineResult.detectorRan,
-      timings: {
-        decodeMs: t1 - t0,
-        inferenceMs: t2 - t1,
-        analysisMs: t3 - t2,
-        stages: { detect: detectMs, crop: cropMs, landmarks: landmarksMs, merge: mergeMs, landmarkPasses: engineResult.landmarkPasses },
-      },
+      timings: frameTimings(t0, t1, t2, t3, engineResult),
     },
     rois: faces.map(({ landmarks }) => roiFromLandmarks(landmarks)),
   };

@@ -12,6 +12,7 @@ import { FrameBuffer } from "../image/frame-buffer";
 import type { ImageLimits } from "../image/probe";
 import type { AnalysisResult } from "../pool/analysis-job";
 import { analyzeCropFrame, type FrameCrop } from "./crop-frame";
+import { frameTimings } from "./frame-timings";
 import { modelVersions } from "./model-versions";
 
 export interface FrameAnalyzerOptions {
@@ -102,7 +103,6 @@ export class FrameAnalyzer {
     });
     const quality = imageQuality(frame, engineResult.faces[0]?.box ?? null, this.options.thresholds.quality);
     const t3 = performance.now();
-    const { detectMs, cropMs, landmarksMs, mergeMs } = engineResult.timings;
     return {
       result: {
         person: { present: faces.length > 0, count: faces.length },
@@ -110,12 +110,7 @@ export class FrameAnalyzer {
         image: { format: frame.format, width: frame.sourceWidth, height: frame.sourceHeight, analyzedWidth: frame.width, analyzedHeight: frame.height, quality },
         models: modelVersions(),
         tracked: !engineResult.detectorRan,
-        timings: {
-          decodeMs: t1 - t0,
-          inferenceMs: t2 - t1,
-          analysisMs: t3 - t2,
-          stages: { detect: detectMs, crop: cropMs, landmarks: landmarksMs, merge: mergeMs, landmarkPasses: engineResult.landmarkPasses },
-        },
+        timings: frameTimings(t0, t1, t2, t3, engineResult),
       },
       rois: engineResult.faces.map((face) => scaleRoi(face.roi, toOriginal)),
     };

@@ -1,0 +1,14 @@
+/** An analysis's `timings` (the API's Timings without the HTTP side's queue and total times). */
+import type { EngineResult } from "../engine/face-engine";
+import type { AnalysisResult } from "../pool/analysis-job";
+
+/** From the moments a frame's analysis passed: started, decoded, engine done, measures done. */
+export function frameTimings(started: number, decoded: number, inferred: number, measured: number, engine: EngineResult): AnalysisResult["timings"] {
+  const { detectMs, cropMs, landmarksMs, mergeMs } = engine.timings;
+  return {
+    decodeMs: decoded - started,
+    inferenceMs: inferred - decoded,
+    analysisMs: measured - inferred,
+    stages: { detect: detectMs, crop: cropMs, landmarks: landmarksMs, merge: mergeMs, landmarkPasses: engine.landmarkPasses },
+  };
+}
