@@ -12,6 +12,8 @@
  * -1 (never purge) saves a little more (28-44 faults) but keeps the peak RSS for ever (+110 MB here).
  * Any value already in the environment, including the default "100", is left alone.
  */
+import { isCompiledBinary } from "./compiled-binary";
+
 export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MIMALLOC_PURGE_DELAY: "1000" };
 
 /** The environment to re-execute with, or null when nothing is missing. */
@@ -28,8 +30,7 @@ export function ensureAllocatorEnv(log: (line: string) => void): void {
   const missing = missingAllocatorEnv(process.env);
   if (!missing || typeof process.execve !== "function") return;
   // A compiled binary's argv[1] is its own embedded entry point, which it is given again by running it.
-  const compiled = process.argv[1]?.startsWith("/$bunfs/") ?? false;
-  const argv = [process.execPath, ...process.argv.slice(compiled ? 2 : 1)];
+  const argv = [process.execPath, ...process.argv.slice(isCompiledBinary() ? 2 : 1)];
   try {
     process.execve(process.execPath, argv, { ...process.env, ...missing });
   } catch (error) {

@@ -6,6 +6,7 @@
  * and on SIGTERM or SIGINT passes the signal on and waits for every child to finish its in-flight frames.
  */
 import { createServer } from "node:net";
+import { isCompiledBinary } from "../compiled-binary";
 import type { ServerConfig } from "../config";
 
 /** Set in a child's environment: it shares the port (reusePort) and exits if its parent is gone. */
@@ -25,9 +26,8 @@ export async function superviseProcesses(config: ServerConfig, args: string[], l
   const port = config.port || (await freePort(config.host));
   // Later flags win (node:util parseArgs), so these override whatever the parent was given.
   const childArgs = (index: number) => ["serve", ...args, "--processes", "1", "--port", String(port), "--instance-id", `${config.instanceId}-${index}`];
-  // Compiled (bun build --compile), the executable is Vigil itself; otherwise it is bun, running main.ts.
-  const compiled = Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
-  const command = compiled ? [process.execPath] : [process.execPath, Bun.main];
+  // Compiled, the executable is Vigil itself; otherwise it is bun, running main.ts.
+  const command = isCompiledBinary() ? [process.execPath] : [process.execPath, Bun.main];
 
   let stopping = false;
   const children = new Map<number, ReturnType<typeof Bun.spawn>>();
