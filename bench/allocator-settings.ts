@@ -10,12 +10,13 @@
  * Settings alternate round by round, so machine noise hits them alike. Prints JSON; with --label, also
  * writes bench/results/allocator-settings-<label>.json.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchFrames } from "./lib/frames";
 import { residentMb, startBenchServer } from "./lib/server-process";
+import { procStat } from "./lib/proc-stat";
 
 const { values: args } = parseArgs({
   options: { users: { type: "string", default: "20" }, seconds: { type: "string", default: "10" }, rounds: { type: "string", default: "2" }, label: { type: "string" }, settings: { type: "string" } },
@@ -38,10 +39,7 @@ const framePaths = { person: join(scratch, "person.jpg"), empty: join(scratch, "
 writeFileSync(framePaths.person, frames.person);
 writeFileSync(framePaths.empty, frames.empty);
 
-const counters = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return { minorFaults: Number(f[7]), userMs: Number(f[11]) * 10, systemMs: Number(f[12]) * 10 };
-};
+const counters = (pid: number) => procStat(pid);
 
 async function measure(env: Record<string, string>) {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MIMALLOC_"))) as Record<string, string>;

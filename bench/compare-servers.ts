@@ -5,10 +5,11 @@
  * 2 workers each, 20 users with sessions at 1 frame/s, 10 s after a 2 s warm-up, two rounds, no MIMALLOC_*
  * from this environment (each checkout runs with what it sets itself). Prints one JSON line per run.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchFrames } from "./lib/frames";
+import { procStat } from "./lib/proc-stat";
 
 const [users, seconds, rounds] = [20, 10, 2];
 const here = new URL("../", import.meta.url).pathname;
@@ -20,7 +21,7 @@ const frames = { person: join(scratch, "person.jpg"), empty: join(scratch, "empt
 writeFileSync(frames.person, made.person);
 writeFileSync(frames.empty, made.empty);
 const flags = ["--auth", "none", "--rate-limit-per-second", "10000", "--max-in-flight-per-client", "10000", "--log-requests", "false", "--workers", "2"];
-const counters = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" "); return { flt: +f[7], cpu: (+f[11] + +f[12]) * 10, sys: +f[12] * 10 }; };
+const counters = (pid: number) => { const s = procStat(pid); return { flt: s.minorFaults, cpu: s.cpuMs, sys: s.systemMs }; };
 async function gen(url: string, s: number) {
   const c = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify({ url, users, seconds: s, sessions: true, frames })], { cwd: here, stdout: "pipe" });
   return JSON.parse((await new Response(c.stdout).text()).trim().split("\n").pop()!);

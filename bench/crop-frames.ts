@@ -19,6 +19,7 @@ import { cutFaceCrop } from "./lib/face-crop";
 import { benchFrames } from "./lib/frames";
 import { startBenchServer } from "./lib/server-process";
 import { decodeImage } from "../src/image/decode";
+import { procStat } from "./lib/proc-stat";
 
 const { values: args } = parseArgs({ options: { frames: { type: "string" }, "crop-size": { type: "string" } } });
 const FRAMES = Number(args.frames ?? 150);
@@ -28,11 +29,7 @@ const { person } = await benchFrames();
 const pixels = await decodeImage(person, { maxPixels: 1e8 });
 const server = await startBenchServer(1, ["--face-crop-size", String(CROP_SIZE)]);
 const pid = server.child.pid;
-const ticks = () => {
-  const f = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return Number(f[11]) + Number(f[12]);
-};
-const TICK_MS = 10; // USER_HZ = 100
+const serverCpuMs = () => procStat(pid).cpuMs;
 
 async function run(kind: "full-nosession" | "full-session" | "crop-only" | "crop-follow") {
   const session = `bench-crop-${crypto.randomUUID()}`;
@@ -46,7 +43,7 @@ async function run(kind: "full-nosession" | "full-session" | "crop-only" | "crop
   let c0 = 0;
   const total = FRAMES + 10; // the first 10 warm the session and the worker up, unmeasured
   for (let i = 0; i < total; i++) {
-    if (i === 10) c0 = ticks();
+    if (i === 10) c0 = serverCpuMs();
     const headers: Record<string, string> = { "content-type": "image/jpeg" };
     if (kind !== "full-nosession") Object.assign(headers, { "x-session-id": session, "x-capture-time": String(t0 + i * 1000) });
     let body: Uint8Array<ArrayBuffer> = person;
@@ -68,7 +65,7 @@ async function run(kind: "full-nosession" | "full-session" | "crop-only" | "crop
       if (!answer.tracked && !wanted) detections++;
     }
   }
-  const cpuMs = (ticks() - c0) * TICK_MS;
+  const cpuMs = serverCpuMs() - c0;
   return { kind, frames: measuredFrom, cropFrames: crops, detectorRuns: detections, meanBytes: Math.round(bytes / measuredFrom), serverCpuMsPerFrame: Number((cpuMs / measuredFrom).toFixed(2)) };
 }
 

@@ -7,12 +7,12 @@
  *   bun bench/decode-cost.ts            (run it under each MIMALLOC_PURGE_DELAY to compare)
  * Prints JSON lines; bench/results/decode-cost.md records what they said.
  */
-import { readFileSync } from "node:fs";
 import { FaceEngine } from "../src/engine/face-engine";
 import { decodeImage } from "../src/image/decode";
 import { FrameBuffer } from "../src/image/frame-buffer";
 import { loadWasmCodecs } from "../src/image/wasm-codecs";
 import { benchFrames } from "./lib/frames";
+import { procStat } from "./lib/proc-stat";
 
 const RUNS = 150;
 const { person } = await benchFrames();
@@ -22,8 +22,8 @@ const pixels = new FrameBuffer(64e6);
 const limits = { maxPixels: 1e8, maxSide: 1e4 };
 
 const counters = () => {
-  const f = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-  return { faults: Number(f[7]), cpuMs: (Number(f[11]) + Number(f[12])) * 10 };
+  const s = procStat("self");
+  return { faults: s.minorFaults, cpuMs: s.cpuMs };
 };
 
 type Decode = () => Promise<{ data: Uint8Array | Uint8ClampedArray; width: number; height: number }>;

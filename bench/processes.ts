@@ -12,7 +12,7 @@
  * The kernel hands each new connection to one process (SO_REUSEPORT); the generator's keep-alive pool opens
  * about one connection per frame in flight, so at a few dozen users or more every process gets its share.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,6 +20,7 @@ import { startRedisServer } from "../tests/support/redis-server";
 import { benchFrames } from "./lib/frames";
 import { BENCH_SERVER_FLAGS } from "./lib/server-process";
 import type { LoadResult } from "./load/generator";
+import { procStat } from "./lib/proc-stat";
 
 const { values: args } = parseArgs({
   options: { layouts: { type: "string" }, steps: { type: "string" }, "step-seconds": { type: "string" }, out: { type: "string" } },
@@ -34,24 +35,23 @@ const stepSeconds = Number(args["step-seconds"] ?? 10);
 const repo = new URL("../", import.meta.url).pathname;
 const TARGET_P99_MS = 150;
 
-/** CPU ticks (10 ms) of a process and all its descendants. */
-function treeTicks(root: number): number {
+/** CPU time (ms) of a process and all its descendants. */
+function treeCpuMs(root: number): number {
   const parents = new Map<number, number>();
-  const ticks = new Map<number, number>();
+  const cpu = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(Number(entry), Number(fields[1]));
-      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+      const stat = procStat(Number(entry));
+      parents.set(Number(entry), stat.parentPid);
+      cpu.set(Number(entry), stat.cpuMs);
     } catch {
       // gone meanwhile
     }
   }
   const inTree = (pid: number): boolean => pid === root || (pid > 1 && parents.has(pid) && inTree(parents.get(pid)!));
   let total = 0;
-  for (const [pid, t] of ticks) if (inTree(pid)) total += t;
+  for (const [pid, ms] of cpu) if (inTree(pid)) total += ms;
   return total;
 }
 
@@ -86,7 +86,7 @@ try {
     const server = await startLayout(layout, redis.url);
     try {
       for (const users of steps) {
-        const [tree0, redis0, t0] = [treeTicks(server.child.pid), treeTicks(redis.pid), performance.now()];
+        const [tree0, redis0, t0] = [treeCpuMs(server.child.pid), treeCpuMs(redis.pid), performance.now()];
         const scenario = { url: server.url, users, seconds: stepSeconds, sessions: true, frames: framePaths };
         const generator = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdout: "pipe", stderr: "inherit" });
         const out = await new Response(generator.stdout).text();
@@ -96,8 +96,8 @@ try {
           layout: layout.name,
           users,
           ...load,
-          serverCpuPercent: Math.round((treeTicks(server.child.pid) - tree0) / seconds),
-          redisCpuPercent: Math.round((treeTicks(redis.pid) - redis0) / seconds),
+          serverCpuPercent: Math.round((treeCpuMs(server.child.pid) - tree0) / 10 / seconds),
+          redisCpuPercent: Math.round((treeCpuMs(redis.pid) - redis0) / 10 / seconds),
         };
         results.push(step);
         console.error(`${layout.name} ${users} users: p50 ${load.latencyMs.p50} p99 ${load.latencyMs.p99} ms, ok/s ${load.throughputRps.toFixed(1)}, shed ${load.shed}, errors ${load.errors}, cpu ${step.serverCpuPercent}% (+ redis ${step.redisCpuPercent}%)`);

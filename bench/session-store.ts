@@ -13,7 +13,7 @@
  *
  * Writes bench/results/session-store.md and .json. CPU times, not wall clock alone: the machine is shared.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { MemorySessionStore } from "../src/session/memory-session-store";
 import { RedisSessionStore } from "../src/session/redis-session-store";
 import { DEFAULT_SESSION_RULES } from "../src/session/session-config";
@@ -22,22 +22,17 @@ import { SessionFrames, type FrameAnalysis } from "../src/session/session-frames
 import type { SessionStore } from "../src/session/session-store";
 import { startRedisServer } from "../tests/support/redis-server";
 import { startBenchServer } from "./lib/server-process";
+import { procStat } from "./lib/proc-stat";
 
 const storeFrames = Number(process.argv[2] ?? 3000);
 const serverFrames = Number(process.argv[3] ?? 200);
 const SESSIONS = 20;
 const HISTORY_SECONDS = 300;
-const TICK_MS = 10; // /proc counts CPU time in clock ticks, USER_HZ = 100 on Linux
-
 /** utime + stime of a process, or of one of its threads, in ms. */
-function cpuMs(pid: number, thread?: number): number {
-  const stat = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-}
+const cpuMs = (pid: number, thread?: number): number => procStat(pid, thread).cpuMs;
 
 const analysis: FrameAnalysis = {
-  faces: [{ eyes: { left: { closed: false, openness: 0.8 }, right: { closed: false, openness: 0.8 } }, lookingAway: false, mouth: { yawn: false } }] as unknown as FrameAnalysis["faces"],
+  faces: [{ presenceScore: 1, eyes: { left: { closed: false, openness: 0.8, ear: 0.25 }, right: { closed: false, openness: 0.8, ear: 0.25 } }, gaze: { down: false }, lookingAway: false, mouth: { yawn: false } }] as unknown as FrameAnalysis["faces"],
   image: { quality: { tooDark: false, tooBlurry: false } } as FrameAnalysis["image"],
   tracked: true,
   tracking: [{ centerX: 320, centerY: 240, size: 200, rotation: 0 }],

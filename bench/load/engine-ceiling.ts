@@ -23,6 +23,7 @@ import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
 import type { Roi } from "../../src/engine/types";
 import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../../src/pool/analysis-job";
 import { WorkerPool } from "../../src/pool/worker-pool";
+import { procStat } from "../lib/proc-stat";
 
 export type CeilingMix = "users" | "tracked" | "detector";
 interface CeilingRequest {
@@ -90,11 +91,8 @@ async function loop() {
   }
 }
 
-/** This process's CPU ticks (user, system) and minor faults, from /proc (all threads: the workers too). */
-function selfStat() {
-  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-  return { minorFaults: Number(fields[7]), userTicks: Number(fields[11]), systemTicks: Number(fields[12]) };
-}
+/** This process's CPU time and minor faults, from /proc (all threads: the workers too). */
+const selfStat = () => procStat("self");
 
 let before = selfStat();
 let started = performance.now();
@@ -119,8 +117,8 @@ console.log(
     trackedShare: done ? counts.tracked / done : 0,
     fullRangeShare: done ? counts.fullRange / done : 0,
     // Ticks are 10 ms (USER_HZ 100).
-    cpuMsPerFrame: perFrame((after.userTicks + after.systemTicks - before.userTicks - before.systemTicks) * 10),
-    kernelMsPerFrame: perFrame((after.systemTicks - before.systemTicks) * 10),
+    cpuMsPerFrame: perFrame(after.cpuMs - before.cpuMs),
+    kernelMsPerFrame: perFrame(after.systemMs - before.systemMs),
     minorFaultsPerFrame: perFrame(after.minorFaults - before.minorFaults),
   }),
 );

@@ -14,7 +14,7 @@
  * (name: load-<date> unless --name), and, for a full run without --name, load-latest.{json,md} and
  * load-latency.svg. No timing here is asserted anywhere: these are numbers to read.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +23,7 @@ import { residentMb, startBenchServer } from "../lib/server-process";
 import type { CeilingMix } from "./engine-ceiling";
 import type { LoadResult } from "./generator";
 import { latencyChart } from "./latency-chart";
+import { procStat } from "../lib/proc-stat";
 
 const { values: args } = parseArgs({
   options: {
@@ -85,31 +86,20 @@ const framePaths = { person: join(scratch, "person.jpg"), empty: join(scratch, "
 writeFileSync(framePaths.person, frames.person);
 writeFileSync(framePaths.empty, frames.empty);
 
-/** A process's CPU ticks (10 ms each) and minor page faults so far, all its threads together. */
-function processCounters(pid: number) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return { minorFaults: Number(fields[7]), userTicks: Number(fields[11]), systemTicks: Number(fields[12]) };
-}
-
 /** CPU (percent of one core), CPU and faults counted, and peak resident memory of a process while `work` runs. */
 async function watchProcess<T>(pid: number, work: () => Promise<T>) {
-  const ticks = () => {
-    const c = processCounters(pid);
-    return c.userTicks + c.systemTicks;
-  };
   const rssMb = () => residentMb(pid);
   let peakRssMb = rssMb();
   const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, rssMb())), 200);
   const t0 = performance.now();
-  const before = processCounters(pid);
-  const c0 = ticks();
+  const before = procStat(pid);
   const result = await work();
-  const cpuPercent = ((ticks() - c0) / 100 / ((performance.now() - t0) / 1000)) * 100;
-  const after = processCounters(pid);
+  const after = procStat(pid);
+  const cpuPercent = ((after.cpuMs - before.cpuMs) / (performance.now() - t0)) * 100;
   clearInterval(sampler);
   const counted = {
-    cpuMs: (after.userTicks + after.systemTicks - before.userTicks - before.systemTicks) * 10,
-    kernelMs: (after.systemTicks - before.systemTicks) * 10,
+    cpuMs: after.cpuMs - before.cpuMs,
+    kernelMs: after.systemMs - before.systemMs,
     minorFaults: after.minorFaults - before.minorFaults,
   };
   return { result, cpuPercent: Math.round(cpuPercent), peakRssMb: Math.round(peakRssMb), counted };
