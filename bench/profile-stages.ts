@@ -71,7 +71,7 @@ const md = `# Where a frame's time goes
 
 ${date}, ${cpus().length} x ${cpus()[0]?.model}, Bun ${Bun.version}. Command: \`bun bench/profile-stages.ts\`. One worker, a 640x480 webcam
 JPEG posted ${FRAMES} times in a row as one session (one frame a second of capture time), medians; ${counts.detected} frames ran the
-detector (first frame and every 3 s), ${counts.tracked} were tracked.
+detector (the first frame and the periodic looks for a second person, src/session/detection-policy.ts), ${counts.tracked} were tracked.
 
 | stage (median ms) | detector ran | tracked |
 | --- | --- | --- |

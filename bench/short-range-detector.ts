@@ -147,7 +147,7 @@ frame or more) that the full-range model misses, which is exactly how a person s
 ${disagreements.length ? `Where they disagree:\n\n| photo | framing | faces, full | faces, short |\n| --- | --- | --- | --- |\n${disagreements.map((r) => `| ${r.photo} | ${r.framing} | ${r.full} | ${r.short} |`).join("\n")}\n` : "They agree everywhere.\n"}
 What this decides (src/engine/face-engine.ts, DetectorRange): webcam frames (the server's workers) use short range;
 the full range runs where small, distant faces matter: photos in the CLI, a session's first frame, and a tracked
-session's periodic look for a second person (src/server/start-server.ts asks for it on those frames). So an empty
+session's periodic look for a second person (src/session/session-frames.ts asks for it on those frames). So an empty
 desk (the detector on every frame) costs the short range, and a second person far behind the user is still found
 within one re-detection interval.
 `;

@@ -31,7 +31,7 @@ interface CeilingRequest {
   seconds: number;
   mix?: CeilingMix;
   frames?: { person: string; empty: string };
-  /** Desk users run the detector on one frame in this many (default 3: 1 frame/s, re-detect every 3 s). */
+  /** Desk users run the detector on one frame in this many (default 10: 1 frame/s, a steady face re-detected every 10 s). */
   redetectEvery?: number;
   warmupSeconds?: number;
   track?: boolean;
@@ -63,10 +63,10 @@ const makeUsers = (): SimUser[] => Array.from({ length: 10 }, (_, i) => ({ away:
 function jobFor(user: SimUser, image: ArrayBuffer): AnalysisJob {
   if (mix === "detector") return { image, landmarks: false };
   if (mix === "tracked") return { image, landmarks: false, track: user.rois };
-  // A session's first frame looks with the full range (start-server.ts), whoever sends it.
+  // A session's first frame looks with the full range (session-frames.ts faceSearch), whoever sends it.
   if (user.frames === 0) return { image, landmarks: false, detector: "full" };
   if (user.away) return { image, landmarks: false };
-  // A desk user: tracked, except the periodic look for a second person (full range), as start-server.ts does.
+  // A desk user: tracked, except the periodic look for a second person (full range), as session-frames.ts faceSearch does.
   const periodic = user.rois !== undefined && user.frames % redetectEvery === 0;
   return periodic ? { image, landmarks: false, detector: "full" } : { image, landmarks: false, track: user.rois };
 }
