@@ -88,3 +88,52 @@ test("a crop into a reused buffer is byte for byte the fresh crop, outside the f
   expect([...fresh].some((v, i) => i % 4 === 0 && v === 0 && fresh[i + 3] === 255)).toBe(true);
   expect(() => cropRotatedSquare(frame, roi, 16, new Uint8ClampedArray(10))).toThrow(/expected 1024/);
 });
+
+describe("cropRotatedSquare's shortcuts give the plain warp's bytes", () => {
+  // The warp written plainly: every neighbour checked, outside the frame black, into a Uint8ClampedArray
+  // (which rounds to nearest) as the engine's buffer is.
+  function plainWarp(frame: { data: Uint8Array; width: number; height: number }, roi: Roi, side: number): Uint8ClampedArray {
+    const out = new Uint8ClampedArray(side * side * 4);
+    const scale = roi.size / side;
+    for (let v = 0; v < side; v++)
+      for (let u = 0; u < side; u++) {
+        const dx = (u + 0.5 - side / 2) * scale;
+        const dy = (v + 0.5 - side / 2) * scale;
+        const fx = roi.centerX + dx * Math.cos(roi.rotation) - dy * Math.sin(roi.rotation) - 0.5;
+        const fy = roi.centerY + dx * Math.sin(roi.rotation) + dy * Math.cos(roi.rotation) - 0.5;
+        const x0 = Math.floor(fx);
+        const y0 = Math.floor(fy);
+        const at = (x: number, y: number, c: number) => (x >= 0 && y >= 0 && x < frame.width && y < frame.height ? frame.data[(y * frame.width + x) * 4 + c] : 0);
+        for (let c = 0; c < 3; c++) {
+          const ax = fx - x0;
+          const ay = fy - y0;
+          out[(v * side + u) * 4 + c] = at(x0, y0, c) * (1 - ax) * (1 - ay) + at(x0 + 1, y0, c) * ax * (1 - ay) + at(x0, y0 + 1, c) * (1 - ax) * ay + at(x0 + 1, y0 + 1, c) * ax * ay;
+        }
+        out[(v * side + u) * 4 + 3] = 255;
+      }
+    return out;
+  }
+  const width = 64;
+  const height = 48;
+  const frame = { data: new Uint8Array(width * height * 4).map((_, i) => (i * 53) % 256), width, height };
+
+  test("inside the frame, across its edges, and rotated", () => {
+    for (const roi of [
+      { centerX: 30, centerY: 20, size: 20, rotation: 0.3 },
+      { centerX: 60, centerY: 5, size: 40, rotation: -1.1 },
+      { centerX: 32, centerY: 24, size: 64, rotation: 0 },
+    ]) {
+      expect([...cropRotatedSquare(frame, roi, 24)]).toEqual([...plainWarp(frame, roi, 24)]);
+    }
+  });
+
+  test("a whole-frame, upright ROI at the crop's size (a face-crop frame) is the frame itself, made opaque", () => {
+    const side = 32;
+    const square = { data: new Uint8Array(side * side * 4).map((_, i) => (i * 29) % 256), width: side, height: side };
+    const whole = { centerX: 16, centerY: 16, size: 32, rotation: 0 };
+    const copied = cropRotatedSquare(square, whole, side);
+    expect([...copied]).toEqual([...plainWarp(square, whole, side)]);
+    expect([...copied].filter((_, i) => i % 4 !== 3)).toEqual([...square.data].filter((_, i) => i % 4 !== 3));
+    expect([...copied].filter((_, i) => i % 4 === 3).every((a) => a === 255)).toBe(true);
+  });
+});
