@@ -44,14 +44,23 @@ export interface FramePlanInput {
 }
 
 export function planNextFrame(input: FramePlanInput): NextFrame {
+  return plan(input).next;
+}
+
+/** The plan, and whether it asks for a full frame only because a detection falls due (a crop would do otherwise). */
+function plan(input: FramePlanInput): { next: NextFrame; fullForDetection: boolean } {
   const { capturedAt, nextFrameAfterMs, rois, schedule, cropOutputSize } = input;
+  if (cropOutputSize === null || rois.length !== 1) return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: false };
   const detectionDue = !schedule || capturedAt + nextFrameAfterMs >= schedule.nextDetectAt;
-  if (cropOutputSize === null || rois.length !== 1 || detectionDue) return { nextFrameAfterMs, frame: "full" };
+  if (detectionDue) return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: true };
   const [roi] = rois;
   return {
-    nextFrameAfterMs,
-    frame: "crop",
-    crop: { centerX: round2(roi.centerX), centerY: round2(roi.centerY), size: round2(roi.size), rotation: round4(roi.rotation), outputSize: cropOutputSize },
+    next: {
+      nextFrameAfterMs,
+      frame: "crop",
+      crop: { centerX: round2(roi.centerX), centerY: round2(roi.centerY), size: round2(roi.size), rotation: round4(roi.rotation), outputSize: cropOutputSize },
+    },
+    fullForDetection: false,
   };
 }
 
@@ -81,6 +90,8 @@ export interface AnsweredFrame {
   rois: readonly Roi[];
   summary: PacingInput["summary"];
   latest: Observation;
+  /** detection-policy.ts jitterDraw for this frame; 0 when unset. */
+  jitterDraw?: number;
 }
 
 /** What the plan keeps on the session record between frames (plain data). */
@@ -93,12 +104,20 @@ export interface FramePlanState {
 /** The plan's state after a frame, and the `next` of its answer. Pure. */
 export function afterFrame(state: FramePlanState | null, frame: AnsweredFrame, settings: FramePlanSettings): { state: FramePlanState; next: NextFrame } {
   const previous = state ?? { detection: null, calmSince: null };
-  const detection = frame.newest
-    ? nextSchedule(previous.detection, { at: frame.capturedAt, detectorRan: frame.detectorRan && !frame.crop, presences: frame.presences, trackedFaces: frame.trackedFaces }, settings.detection)
+  const scheduled = frame.newest
+    ? nextSchedule(
+        previous.detection,
+        { at: frame.capturedAt, detectorRan: frame.detectorRan && !frame.crop, presences: frame.presences, trackedFaces: frame.trackedFaces, draw: frame.jitterDraw },
+        settings.detection,
+      )
     : previous.detection;
   const calm = frame.newest ? calmSince(previous.calmSince, frame.latest, settings.pacing ?? DEFAULT_PACING) : previous.calmSince;
   const afterMs = settings.pacing ? nextFrameAfterMs({ summary: frame.summary, latest: frame.latest, calmSince: calm }, settings.rules, settings.pacing) : 1000;
-  const next = planNextFrame({ capturedAt: frame.capturedAt, nextFrameAfterMs: afterMs, rois: frame.newest ? frame.rois : [], schedule: detection, cropOutputSize: settings.cropOutputSize });
+  const { next, fullForDetection } = plan({ capturedAt: frame.capturedAt, nextFrameAfterMs: afterMs, rois: frame.newest ? frame.rois : [], schedule: scheduled, cropOutputSize: settings.cropOutputSize });
+  // The full frame asked for in place of a crop is the detection, whenever the client sends it: a client
+  // faster than the pace asked (one still at 1 frame/s) would otherwise send it before the detection falls
+  // due, have it only tracked, and send a second full frame for the detection itself.
+  const detection = fullForDetection && scheduled ? { ...scheduled, nextDetectAt: Math.min(scheduled.nextDetectAt, frame.capturedAt + 1) } : scheduled;
   return { state: { detection, calmSince: calm }, next };
 }
 
@@ -117,12 +136,16 @@ export function framePlanSettings(config: {
       maxEveryMs: Math.max(config.redetectEveryMs, config.redetectMaxEveryMs),
       steadyPresence: STEADY_PRESENCE,
       trackingMaxGapMs: config.trackingMaxGapMs,
+      jitter: REDETECT_JITTER,
     },
     pacing: config.pacing ? DEFAULT_PACING : null,
     rules: config.sessionRules,
     cropOutputSize: config.faceCropSize > 0 ? config.faceCropSize : null,
   };
 }
+
+/** How much of each re-detection interval may be cut at random, so that sessions started together drift apart (detection-policy.ts). */
+export const REDETECT_JITTER = 0.3;
 
 /**
  * Face presence (the landmark model's face flag, a sigmoid) at or above which a tracked face is steady.

@@ -14,7 +14,7 @@
  */
 import type { DetectorRange } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
-import { trackingFor } from "./detection-policy";
+import { jitterDraw, trackingFor } from "./detection-policy";
 import { afterFrame, type FramePlanSettings, type NextFrame } from "./frame-plan";
 import { observationOf } from "./observation";
 import type { SessionRules } from "./session-config";
@@ -129,6 +129,7 @@ export class SessionFrames {
           rois: analysis.tracking,
           summary,
           latest,
+          jitterDraw: jitterDraw(frame.key, frame.capturedAt),
         },
         this.options.plan,
       );

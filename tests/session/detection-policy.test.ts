@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { FaceEngine } from "../../src/engine/face-engine";
-import { nextSchedule, trackingFor, worstCaseSecondPersonMs, type DetectionPolicyOptions } from "../../src/session/detection-policy";
+import { jitterDraw, nextSchedule, trackingFor, worstCaseSecondPersonMs, type DetectionPolicyOptions } from "../../src/session/detection-policy";
 import { STEADY_PRESENCE } from "../../src/session/frame-plan";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 import { fixtureFrame } from "../support/images";
@@ -56,6 +56,50 @@ describe("nextSchedule", () => {
     expect(nextSchedule(s, tracked(12_000, [0.95]), options)).toEqual({ nextDetectAt: 12_000, everyMs: 3000, faces: 1 });
     expect(nextSchedule({ ...s, faces: 2 }, tracked(12_000, [1], 2), options)).toEqual({ nextDetectAt: 12_000, everyMs: 3000, faces: 2 });
     expect(nextSchedule(s, tracked(12_000, []), options).nextDetectAt).toBe(12_000);
+  });
+
+  test("jitter shortens an interval by up to its fraction, never lengthens it, and keeps the nominal interval for the back-off", () => {
+    const jittered = { ...options, jitter: 0.3 };
+    const s = { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 };
+    expect(nextSchedule(s, { ...detected(20_000, [1]), draw: 0 }, jittered).nextDetectAt).toBe(30_000);
+    expect(nextSchedule(s, { ...detected(20_000, [1]), draw: 0.5 }, jittered).nextDetectAt).toBe(28_500);
+    expect(nextSchedule(s, { ...detected(20_000, [1]), draw: 0.999 }, jittered).nextDetectAt).toBe(27_003);
+    expect(nextSchedule(s, { ...detected(20_000, [1]), draw: 0.999 }, jittered).everyMs).toBe(10_000);
+    expect(nextSchedule(s, { ...detected(20_000, [1]), draw: 0.999 }, options).nextDetectAt).toBe(30_000);
+  });
+
+  test("jitterDraw: the same for the same frame, in [0, 1), uniform across sessions", () => {
+    expect(jitterDraw("principal/session-a", 1000)).toBe(jitterDraw("principal/session-a", 1000));
+    expect(jitterDraw("principal/session-a", 1000)).not.toBe(jitterDraw("principal/session-a", 2000));
+    const draws = Array.from({ length: 10_000 }, (_, i) => jitterDraw(`key-${i}`, 1_700_000_000_000));
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...draws)).toBeLessThan(1);
+    const deciles = Array.from({ length: 10 }, (_, d) => draws.filter((x) => Math.floor(x * 10) === d).length);
+    for (const count of deciles) expect(Math.abs(count - 1000)).toBeLessThan(150);
+  });
+
+  test("sessions that start in the same second stop re-detecting in the same second", () => {
+    // 80 students start within one second (a class at nine; the load bench's step). Each sends a frame a
+    // second and keeps a steady face; count how many of them run the detector in each second of minutes 2-5.
+    const busiestSecond = (jitter: number) => {
+      const perSecond = new Map<number, number>();
+      for (let user = 0; user < 80; user++) {
+        const phase = (user / 80) * 1000;
+        let schedule = nextSchedule(null, { ...detected(phase, [1]), draw: jitterDraw(`user-${user}`, phase) }, { ...options, jitter });
+        for (let t = phase + 1000; t < 300_000; t += 1000) {
+          if (t < schedule.nextDetectAt) continue;
+          schedule = nextSchedule(schedule, { ...detected(t, [1]), draw: jitterDraw(`user-${user}`, t) }, { ...options, jitter });
+          if (t >= 120_000) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
+        }
+      }
+      return Math.max(...perSecond.values());
+    };
+    const inStep = busiestSecond(0);
+    const drifted = busiestSecond(0.3);
+    console.log(`80 sessions started together, busiest second of minutes 2-5: ${inStep} detections without jitter, ${drifted} with 0.3`);
+    expect(inStep).toBe(80);
+    // Spread over the 3 s jitter window and then further apart: at 80 users and 10 s intervals, 8 a second is even.
+    expect(drifted).toBeLessThanOrEqual(24);
   });
 
   test("the worst case for noticing a second person is bounded by the maximum interval", () => {

@@ -2,7 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { cropRotatedSquare } from "../../src/engine/crop";
 import { cropPointToFrame, formatFrameCrop, parseFrameCrop } from "../../src/frame/crop-frame";
-import { afterFrame, framePlanSettings, planNextFrame } from "../../src/session/frame-plan";
+import { trackingFor } from "../../src/session/detection-policy";
+import { afterFrame, framePlanSettings, planNextFrame, type FramePlanState } from "../../src/session/frame-plan";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 
 const roi = { centerX: 320.123, centerY: 240.456, size: 300.789, rotation: 0.123456 };
@@ -35,6 +36,31 @@ describe("planNextFrame", () => {
     const after = afterFrame(state, { capturedAt: 4000, newest: false, crop: false, detectorRan: true, presences: [0.2], trackedFaces: 0, rois: [roi], summary, latest }, settings);
     expect(after.state).toEqual(state);
     expect(after.next.frame).toBe("full");
+  });
+});
+
+describe("afterFrame: the full frame asked for a detection is the detection", () => {
+  const settings = framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize: 192, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
+  const latest = { at: 0, faces: 1, eyesClosed: false, openness: 0.9, ear: null, lookingDown: false, lookingAway: false, yawn: false, unusable: false };
+  const summary = { state: "focused" as const, since: new Date(0).toISOString(), measures: { perclos: null, closedFrames: 0, closures: 0, longestClosureMs: 0, blinks: null, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, readingMs: 0, yawns: 0 } };
+  const tracked = (at: number) => ({ capturedAt: at, newest: true, crop: true, detectorRan: false, presences: [1], trackedFaces: 1, rois: [roi], summary, latest: { ...latest, at } });
+
+  test("a client at 1 frame/s, faster than the 2 s pace asked, sends one full frame per detection, not two", () => {
+    // Calm for minutes: the pace is 2 s, and the detection is due at 20 s.
+    let state: FramePlanState = { detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 };
+    const planned = afterFrame(state, tracked(18_500), settings);
+    expect(planned.next.nextFrameAfterMs).toBe(2000);
+    expect(planned.next.frame).toBe("full");
+    state = planned.state;
+    // The client sends that full frame 1 s later, before the nominal 20 s: it runs the detector all the same.
+    expect(trackingFor({ rois: [roi], at: 18_500 }, state.detection, 19_500, settings.detection).reason).toBe("due");
+  });
+
+  test("crops disabled or no single face: the schedule is left as it was", () => {
+    const state = { detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 };
+    const noCrops = framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize: 0, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
+    expect(afterFrame(state, tracked(18_500), noCrops).state.detection?.nextDetectAt).toBe(20_000);
+    expect(afterFrame(state, { ...tracked(18_500), rois: [roi, roi], presences: [1, 1], trackedFaces: 2 }, settings).state.detection?.nextDetectAt).toBe(20_000);
   });
 });
 

@@ -10,7 +10,7 @@
  */
 import { DEFAULT_SESSION_RULES, type SessionRules } from "../../src/session/session-config";
 import { SessionHistory, type SessionStateName } from "../../src/session/session-history";
-import { trackingFor } from "../../src/session/detection-policy";
+import { jitterDraw, trackingFor } from "../../src/session/detection-policy";
 import { afterFrame, framePlanSettings, type FramePlanState, type NextFrame } from "../../src/session/frame-plan";
 import type { Roi } from "../../src/engine/types";
 
@@ -105,7 +105,18 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
     const summary = history.summary();
     const after = afterFrame(
       plan,
-      { capturedAt: t, newest: true, crop, detectorRan, presences: Array.from({ length: faces }, () => truth.presence ?? 1), trackedFaces: crop ? 1 : (track?.length ?? 0), rois, summary, latest },
+      {
+        capturedAt: t,
+        newest: true,
+        crop,
+        detectorRan,
+        presences: Array.from({ length: faces }, () => truth.presence ?? 1),
+        trackedFaces: crop ? 1 : (track?.length ?? 0),
+        rois,
+        summary,
+        latest,
+        jitterDraw: jitterDraw("simulated", t),
+      },
       settings,
     );
     plan = after.state;
