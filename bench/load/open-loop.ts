@@ -11,11 +11,13 @@
  *   - "full": the whole 640x480 frame once a second (the original scenario);
  *   - "crop": once a second, but the face crop the previous answer asked for (next.crop), cut from the same
  *     photo with that geometry and sent with X-Frame-Crop, as the extension does; a full frame when the
- *     server asks for one, after an error, or while the previous answer has not come back;
- *   - "paced": the extension's own behaviour: crops as above, and each frame captured
- *     next.nextFrameAfterMs after the previous one (one frame in flight per user; if an answer comes back
- *     later than that, the next frame goes at once). The rate is the server's to choose, so offeredRps is
- *     what was sent a second.
+ *     server asks for one, after an error, or while the previous answer has not come back; a 503 (shed) keeps
+ *     the crop asked for before, as capture.js does;
+ *   - "paced": the extension's own behaviour (clients/extension/lib/capture.js): crops as above, and each frame
+ *     captured next.nextFrameAfterMs after the previous one (one frame in flight per user; if an answer comes
+ *     back later than that, the next frame goes at once); after a 503 the last `next` stands and nothing is
+ *     sent for Retry-After and up to half as much again at random. The rate is the server's to choose, so
+ *     offeredRps is what was sent a second.
  */
 import type { RgbaFrame } from "../../src/engine/types";
 import type { CropRequest } from "../../src/session/frame-plan";
@@ -82,8 +84,13 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
     return crop;
   };
 
-  /** Sends user's frame due at `dueAt`; resolves with the answer's `next` (null without one). */
-  const send = async (user: number, warmUp: boolean, dueAt: number): Promise<NextFrame | null> => {
+  /** Each user's last `next`, kept through a 503 as capture.js keeps it. */
+  const lastNext: Array<NextFrame | null> = Array.from({ length: s.users }, () => null);
+  /**
+   * Sends user's frame due at `dueAt`; resolves with the `next` that stands after the answer (null without
+   * one) and, after a 503, how long capture.js would pause before its next frame.
+   */
+  const send = async (user: number, warmUp: boolean, dueAt: number): Promise<{ next: NextFrame | null; pauseMs: number }> => {
     // One user in five has left the desk (empty frames); the others sit in front of their camera.
     const atDesk = user % 5 !== 4;
     let body = atDesk ? s.frames.person : s.frames.empty;
@@ -103,19 +110,28 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
     sent++;
     bytesSent += body.byteLength;
     let next: NextFrame | null = null;
+    let pauseMs = 0;
     try {
       const response = await fetch(`${s.url}/v1/analyze`, { method: "POST", body, headers });
       if (mode === "full") await response.arrayBuffer();
-      else next = response.status === 200 ? (((await response.json()) as { next?: NextFrame }).next ?? null) : (await response.arrayBuffer(), null);
+      else if (response.status === 200) next = ((await response.json()) as { next?: NextFrame }).next ?? null;
+      else {
+        await response.arrayBuffer();
+        // Not analysed: the plan the previous answer gave still stands (capture.js).
+        if (response.status === 503) next = lastNext[user];
+      }
       if (response.status === 200) ok++;
-      else if (response.status === 503) shed++;
-      else errors++;
+      else if (response.status === 503) {
+        shed++;
+        pauseMs = Number(response.headers.get("retry-after") ?? 0) * 1000 * (1 + Math.random() / 2);
+      } else errors++;
     } catch {
       errors++;
     }
     if (!warmUp) latencies.push(performance.now() - dueAt);
+    lastNext[user] = next;
     if (atDesk && next?.frame === "crop" && next.crop) nextCrop[user] = cropFor(next.crop);
-    return next;
+    return { next, pauseMs };
   };
 
   if (mode === "paced") {
@@ -124,9 +140,9 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
       let dueAt = start + (index / s.users) * 1000;
       await Bun.sleep(Math.max(0, dueAt - performance.now()));
       for (let k = 0; dueAt < end; k++) {
-        const next = await send(index, k === 0, dueAt);
+        const { next, pauseMs } = await send(index, k === 0, dueAt);
         const afterMs = Math.min(10_000, Math.max(250, next?.nextFrameAfterMs ?? 1000));
-        dueAt = Math.max(dueAt + afterMs, performance.now());
+        dueAt = Math.max(dueAt + afterMs, performance.now() + pauseMs);
         const wait = dueAt - performance.now();
         if (wait > 1) await Bun.sleep(wait);
       }

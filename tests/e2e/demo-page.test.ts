@@ -113,3 +113,36 @@ test.skipIf(SKIP_BROWSER_TESTS)("against a server that sends no `next` (an older
   expect(Math.min(...gaps)).toBeGreaterThan(800);
   await page.close();
 }, 60_000);
+
+test.skipIf(SKIP_BROWSER_TESTS)("turned away (503 with Retry-After), the page keeps sending the face crop, after the pause", async () => {
+  const page = await scene.browser.context.newPage();
+  // The server's own 503 for a full queue, given to the second face crop the page sends (what an
+  // overloaded server answers; the others reach the real server).
+  const asked: Array<{ crop: string | null; at: number; status: number }> = [];
+  let crops = 0;
+  await page.route("**/v1/analyze*", async (route) => {
+    const crop = route.request().headers()["x-frame-crop"] ?? null;
+    if (crop !== null && ++crops === 2) {
+      asked.push({ crop, at: Date.now(), status: 503 });
+      const body = { error: { code: "overloaded", message: "all 2 workers are busy and 8 frames are waiting" } };
+      return route.fulfill({ status: 503, headers: { "retry-after": "1" }, json: body });
+    }
+    const response = await route.fetch();
+    asked.push({ crop, at: Date.now(), status: response.status() });
+    await route.fulfill({ response });
+  });
+  await page.goto(`${scene.server.url}/demo`);
+  await page.click("#toggle");
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && !(asked.findIndex((a) => a.status === 503) >= 0 && asked.length > asked.findIndex((a) => a.status === 503) + 1)) await page.waitForTimeout(200);
+  await page.click("#toggle");
+  await page.waitForSelector('#state[data-state="idle"]');
+  const turnedAway = asked.findIndex((a) => a.status === 503);
+  expect(turnedAway).toBeGreaterThan(0);
+  const after = asked[turnedAway + 1];
+  // Still the face only (the plan of the last analysed frame stands), and not before Retry-After ran out.
+  expect(after.crop).not.toBeNull();
+  expect(after.status).toBe(200);
+  expect(after.at - asked[turnedAway].at).toBeGreaterThanOrEqual(1000);
+  await page.close();
+}, 60_000);

@@ -7,8 +7,12 @@
  * It follows the answer's `next` (servers that send none get full frames at the configured rate):
  *   - `next.nextFrameAfterMs`: the next frame is captured that long after this one was;
  *   - `next.frame === "crop"`: only the face is sent, `next.crop` cut out of the 640x480 frame (square, rotated,
- *     scaled to outputSize, 192 px), as a small JPEG with its geometry in X-Frame-Crop. After any error, or when the
- *     server asks, a full frame again. So while the face is tracked only the face leaves the browser.
+ *     scaled to outputSize, 192 px), as a small JPEG with its geometry in X-Frame-Crop. When the server asks, or
+ *     after an error, a full frame again. So while the face is tracked only the face leaves the browser.
+ * A "not now" answer (429, 503) leaves the last `next` standing: the frame was not analysed, so the session's
+ * plan has not changed, and a full frame (six times the bytes, twice the server's work) is the last thing an
+ * overloaded server needs. Its Retry-After is waited out with up to half as much again at random, so that
+ * clients turned away in the same second do not all come back in the same second.
  */
 export const CAPTURE_WIDTH = 640;
 export const CAPTURE_HEIGHT = 480;
@@ -52,8 +56,9 @@ export function startFrameLoop({ video, framesPerSecond, request, onAnswer, onFa
       const body = await response.json().catch(() => null);
       if (stopped) return;
       const retryAfter = Number(response.headers.get("retry-after"));
-      if (!response.ok && retryAfter > 0) pausedUntil = Date.now() + retryAfter * 1000;
-      next = response.ok && body?.next ? body.next : null;
+      if (!response.ok && retryAfter > 0) pausedUntil = Date.now() + retryAfter * 1000 * (1 + Math.random() / 2);
+      const notNow = response.status === 429 || response.status === 503;
+      if (!notNow) next = response.ok && body?.next ? body.next : null;
       if (Number.isFinite(next?.nextFrameAfterMs)) interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, next.nextFrameAfterMs));
       await onAnswer(response, body, capturedAt, { kind: crop ? "crop" : "full", bytes: frame.size });
     } catch (error) {
