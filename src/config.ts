@@ -45,7 +45,10 @@ export const serverConfigSchema = z.object({
     .describe("Analysis worker threads, each with its own copy of the models (about 58 MB). Default: one per core."),
   maxQueue: integer(0, 100_000)
     .optional()
-    .describe("Frames that may wait for a worker; one more is answered 503 at once. Default: 4 per worker."),
+    .describe("Most frames that may wait for a worker (a bound on the memory they hold); one more is answered 503 at once. Default: 16 per worker."),
+  maxQueueWaitMs: integer(1, 60_000)
+    .default(250)
+    .describe("A frame that would wait longer than this for a worker (frames ahead of it times the recent time per frame) is answered 503 at once."),
   frameDeadlineMs: integer(10, 60_000).default(1000).describe("A frame that waited this long for a worker is dropped (503): an old frame is worthless."),
   jobTimeoutMs: integer(100, 600_000).default(5000).describe("A worker busy this long on one frame is considered hung and replaced."),
   maxBodyBytes: integer(1024, 512 * 1024 * 1024).default(8 * 1024 * 1024).describe("Largest request body, enforced while reading (413)."),
@@ -236,7 +239,7 @@ export function loadServerConfig(argv: string[], env: Record<string, string | un
   }
   const authIssues = [...jwtIssues(parsed.data, source), ...limitIssues(parsed.data, source)];
   if (authIssues.length) throw new ConfigError(authIssues);
-  return { ...parsed.data, maxQueue: parsed.data.maxQueue ?? parsed.data.workers * 4 };
+  return { ...parsed.data, maxQueue: parsed.data.maxQueue ?? parsed.data.workers * 16 };
 }
 
 type ParsedOptions = z.infer<typeof serverConfigSchema>;

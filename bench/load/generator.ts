@@ -25,6 +25,8 @@ interface Scenario {
   sessions: boolean;
   /** open-loop only: keep the same session ids across steps (see open-loop.ts). */
   sessionPrefix?: string;
+  /** open-loop only: seconds run uncounted first, in the same process; "measuring" is printed when they end. */
+  settleSeconds?: number;
   frames: { person: string; empty: string };
 }
 

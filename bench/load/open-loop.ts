@@ -5,7 +5,10 @@
  * Latencies are exact (every request is recorded), measured from the moment the frame was due, so a
  * generator that falls behind shows up as latency instead of hiding it (no coordinated omission). The
  * first second (every user's first frame, connections opening) is warm-up: sent, answered and counted
- * for errors, but left out of the latency percentiles.
+ * for errors, but left out of the latency percentiles. With `settleSeconds`, the users first run that long
+ * uncounted, in the same process, and "measuring" is printed when the counted part begins: a user's client
+ * state (its crop, its pace, its phase) carries on into the measured seconds, as a real client's does, instead
+ * of every user restarting with a full frame in the same second.
  *
  * Modes (what each user sends; users at their desk post the person photo, one in five the empty desk):
  *   - "full": the whole 640x480 frame once a second (the original scenario);
@@ -38,6 +41,8 @@ export interface OpenLoopScenario {
    */
   sessionPrefix?: string;
   mode?: LoadMode;
+  /** Seconds run before the counted ones, uncounted (see above). */
+  settleSeconds?: number;
   frames: { person: Uint8Array<ArrayBuffer>; empty: Uint8Array<ArrayBuffer> };
   /** The person photo decoded (RGBA), to cut crops from; needed by "crop" and "paced". */
   personPixels?: RgbaFrame;
@@ -60,7 +65,10 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
   let cropFrames = 0;
   let bytesSent = 0;
   const start = performance.now() + 100;
-  const end = start + s.seconds * 1000;
+  const settleMs = (s.settleSeconds ?? 0) * 1000;
+  const measureFrom = start + settleMs;
+  const end = measureFrom + s.seconds * 1000;
+  if (settleMs > 0) setTimeout(() => console.log("measuring"), measureFrom - performance.now());
   const wallStart = Date.now() + 100;
   const inFlight: Promise<void>[] = [];
   const prefix = s.sessionPrefix ?? `bench-${crypto.randomUUID()}`;
@@ -91,6 +99,8 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
    * one) and, after a 503, how long capture.js would pause before its next frame.
    */
   const send = async (user: number, warmUp: boolean, dueAt: number): Promise<{ next: NextFrame | null; pauseMs: number }> => {
+    // Frames due in the settling seconds are sent and answered, but not counted at all.
+    const counted = dueAt >= measureFrom;
     // One user in five has left the desk (empty frames); the others sit in front of their camera.
     const atDesk = user % 5 !== 4;
     let body = atDesk ? s.frames.person : s.frames.empty;
@@ -105,10 +115,12 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
       const crop = await cropToSend;
       body = crop.jpeg;
       headers["x-frame-crop"] = crop.header;
-      cropFrames++;
+      if (counted) cropFrames++;
     }
-    sent++;
-    bytesSent += body.byteLength;
+    if (counted) {
+      sent++;
+      bytesSent += body.byteLength;
+    }
     let next: NextFrame | null = null;
     let pauseMs = 0;
     try {
@@ -120,15 +132,16 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
         // Not analysed: the plan the previous answer gave still stands (capture.js).
         if (response.status === 503) next = lastNext[user];
       }
-      if (response.status === 200) ok++;
-      else if (response.status === 503) {
-        shed++;
-        pauseMs = Number(response.headers.get("retry-after") ?? 0) * 1000 * (1 + Math.random() / 2);
-      } else errors++;
+      if (response.status === 503) pauseMs = Number(response.headers.get("retry-after") ?? 0) * 1000 * (1 + Math.random() / 2);
+      if (counted) {
+        if (response.status === 200) ok++;
+        else if (response.status === 503) shed++;
+        else errors++;
+      }
     } catch {
-      errors++;
+      if (counted) errors++;
     }
-    if (!warmUp) latencies.push(performance.now() - dueAt);
+    if (counted && !warmUp) latencies.push(performance.now() - dueAt);
     lastNext[user] = next;
     if (atDesk && next?.frame === "crop" && next.crop) nextCrop[user] = cropFor(next.crop);
     return { next, pauseMs };
@@ -152,7 +165,7 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
     const schedule: Array<{ at: number; user: number; k: number }> = [];
     for (let user = 0; user < s.users; user++) {
       const phase = (user / s.users) * 1000;
-      for (let k = 0; k < s.seconds; k++) schedule.push({ at: start + phase + k * 1000, user, k });
+      for (let k = 0; k < s.seconds + (s.settleSeconds ?? 0); k++) schedule.push({ at: start + phase + k * 1000, user, k });
     }
     schedule.sort((a, b) => a.at - b.at);
     for (const item of schedule) {

@@ -47,8 +47,10 @@ const stepSeconds = Number(args["step-seconds"] ?? (smoke ? 3 : 10));
 const steps = (args.steps ?? (smoke ? "2" : "10,20,30,40,50,60,70,80,100,120,150,200,250,300")).split(",").map(Number);
 const overloadSeconds = Number(args["overload-seconds"] ?? (smoke ? 0 : 60));
 // Uncounted seconds at each step's user count before it is measured: the step's new users all start in the same
-// second (their first frames run the full-range detector, and their detection schedules stay in step), a burst
-// real users, who arrive over minutes, do not make. What a step reports is the steady state of N users.
+// second (their first frames run the full-range detector), and every user's client starts afresh with a full
+// frame, a burst real users, who arrive over minutes and keep their clients running, do not make. The open-loop
+// generator runs them in the same process as the counted seconds, so the clients' state carries on. What a step
+// reports is the steady state of N users.
 const settleSeconds = Number(args["settle-seconds"] ?? (smoke ? 0 : 5));
 const workers = Number(args.workers ?? 2);
 const ceilingSeconds = Number(args["ceiling-seconds"] ?? (smoke ? 2 : 8));
@@ -86,14 +88,21 @@ const framePaths = { person: join(scratch, "person.jpg"), empty: join(scratch, "
 writeFileSync(framePaths.person, frames.person);
 writeFileSync(framePaths.empty, frames.empty);
 
-/** CPU (percent of one core), CPU and faults counted, and peak resident memory of a process while `work` runs. */
-async function watchProcess<T>(pid: number, work: () => Promise<T>) {
+/**
+ * CPU (percent of one core), CPU and faults counted, and peak resident memory of a process while `work` runs;
+ * `work` may call `measureFromNow` to start counting later (when its uncounted settling seconds end).
+ */
+async function watchProcess<T>(pid: number, work: (measureFromNow: () => void) => Promise<T>) {
   const rssMb = () => residentMb(pid);
   let peakRssMb = rssMb();
   const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, rssMb())), 200);
-  const t0 = performance.now();
-  const before = procStat(pid);
-  const result = await work();
+  let t0 = performance.now();
+  let before = procStat(pid);
+  const result = await work(() => {
+    t0 = performance.now();
+    before = procStat(pid);
+    peakRssMb = rssMb();
+  });
   const after = procStat(pid);
   const cpuPercent = ((after.cpuMs - before.cpuMs) / (performance.now() - t0)) * 100;
   clearInterval(sampler);
@@ -105,20 +114,43 @@ async function watchProcess<T>(pid: number, work: () => Promise<T>) {
   return { result, cpuPercent: Math.round(cpuPercent), peakRssMb: Math.round(peakRssMb), counted };
 }
 
-async function runProcess(cmd: string[]): Promise<string> {
+/** Runs a command to its end and returns its stdout; `onLine` sees each stdout line as it comes. */
+async function runProcess(cmd: string[], onLine: (line: string) => void = () => {}): Promise<string> {
   const child = Bun.spawn(cmd, { cwd: repo, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const readOut = async () => {
+    let out = "";
+    let pending = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stdout) {
+      const text = decoder.decode(chunk, { stream: true });
+      out += text;
+      const lines = (pending + text).split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) onLine(line);
+    }
+    return out;
+  };
+  const [out, err, code] = await Promise.all([readOut(), new Response(child.stderr).text(), child.exited]);
   if (code !== 0) throw new Error(`${cmd.slice(0, 3).join(" ")} exited ${code}: ${err.slice(-500)}`);
   return out;
 }
 const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
 
-async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number, mode: LoadScenario["mode"] = "full", sessionPrefix?: string) {
+/**
+ * One step: `users` for `seconds`, counted after `settle` uncounted seconds at the same count. The open-loop
+ * generator settles in the same process (its users' crops and pace carry on into the counted seconds, as a real
+ * client's do); oha and autocannon are run twice instead.
+ */
+async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number, mode: LoadScenario["mode"] = "full", sessionPrefix?: string, settle = 0) {
+  const settleInProcess = settle > 0 && sessions && (args.generator ?? "open-loop") === "open-loop";
+  if (settle > 0 && !settleInProcess) await load(url, users, settle, sessions, pid, mode, sessionPrefix);
   // The original scenario's generator call is unchanged (no mode), so any generator runs it.
-  const scenario = { url, users, seconds, sessions, sessionPrefix, frames: framePaths, generator: args.generator, ...(mode === "full" ? {} : { mode }) };
+  const scenario = { url, users, seconds, sessions, sessionPrefix, frames: framePaths, generator: args.generator, ...(mode === "full" ? {} : { mode }), ...(settleInProcess ? { settleSeconds: settle } : {}) };
   // mode, cropFrames and meanBytesPerFrame come from generators that know the newer clients' modes.
   type Generated = LoadResult & { mode?: string; cropFrames?: number; meanBytesPerFrame?: number };
-  const watched = await watchProcess(pid, async () => lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)])) as Generated);
+  const watched = await watchProcess(pid, async (measureFromNow) =>
+    lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], (line) => line === "measuring" && measureFromNow())) as Generated,
+  );
   const answered = watched.result.ok;
   const perAnswered = (v: number) => (answered ? Number((v / answered).toFixed(2)) : null);
   return {
@@ -143,8 +175,7 @@ async function stepUp(url: string, pid: number, sessions: boolean, mode: LoadSce
   // brand-new sessions would run the full-range detector on a third of the frames (first frame, then 3 s, 6 s).
   const sessionPrefix = `bench-${crypto.randomUUID()}`;
   for (const users of steps) {
-    if (settleSeconds > 0) await load(url, users, settleSeconds, sessions, pid, mode, sessionPrefix);
-    const step = await load(url, users, stepSeconds, sessions, pid, mode, sessionPrefix);
+    const step = await load(url, users, stepSeconds, sessions, pid, mode, sessionPrefix, settleSeconds);
     if (mode !== "full" && step.mode !== mode) {
       console.error(`  ${mode}: the load generator does not support this mode (it answered mode ${step.mode ?? "none"}); not measured`);
       return null;
@@ -293,9 +324,9 @@ Machine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, ${machine.run
 (${withSessions[0]?.tool ?? "autocannon"}) in its own process on the same machine. Command: \`bun bench/load/run-load.ts\`.
 Scenario: N users, each posting a 640x480 JPEG once a second, open loop, users staggered over the second (4 in 5 at their
 desk, 1 in 5 away: an empty desk);
-${stepSeconds} s a step, measured after ${settleSeconds} s uncounted at the step's user count (the users keep their sessions
-from step to step; a step's new users all start in the same second, a burst that real users, arriving over minutes,
-do not make); stepping stops at the first step whose p99 passes ${TARGET_P99_MS} ms or that loses a frame.
+${stepSeconds} s a step, measured after ${settleSeconds} s uncounted at the step's user count, run by the same generator process
+(the users keep their sessions from step to step; a step's new users all start in the same second, and every client
+restarts with a full frame, a burst that real users, arriving over minutes, do not make); stepping stops at the first step whose p99 passes ${TARGET_P99_MS} ms or that loses a frame.
 
 **Capacity: ${capacity} users** held with sessions (p99 ≤ ${TARGET_P99_MS} ms, nothing shed or failed)${smoke ? "" : `; ${capacityNoSessions} without sessions`}.
 

@@ -2,7 +2,9 @@
  * A fixed pool of worker threads, each holding its own loaded models, fed from one bounded queue.
  *
  * The system Vigil replaces died because frames queued faster than they were served. Here:
- *   - the queue has a hard size: a frame arriving when it is full is refused at once ("overloaded");
+ *   - a frame that would wait longer than `maxQueueWaitMs` for a worker (expected-wait.ts: the frames ahead
+ *     of it times the recent cost of a frame), or that finds `maxQueue` frames waiting, is refused at once
+ *     ("overloaded");
  *   - every frame has a deadline: one that waited too long is answered "deadline_exceeded" at that moment,
  *     and is never handed to a worker afterwards;
  *   - a worker that crashes, reports itself broken (its runtime ran out of heap), or runs one frame longer
@@ -11,6 +13,7 @@
  * Payload bytes are transferred to the worker, not copied.
  */
 import { Worker } from "node:worker_threads";
+import { ExpectedWait } from "./expected-wait";
 import { PoolError } from "./pool-errors";
 import type { JobMessage, WorkerReply } from "./worker-protocol";
 
@@ -22,6 +25,8 @@ export interface WorkerPoolOptions {
   size: number;
   /** Most frames waiting for a worker; one more is refused at once. */
   maxQueue: number;
+  /** Most expected wait for a worker, in ms, that a new frame is queued for; over it, refused at once. */
+  maxQueueWaitMs?: number;
   /** How long a frame may wait in the queue before it is dropped. */
   queueDeadlineMs: number;
   /** How long one frame may keep a worker busy before the worker is considered hung and replaced. */
@@ -88,6 +93,7 @@ export class WorkerPool<P, R> {
   private readyWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
   private workerInfo: unknown = null;
+  private readonly expectedWait = new ExpectedWait();
 
   constructor(
     private readonly options: WorkerPoolOptions,
@@ -104,6 +110,12 @@ export class WorkerPool<P, R> {
     if (this.queue.length >= this.options.maxQueue) {
       this.observer.onShed?.("overloaded");
       return Promise.reject(new PoolError("overloaded", `all ${this.slots.length} workers are busy and ${this.queue.length} frames are waiting`));
+    }
+    // Only when every worker is busy does a frame wait at all.
+    const waitMs = this.slots.some((s) => s.ready && !s.job && !s.retiring) ? 0 : this.expectedWait.forNewFrame(this.queue.length, this.slots.filter((s) => s.ready).length);
+    if (this.options.maxQueueWaitMs !== undefined && waitMs > this.options.maxQueueWaitMs) {
+      this.observer.onShed?.("overloaded");
+      return Promise.reject(new PoolError("overloaded", `all ${this.slots.length} workers are busy; a frame queued now would wait about ${Math.round(waitMs)} ms`));
     }
     return new Promise<JobOutcome<R>>((resolve, reject) => {
       const job: Job<P, R> = { id: this.nextJobId++, payload, transfer, enqueuedAt: performance.now(), deadlineTimer: undefined, resolve, reject };
@@ -200,6 +212,7 @@ export class WorkerPool<P, R> {
         slot.job = null;
         const now = performance.now();
         this.observer.onJobFinished?.(reply.busyMs);
+        this.expectedWait.observe(reply.busyMs);
         if (reply.ok) job.resolve({ value: reply.value, queueMs: (job.startedAt ?? now) - job.enqueuedAt, workerMs: now - (job.startedAt ?? now) });
         else job.reject(new WorkerJobError(reply.error.code, reply.error.message));
         if (reply.retire) this.recycle(slot);

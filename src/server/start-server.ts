@@ -53,6 +53,7 @@ export async function startServer(
       workerData,
       size: config.workers,
       maxQueue: config.maxQueue,
+      maxQueueWaitMs: config.maxQueueWaitMs,
       queueDeadlineMs: config.frameDeadlineMs,
       jobTimeoutMs: config.jobTimeoutMs,
     },

@@ -10,13 +10,14 @@ describe("server configuration", () => {
     const config = loadServerConfig([], { VIGIL_AUTH: "none" });
     expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, frameDeadlineMs: 1000, maxFaces: 2, demo: true, engineHeapMb: 512, workerRecycleHeapMb: 96 });
     expect(config.workers).toBeGreaterThanOrEqual(1);
-    expect(config.maxQueue).toBe(config.workers * 4);
+    expect(config.maxQueue).toBe(config.workers * 16);
+    expect(config.maxQueueWaitMs).toBe(250);
     expect(config.thresholds.eyes.closedBelow).toBe(0.29);
   });
 
   test("environment variables, overridden by flags", () => {
     const config = loadServerConfig(["--port", "9000"], { VIGIL_AUTH: "none", VIGIL_PORT: "7000", VIGIL_WORKERS: "3", VIGIL_MAX_BODY_BYTES: "4096" });
-    expect(config).toMatchObject({ port: 9000, workers: 3, maxQueue: 12, maxBodyBytes: 4096 });
+    expect(config).toMatchObject({ port: 9000, workers: 3, maxQueue: 48, maxBodyBytes: 4096 });
   });
 
   test("thresholds as JSON, partially", () => {

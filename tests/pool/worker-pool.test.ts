@@ -47,6 +47,28 @@ describe("WorkerPool", () => {
     expect((await Promise.all(admitted)).map((o) => o.value)).toEqual([150, 10, 10]);
   });
 
+  test("a frame that would wait longer than maxQueueWaitMs is refused at once; shorter frames queue deeper", async () => {
+    const shed: string[] = [];
+    const p = await startPool({ size: 1, maxQueue: 100, maxQueueWaitMs: 250 }, { onShed: (code: string) => shed.push(code) });
+    // The pool learns what a frame costs from the frames it serves: 100 ms each here.
+    for (let i = 0; i < 3; i++) await p.run({ action: "busy", ms: 100 });
+    const running = p.run({ action: "busy", ms: 100 });
+    // Behind the running frame: the first waits about 50 ms, the second 150, the third 250: admitted.
+    const admitted = [p.run({ action: "busy", ms: 100 }), p.run({ action: "busy", ms: 100 })];
+    const started = performance.now();
+    const refused = await p.run({ action: "busy", ms: 100 }).catch((e) => e);
+    expect(performance.now() - started).toBeLessThan(80);
+    expect(refused).toBeInstanceOf(PoolError);
+    expect(refused.code).toBe("overloaded");
+    expect(refused.message).toMatch(/would wait about \d+ ms/);
+    expect(shed).toEqual(["overloaded"]);
+    await Promise.all([running, ...admitted]);
+    // Frames of 10 ms: the same 250 ms admits twenty behind a running one.
+    for (let i = 0; i < 60; i++) await p.run({ action: "busy", ms: 10 });
+    const cheap = Array.from({ length: 21 }, () => p.run({ action: "busy", ms: 10 }).then(() => "ok", (e) => e.code));
+    expect((await Promise.all(cheap)).filter((r) => r === "ok").length).toBeGreaterThanOrEqual(15);
+  });
+
   test("a frame that waits past its deadline is dropped at the deadline, not analysed later", async () => {
     const p = await startPool({ size: 1, queueDeadlineMs: 100 });
     const blocker = p.run({ action: "busy", ms: 400 });
