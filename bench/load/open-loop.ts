@@ -24,10 +24,14 @@
  */
 import type { RgbaFrame } from "../../src/engine/types";
 import type { CropRequest } from "../../src/session/frame-plan";
+import { DEFAULT_PACING } from "../../src/session/pacing";
 import { cutFaceCrop } from "../lib/face-crop";
 import type { LoadResult } from "./generator";
 
 export type LoadMode = "full" | "crop" | "paced";
+
+/** Paced users' first frames are spread over the longest pace a calm user is asked for (pacing.ts sparseMs). */
+const PACED_SPREAD_MS = DEFAULT_PACING.sparseMs;
 
 export interface OpenLoopScenario {
   url: string;
@@ -150,7 +154,10 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
   if (mode === "paced") {
     // Each user is the extension's loop: capture, post, wait for the answer, capture again when it says.
     const user = async (index: number) => {
-      let dueAt = start + (index / s.users) * 1000;
+      // Real clients start at random moments, so their frames are spread evenly over whatever their period is.
+      // Spread over one second (the fixed-rate modes' period), users paced at 2 s would all send in the same
+      // half of every two seconds, a lockstep real users do not keep; spread over the sparse 2 s they do not.
+      let dueAt = start + (index / s.users) * PACED_SPREAD_MS;
       await Bun.sleep(Math.max(0, dueAt - performance.now()));
       for (let k = 0; dueAt < end; k++) {
         const { next, pauseMs } = await send(index, k === 0, dueAt);
