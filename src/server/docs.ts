@@ -77,7 +77,7 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
         [422, "Truncated or corrupt image."],
         ...accessErrors,
         [429, "More frames a second, or more requests in flight, than allowed for the session or for the caller (all its sessions together). Has Retry-After."],
-        [503, "Overloaded (queue full), frame past its deadline, worker failure, not ready, or shutting down. Has Retry-After."],
+        [503, "Overloaded (the frame would wait too long for a worker, or the queue is full), frame past its deadline, worker failure, not ready, or shutting down. Has Retry-After: wait it out (plus a random part of it), and keep the last answer's `next`."],
       ),
     },
   });
