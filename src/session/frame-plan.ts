@@ -114,10 +114,12 @@ export function afterFrame(state: FramePlanState | null, frame: AnsweredFrame, s
   const calm = frame.newest ? calmSince(previous.calmSince, frame.latest, settings.pacing ?? DEFAULT_PACING) : previous.calmSince;
   const afterMs = settings.pacing ? nextFrameAfterMs({ summary: frame.summary, latest: frame.latest, calmSince: calm }, settings.rules, settings.pacing) : 1000;
   const { next, fullForDetection } = plan({ capturedAt: frame.capturedAt, nextFrameAfterMs: afterMs, rois: frame.newest ? frame.rois : [], schedule: scheduled, cropOutputSize: settings.cropOutputSize });
-  // The full frame asked for in place of a crop is the detection, whenever the client sends it: a client
-  // faster than the pace asked (one still at 1 frame/s) would otherwise send it before the detection falls
-  // due, have it only tracked, and send a second full frame for the detection itself.
-  const detection = fullForDetection && scheduled ? { ...scheduled, nextDetectAt: Math.min(scheduled.nextDetectAt, frame.capturedAt + 1) } : scheduled;
+  // For a client that follows the plan (this frame was the crop it asked for), the full frame asked for in
+  // place of a crop is the detection, whenever it comes: one faster than the pace asked (still at 1 frame/s)
+  // would otherwise send it before the detection falls due, have it only tracked, and send a second full
+  // frame for the detection itself. A client sending only full frames keeps the schedule as it is.
+  const followsPlan = fullForDetection && frame.crop;
+  const detection = followsPlan && scheduled ? { ...scheduled, nextDetectAt: Math.min(scheduled.nextDetectAt, frame.capturedAt + 1) } : scheduled;
   return { state: { detection, calmSince: calm }, next };
 }
 

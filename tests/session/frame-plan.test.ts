@@ -56,6 +56,13 @@ describe("afterFrame: the full frame asked for a detection is the detection", ()
     expect(trackingFor({ rois: [roi], at: 18_500 }, state.detection, 19_500, settings.detection).reason).toBe("due");
   });
 
+  test("a client that sends only full frames (it ignores crops) keeps its schedule: its every frame could detect", () => {
+    const state = { detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 };
+    const planned = afterFrame(state, { ...tracked(18_500), crop: false }, settings);
+    expect(planned.next.frame).toBe("full");
+    expect(planned.state.detection?.nextDetectAt).toBe(20_000);
+  });
+
   test("crops disabled or no single face: the schedule is left as it was", () => {
     const state = { detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 };
     const noCrops = framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize: 0, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
