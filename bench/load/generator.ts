@@ -128,7 +128,8 @@ async function withOpenLoop(): Promise<LoadResult> {
   const person = read(scenario.frames.person);
   // Crops are cut from the decoded photo, as a browser cuts them from the camera's picture.
   const personPixels = scenario.mode && scenario.mode !== "full" ? await decodeImage(person, { maxPixels: 1e8 }) : undefined;
-  return openLoop({ ...scenario, frames: { person, empty: read(scenario.frames.empty) }, personPixels });
+  // run-load.ts reads the server's CPU from the moment this line appears.
+  return openLoop({ ...scenario, frames: { person, empty: read(scenario.frames.empty) }, personPixels, onMeasuring: () => console.log("measuring") });
 }
 
 const oha = ohaPath();

@@ -6,7 +6,7 @@
  * generator that falls behind shows up as latency instead of hiding it (no coordinated omission). The
  * first second (every user's first frame, connections opening) is warm-up: sent, answered and counted
  * for errors, but left out of the latency percentiles. With `settleSeconds`, the users first run that long
- * uncounted, in the same process, and "measuring" is printed when the counted part begins: a user's client
+ * uncounted, in the same process, and `onMeasuring` is called when the counted part begins: a user's client
  * state (its crop, its pace, its phase) carries on into the measured seconds, as a real client's does, instead
  * of every user restarting with a full frame in the same second.
  *
@@ -47,6 +47,14 @@ export interface OpenLoopScenario {
   mode?: LoadMode;
   /** Seconds run before the counted ones, uncounted (see above). */
   settleSeconds?: number;
+  /** Called when the counted seconds begin (after the settling ones). */
+  onMeasuring?: () => void;
+  /**
+   * With a bin width (ms), the result also has a timeline of the counted frames, by when they were due: frames,
+   * 503s, other errors, frames that ran the detector, the longest queue wait and the longest latency of each bin.
+   * Answers are then parsed in every mode (their timings say whether the detector ran).
+   */
+  timelineBinMs?: number;
   frames: { person: Uint8Array<ArrayBuffer>; empty: Uint8Array<ArrayBuffer> };
   /** The person photo decoded (RGBA), to cut crops from; needed by "crop" and "paced". */
   personPixels?: RgbaFrame;
@@ -58,7 +66,23 @@ interface NextFrame {
   crop?: CropRequest;
 }
 
-export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
+/** One bin of the timeline (see OpenLoopScenario.timelineBinMs); `atMs` from the start of the counted seconds. */
+export interface TimelineBin {
+  atMs: number;
+  frames: number;
+  shed: number;
+  errors: number;
+  detections: number;
+  maxQueueMs: number;
+  maxLatencyMs: number;
+}
+
+interface Answer {
+  next?: NextFrame;
+  timings?: { queueMs?: number; stages?: { detect?: number } };
+}
+
+export async function openLoop(s: OpenLoopScenario): Promise<LoadResult & { timeline?: TimelineBin[] }> {
   const mode = s.mode ?? "full";
   if (mode !== "full" && (!s.sessions || !s.personPixels)) throw new Error(`mode ${mode} needs sessions and the decoded person frame`);
   const latencies: number[] = [];
@@ -72,7 +96,7 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
   const settleMs = (s.settleSeconds ?? 0) * 1000;
   const measureFrom = start + settleMs;
   const end = measureFrom + s.seconds * 1000;
-  if (settleMs > 0) setTimeout(() => console.log("measuring"), measureFrom - performance.now());
+  if (settleMs > 0 && s.onMeasuring) setTimeout(s.onMeasuring, measureFrom - performance.now());
   const wallStart = Date.now() + 100;
   const inFlight: Promise<void>[] = [];
   const prefix = s.sessionPrefix ?? `bench-${crypto.randomUUID()}`;
@@ -94,6 +118,15 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
       crops.set(key, crop);
     }
     return crop;
+  };
+
+  const timeline = new Map<number, TimelineBin>();
+  const binOf = (dueAt: number) => {
+    const binMs = s.timelineBinMs!;
+    const index = Math.floor((dueAt - measureFrom) / binMs);
+    let bin = timeline.get(index);
+    if (!bin) timeline.set(index, (bin = { atMs: index * binMs, frames: 0, shed: 0, errors: 0, detections: 0, maxQueueMs: 0, maxLatencyMs: 0 }));
+    return bin;
   };
 
   /** Each user's last `next`, kept through a 503 as capture.js keeps it. */
@@ -127,25 +160,37 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
     }
     let next: NextFrame | null = null;
     let pauseMs = 0;
+    let answer: Answer | null = null;
+    let status = 0;
     try {
       const response = await fetch(`${s.url}/v1/analyze`, { method: "POST", body, headers });
-      if (mode === "full") await response.arrayBuffer();
-      else if (response.status === 200) next = ((await response.json()) as { next?: NextFrame }).next ?? null;
-      else {
-        await response.arrayBuffer();
-        // Not analysed: the plan the previous answer gave still stands (capture.js).
-        if (response.status === 503) next = lastNext[user];
-      }
-      if (response.status === 503) pauseMs = Number(response.headers.get("retry-after") ?? 0) * 1000 * (1 + Math.random() / 2);
+      status = response.status;
+      // The full-frame users never look at the answer (the original clients); others read `next`.
+      if (status === 200 && (mode !== "full" || s.timelineBinMs)) answer = (await response.json()) as Answer;
+      else await response.arrayBuffer();
+      // "Not now" (503, 429) leaves the plan standing, and its Retry-After is waited out with up to half again (capture.js).
+      const notNow = status === 503 || status === 429;
+      if (mode !== "full") next = answer?.next ?? (notNow ? lastNext[user] : null);
+      if (status !== 200) pauseMs = Number(response.headers.get("retry-after") ?? 0) * 1000 * (1 + Math.random() / 2);
       if (counted) {
-        if (response.status === 200) ok++;
-        else if (response.status === 503) shed++;
+        if (status === 200) ok++;
+        else if (status === 503) shed++;
         else errors++;
       }
     } catch {
       if (counted) errors++;
     }
-    if (counted && !warmUp) latencies.push(performance.now() - dueAt);
+    const latencyMs = performance.now() - dueAt;
+    if (counted && !warmUp) latencies.push(latencyMs);
+    if (counted && s.timelineBinMs) {
+      const bin = binOf(dueAt);
+      bin.frames++;
+      if (status === 503) bin.shed++;
+      else if (status !== 200) bin.errors++;
+      if ((answer?.timings?.stages?.detect ?? 0) > 0) bin.detections++;
+      bin.maxQueueMs = Math.max(bin.maxQueueMs, Math.round(answer?.timings?.queueMs ?? 0));
+      bin.maxLatencyMs = Math.max(bin.maxLatencyMs, Math.round(latencyMs));
+    }
     lastNext[user] = next;
     if (atDesk && next?.frame === "crop" && next.crop) nextCrop[user] = cropFor(next.crop);
     return { next, pauseMs };
@@ -196,5 +241,6 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult> {
     meanBytesPerFrame: sent ? Math.round(bytesSent / sent) : 0,
     throughputRps: ok / s.seconds,
     latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: Math.round(latencies.at(-1) ?? 0) },
+    ...(s.timelineBinMs ? { timeline: [...timeline.values()].sort((a, b) => a.atMs - b.atMs) } : {}),
   };
 }

@@ -3,12 +3,13 @@
  * seconds in each, against a real server process. It checks what was sent and answered, never how fast.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchFrames } from "../../bench/lib/frames";
 import { startBenchServer } from "../../bench/lib/server-process";
 import type { LoadResult } from "../../bench/load/generator";
+import { openLoop } from "../../bench/load/open-loop";
 
 const repo = new URL("../../", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "vigil-load-modes-"));
@@ -27,12 +28,14 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function generate(mode: string, users: number, seconds: number): Promise<LoadResult> {
-  const scenario = { url: server.url, users, seconds, sessions: true, mode, frames };
+async function generate(mode: string, users: number, seconds: number, settleSeconds?: number): Promise<LoadResult & { lines: string[] }> {
+  const scenario = { url: server.url, users, seconds, sessions: true, mode, frames, settleSeconds };
   const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   expect(code, err).toBe(0);
-  return JSON.parse(out.trim().split("\n").at(-1)!);
+  const lines = out.trim().split("\n");
+  // What the generator printed, beside its result (not part of it, so not in the logged JSON).
+  return Object.defineProperty(JSON.parse(lines.at(-1)!), "lines", { value: lines, enumerable: false });
 }
 
 test("mode full: every frame whole, once a second", async () => {
@@ -63,4 +66,26 @@ test("mode paced: users follow nextFrameAfterMs (and crops), one frame in flight
   // The server paces steady users at 1 s for their first 10 s: about one frame a second each.
   expect(r.sent).toBeGreaterThanOrEqual(25);
   expect(r.sent).toBeLessThanOrEqual(35);
+}, 60_000);
+
+test("settling seconds run in the same process, uncounted, and 'measuring' marks where the counted ones begin", async () => {
+  const r = await generate("crop", 5, 3, 3);
+  expect(r.lines).toEqual(["measuring", expect.stringMatching(/^\{/)]);
+  // Only the 3 counted seconds: 15 frames, and by then the desk users send crops (their first full frame was in
+  // the settling seconds).
+  expect(r.sent).toBe(15);
+  expect(r.ok).toBe(15);
+  expect(r.cropFrames!).toBeGreaterThanOrEqual(6);
+}, 60_000);
+
+test("the timeline (bench/load/timeline.ts) bins the counted frames by when they were due", async () => {
+  const person = new Uint8Array(readFileSync(frames.person));
+  const empty = new Uint8Array(readFileSync(frames.empty));
+  const r = await openLoop({ url: server.url, users: 5, seconds: 3, sessions: true, frames: { person, empty }, timelineBinMs: 1000 });
+  expect(r.timeline!.map((b) => b.atMs)).toEqual([0, 1000, 2000]);
+  expect(r.timeline!.map((b) => b.frames)).toEqual([5, 5, 5]);
+  // New sessions: every user's first frame runs the detector; the empty desk (user 5 of 5) runs it every second.
+  expect(r.timeline![0].detections).toBe(5);
+  for (const bin of r.timeline!.slice(1)) expect(bin.detections).toBeGreaterThanOrEqual(1);
+  expect(r.timeline!.every((b) => b.shed === 0 && b.errors === 0 && b.maxLatencyMs > 0)).toBe(true);
 }, 60_000);

@@ -1,0 +1,59 @@
+/**
+ * Where a load step's trouble comes from, in time: one step of the load bench's users (open-loop.ts), with the
+ * counted frames binned by when they were due. Prints the bins that stand out (a 503, a queue wait over 50 ms,
+ * or three times the mean share of detector runs) and a summary. A diagnostic, not a benchmark: nothing is
+ * written to bench/results.
+ *
+ *   bun bench/load/timeline.ts [--users 80] [--seconds 30] [--settle-seconds 10] [--mode full|crop|paced]
+ *       [--bin-ms 250] [--workers 2]
+ *
+ * It found why the 2-core server shed frames at 94% CPU (issue 12): sessions started in the same second
+ * re-detected in the same second, so one 250 ms slice in ten held nearly only detections and a 98 ms queue.
+ */
+import { parseArgs } from "node:util";
+import { benchFrames } from "../lib/frames";
+import { startBenchServer } from "../lib/server-process";
+import { decodeImage } from "../../src/image/decode";
+import { openLoop, type LoadMode } from "./open-loop";
+
+const { values: args } = parseArgs({
+  options: {
+    users: { type: "string", default: "80" },
+    seconds: { type: "string", default: "30" },
+    "settle-seconds": { type: "string", default: "10" },
+    mode: { type: "string", default: "full" },
+    "bin-ms": { type: "string", default: "250" },
+    workers: { type: "string", default: "2" },
+  },
+});
+const mode = args.mode as LoadMode;
+if (!["full", "crop", "paced"].includes(mode)) throw new Error("--mode is full, crop or paced");
+
+const frames = await benchFrames();
+const server = await startBenchServer(Number(args.workers));
+try {
+  const result = await openLoop({
+    url: server.url,
+    users: Number(args.users),
+    seconds: Number(args.seconds),
+    settleSeconds: Number(args["settle-seconds"]),
+    sessions: true,
+    mode,
+    frames,
+    personPixels: mode === "full" ? undefined : await decodeImage(frames.person, { maxPixels: 1e8 }),
+    timelineBinMs: Number(args["bin-ms"]),
+  });
+  const timeline = result.timeline ?? [];
+  const total = timeline.reduce((n, b) => n + b.frames, 0);
+  const detectionShare = timeline.reduce((n, b) => n + b.detections, 0) / Math.max(1, total);
+  const standsOut = timeline.filter((b) => b.shed > 0 || b.maxQueueMs > 50 || (b.frames > 0 && b.detections / b.frames > 3 * detectionShare));
+  console.log(`${args.users} users, ${mode}, ${args.seconds} s counted after ${args["settle-seconds"]} s, bins of ${args["bin-ms"]} ms`);
+  console.log("at ms | frames | 503 | errors | detector ran | longest queue wait ms | longest latency ms");
+  for (const b of standsOut) console.log(`${b.atMs} | ${b.frames} | ${b.shed} | ${b.errors} | ${b.detections} | ${b.maxQueueMs} | ${b.maxLatencyMs}`);
+  console.log(
+    `${standsOut.length} of ${timeline.length} bins stand out; frames ${result.sent}, 503 ${result.shed}, errors ${result.errors}, ` +
+      `detector on ${(detectionShare * 100).toFixed(1)}% of frames, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms`,
+  );
+} finally {
+  server.child.kill();
+}
