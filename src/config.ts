@@ -104,7 +104,7 @@ export const serverConfigSchema = z.object({
     ),
   pacing: boolFlag
     .default(true)
-    .describe("Adaptive pacing: the answer's next.nextFrameAfterMs is 500 ms while the eyes close, 2 s while a state is steady, else 1 s. false: always 1 s."),
+    .describe("Adaptive pacing: the answer's next.nextFrameAfterMs is 2 s while a state is steady (focused and calm for 10 s, or away for 10 s), else 1 s (src/session/pacing.ts). false: always 1 s."),
   // Where sessions live, and how many server processes share them (docs/sessions.md: Memory, Scale-out).
   redisUrl: z
     .string()

@@ -24,7 +24,7 @@ const eyes = z
       .min(0)
       .max(1)
       .default(0.29)
-      .describe("Openness under which an eye is closed: 0.29 = EAR under 0.145, chosen on bench/data/eyes: closed recall 96.5% as photographed and 97.2% framed as a webcam, 0.5% of open eyes called closed; on its committed files alone 98.4% in either framing, no open eye (docs/thresholds.md). Stricter than PERCLOS P80 (openness 0.2, EAR 0.128: recall 92%) because one population threshold must catch narrow-eyed people's closures; a session judges against the person's own open eyes instead."),
+      .describe("Openness under which an eye is closed: 0.29 = EAR under 0.145, chosen on bench/data/eyes: closed recall 97.9% as photographed and 97.2% framed as a webcam, 0.5% of open eyes called closed; on its committed files alone 98.4% in either framing, no open eye (docs/thresholds.md). Stricter than PERCLOS P80 (openness 0.2, EAR 0.128: recall 92%) because one population threshold must catch narrow-eyed people's closures; a session judges against the person's own open eyes instead."),
     farEyeYaw: z
       .number()
       .min(0)

@@ -21,7 +21,7 @@ const Eye = z
     ear: z.number().describe("Eye aspect ratio (Soukupová & Čech 2016): lid distance over eye width."),
     closed: z
       .boolean()
-      .describe("Openness under eyes.closedBelow (EAR under 0.157 with the defaults, chosen on real closed and open eyes: docs/thresholds.md), unless the face is looking down (gaze.down). One frame's absolute answer; a session judges eyes against the person's own open eyes."),
+      .describe("Openness under eyes.closedBelow (EAR under 0.145 with the defaults, chosen on real closed and open eyes: docs/thresholds.md), unless the face is looking down (gaze.down). One frame's absolute answer; a session judges eyes against the person's own open eyes."),
   })
   .openapi("Eye");
 
