@@ -112,7 +112,7 @@ export class WorkerPool<P, R> {
       return Promise.reject(new PoolError("overloaded", `all ${this.slots.length} workers are busy and ${this.queue.length} frames are waiting`));
     }
     // Only when every worker is busy does a frame wait at all.
-    const waitMs = this.slots.some((s) => s.ready && !s.job && !s.retiring) ? 0 : this.expectedWait.forNewFrame(this.queue.length, this.slots.filter((s) => s.ready).length);
+    const waitMs = this.slots.some(canTakeJob) ? 0 : this.expectedWait.forNewFrame(this.queue.length, this.slots.filter((s) => s.ready).length);
     if (this.options.maxQueueWaitMs !== undefined && waitMs > this.options.maxQueueWaitMs) {
       this.observer.onShed?.("overloaded");
       return Promise.reject(new PoolError("overloaded", `all ${this.slots.length} workers are busy; a frame queued now would wait about ${Math.round(waitMs)} ms`));
@@ -281,7 +281,7 @@ export class WorkerPool<P, R> {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (!slot.ready || slot.job || slot.retiring) continue;
+      if (!canTakeJob(slot)) continue;
       const job = this.queue.shift();
       if (!job) break;
       clearTimeout(job.deadlineTimer);
@@ -300,4 +300,9 @@ export class WorkerPool<P, R> {
   private settleIfIdle(): void {
     if (this.queue.length === 0 && !this.slots.some((s) => s.job)) for (const wake of this.idleWaiters.splice(0)) wake();
   }
+}
+
+/** A worker that is loaded, idle and not being replaced: dispatch hands it the next frame. */
+function canTakeJob(slot: Slot<unknown, unknown>): boolean {
+  return slot.ready && !slot.job && !slot.retiring;
 }

@@ -306,7 +306,6 @@ export class SessionHistory {
     const windowMs = Math.min(perclosWindowMs, now - (list[0]?.at ?? now));
     const interval = this.medianFrameIntervalMs(windowStart);
     const blinksMeasurable = interval !== null && interval <= blinkMaxFrameIntervalMs && windowMs >= 10_000 && blinkMaxMs > 0;
-    const seesFace = (o: Observation) => o.faces > 0;
     return {
       perclos: faceMs >= this.rules.perclosMinFaceMs ? closedMs / faceMs : null,
       closedFrames,
@@ -316,8 +315,8 @@ export class SessionHistory {
       blinkRatePerMinute: blinksMeasurable ? (shortRuns * 60_000) / windowMs : null,
       eyesClosedMs: this.runMs((_, i) => closed[i]),
       noPersonMs: this.runMs((o) => o.faces === 0),
-      lookingAwayMs: this.runMs((o) => seesFace(o) && isLookingAway(o)),
-      readingMs: this.runMs((o) => seesFace(o) && o.lookingDown),
+      lookingAwayMs: this.runMs(isLookingAway),
+      readingMs: this.runMs((o) => o.faces > 0 && o.lookingDown),
       notAloneMs: this.runMs((o) => o.faces >= 2),
       yawns,
     };
@@ -349,7 +348,7 @@ export class SessionHistory {
         : state === "asleep"
           ? this.currentRun((_, i) => closed[i])
           : state === "distracted"
-            ? this.currentRun((o) => o.faces > 0 && isLookingAway(o))
+            ? this.currentRun(isLookingAway)
             : state === "not_alone"
               ? this.currentRun((o) => o.faces >= 2)
               : null;
@@ -357,7 +356,7 @@ export class SessionHistory {
   }
 }
 
-/** Looking away from the screen, except when the eyes are lowered to a desk or a book (reading is work). */
+/** A face looking away from the screen, except with the eyes lowered to a desk or a book (reading is work). */
 function isLookingAway(o: Observation): boolean {
-  return o.lookingAway && !o.lookingDown;
+  return o.faces > 0 && o.lookingAway && !o.lookingDown;
 }
