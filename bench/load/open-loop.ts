@@ -23,7 +23,7 @@
  *     offeredRps is what was sent a second.
  */
 import type { RgbaFrame } from "../../src/engine/types";
-import type { CropRequest } from "../../src/session/frame-plan";
+import type { CropRequest, NextFrame as PlannedFrame } from "../../src/session/frame-plan";
 import { DEFAULT_PACING } from "../../src/session/pacing";
 import { cutFaceCrop } from "../lib/face-crop";
 import type { LoadResult } from "./generator";
@@ -60,11 +60,8 @@ export interface OpenLoopScenario {
   personPixels?: RgbaFrame;
 }
 
-interface NextFrame {
-  nextFrameAfterMs?: number;
-  frame?: "full" | "crop";
-  crop?: CropRequest;
-}
+/** An answer's `next`, as the server plans it (frame-plan.ts); read defensively, every field may be missing. */
+type NextFrame = Partial<PlannedFrame>;
 
 /** One bin of the timeline (see OpenLoopScenario.timelineBinMs); `atMs` from the start of the counted seconds. */
 export interface TimelineBin {

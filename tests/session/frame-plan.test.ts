@@ -8,6 +8,15 @@ import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 
 const roi = { centerX: 320.123, centerY: 240.456, size: 300.789, rotation: 0.123456 };
 const schedule = { nextDetectAt: 10_000, everyMs: 10_000, faces: 1 };
+const planSettings = (faceCropSize: number) =>
+  framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
+/** One face, eyes well open, looking at the screen: a calm frame. */
+const calmObservation = (at: number) => ({ at, faces: 1, eyesClosed: false, openness: 0.9, ear: null, lookingDown: false, lookingAway: false, yawn: false, unusable: false });
+const focusedSummary = {
+  state: "focused" as const,
+  since: new Date(0).toISOString(),
+  measures: { perclos: null, closedFrames: 0, closures: 0, longestClosureMs: 0, blinks: null, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, readingMs: 0, yawns: 0 },
+};
 
 describe("planNextFrame", () => {
   test("a crop of the one tracked face while the next frame is not due for a detection", () => {
@@ -29,25 +38,25 @@ describe("planNextFrame", () => {
   });
 
   test("afterFrame: a late frame moves neither the schedule nor the calm time, and never asks for a crop", () => {
-    const settings = framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize: 256, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
     const state = { detection: schedule, calmSince: 1000 };
-    const latest = { at: 4000, faces: 1, eyesClosed: false, openness: 0.9, ear: null, lookingDown: false, lookingAway: false, yawn: false, unusable: false };
-    const summary = { state: "focused" as const, since: new Date(0).toISOString(), measures: { perclos: null, closedFrames: 0, closures: 0, longestClosureMs: 0, blinks: null, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, readingMs: 0, yawns: 0 } };
-    const after = afterFrame(state, { capturedAt: 4000, newest: false, crop: false, detectorRan: true, presences: [0.2], trackedFaces: 0, rois: [roi], summary, latest }, settings);
+    const after = afterFrame(
+      state,
+      { capturedAt: 4000, newest: false, crop: false, detectorRan: true, presences: [0.2], trackedFaces: 0, rois: [roi], summary: focusedSummary, latest: calmObservation(4000) },
+      planSettings(256),
+    );
     expect(after.state).toEqual(state);
     expect(after.next.frame).toBe("full");
   });
 });
 
 describe("afterFrame: the full frame asked for a detection is the detection", () => {
-  const settings = framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize: 192, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
-  const latest = { at: 0, faces: 1, eyesClosed: false, openness: 0.9, ear: null, lookingDown: false, lookingAway: false, yawn: false, unusable: false };
-  const summary = { state: "focused" as const, since: new Date(0).toISOString(), measures: { perclos: null, closedFrames: 0, closures: 0, longestClosureMs: 0, blinks: null, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, readingMs: 0, yawns: 0 } };
-  const tracked = (at: number) => ({ capturedAt: at, newest: true, crop: true, detectorRan: false, presences: [1], trackedFaces: 1, rois: [roi], summary, latest: { ...latest, at } });
+  const settings = planSettings(192);
+  const tracked = (at: number) => ({ capturedAt: at, newest: true, crop: true, detectorRan: false, presences: [1], trackedFaces: 1, rois: [roi], summary: focusedSummary, latest: calmObservation(at) });
+  // Calm for minutes (the pace is 2 s), and the next detection due at 20 s.
+  const calmDueAt20s = (): FramePlanState => ({ detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 });
 
   test("a client at 1 frame/s, faster than the 2 s pace asked, sends one full frame per detection, not two", () => {
-    // Calm for minutes: the pace is 2 s, and the detection is due at 20 s.
-    let state: FramePlanState = { detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 };
+    let state = calmDueAt20s();
     const planned = afterFrame(state, tracked(18_500), settings);
     expect(planned.next.nextFrameAfterMs).toBe(2000);
     expect(planned.next.frame).toBe("full");
@@ -57,17 +66,14 @@ describe("afterFrame: the full frame asked for a detection is the detection", ()
   });
 
   test("a client that sends only full frames (it ignores crops) keeps its schedule: its every frame could detect", () => {
-    const state = { detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 };
-    const planned = afterFrame(state, { ...tracked(18_500), crop: false }, settings);
+    const planned = afterFrame(calmDueAt20s(), { ...tracked(18_500), crop: false }, settings);
     expect(planned.next.frame).toBe("full");
     expect(planned.state.detection?.nextDetectAt).toBe(20_000);
   });
 
   test("crops disabled or no single face: the schedule is left as it was", () => {
-    const state = { detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 };
-    const noCrops = framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize: 0, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
-    expect(afterFrame(state, tracked(18_500), noCrops).state.detection?.nextDetectAt).toBe(20_000);
-    expect(afterFrame(state, { ...tracked(18_500), rois: [roi, roi], presences: [1, 1], trackedFaces: 2 }, settings).state.detection?.nextDetectAt).toBe(20_000);
+    expect(afterFrame(calmDueAt20s(), tracked(18_500), planSettings(0)).state.detection?.nextDetectAt).toBe(20_000);
+    expect(afterFrame(calmDueAt20s(), { ...tracked(18_500), rois: [roi, roi], presences: [1, 1], trackedFaces: 2 }, settings).state.detection?.nextDetectAt).toBe(20_000);
   });
 });
 
