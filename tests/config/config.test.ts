@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { ConfigError, loadServerConfig } from "../../src/config";
 
 describe("server configuration", () => {
-  test("defaults: loopback, port 8080, one worker per core, 4 queued frames per worker, 1 s deadline", () => {
+  test("defaults: loopback, port 8080, one worker per core, a 250 ms queue wait and 16 queued frames per worker at most, 1 s deadline", () => {
     const config = loadServerConfig([], { VIGIL_AUTH: "none" });
     expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, frameDeadlineMs: 1000, maxFaces: 2, demo: true, engineHeapMb: 512, workerRecycleHeapMb: 96 });
     expect(config.workers).toBeGreaterThanOrEqual(1);
@@ -56,6 +56,11 @@ describe("server configuration", () => {
     refused({ VIGIL_FACE_CROP_SIZE: "2048" });
     refused({ VIGIL_REDETECT_MAX_EVERY_MS: "-1" });
     refused({ VIGIL_PACING: "sometimes" });
+  });
+
+  test("the queue's bounds: a wait in ms and a count, each refused outside its range", () => {
+    expect(loadServerConfig(["--max-queue-wait-ms", "100", "--max-queue", "8"], { VIGIL_AUTH: "none" })).toMatchObject({ maxQueueWaitMs: 100, maxQueue: 8 });
+    for (const bad of ["0", "-5", "1.5", "soon", "60001"]) expect(() => loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_MAX_QUEUE_WAIT_MS: bad })).toThrow("VIGIL_MAX_QUEUE_WAIT_MS");
   });
 
   test("an unknown flag is refused", () => {
