@@ -1,0 +1,75 @@
+/**
+ * What the engine spends on a face-crop frame, with the crop copied (a 192 px crop at the model's size, the
+ * whole image upright: src/engine/crop.ts) against the same crop put through the rotated warp (the ROI turned
+ * by 1e-9 rad, which samples the same pixels by the general path). One engine, in this thread, the two
+ * alternating in rounds so that the machine's drift falls on both:  bun bench/crop-frame-engine.ts [--rounds 4]
+ * Writes bench/results/crop-frame-engine.{json,md}. Numbers to read, not asserted anywhere.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { FaceEngine, LANDMARK_INPUT_SIZE } from "../src/engine/face-engine";
+import { decodeImage } from "../src/image/decode";
+import { cutFaceCrop } from "./lib/face-crop";
+import { benchFrames } from "./lib/frames";
+
+const { values: args } = parseArgs({ options: { rounds: { type: "string" }, frames: { type: "string" } } });
+const ROUNDS = Number(args.rounds ?? 4);
+const FRAMES = Number(args.frames ?? 200);
+const limits = { maxPixels: 1e8 };
+const { person } = await benchFrames();
+const frame = await decodeImage(person, limits);
+const engine = await FaceEngine.create({ defaultDetector: "short" });
+const [face] = engine.analyze(frame).faces;
+const crop = await decodeImage((await cutFaceCrop(frame, { ...face.roi, outputSize: LANDMARK_INPUT_SIZE })).jpeg, limits);
+const half = LANDMARK_INPUT_SIZE / 2;
+const ways = {
+  copied: [{ centerX: half, centerY: half, size: LANDMARK_INPUT_SIZE, rotation: 0 }],
+  warped: [{ centerX: half, centerY: half, size: LANDMARK_INPUT_SIZE, rotation: 1e-9 }],
+};
+type Way = keyof typeof ways;
+const totals: Record<Way, { cpuMs: number; cropMs: number; landmarksMs: number; frames: number }> = {
+  copied: { cpuMs: 0, cropMs: 0, landmarksMs: 0, frames: 0 },
+  warped: { cpuMs: 0, cropMs: 0, landmarksMs: 0, frames: 0 },
+};
+const run = (way: Way, frames: number, count: boolean) => {
+  const before = process.cpuUsage();
+  let cropMs = 0;
+  let landmarksMs = 0;
+  for (let i = 0; i < frames; i++) {
+    const { timings } = engine.analyze(crop, { track: ways[way] });
+    cropMs += timings.cropMs;
+    landmarksMs += timings.landmarksMs;
+  }
+  const used = process.cpuUsage(before);
+  if (!count) return;
+  const t = totals[way];
+  t.cpuMs += (used.user + used.system) / 1000;
+  t.cropMs += cropMs;
+  t.landmarksMs += landmarksMs;
+  t.frames += frames;
+};
+run("copied", 50, false);
+run("warped", 50, false);
+for (let round = 0; round < ROUNDS; round++) for (const way of ["copied", "warped"] as const) run(way, FRAMES, true);
+engine.close();
+
+const per = (way: Way) => {
+  const t = totals[way];
+  return { cpuMsPerFrame: +(t.cpuMs / t.frames).toFixed(2), cropMsPerFrame: +(t.cropMs / t.frames).toFixed(3), landmarksMsPerFrame: +(t.landmarksMs / t.frames).toFixed(2), frames: t.frames };
+};
+const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0]?.model.trim()}`, runtime: `Bun ${Bun.version}`, copied: per("copied"), warped: per("warped") };
+const md = `# Face-crop frames in the engine: copied against warped (${results.date.slice(0, 10)})
+
+${results.machine}, ${results.runtime}. Command: \`bun bench/crop-frame-engine.ts --rounds ${ROUNDS} --frames ${FRAMES}\`. One engine in
+one thread, a 192x192 face crop (the bench's webcam frame, cut as the clients cut it) analysed as a tracked face,
+${ROUNDS} alternating rounds of ${FRAMES} frames each way; CPU of the whole process.
+
+| crop | CPU ms per frame | crop stage ms | landmark model ms |
+| --- | --- | --- | --- |
+| copied (the whole image at the model's size, upright) | ${results.copied.cpuMsPerFrame} | ${results.copied.cropMsPerFrame} | ${results.copied.landmarksMsPerFrame} |
+| warped (the same ROI turned 1e-9 rad: the general path) | ${results.warped.cpuMsPerFrame} | ${results.warped.cropMsPerFrame} | ${results.warped.landmarksMsPerFrame} |
+`;
+writeFileSync(new URL("results/crop-frame-engine.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(new URL("results/crop-frame-engine.md", import.meta.url), md);
+console.log(md);
