@@ -15,6 +15,7 @@ import { installWebPolyfills } from "../../polyfills";
 import { readModels } from "../../wasm/models";
 import { loadVisionRuntime } from "../../wasm/runtime";
 import { cropRotatedSquare } from "./crop";
+import { bundleEmbedTensors, tapEmbeddings, type EmbedTensors } from "./embedding-tap";
 import { EngineFailure } from "./engine-failure";
 import { mergeAttentionMesh, TOTAL_POINTS } from "./landmark-merge";
 import { sealOutboundNetwork } from "./offline";
@@ -58,6 +59,12 @@ export interface FaceEngineOptions {
   defaultDetector: DetectorRange;
   /** Where the WASM runtime's own log lines (glog: graph start, XNNPACK) go; dropped by default. */
   runtimeLog?: (line: string) => void;
+  /**
+   * Read the landmark model's tensors straight from the graph's result bytes (embedding-tap.ts), checked
+   * against the bundle's own reading at start-up. false: always the bundle's own (slower) path, for
+   * comparison (bench/embedding-reader.ts) or should a future bundle need it.
+   */
+  tapLandmarkTensors: boolean;
   /** Ceiling for each model's WASM heap, in MB (see wasm/runtime.ts); the runtime's own limit is 2048. */
   heapLimitMb?: number;
 }
@@ -68,6 +75,7 @@ export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
   minPresenceScore: 0.5,
   detectUpsideDown: false,
   defaultDetector: "full",
+  tapLandmarkTensors: true,
 };
 
 export interface EngineFace {
@@ -124,6 +132,10 @@ export class FaceEngine {
   private constructor(
     private readonly detectors: Record<DetectorRange, FaceDetector>,
     private readonly landmarker: ImageEmbedder,
+    /** Runs the landmark model on a crop and returns its output tensors (embedding-tap.ts). */
+    private readonly landmarkTensors: EmbedTensors,
+    /** The tensors are read straight from the graph's result bytes (false: through the bundle's objects). */
+    readonly landmarkTensorsTapped: boolean,
     private readonly options: FaceEngineOptions,
     private readonly ImageDataCtor: ImageDataConstructor,
     private readonly unsealNetwork: () => void,
@@ -168,7 +180,10 @@ export class FaceEngine {
         l2Normalize: false,
         quantize: false,
       });
-      const engine = new FaceEngine(detectors, landmarker, settings, globalThis.ImageData as unknown as ImageDataConstructor, unseal, health, runtime.heapBytes);
+      const ImageDataCtor = globalThis.ImageData as unknown as ImageDataConstructor;
+      const probe = new ImageDataCtor(new Uint8ClampedArray(LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE * 4).fill(128), LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE);
+      const tensors = settings.tapLandmarkTensors ? tapEmbeddings(landmarker, probe as unknown as ImageData) : { embed: bundleEmbedTensors(landmarker), tapped: false };
+      const engine = new FaceEngine(detectors, landmarker, tensors.embed, tensors.tapped, settings, ImageDataCtor, unseal, health, runtime.heapBytes);
       engine.warmUp();
       return engine;
     } catch (error) {
@@ -290,10 +305,10 @@ export class FaceEngine {
     // One crop buffer per engine: the embedder copies it into its own memory before returning.
     const crop = cropRotatedSquare(frame, roi, LANDMARK_INPUT_SIZE, this.cropBuffer);
     const t1 = performance.now();
-    const outputs = this.landmarker.embed(this.toImageData(crop, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)).embeddings.map((e) => e.floatEmbedding ?? []);
+    const outputs = this.landmarkTensors(this.toImageData(crop, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE));
     const t2 = performance.now();
     if (outputs.length !== 7) throw new Error(`landmark model returned ${outputs.length} output tensors, expected 7`);
-    const [mesh, lips, leftEye, rightEye, leftIris, rightIris, faceFlag] = outputs.map((o) => Float32Array.from(o));
+    const [mesh, lips, leftEye, rightEye, leftIris, rightIris, faceFlag] = outputs;
     const merged = mergeAttentionMesh({ mesh, lips, leftEye, rightEye, leftIris, rightIris });
     const landmarks: Landmark[] = new Array(TOTAL_POINTS);
     for (let i = 0; i < TOTAL_POINTS; i++) {
