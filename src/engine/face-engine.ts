@@ -31,6 +31,9 @@ import type { Box, Landmark, RgbaFrame, Roi } from "./types";
  */
 export type DetectorRange = "short" | "full";
 
+/** Each detector's input side, in pixels: the frame is scaled to fit it, so finer detail never reaches it. */
+export const DETECTOR_INPUT_SIZE: Readonly<Record<DetectorRange, number>> = { short: 128, full: 192 };
+
 /** The landmark model's input side, in pixels. */
 export const LANDMARK_INPUT_SIZE = 192;
 

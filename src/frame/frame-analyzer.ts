@@ -5,11 +5,12 @@
 import { imageQuality } from "../analysis/image-quality";
 import { measureFace } from "../analysis/face-measures";
 import type { Thresholds } from "../analysis/thresholds";
-import { FaceEngine, type DetectorRange } from "../engine/face-engine";
+import { DETECTOR_INPUT_SIZE, FaceEngine, type DetectorRange } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import { decodeImage, loadDecoders } from "../image/decode";
 import { FrameBuffer } from "../image/frame-buffer";
 import type { ImageLimits } from "../image/probe";
+import type { PixelSink } from "../image/stored-png";
 import type { AnalysisResult } from "../pool/analysis-job";
 import { analyzeCropFrame, type FrameCrop } from "./crop-frame";
 import { frameTimings } from "./frame-timings";
@@ -37,7 +38,23 @@ export interface FrameRequest {
   crop?: FrameCrop;
   /** Which detector runs if it runs (not tracked); FrameAnalyzerOptions.defaultDetector when unset. */
   detector?: DetectorRange;
+  /**
+   * Nobody is expected (the session's previous frame found nobody): decode the frame only as large as the
+   * short-range detector needs, and decode it whole only if the detector finds someone there. See
+   * `QUICK_LOOK_SIDE`. Ignored for a tracked frame or one the full-range detector looks at.
+   */
+  expectEmpty?: boolean;
 }
+
+/**
+ * Long side of a frame decoded for a quick look at an empty desk. The short-range detector sees the frame at
+ * 128 px (DETECTOR_INPUT_SIZE), so 160 px loses nothing it would see, and a webcam JPEG decodes at that size
+ * straight from its DCT (640x480 at 1/4): an empty desk's frame cost 6.1 ms of CPU here instead of 7.6 ms
+ * (decode 1.6 ms instead of 2.5, the detector 0.4 ms less). Image quality is then judged on the small frame
+ * (brightness is the same; the sharpness figure is lower, far above the blurry threshold on the fixtures),
+ * and `image.analyzedWidth` says so.
+ */
+export const QUICK_LOOK_SIDE = 160;
 
 export interface FrameOutcome {
   result: Omit<AnalysisResult, "tracking">;
@@ -81,10 +98,21 @@ export class FrameAnalyzer {
     }
   }
 
-  private async analyzeFrame(bytes: Uint8Array, request: FrameRequest, output: ((bytes: number) => Uint8Array) | undefined): Promise<FrameOutcome> {
-    const t0 = performance.now();
+  private async analyzeFrame(bytes: Uint8Array, request: FrameRequest, output: PixelSink | undefined): Promise<FrameOutcome> {
+    const detector = request.detector ?? this.options.defaultDetector ?? "full";
+    const quickLook = request.expectEmpty === true && !request.track?.length && QUICK_LOOK_SIDE >= DETECTOR_INPUT_SIZE[detector];
+    if (quickLook) {
+      const empty = await this.analyzeAt(QUICK_LOOK_SIDE, bytes, request, output);
+      // Someone is there after all: their landmarks need the whole frame (the detector runs again on it).
+      if (empty.result.person.count === 0) return empty;
+    }
     // Large frames are scaled while they are decoded (a 12 MP JPEG: 64 ms instead of 880 ms decoded whole).
-    const frame = await decodeImage(bytes, this.options.limits, { fitWithin: this.options.inferenceMaxSide, output });
+    return this.analyzeAt(this.options.inferenceMaxSide, bytes, request, output);
+  }
+
+  private async analyzeAt(maxSide: number, bytes: Uint8Array, request: FrameRequest, output: PixelSink | undefined): Promise<FrameOutcome> {
+    const t0 = performance.now();
+    const frame = await decodeImage(bytes, this.options.limits, { fitWithin: maxSide, output });
     // Everything below is in the analysed frame's pixels; answers are given in the original's.
     const toOriginal = frame.sourceWidth / frame.width;
     const t1 = performance.now();

@@ -31,6 +31,8 @@ export interface AnalysisJob {
    * for a second person).
    */
   detector?: DetectorRange;
+  /** The session's previous frame found nobody: look at a small decode first (FrameRequest.expectEmpty). */
+  expectEmpty?: boolean;
 }
 
 /** The analysis without the times only the HTTP side knows (queue wait, total). */

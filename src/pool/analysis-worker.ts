@@ -24,7 +24,7 @@ serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
     info: { ready: true },
     shouldRetire: () => analyzer.engineHeapBytes > settings.recycleAboveHeapBytes,
     handle: async (job) => {
-      const { result, rois } = await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks, track: job.track, crop: job.crop, detector: job.detector });
+      const { result, rois } = await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks, track: job.track, crop: job.crop, detector: job.detector, expectEmpty: job.expectEmpty });
       return { ...result, tracking: rois };
     },
   };

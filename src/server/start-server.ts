@@ -77,10 +77,10 @@ export async function startServer(
   });
 
   /** One frame through a worker; `search`: the session's faces to follow instead of running the detector, or which detector. */
-  async function runJob(image: Uint8Array, landmarks: boolean, { track, detector }: FaceSearch, crop?: FrameCrop) {
+  async function runJob(image: Uint8Array, landmarks: boolean, { track, detector, expectEmpty }: FaceSearch, crop?: FrameCrop) {
     // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
     const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
-    const outcome = await activePool.run({ image: buffer, landmarks, track, detector, crop }, [buffer]);
+    const outcome = await activePool.run({ image: buffer, landmarks, track, detector, expectEmpty, crop }, [buffer]);
     return { ...outcome.value, queueMs: outcome.queueMs };
   }
   /** The API's answer for an analysis: the internal tracking positions out, the server's timings in. */

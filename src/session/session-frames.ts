@@ -43,6 +43,8 @@ export interface FaceSearch {
   track?: Roi[];
   /** Unset: the workers' default (short range). */
   detector?: DetectorRange;
+  /** The previous frame found nobody: a quick look at a small decode first (FrameRequest.expectEmpty). */
+  expectEmpty?: boolean;
 }
 
 export type StoreOperation = "load" | "save" | "read" | "delete";
@@ -95,13 +97,14 @@ export class SessionFrames {
    * Follow the faces of the previous frame (no detector), unless it is too old or a detection is due. The
    * full-range detector runs where a second, smaller face matters: a session's first frame and a tracked
    * session's look for a second person; an empty desk's frames and a just-lost face get the short range, a
-   * third of the cost (bench/results/short-range-detector.md).
+   * third of the cost (bench/results/short-range-detector.md). After a frame with nobody in it the next is
+   * expected empty too: the worker looks at it decoded small first (frame-analyzer.ts QUICK_LOOK_SIDE).
    */
   private faceSearch(record: SessionRecord | undefined, capturedAt: number): FaceSearch {
     if (!record) return { detector: "full" };
     const { track, reason } = trackingFor(record.tracking, record.framePlan?.detection ?? null, capturedAt, this.options.plan.detection);
     if (track) return { track };
-    return reason === "no_face_to_track" ? {} : { detector: "full" };
+    return reason === "no_face_to_track" ? { expectEmpty: true } : { detector: "full" };
   }
 
   /** The atomic step: file the frame in whatever the session holds now (pure: it may run more than once). */

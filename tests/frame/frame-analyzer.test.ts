@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
-import { FrameAnalyzer } from "../../src/frame/frame-analyzer";
+import { FrameAnalyzer, QUICK_LOOK_SIDE } from "../../src/frame/frame-analyzer";
 import { fixtureBytes } from "../support/images";
 
 let analyzer: FrameAnalyzer;
@@ -28,4 +28,33 @@ test("frames decoded into the analyzer's reused pixel buffer give the answers of
   // Frames analysed at the same time (not what a worker does, but the CLI or a test may) do not share pixels.
   const together = await Promise.all(["fruits.jpg", "astronaut.png", "grace_hopper.jpg"].map(async (p) => essentials(await analyzer.analyze(await fixtureBytes(p), { landmarks: false }))));
   expect(together).toEqual([first.get("fruits.jpg")!, first.get("astronaut.png")!, first.get("grace_hopper.jpg")!]);
+});
+
+test("a frame expected empty is looked at decoded small; if someone is there after all it is analysed whole, as without the hint", async () => {
+  const empty = await analyzer.analyze(await fixtureBytes("fruits.jpg"), { landmarks: false, expectEmpty: true });
+  expect(empty.result.person.present).toBe(false);
+  expect(Math.max(empty.result.image.analyzedWidth, empty.result.image.analyzedHeight)).toBe(QUICK_LOOK_SIDE);
+  // The verdicts hold at the small size (the sharpness figure itself is lower there).
+  const whole = await analyzer.analyze(await fixtureBytes("fruits.jpg"), { landmarks: false });
+  expect(whole.result.image.analyzedWidth).toBe(whole.result.image.width);
+  const verdicts = (q: typeof whole.result.image.quality) => [q.tooDark, q.tooBright, q.tooBlurry];
+  expect(verdicts(empty.result.image.quality)).toEqual(verdicts(whole.result.image.quality));
+  expect(Math.abs(empty.result.image.quality.brightness - whole.result.image.quality.brightness)).toBeLessThan(2);
+
+  for (const photo of ["grace_hopper.jpg", "astronaut.png"]) {
+    const bytes = await fixtureBytes(photo);
+    const hinted = await analyzer.analyze(bytes, { landmarks: true, expectEmpty: true });
+    const plain = await analyzer.analyze(bytes, { landmarks: true });
+    expect(hinted.result.person.count).toBeGreaterThan(0);
+    expect({ ...hinted.result, timings: null }).toEqual({ ...plain.result, timings: null });
+    expect(hinted.rois).toEqual(plain.rois);
+  }
+});
+
+test("the hint is ignored where a small decode would lose what the detector sees: the full-range detector, a tracked frame", async () => {
+  const fruits = await fixtureBytes("fruits.jpg");
+  const full = await analyzer.analyze(fruits, { landmarks: false, expectEmpty: true, detector: "full" });
+  expect(full.result.image.analyzedWidth).toBe(full.result.image.width);
+  const tracked = await analyzer.analyze(fruits, { landmarks: false, expectEmpty: true, track: [{ centerX: 200, centerY: 200, size: 150, rotation: 0 }] });
+  expect(tracked.result.image.analyzedWidth).toBe(tracked.result.image.width);
 });

@@ -4,6 +4,7 @@ import { encodePng } from "../../bench/lib/png";
 import { startTestServer } from "../support/server";
 import { Analysis, SessionState } from "../../src/server/schemas";
 import { evalPhoto } from "../support/eval-photos";
+import { QUICK_LOOK_SIDE } from "../../src/frame/frame-analyzer";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -59,6 +60,22 @@ test("a session over HTTP: focused with tracking, then away after 5 s without a 
   expect((await gone.json()).error.code).toBe("session_not_found");
   // After forgetting, the next frame starts a fresh history.
   expect((await frame("grace_hopper.jpg", id, 11)).body.session).toMatchObject({ frames: 1, fresh: true });
+});
+
+test("after a frame with nobody, the next is looked at decoded small (a quick look); someone arriving is analysed whole", async () => {
+  const id = "student-quick-look";
+  const first = await frame("fruits.jpg", id, 0);
+  expect(first.body.image.analyzedWidth).toBe(first.body.image.width);
+  const empty = await frame("fruits.jpg", id, 1);
+  expect(empty.body.person.present).toBe(false);
+  expect(Math.max(empty.body.image.analyzedWidth, empty.body.image.analyzedHeight)).toBe(QUICK_LOOK_SIDE);
+  expect(empty.body.session.state).toBe(first.body.session.state);
+  const arrived = await frame("grace_hopper.jpg", id, 2);
+  expect(arrived.body.person.present).toBe(true);
+  expect(arrived.body.image.analyzedWidth).toBe(arrived.body.image.width);
+  expect(arrived.body.faces[0].eyes.left.ear).toBeGreaterThan(0.2);
+  // From the face found, the next frame is tracked as usual.
+  expect((await frame("grace_hopper.jpg", id, 3)).body.tracked).toBe(true);
 });
 
 test("the session answer matches its documented schema: eyes judged absolutely until 30 frames show them, then against the person's own", async () => {

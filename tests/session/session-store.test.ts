@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { MemorySessionStore } from "../../src/session/memory-session-store";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 import { framePlanSettings } from "../../src/session/frame-plan";
-import { SessionFrames, type FrameAnalysis } from "../../src/session/session-frames";
+import { SessionFrames, type FaceSearch, type FrameAnalysis } from "../../src/session/session-frames";
 import { SessionHistory, type Observation } from "../../src/session/session-history";
 import type { SessionRecord } from "../../src/session/session-record";
 
@@ -117,5 +117,28 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     expect(await sessions.read("k", "session-1")).toMatchObject({ id: "session-1", available: true, frames: 9 });
     expect(await sessions.forget("k")).toBe(true);
     expect(await sessions.read("k", "session-1")).toBeUndefined();
+  });
+
+  test("a session's first frame gets the full-range detector; a frame after one with nobody is expected empty; a tracked face's look is full range", async () => {
+    const store = new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 });
+    const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, plan: framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 3000, trackingMaxGapMs: 3000, faceCropSize: 192, pacing: true, sessionRules: DEFAULT_SESSION_RULES }) });
+    const searches: FaceSearch[] = [];
+    const frame = (second: number, faces: number) =>
+      sessions.analyze({ key: "k", id: "session-1", capturedAt: T0 + second * 1000 }, async (search) => {
+        searches.push(search);
+        return analysis(faces, search.track !== undefined);
+      });
+    await frame(0, 0); // first frame: full range, nobody there
+    await frame(1, 0); // expected empty
+    await frame(2, 1); // expected empty, but someone came: the worker analyses it whole
+    await frame(3, 1); // tracked
+    await frame(5, 1); // the look for a second person is due: full range
+    expect(searches.map(({ track, detector, expectEmpty }) => ({ tracked: track !== undefined, detector, expectEmpty }))).toEqual([
+      { tracked: false, detector: "full", expectEmpty: undefined },
+      { tracked: false, detector: undefined, expectEmpty: true },
+      { tracked: false, detector: undefined, expectEmpty: true },
+      { tracked: true, detector: undefined, expectEmpty: undefined },
+      { tracked: false, detector: "full", expectEmpty: undefined },
+    ]);
   });
 });
