@@ -1,39 +1,62 @@
 /**
  * Server CPU, kernel time and minor faults per answered frame of two checkouts under the same load, alternating:
- *   bun bench/compare-servers.ts /path/to/other/checkout [/path/to/this/checkout]
- * (another checkout: `git archive <commit> | tar -x -C DIR`, link node_modules, `bun wasm/build-models.ts`).
- * 2 workers each, 20 users with sessions at 1 frame/s, 10 s after a 2 s warm-up, two rounds, no MIMALLOC_*
- * from this environment (each checkout runs with what it sets itself). Prints one JSON line per run.
+ *   bun bench/compare-servers.ts [--mode full|crop] [--users 20] [--rounds 2] OTHER_CHECKOUT [THIS_CHECKOUT]
+ * (another checkout: `git archive <commit> | tar -x -C DIR`, link node_modules, copy or build wasm/models).
+ * 2 workers each, N users with sessions at 1 frame/s (the load bench's open-loop users: 4 in 5 at their desk;
+ * `--mode crop`: they send the face crops the answers ask for), counted for 10 s after 5 s in the same generator
+ * process, in rounds that alternate the checkouts so that the machine's drift falls on both. No MIMALLOC_* from
+ * this environment (each checkout runs with what it sets itself). Prints one JSON line per run, then the mean
+ * per checkout. Numbers to read: this machine drifts, so compare only checkouts measured in the same call.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { benchFrames } from "./lib/frames";
 import { procStat } from "./lib/proc-stat";
+import { BENCH_SERVER_FLAGS } from "./lib/server-process";
 
-const [users, seconds, rounds] = [20, 10, 2];
+const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { mode: { type: "string" }, users: { type: "string" }, rounds: { type: "string" } } });
+const mode = args.mode ?? "full";
+if (mode !== "full" && mode !== "crop") throw new Error("--mode is full or crop");
+const [users, seconds, settleSeconds, rounds] = [Number(args.users ?? 20), 10, 5, Number(args.rounds ?? 2)];
 const here = new URL("../", import.meta.url).pathname;
-const checkouts = [process.argv[2], process.argv[3] ?? here];
-if (!checkouts[0]) throw new Error("usage: bun bench/compare-servers.ts OTHER_CHECKOUT [THIS_CHECKOUT]");
+const checkouts = [positionals[0], positionals[1] ?? here];
+if (!checkouts[0]) throw new Error("usage: bun bench/compare-servers.ts [--mode full|crop] [--users N] [--rounds R] OTHER_CHECKOUT [THIS_CHECKOUT]");
 const scratch = mkdtempSync(join(tmpdir(), "vigil-compare-"));
 const made = await benchFrames();
 const frames = { person: join(scratch, "person.jpg"), empty: join(scratch, "empty.jpg") };
 writeFileSync(frames.person, made.person);
 writeFileSync(frames.empty, made.empty);
-const flags = ["--auth", "none", "--rate-limit-per-second", "10000", "--max-in-flight-per-client", "10000", "--log-requests", "false", "--workers", "2"];
+const flags = [...BENCH_SERVER_FLAGS, "--workers", "2"];
 const counters = (pid: number) => { const s = procStat(pid); return { flt: s.minorFaults, cpu: s.cpuMs, sys: s.systemMs }; };
-async function gen(url: string, s: number) {
-  const c = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify({ url, users, seconds: s, sessions: true, frames })], { cwd: here, stdout: "pipe" });
-  return JSON.parse((await new Response(c.stdout).text()).trim().split("\n").pop()!);
+/** One generator run: settles, prints "measuring" (where the counters are read), then its result line. */
+async function measured(url: string, pid: number) {
+  const scenario = { url, users, seconds, sessions: true, frames, settleSeconds, ...(mode === "crop" ? { mode } : {}) };
+  const c = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: here, stdout: "pipe" });
+  let out = "";
+  let start: ReturnType<typeof counters> | null = null;
+  const decoder = new TextDecoder();
+  for await (const chunk of c.stdout) {
+    out += decoder.decode(chunk, { stream: true });
+    if (!start && out.split("\n").includes("measuring")) start = counters(pid);
+  }
+  const end = counters(pid);
+  if (!start) throw new Error("the generator never said it was measuring");
+  return { result: JSON.parse(out.trim().split("\n").pop()!), start, end };
 }
+const totals = new Map<string, { cpu: number; frames: number }>();
 for (let r = 0; r < rounds; r++) for (const repo of checkouts) {
   const name = repo;
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = Bun.spawn([process.execPath, "src/main.ts", "serve", ...flags, "--port", String(port)], { cwd: repo, stdout: "ignore", stderr: "ignore", env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MIMALLOC"))) as any });
   const url = `http://127.0.0.1:${port}`;
   while (!(await fetch(`${url}/readyz`).then((x) => x.ok, () => false))) await Bun.sleep(100);
-  await gen(url, 2);
-  const a = counters(child.pid); const res = await gen(url, seconds); const b = counters(child.pid);
-  console.log(JSON.stringify({ name, ok: res.ok, p50: res.latencyMs.p50, p99: res.latencyMs.p99, cpuMsPerFrame: +((b.cpu - a.cpu) / res.ok).toFixed(2), kernelMsPerFrame: +((b.sys - a.sys) / res.ok).toFixed(2), faultsPerFrame: Math.round((b.flt - a.flt) / res.ok) }));
+  const { result: res, start: a, end: b } = await measured(url, child.pid);
+  console.log(JSON.stringify({ name, mode, users, ok: res.ok, shed: res.shed, p50: res.latencyMs.p50, p99: res.latencyMs.p99, cpuMsPerFrame: +((b.cpu - a.cpu) / res.ok).toFixed(2), kernelMsPerFrame: +((b.sys - a.sys) / res.ok).toFixed(2), faultsPerFrame: Math.round((b.flt - a.flt) / res.ok) }));
+  const total = totals.get(name) ?? { cpu: 0, frames: 0 };
+  totals.set(name, { cpu: total.cpu + b.cpu - a.cpu, frames: total.frames + res.ok });
   child.kill("SIGTERM"); await child.exited;
 }
+const means = [...totals].map(([name, t]) => ({ name, cpuMsPerFrame: +(t.cpu / t.frames).toFixed(2) }));
+console.log(JSON.stringify({ mode, users, rounds, means, thisOverOther: +(means[1].cpuMsPerFrame / means[0].cpuMsPerFrame).toFixed(3) }));
