@@ -1,5 +1,5 @@
 /**
- * Is an empty desk's quick look (src/frame/frame-analyzer.ts QUICK_LOOK_SIDE: the frame decoded to 160 px, the
+ * Is an empty desk's quick look (src/frame/quick-look.ts: the frame decoded to 160 px, the
  * short-range detector on it) as good at noticing someone as the same detector on the whole frame, and what
  * does it save?  bun bench/quick-look.ts
  *
@@ -14,7 +14,8 @@ import { readdirSync, existsSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, relative } from "node:path";
 import { DEFAULT_THRESHOLDS } from "../src/analysis/thresholds";
-import { FrameAnalyzer, QUICK_LOOK_SIDE } from "../src/frame/frame-analyzer";
+import { FrameAnalyzer } from "../src/frame/frame-analyzer";
+import { QUICK_LOOK_SIDE } from "../src/frame/quick-look";
 import { benchFrames } from "./lib/frames";
 
 const here = new URL(".", import.meta.url).pathname;

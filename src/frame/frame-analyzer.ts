@@ -15,6 +15,7 @@ import type { AnalysisResult } from "../pool/analysis-job";
 import { analyzeCropFrame, type FrameCrop } from "./crop-frame";
 import { frameTimings } from "./frame-timings";
 import { modelVersions } from "./model-versions";
+import { QUICK_LOOK_SIDE } from "./quick-look";
 
 export interface FrameAnalyzerOptions {
   maxFaces: number;
@@ -41,20 +42,11 @@ export interface FrameRequest {
   /**
    * Nobody is expected (the session's previous frame found nobody): decode the frame only as large as the
    * short-range detector needs, and decode it whole only if the detector finds someone there. See
-   * `QUICK_LOOK_SIDE`. Ignored for a tracked frame or one the full-range detector looks at.
+   * quick-look.ts. Ignored for a tracked frame or one the full-range detector looks at.
    */
   expectEmpty?: boolean;
 }
 
-/**
- * Long side of a frame decoded for a quick look at an empty desk. The short-range detector sees the frame at
- * 128 px (DETECTOR_INPUT_SIZE), so 160 px loses nothing it would see, and a webcam JPEG decodes at that size
- * straight from its DCT (640x480 at 1/4): an empty desk's frame cost 6.1 ms of CPU here instead of 7.6 ms
- * (decode 1.6 ms instead of 2.5, the detector 0.4 ms less). Image quality is then judged on the small frame
- * (brightness is the same; the sharpness figure is lower, far above the blurry threshold on the fixtures),
- * and `image.analyzedWidth` says so.
- */
-export const QUICK_LOOK_SIDE = 160;
 
 export interface FrameOutcome {
   result: Omit<AnalysisResult, "tracking">;

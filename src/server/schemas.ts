@@ -3,6 +3,7 @@
  * types the handlers return.
  */
 import { z } from "@hono/zod-openapi";
+import { QUICK_LOOK_SIDE } from "../frame/quick-look";
 
 export const ErrorBody = z
   .object({
@@ -181,7 +182,7 @@ export const Analysis = z
       format: z.enum(["jpeg", "png", "webp"]),
       width: z.number().int(),
       height: z.number().int(),
-      analyzedWidth: z.number().int().describe("Size after any downscaling before inference. In a session, a frame after one with nobody in it is first looked at decoded to 160 px on its long side (enough for the short-range detector); if nobody is found there, that is the size given."),
+      analyzedWidth: z.number().int().describe(`Size after any downscaling before inference. In a session, a frame after one with nobody in it is first looked at decoded to ${QUICK_LOOK_SIDE} px on its long side (enough for the short-range detector); if nobody is found there, that is the size given.`),
       analyzedHeight: z.number().int(),
       quality: ImageQuality,
       crop: Crop.extend({ frameWidth: z.number().int(), frameHeight: z.number().int() })

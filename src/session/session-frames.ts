@@ -98,7 +98,7 @@ export class SessionFrames {
    * full-range detector runs where a second, smaller face matters: a session's first frame and a tracked
    * session's look for a second person; an empty desk's frames and a just-lost face get the short range, a
    * third of the cost (bench/results/short-range-detector.md). After a frame with nobody in it the next is
-   * expected empty too: the worker looks at it decoded small first (frame-analyzer.ts QUICK_LOOK_SIDE).
+   * expected empty too: the worker looks at it decoded small first (frame/quick-look.ts).
    */
   private faceSearch(record: SessionRecord | undefined, capturedAt: number): FaceSearch {
     if (!record) return { detector: "full" };

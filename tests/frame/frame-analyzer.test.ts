@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
-import { FrameAnalyzer, QUICK_LOOK_SIDE } from "../../src/frame/frame-analyzer";
+import { FrameAnalyzer } from "../../src/frame/frame-analyzer";
+import { QUICK_LOOK_SIDE } from "../../src/frame/quick-look";
 import { fixtureBytes } from "../support/images";
 
 let analyzer: FrameAnalyzer;

@@ -4,7 +4,7 @@ import { encodePng } from "../../bench/lib/png";
 import { startTestServer } from "../support/server";
 import { Analysis, SessionState } from "../../src/server/schemas";
 import { evalPhoto } from "../support/eval-photos";
-import { QUICK_LOOK_SIDE } from "../../src/frame/frame-analyzer";
+import { QUICK_LOOK_SIDE } from "../../src/frame/quick-look";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
