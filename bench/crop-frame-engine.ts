@@ -8,24 +8,17 @@
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { FaceEngine, LANDMARK_INPUT_SIZE } from "../src/engine/face-engine";
-import { decodeImage } from "../src/image/decode";
-import { cutFaceCrop } from "./lib/face-crop";
-import { benchFrames } from "./lib/frames";
+import { FaceEngine } from "../src/engine/face-engine";
+import { benchCropFrame } from "./lib/bench-crop-frame";
 
 const { values: args } = parseArgs({ options: { rounds: { type: "string" }, frames: { type: "string" } } });
 const ROUNDS = Number(args.rounds ?? 4);
 const FRAMES = Number(args.frames ?? 200);
-const limits = { maxPixels: 1e8 };
-const { person } = await benchFrames();
-const frame = await decodeImage(person, limits);
 const engine = await FaceEngine.create({ defaultDetector: "short" });
-const [face] = engine.analyze(frame).faces;
-const crop = await decodeImage((await cutFaceCrop(frame, { ...face.roi, outputSize: LANDMARK_INPUT_SIZE })).jpeg, limits);
-const half = LANDMARK_INPUT_SIZE / 2;
+const { crop, whole } = await benchCropFrame(engine);
 const ways = {
-  copied: [{ centerX: half, centerY: half, size: LANDMARK_INPUT_SIZE, rotation: 0 }],
-  warped: [{ centerX: half, centerY: half, size: LANDMARK_INPUT_SIZE, rotation: 1e-9 }],
+  copied: [whole],
+  warped: [{ ...whole, rotation: 1e-9 }],
 };
 type Way = keyof typeof ways;
 const totals: Record<Way, { cpuMs: number; cropMs: number; landmarksMs: number; frames: number }> = {

@@ -9,27 +9,20 @@
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { FaceEngine, LANDMARK_INPUT_SIZE } from "../src/engine/face-engine";
-import { decodeImage } from "../src/image/decode";
-import { cutFaceCrop } from "./lib/face-crop";
-import { benchFrames } from "./lib/frames";
+import { FaceEngine } from "../src/engine/face-engine";
+import { benchCropFrame } from "./lib/bench-crop-frame";
 
 const { values: args } = parseArgs({ options: { rounds: { type: "string" }, frames: { type: "string" } } });
 const ROUNDS = Number(args.rounds ?? 4);
 const FRAMES = Number(args.frames ?? 200);
-const limits = { maxPixels: 1e8 };
-const { person } = await benchFrames();
-const frame = await decodeImage(person, limits);
 const engines = {
   tapped: await FaceEngine.create({ defaultDetector: "short" }),
   bundle: await FaceEngine.create({ defaultDetector: "short", tapLandmarkTensors: false }),
 };
 if (!engines.tapped.landmarkTensorsTapped) throw new Error("the embedding tap did not pass its start-up check: nothing to compare");
 type Way = keyof typeof engines;
-const [face] = engines.tapped.analyze(frame).faces;
-const crop = await decodeImage((await cutFaceCrop(frame, { ...face.roi, outputSize: LANDMARK_INPUT_SIZE })).jpeg, limits);
-const half = LANDMARK_INPUT_SIZE / 2;
-const track = [{ centerX: half, centerY: half, size: LANDMARK_INPUT_SIZE, rotation: 0 }];
+const { crop, whole } = await benchCropFrame(engines.tapped);
+const track = [whole];
 
 // The two ways must see the same face: same landmarks, to the last bit.
 const [a, b] = [engines.tapped.analyze(crop, { track }), engines.bundle.analyze(crop, { track })];
