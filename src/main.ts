@@ -16,6 +16,7 @@ import { JWT_TOKEN_USAGE, mintJwtToken } from "./jwt-token-command";
 import { hashApiKey } from "./server/access";
 import { exitWithParent, isSupervisedChild, superviseProcesses } from "./server/process-supervisor";
 import { startServer } from "./server/start-server";
+import type { AnalysisWorkerInfo } from "./pool/analysis-job";
 
 const USAGE = `usage:
   vigil serve [options]               start the HTTP service (vigil serve --help lists the options)
@@ -73,7 +74,13 @@ async function serve(args: string[]): Promise<void> {
   const child = isSupervisedChild();
   const server = await startServer(config, log, { reusePort: child });
   log(`vigil listening on ${server.url} with ${config.workers} worker(s), sessions ${config.redisUrl ? "in Redis" : "in memory"}; loading models`);
-  server.pool.whenAllReady().then(() => log("all workers ready"));
+  server.pool.whenAllReady().then(() => {
+    log("all workers ready");
+    // A MediaPipe bundle that no longer looks as the embedding tap expects still works, more slowly: say so.
+    if ((server.pool.info as AnalysisWorkerInfo | undefined)?.landmarkTensorsTapped === false) {
+      log("warning: the landmark model's tensors are read through the MediaPipe bundle's own objects (the embedding tap's start-up check failed; about 0.7 ms more CPU per face, see src/engine/embedding-tap.ts)");
+    }
+  });
   let stopping = false;
   const stop = async (reason: string) => {
     // A child of --processes may get the signal twice (from the terminal and from its parent): once is enough.

@@ -7,7 +7,8 @@
  *      keypoints; skipped for a face we are tracking (see `analyze`'s `track` option).
  *   2. For each face, a square crop rotated so the eyes are level is warped out of the frame (crop.ts).
  *   3. ImageEmbedder runs the face landmark "with attention" model on the crop and hands back its raw
- *      output tensors (the FaceLandmarker task cannot decode this model: it hard-codes another layout).
+ *      output tensors (the FaceLandmarker task cannot decode this model: it hard-codes another layout), read
+ *      straight from the result's bytes (embedding-tap.ts).
  *   4. The tensors are merged into 478 points (landmark-merge.ts) and projected back to the frame (roi.ts).
  */
 import type { Detection, FaceDetector, ImageEmbedder } from "@mediapipe/tasks-vision";

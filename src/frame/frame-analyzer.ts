@@ -137,6 +137,11 @@ export class FrameAnalyzer {
   }
 
   /** Bytes held by the engine's WASM heaps: sized by the largest frame analysed so far, never shrinking. */
+  /** The engine reads the landmark model's tensors from the graph's result bytes (engine/embedding-tap.ts). */
+  get landmarkTensorsTapped(): boolean {
+    return this.engine.landmarkTensorsTapped;
+  }
+
   get engineHeapBytes(): number {
     return this.engine.heapBytes();
   }

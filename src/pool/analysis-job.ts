@@ -17,6 +17,13 @@ export interface AnalysisWorkerData {
   engineHeapMb: number;
 }
 
+/** What a ready analysis worker reports about itself (the pool's `info`). */
+export interface AnalysisWorkerInfo {
+  ready: true;
+  /** false: the embedding tap's start-up check failed and the bundle's slower reading is in use (embedding-tap.ts). */
+  landmarkTensorsTapped: boolean;
+}
+
 export interface AnalysisJob {
   /** The encoded image, transferred (not copied) to the worker. */
   image: ArrayBuffer;

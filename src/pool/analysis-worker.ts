@@ -4,7 +4,7 @@
  */
 import { workerData } from "node:worker_threads";
 import { FrameAnalyzer } from "../frame/frame-analyzer";
-import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "./analysis-job";
+import type { AnalysisJob, AnalysisResult, AnalysisWorkerData, AnalysisWorkerInfo } from "./analysis-job";
 import { serveJobs } from "./serve-jobs";
 
 const settings = workerData as AnalysisWorkerData;
@@ -21,7 +21,7 @@ serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
     thresholds: settings.thresholds,
   });
   return {
-    info: { ready: true },
+    info: { ready: true, landmarkTensorsTapped: analyzer.landmarkTensorsTapped } satisfies AnalysisWorkerInfo,
     shouldRetire: () => analyzer.engineHeapBytes > settings.recycleAboveHeapBytes,
     handle: async (job) => {
       const { result, rois } = await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks, track: job.track, crop: job.crop, detector: job.detector, expectEmpty: job.expectEmpty });

@@ -38,6 +38,8 @@ test("dist/vigil runs alone from an empty folder and analyses a photo", async ()
       url ??= output.match(/listening on (http:\/\/\S+)/)?.[1];
     }
     expect(output).toContain("all workers ready");
+    // The embedding tap passed its start-up check inside the minified binary too.
+    expect(output).not.toContain("embedding tap");
     expect(url).toBeDefined();
     const response = await fetch(`${url}/v1/analyze`, { method: "POST", body: await fixtureBytes("grace_hopper.jpg"), headers: { "content-type": "image/jpeg" } });
     expect(response.status).toBe(200);
