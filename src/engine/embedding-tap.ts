@@ -4,10 +4,10 @@
  *
  * Why: on every landmark pass the bundle deserialises the result (an EmbeddingResult proto of 1,869 floats)
  * into frozen jspb message objects and copies each tensor into a plain array, and the engine then copied
- * each into a Float32Array. That was about 0.7 ms of CPU in an 8.3 ms face-crop frame (with the garbage it
+ * each into a Float32Array. That was about 0.7 ms of CPU in a 7.6 ms face-crop frame (with the garbage it
  * leaves, collected on other threads), measured by `bun bench/embedding-reader.ts`
  * (bench/results/embedding-reader.md). Reading the proto's wire format with @bufbuild/protobuf's
- * BinaryReader straight into Float32Arrays takes about 13 microseconds for the model's 7.5 KB result.
+ * BinaryReader straight into Float32Arrays costs little beside that (its cost is inside the tapped figure there).
  *
  * How: the bundle's graph runner keeps one listener per output stream in its WASM module's
  * `simpleListeners` map (vision_bundle.mjs: `t.j.simpleListeners[e]=r`). The tap puts itself in front of

@@ -5,7 +5,7 @@
 import { imageQuality } from "../analysis/image-quality";
 import { measureFace } from "../analysis/face-measures";
 import type { Thresholds } from "../analysis/thresholds";
-import { DETECTOR_INPUT_SIZE, FaceEngine, type DetectorRange } from "../engine/face-engine";
+import { DEFAULT_ENGINE_OPTIONS, DETECTOR_INPUT_SIZE, FaceEngine, type DetectorRange } from "../engine/face-engine";
 import type { Roi } from "../engine/types";
 import { decodeImage, loadDecoders } from "../image/decode";
 import { FrameBuffer } from "../image/frame-buffer";
@@ -47,7 +47,6 @@ export interface FrameRequest {
   expectEmpty?: boolean;
 }
 
-
 export interface FrameOutcome {
   result: Omit<AnalysisResult, "tracking">;
   /** Where each face was, in the frame's original pixels, for tracking it in the next frame. */
@@ -71,7 +70,7 @@ export class FrameAnalyzer {
     const [engine] = await Promise.all([FaceEngine.create({
         maxFaces: options.maxFaces,
         detectUpsideDown: options.detectUpsideDown ?? false,
-        defaultDetector: options.defaultDetector ?? "full",
+        defaultDetector: options.defaultDetector ?? DEFAULT_ENGINE_OPTIONS.defaultDetector,
         heapLimitMb: options.engineHeapMb,
       }), loadDecoders()]);
     return new FrameAnalyzer(engine, options);
@@ -91,7 +90,7 @@ export class FrameAnalyzer {
   }
 
   private async analyzeFrame(bytes: Uint8Array, request: FrameRequest, output: PixelSink | undefined): Promise<FrameOutcome> {
-    const detector = request.detector ?? this.options.defaultDetector ?? "full";
+    const detector = request.detector ?? this.options.defaultDetector ?? DEFAULT_ENGINE_OPTIONS.defaultDetector;
     const quickLook = request.expectEmpty === true && !request.track?.length && QUICK_LOOK_SIDE >= DETECTOR_INPUT_SIZE[detector];
     if (quickLook) {
       const empty = await this.analyzeAt(QUICK_LOOK_SIDE, bytes, request, output);
@@ -136,12 +135,12 @@ export class FrameAnalyzer {
     };
   }
 
-  /** Bytes held by the engine's WASM heaps: sized by the largest frame analysed so far, never shrinking. */
   /** The engine reads the landmark model's tensors from the graph's result bytes (engine/embedding-tap.ts). */
   get landmarkTensorsTapped(): boolean {
     return this.engine.landmarkTensorsTapped;
   }
 
+  /** Bytes held by the engine's WASM heaps: sized by the largest frame analysed so far, never shrinking. */
   get engineHeapBytes(): number {
     return this.engine.heapBytes();
   }
