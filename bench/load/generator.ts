@@ -11,10 +11,15 @@
  *   - "autocannon" (npm), kept for comparison: its rate limiter sends all N connections at the same tick, so
  *     it measures bursts of N simultaneous frames rather than N independent users.
  * Prints one JSON line with the results.
+ *
+ * With `"series": true` (open-loop only) the process is a fleet of users that lives across the steps of a load
+ * bench (open-loop.ts OpenLoopFleet): each line on stdin is a step, {"users":N,"seconds":S,"settleSeconds":T};
+ * "measuring" is printed when its counted seconds begin and its JSON line when they are answered; the users
+ * already there keep sending in between and into the next step. The process ends when stdin closes.
  */
 import type { Request as CannonRequest } from "autocannon";
 import { readFileSync } from "node:fs";
-import type { LoadMode } from "./open-loop";
+import type { LoadMode, OpenLoopStep } from "./open-loop";
 
 interface Scenario {
   generator?: "open-loop" | "oha" | "autocannon";
@@ -23,10 +28,10 @@ interface Scenario {
   users: number;
   seconds: number;
   sessions: boolean;
-  /** open-loop only: keep the same session ids across steps (see open-loop.ts). */
-  sessionPrefix?: string;
   /** open-loop only: seconds run uncounted first, in the same process; "measuring" is printed when they end. */
   settleSeconds?: number;
+  /** open-loop only: the steps come on stdin, one JSON line each, and the users carry on from one to the next. */
+  series?: boolean;
   frames: { person: string; empty: string };
 }
 
@@ -121,18 +126,42 @@ async function withOha(oha: string): Promise<LoadResult> {
   };
 }
 
-async function withOpenLoop(): Promise<LoadResult> {
-  const { openLoop } = await import("./open-loop");
+/** The open-loop users (open-loop.ts), with the photos read and, for crops, the person photo decoded. */
+async function openLoopUsers() {
   const { decodeImage } = await import("../../src/image/decode");
   const read = (path: string) => new Uint8Array(readFileSync(path)) as Uint8Array<ArrayBuffer>;
   const person = read(scenario.frames.person);
   // Crops are cut from the decoded photo, as a browser cuts them from the camera's picture.
   const personPixels = scenario.mode && scenario.mode !== "full" ? await decodeImage(person, { maxPixels: 1e8 }) : undefined;
-  // run-load.ts reads the server's CPU from the moment this line appears.
-  return openLoop({ ...scenario, frames: { person, empty: read(scenario.frames.empty) }, personPixels, onMeasuring: () => console.log("measuring") });
+  return { ...scenario, frames: { person, empty: read(scenario.frames.empty) }, personPixels };
 }
 
-const oha = ohaPath();
-const generator = scenario.mode && scenario.mode !== "full" ? "open-loop" : (scenario.generator ?? (oha && !scenario.sessions ? "oha" : "open-loop"));
-const result = generator === "oha" && oha ? await withOha(oha) : generator === "autocannon" ? await withAutocannon() : await withOpenLoop();
-console.log(JSON.stringify(result));
+// run-load.ts reads the server's CPU from the moment this line appears.
+const measuring = () => console.log("measuring");
+
+async function withOpenLoop(): Promise<LoadResult> {
+  const { openLoop } = await import("./open-loop");
+  return openLoop({ ...(await openLoopUsers()), onMeasuring: measuring });
+}
+
+/** The steps of a series, one per stdin line, each answered with its JSON line; resolves when stdin closes. */
+async function openLoopSeries(): Promise<void> {
+  const { OpenLoopFleet } = await import("./open-loop");
+  const fleet = new OpenLoopFleet(await openLoopUsers());
+  for await (const line of console) {
+    if (!line.trim()) continue;
+    const step = JSON.parse(line) as OpenLoopStep;
+    console.log(JSON.stringify(await fleet.step({ ...step, onMeasuring: measuring })));
+  }
+  await fleet.stop();
+}
+
+if (scenario.series) {
+  if (scenario.generator && scenario.generator !== "open-loop") throw new Error("a series of steps needs the open-loop generator");
+  await openLoopSeries();
+} else {
+  const oha = ohaPath();
+  const generator = scenario.mode && scenario.mode !== "full" ? "open-loop" : (scenario.generator ?? (oha && !scenario.sessions ? "oha" : "open-loop"));
+  const result = generator === "oha" && oha ? await withOha(oha) : generator === "autocannon" ? await withAutocannon() : await withOpenLoop();
+  console.log(JSON.stringify(result));
+}

@@ -1,14 +1,19 @@
 /**
- * Open-loop users, as the scenario says: user i of N posts a frame at phase + k seconds (phase = i/N s),
- * whatever happened to its previous frame. autocannon's rate limiter fires all connections at the same
- * tick, which turns N users into bursts of N simultaneous frames; real users' cameras are not in step.
- * Latencies are exact (every request is recorded), measured from the moment the frame was due, so a
- * generator that falls behind shows up as latency instead of hiding it (no coordinated omission). The
- * first second (every user's first frame, connections opening) is warm-up: sent, answered and counted
- * for errors, but left out of the latency percentiles. With `settleSeconds`, the users first run that long
- * uncounted, in the same process, and `onMeasuring` is called when the counted part begins: a user's client
- * state (its crop, its pace, its phase) carries on into the measured seconds, as a real client's does, instead
- * of every user restarting with a full frame in the same second.
+ * Open-loop users, as the scenario says: each user posts a frame at its own phase + k seconds, whatever happened
+ * to its previous frame. autocannon's rate limiter fires all connections at the same tick, which turns N users
+ * into bursts of N simultaneous frames; real users' cameras are not in step. Latencies are exact (every request
+ * is recorded), measured from the moment the frame was due, so a generator that falls behind shows up as
+ * latency instead of hiding it (no coordinated omission). A user's first frame (its session's first, a
+ * connection opening) is warm-up: sent, answered and counted for errors, but left out of the latency
+ * percentiles.
+ *
+ * Users are a fleet that lives across steps (`OpenLoopFleet.step`): a load bench's next step keeps the users it
+ * had, still sending at their pace, with their crops, their phase and their sessions, and adds new ones, as a
+ * real server's users stay while others arrive. A fleet restarted for every step made every user's client start
+ * again with a full frame, after a gap long enough for every session to lose its tracking: all of them ran the
+ * detector in the same second and again, together, when their re-detection fell due (10 s later), a burst that
+ * capped the paced scenario at half the server's CPU (bench/results/load-latest.md). With `settleSeconds`, a
+ * step first runs that long uncounted, and `onMeasuring` is called when its counted seconds begin.
  *
  * Modes (what each user sends; users at their desk post the person photo, one in five the empty desk):
  *   - "full": the whole 640x480 frame once a second (the original scenario);
@@ -30,29 +35,25 @@ import type { LoadResult } from "./generator";
 
 export type LoadMode = "full" | "crop" | "paced";
 
-/** Paced users' first frames are spread over the longest pace a calm user is asked for (pacing.ts sparseMs). */
-const PACED_SPREAD_MS = DEFAULT_PACING.sparseMs;
+/**
+ * A user's phase, as a fraction of the period its frames are spread over: the golden-ratio sequence, which
+ * spreads the first N users evenly for every N, so the phases of the users a step adds fall between those of
+ * the users already there instead of on top of them.
+ */
+const phaseOf = (user: number) => (user * 0.6180339887498949) % 1;
 
-export interface OpenLoopScenario {
+/** Fixed-rate users send once a second; paced users' first frames are spread over the longest pace a calm user is asked for (pacing.ts sparseMs). */
+const periodMs = (mode: LoadMode) => (mode === "paced" ? DEFAULT_PACING.sparseMs : 1000);
+
+/** What stays the same for a fleet's whole life. */
+export interface OpenLoopUsers {
   url: string;
-  users: number;
-  seconds: number;
   sessions: boolean;
-  /**
-   * Session ids are `<sessionPrefix>-<user index>`: a run of steps that passes the same prefix keeps its users
-   * (the same students, still studying) from one step to the next, as real sessions last an hour, not a step.
-   * Without it every user is a new session.
-   */
-  sessionPrefix?: string;
   mode?: LoadMode;
-  /** Seconds run before the counted ones, uncounted (see above). */
-  settleSeconds?: number;
-  /** Called when the counted seconds begin (after the settling ones). */
-  onMeasuring?: () => void;
   /**
-   * With a bin width (ms), the result also has a timeline of the counted frames, by when they were due: frames,
-   * 503s, other errors, frames that ran the detector, the longest queue wait and the longest latency of each bin.
-   * Answers are then parsed in every mode (their timings say whether the detector ran).
+   * With a bin width (ms), each step's result also has a timeline of the counted frames, by when they were due:
+   * frames, 503s, other errors, frames that ran the detector, the longest queue wait and the longest latency of
+   * each bin. Answers are then parsed in every mode (their timings say whether the detector ran).
    */
   timelineBinMs?: number;
   frames: { person: Uint8Array<ArrayBuffer>; empty: Uint8Array<ArrayBuffer> };
@@ -60,10 +61,19 @@ export interface OpenLoopScenario {
   personPixels?: RgbaFrame;
 }
 
-/** An answer's `next`, as the server plans it (frame-plan.ts); read defensively, every field may be missing. */
-type NextFrame = Partial<PlannedFrame>;
+/** One step: this many users (those already running carry on), counted for `seconds` after `settleSeconds`. */
+export interface OpenLoopStep {
+  users: number;
+  seconds: number;
+  /** Seconds run before the counted ones, uncounted. */
+  settleSeconds?: number;
+  /** Called when the counted seconds begin (after the settling ones). */
+  onMeasuring?: () => void;
+}
 
-/** One bin of the timeline (see OpenLoopScenario.timelineBinMs); `atMs` from the start of the counted seconds. */
+export type OpenLoopScenario = OpenLoopUsers & OpenLoopStep;
+
+/** One bin of the timeline (see OpenLoopUsers.timelineBinMs); `atMs` from the start of the counted seconds. */
 export interface TimelineBin {
   atMs: number;
   frames: number;
@@ -74,113 +84,223 @@ export interface TimelineBin {
   maxLatencyMs: number;
 }
 
+export type OpenLoopResult = LoadResult & { timeline?: TimelineBin[] };
+
+/** An answer's `next`, as the server plans it (frame-plan.ts); read defensively, every field may be missing. */
+type NextFrame = Partial<PlannedFrame>;
+
 interface Answer {
   next?: NextFrame;
   timings?: { queueMs?: number; stages?: { detect?: number } };
 }
 
-export async function openLoop(s: OpenLoopScenario): Promise<LoadResult & { timeline?: TimelineBin[] }> {
-  const mode = s.mode ?? "full";
-  if (mode !== "full" && (!s.sessions || !s.personPixels)) throw new Error(`mode ${mode} needs sessions and the decoded person frame`);
-  const latencies: number[] = [];
-  let sent = 0;
-  let ok = 0;
-  let shed = 0;
-  let errors = 0;
-  let cropFrames = 0;
-  let bytesSent = 0;
-  const start = performance.now() + 100;
-  const settleMs = (s.settleSeconds ?? 0) * 1000;
-  const measureFrom = start + settleMs;
-  const end = measureFrom + s.seconds * 1000;
-  if (settleMs > 0 && s.onMeasuring) setTimeout(s.onMeasuring, measureFrom - performance.now());
-  const wallStart = Date.now() + 100;
-  const inFlight: Promise<void>[] = [];
-  const prefix = s.sessionPrefix ?? `bench-${crypto.randomUUID()}`;
-  const sessionIds = Array.from({ length: s.users }, (_, user) => `${prefix}-${user}`);
+/** The counts of one step's counted seconds: frames due in [from, to). */
+class Tally {
+  readonly latencies: number[] = [];
+  sent = 0;
+  ok = 0;
+  shed = 0;
+  errors = 0;
+  cropFrames = 0;
+  bytesSent = 0;
+  readonly timeline = new Map<number, TimelineBin>();
+  /** Counted frames not answered yet: the step ends when they are. */
+  readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    private readonly binMs?: number,
+  ) {}
+
+  covers(dueAt: number): boolean {
+    return dueAt >= this.from && dueAt < this.to;
+  }
+
+  bin(dueAt: number): TimelineBin | null {
+    if (!this.binMs) return null;
+    const index = Math.floor((dueAt - this.from) / this.binMs);
+    let bin = this.timeline.get(index);
+    if (!bin) this.timeline.set(index, (bin = { atMs: index * this.binMs, frames: 0, shed: 0, errors: 0, detections: 0, maxQueueMs: 0, maxLatencyMs: 0 }));
+    return bin;
+  }
+}
+
+export class OpenLoopFleet {
+  private readonly mode: LoadMode;
+  private readonly prefix: string;
+  /** Capture times are wall-clock milliseconds: this performance.now() is this Date.now(). */
+  private readonly clock = { perf: performance.now(), wall: Date.now() };
+  private running = 0;
+  private readonly loops: Promise<void>[] = [];
+  private stopped = false;
+  /** The sleeping users' timers, so that stop() can wake them. */
+  private readonly sleepers = new Map<number, { timer: ReturnType<typeof setTimeout>; wake: () => void }>();
+  private tally: Tally | null = null;
+  /** When each user's next frame is due (-Infinity while a paced user waits for the answer that says). */
+  private readonly nextDue: number[] = [];
   /** Each user's crop for its next frame, cut as soon as the answer asked for it (off the frame's clock). */
-  const nextCrop: Array<Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }> | null> = Array.from({ length: s.users }, () => null);
+  private readonly nextCrop: Array<Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }> | null> = [];
+  /** Each user's last `next`, kept through a 503 as capture.js keeps it. */
+  private readonly lastNext: Array<NextFrame | null> = [];
   // The photo does not move, so the server keeps asking for nearly the same crop. The geometry is snapped to
   // a 1 px / 0.005 rad grid (and the header says the snapped geometry, which is what was cut), so each crop
   // is cut and encoded once: the generator shares the server's cores, and a browser would do this work on
   // the user's machine, not the server's.
-  const crops = new Map<string, Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }>>();
-  const cropFor = (asked: CropRequest) => {
+  private readonly crops = new Map<string, Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }>>();
+
+  constructor(private readonly options: OpenLoopUsers) {
+    this.mode = options.mode ?? "full";
+    if (this.mode !== "full" && (!options.sessions || !options.personPixels)) throw new Error(`mode ${this.mode} needs sessions and the decoded person frame`);
+    // Session ids are `<prefix>-<user index>`: every fleet's users are new sessions.
+    this.prefix = `bench-${crypto.randomUUID()}`;
+  }
+
+  /**
+   * Runs `users` users (starting the ones not running yet; the fleet never shrinks) and counts the frames due in
+   * the `seconds` after `settleSeconds`; resolves when every counted frame has its answer. The users keep
+   * sending after it resolves, until the next step or stop().
+   */
+  async step(step: OpenLoopStep): Promise<OpenLoopResult> {
+    if (this.stopped) throw new Error("this fleet was stopped");
+    const start = performance.now() + 100;
+    const measureFrom = start + (step.settleSeconds ?? 0) * 1000;
+    const tally = new Tally(measureFrom, measureFrom + step.seconds * 1000, this.options.timelineBinMs);
+    this.tally = tally;
+    if (step.onMeasuring) setTimeout(step.onMeasuring, measureFrom - performance.now());
+    while (this.running < step.users) this.loops.push(this.user(this.running++, start));
+    await this.sleep(-1, tally.to);
+    // Timers fire a little late: the step ends once every frame due before its end has gone and been answered.
+    while (tally.pending.size || this.nextDue.some((due) => due < tally.to)) await Bun.sleep(5);
+    return this.result(tally, step);
+  }
+
+  /** Stops every user (sleeping ones at once) and resolves when their frames in flight are answered. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const { timer, wake } of this.sleepers.values()) {
+      clearTimeout(timer);
+      wake();
+    }
+    await Promise.all(this.loops);
+  }
+
+  /** One user's client, from its first frame (`joinedAt` plus its phase) until the fleet stops. */
+  private async user(index: number, joinedAt: number): Promise<void> {
+    this.lastNext[index] = null;
+    this.nextCrop[index] = null;
+    let dueAt = joinedAt + phaseOf(index) * periodMs(this.mode);
+    const inFlight = new Set<Promise<unknown>>();
+    for (let first = true; ; first = false) {
+      this.nextDue[index] = dueAt;
+      await this.sleep(index, dueAt);
+      if (this.stopped) break;
+      const sent = this.send(index, first, dueAt);
+      if (this.mode === "paced") {
+        // The extension's loop: capture, post, wait for the answer, capture again when it says.
+        this.nextDue[index] = -Infinity;
+        const { next, pauseMs } = await sent;
+        const afterMs = Math.min(10_000, Math.max(250, next?.nextFrameAfterMs ?? 1000));
+        dueAt = Math.max(dueAt + afterMs, performance.now() + pauseMs);
+      } else {
+        // Open loop: the next frame is due a second later whatever happens to this one.
+        inFlight.add(sent);
+        void sent.finally(() => inFlight.delete(sent));
+        dueAt += 1000;
+      }
+    }
+    this.nextDue[index] = Infinity;
+    await Promise.all(inFlight);
+  }
+
+  /** Waits until performance.now() reaches `until`, or the fleet stops. */
+  private sleep(index: number, until: number): Promise<void> | void {
+    const ms = until - performance.now();
+    if (ms <= 1 || this.stopped) return;
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.sleepers.delete(index);
+        resolve();
+      };
+      this.sleepers.set(index, { timer: setTimeout(wake, ms), wake });
+    });
+  }
+
+  private cropFor(asked: CropRequest) {
     const snapped = { ...asked, centerX: Math.round(asked.centerX), centerY: Math.round(asked.centerY), size: Math.round(asked.size), rotation: Math.round(asked.rotation / 0.005) * 0.005 };
     const key = JSON.stringify(snapped);
-    let crop = crops.get(key);
+    let crop = this.crops.get(key);
     if (!crop) {
-      if (crops.size > 1000) crops.clear();
-      crop = cutFaceCrop(s.personPixels!, snapped);
-      crops.set(key, crop);
+      if (this.crops.size > 1000) this.crops.clear();
+      crop = cutFaceCrop(this.options.personPixels!, snapped);
+      this.crops.set(key, crop);
     }
     return crop;
-  };
+  }
 
-  const timeline = new Map<number, TimelineBin>();
-  const binOf = (dueAt: number) => {
-    const binMs = s.timelineBinMs!;
-    const index = Math.floor((dueAt - measureFrom) / binMs);
-    let bin = timeline.get(index);
-    if (!bin) timeline.set(index, (bin = { atMs: index * binMs, frames: 0, shed: 0, errors: 0, detections: 0, maxQueueMs: 0, maxLatencyMs: 0 }));
-    return bin;
-  };
-
-  /** Each user's last `next`, kept through a 503 as capture.js keeps it. */
-  const lastNext: Array<NextFrame | null> = Array.from({ length: s.users }, () => null);
   /**
    * Sends user's frame due at `dueAt`; resolves with the `next` that stands after the answer (null without
-   * one) and, after a 503, how long capture.js would pause before its next frame.
+   * one) and, after a 503, how long capture.js would pause before its next frame. Counted only when due inside
+   * the current step's counted seconds.
    */
-  const send = async (user: number, warmUp: boolean, dueAt: number): Promise<{ next: NextFrame | null; pauseMs: number }> => {
-    // Frames due in the settling seconds are sent and answered, but not counted at all.
-    const counted = dueAt >= measureFrom;
+  private send(user: number, firstFrame: boolean, dueAt: number): Promise<{ next: NextFrame | null; pauseMs: number }> {
+    const tally = this.tally?.covers(dueAt) ? this.tally : null;
+    const sending = this.exchange(user, firstFrame, dueAt, tally);
+    if (tally) {
+      tally.pending.add(sending);
+      void sending.finally(() => tally.pending.delete(sending));
+    }
+    return sending;
+  }
+
+  private async exchange(user: number, firstFrame: boolean, dueAt: number, tally: Tally | null): Promise<{ next: NextFrame | null; pauseMs: number }> {
+    const { options, mode } = this;
     // One user in five has left the desk (empty frames); the others sit in front of their camera.
     const atDesk = user % 5 !== 4;
-    let body = atDesk ? s.frames.person : s.frames.empty;
+    let body = atDesk ? options.frames.person : options.frames.empty;
     const headers: Record<string, string> = { "content-type": "image/jpeg" };
-    if (s.sessions) {
-      headers["x-session-id"] = sessionIds[user];
-      headers["x-capture-time"] = String(Math.round(wallStart + (dueAt - start)));
+    if (options.sessions) {
+      headers["x-session-id"] = `${this.prefix}-${user}`;
+      headers["x-capture-time"] = String(Math.round(this.clock.wall + (dueAt - this.clock.perf)));
     }
-    const cropToSend = nextCrop[user];
-    nextCrop[user] = null;
+    const cropToSend = this.nextCrop[user];
+    this.nextCrop[user] = null;
     if (cropToSend) {
       const crop = await cropToSend;
       body = crop.jpeg;
       headers["x-frame-crop"] = crop.header;
-      if (counted) cropFrames++;
+      if (tally) tally.cropFrames++;
     }
-    if (counted) {
-      sent++;
-      bytesSent += body.byteLength;
+    if (tally) {
+      tally.sent++;
+      tally.bytesSent += body.byteLength;
     }
     let next: NextFrame | null = null;
     let pauseMs = 0;
     let answer: Answer | null = null;
     let status = 0;
     try {
-      const response = await fetch(`${s.url}/v1/analyze`, { method: "POST", body, headers });
+      const response = await fetch(`${options.url}/v1/analyze`, { method: "POST", body, headers });
       status = response.status;
       // The full-frame users never look at the answer (the original clients); others read `next`.
-      if (status === 200 && (mode !== "full" || s.timelineBinMs)) answer = (await response.json()) as Answer;
+      if (status === 200 && (mode !== "full" || options.timelineBinMs)) answer = (await response.json()) as Answer;
       else await response.arrayBuffer();
       // "Not now" (503, 429) leaves the plan standing, and its Retry-After is waited out with up to half again (capture.js).
       const notNow = status === 503 || status === 429;
-      if (mode !== "full") next = answer?.next ?? (notNow ? lastNext[user] : null);
+      if (mode !== "full") next = answer?.next ?? (notNow ? this.lastNext[user] : null);
       if (status !== 200) pauseMs = Number(response.headers.get("retry-after") ?? 0) * 1000 * (1 + Math.random() / 2);
-      if (counted) {
-        if (status === 200) ok++;
-        else if (status === 503) shed++;
-        else errors++;
+      if (tally) {
+        if (status === 200) tally.ok++;
+        else if (status === 503) tally.shed++;
+        else tally.errors++;
       }
     } catch {
-      if (counted) errors++;
+      if (tally) tally.errors++;
     }
     const latencyMs = performance.now() - dueAt;
-    if (counted && !warmUp) latencies.push(latencyMs);
-    if (counted && s.timelineBinMs) {
-      const bin = binOf(dueAt);
+    if (tally && !firstFrame) tally.latencies.push(latencyMs);
+    const bin = tally?.bin(dueAt);
+    if (bin) {
       bin.frames++;
       if (status === 503) bin.shed++;
       else if (status !== 200) bin.errors++;
@@ -188,56 +308,37 @@ export async function openLoop(s: OpenLoopScenario): Promise<LoadResult & { time
       bin.maxQueueMs = Math.max(bin.maxQueueMs, Math.round(answer?.timings?.queueMs ?? 0));
       bin.maxLatencyMs = Math.max(bin.maxLatencyMs, Math.round(latencyMs));
     }
-    lastNext[user] = next;
-    if (atDesk && next?.frame === "crop" && next.crop) nextCrop[user] = cropFor(next.crop);
+    this.lastNext[user] = next;
+    if (atDesk && next?.frame === "crop" && next.crop) this.nextCrop[user] = this.cropFor(next.crop);
     return { next, pauseMs };
-  };
-
-  if (mode === "paced") {
-    // Each user is the extension's loop: capture, post, wait for the answer, capture again when it says.
-    const user = async (index: number) => {
-      // Real clients start at random moments, so their frames are spread evenly over whatever their period is.
-      // Spread over one second (the fixed-rate modes' period), users paced at 2 s would all send in the same
-      // half of every two seconds, a lockstep real users do not keep; spread over the sparse 2 s they do not.
-      let dueAt = start + (index / s.users) * PACED_SPREAD_MS;
-      await Bun.sleep(Math.max(0, dueAt - performance.now()));
-      for (let k = 0; dueAt < end; k++) {
-        const { next, pauseMs } = await send(index, k === 0, dueAt);
-        const afterMs = Math.min(10_000, Math.max(250, next?.nextFrameAfterMs ?? 1000));
-        dueAt = Math.max(dueAt + afterMs, performance.now() + pauseMs);
-        const wait = dueAt - performance.now();
-        if (wait > 1) await Bun.sleep(wait);
-      }
-    };
-    await Promise.all(Array.from({ length: s.users }, (_, i) => user(i)));
-  } else {
-    const schedule: Array<{ at: number; user: number; k: number }> = [];
-    for (let user = 0; user < s.users; user++) {
-      const phase = (user / s.users) * 1000;
-      for (let k = 0; k < s.seconds + (s.settleSeconds ?? 0); k++) schedule.push({ at: start + phase + k * 1000, user, k });
-    }
-    schedule.sort((a, b) => a.at - b.at);
-    for (const item of schedule) {
-      const wait = item.at - performance.now();
-      if (wait > 1) await Bun.sleep(wait);
-      inFlight.push(send(item.user, item.k === 0, item.at).then(() => {}));
-    }
-    await Promise.all(inFlight);
   }
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0);
-  return {
-    tool: "open-loop",
-    mode,
-    offeredRps: mode === "paced" ? Number((sent / s.seconds).toFixed(1)) : s.users,
-    sent,
-    ok,
-    shed,
-    errors,
-    cropFrames,
-    meanBytesPerFrame: sent ? Math.round(bytesSent / sent) : 0,
-    throughputRps: ok / s.seconds,
-    latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: Math.round(latencies.at(-1) ?? 0) },
-    ...(s.timelineBinMs ? { timeline: [...timeline.values()].sort((a, b) => a.atMs - b.atMs) } : {}),
-  };
+
+  private result(t: Tally, step: OpenLoopStep): OpenLoopResult {
+    const latencies = Float64Array.from(t.latencies).sort();
+    const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0);
+    return {
+      tool: "open-loop",
+      mode: this.mode,
+      offeredRps: this.mode === "paced" ? Number((t.sent / step.seconds).toFixed(1)) : step.users,
+      sent: t.sent,
+      ok: t.ok,
+      shed: t.shed,
+      errors: t.errors,
+      cropFrames: t.cropFrames,
+      meanBytesPerFrame: t.sent ? Math.round(t.bytesSent / t.sent) : 0,
+      throughputRps: t.ok / step.seconds,
+      latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: Math.round(latencies.at(-1) ?? 0) },
+      ...(this.options.timelineBinMs ? { timeline: [...t.timeline.values()].sort((a, b) => a.atMs - b.atMs) } : {}),
+    };
+  }
+}
+
+/** One step of new users, then the fleet stops: the load of a single run (timeline.ts, the overload in run-load.ts). */
+export async function openLoop(scenario: OpenLoopScenario): Promise<OpenLoopResult> {
+  const fleet = new OpenLoopFleet(scenario);
+  try {
+    return await fleet.step(scenario);
+  } finally {
+    await fleet.stop();
+  }
 }

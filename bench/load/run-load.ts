@@ -46,11 +46,10 @@ const smoke = args.smoke!;
 const stepSeconds = Number(args["step-seconds"] ?? (smoke ? 3 : 10));
 const steps = (args.steps ?? (smoke ? "2" : "10,20,30,40,50,60,70,80,100,120,150,200,250,300")).split(",").map(Number);
 const overloadSeconds = Number(args["overload-seconds"] ?? (smoke ? 0 : 60));
-// Uncounted seconds at each step's user count before it is measured: the step's new users all start in the same
-// second (their first frames run the full-range detector), and every user's client starts afresh with a full
-// frame, a burst real users, who arrive over minutes and keep their clients running, do not make. The open-loop
-// generator runs them in the same process as the counted seconds, so the clients' state carries on. What a step
-// reports is the steady state of N users.
+// Uncounted seconds at each step's user count before it is measured: the users a step adds all start in the same
+// second (their first frames run the full-range detector), a burst real users, who arrive over minutes, do not
+// make. The users already there carry on from the step before (one generator process for the whole series), so
+// what a step reports is the steady state of N users.
 const settleSeconds = Number(args["settle-seconds"] ?? (smoke ? 0 : 5));
 const workers = Number(args.workers ?? 2);
 const ceilingSeconds = Number(args["ceiling-seconds"] ?? (smoke ? 2 : 8));
@@ -114,43 +113,76 @@ async function watchProcess<T>(pid: number, work: (measureFromNow: () => void) =
   return { result, cpuPercent: Math.round(cpuPercent), peakRssMb: Math.round(peakRssMb), counted };
 }
 
+/** The lines of a process's stdout, as they come. */
+async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const chunk of stream) {
+    const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
+    pending = lines.pop()!;
+    yield* lines;
+  }
+  if (pending) yield pending;
+}
+
 /** Runs a command to its end and returns its stdout; `onLine` sees each stdout line as it comes. */
 async function runProcess(cmd: string[], onLine: (line: string) => void = () => {}): Promise<string> {
   const child = Bun.spawn(cmd, { cwd: repo, stdout: "pipe", stderr: "pipe" });
   const readOut = async () => {
-    let out = "";
-    let pending = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stdout) {
-      const text = decoder.decode(chunk, { stream: true });
-      out += text;
-      const lines = (pending + text).split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) onLine(line);
+    const lines: string[] = [];
+    for await (const line of linesOf(child.stdout)) {
+      lines.push(line);
+      onLine(line);
     }
-    return out;
+    return lines.join("\n");
   };
   const [out, err, code] = await Promise.all([readOut(), new Response(child.stderr).text(), child.exited]);
   if (code !== 0) throw new Error(`${cmd.slice(0, 3).join(" ")} exited ${code}: ${err.slice(-500)}`);
   return out;
 }
-const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
 
 /**
- * One step: `users` for `seconds`, counted after `settle` uncounted seconds at the same count. The open-loop
- * generator settles in the same process (its users' crops and pace carry on into the counted seconds, as a real
- * client's do); oha and autocannon are run twice instead.
+ * The open-loop generator kept running for a whole series of steps (generator.ts `series`): its users stay from
+ * one step to the next, as a real server's do, so a step measures N users who have been there (plus the ones it
+ * adds), not N clients restarting together.
  */
-async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number, mode: LoadScenario["mode"] = "full", sessionPrefix?: string, settle = 0) {
-  const settleInProcess = settle > 0 && sessions && (args.generator ?? "open-loop") === "open-loop";
-  if (settle > 0 && !settleInProcess) await load(url, users, settle, sessions, pid, mode, sessionPrefix);
-  // The original scenario's generator call is unchanged (no mode), so any generator runs it.
-  const scenario = { url, users, seconds, sessions, sessionPrefix, frames: framePaths, generator: args.generator, ...(mode === "full" ? {} : { mode }), ...(settleInProcess ? { settleSeconds: settle } : {}) };
-  // mode, cropFrames and meanBytesPerFrame come from generators that know the newer clients' modes.
-  type Generated = LoadResult & { mode?: string; cropFrames?: number; meanBytesPerFrame?: number };
-  const watched = await watchProcess(pid, async (measureFromNow) =>
-    lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], (line) => line === "measuring" && measureFromNow())) as Generated,
-  );
+class GeneratorSeries {
+  private readonly child;
+  private readonly lines: AsyncGenerator<string>;
+  private readonly stderr: Promise<string>;
+
+  constructor(scenario: Record<string, unknown>) {
+    this.child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify({ ...scenario, series: true })], { cwd: repo, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    this.lines = linesOf(this.child.stdout);
+    this.stderr = new Response(this.child.stderr).text();
+  }
+
+  /** One step's result; `onMeasuring` is called when its counted seconds begin. */
+  async step(step: { users: number; seconds: number; settleSeconds: number }, onMeasuring: () => void): Promise<unknown> {
+    this.child.stdin.write(`${JSON.stringify(step)}\n`);
+    this.child.stdin.flush();
+    for (;;) {
+      const { value: line, done } = await this.lines.next();
+      if (done) throw new Error(`the load generator ended during a step (exit ${await this.child.exited}): ${(await this.stderr).slice(-500)}`);
+      if (line === "measuring") onMeasuring();
+      else if (line.startsWith("{")) return JSON.parse(line);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin.end();
+    const code = await this.child.exited;
+    if (code !== 0) throw new Error(`the load generator exited ${code}: ${(await this.stderr).slice(-500)}`);
+  }
+}
+const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
+
+// mode, cropFrames and meanBytesPerFrame come from generators that know the newer clients' modes.
+type Generated = LoadResult & { mode?: string; cropFrames?: number; meanBytesPerFrame?: number };
+
+/** A load's generator result beside the server's CPU, kernel time, faults and memory over its counted seconds. */
+async function measured(users: number, sessions: boolean, pid: number, generate: (measureFromNow: () => void) => Promise<Generated>) {
+  const watched = await watchProcess(pid, generate);
   const answered = watched.result.ok;
   const perAnswered = (v: number) => (answered ? Number((v / answered).toFixed(2)) : null);
   return {
@@ -164,26 +196,50 @@ async function load(url: string, users: number, seconds: number, sessions: boole
     minorFaultsPerFrame: perAnswered(watched.counted.minorFaults),
   };
 }
-type Step = Awaited<ReturnType<typeof load>>;
+
+/**
+ * A load of new users in a generator process of its own: `users` for `seconds`, counted after `settle`
+ * uncounted seconds at the same count. The open-loop generator settles in the same process (its users' crops
+ * and pace carry on into the counted seconds, as a real client's do); oha and autocannon are run twice instead.
+ * Used for the overload and the recovery after it, and for the steps when --generator is oha or autocannon
+ * (which have no series: each step's users are new).
+ */
+async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number, mode: LoadScenario["mode"] = "full", settle = 0): Promise<Step> {
+  const settleInProcess = settle > 0 && (args.generator ?? "open-loop") === "open-loop";
+  if (settle > 0 && !settleInProcess) await load(url, users, settle, sessions, pid, mode);
+  // The original scenario's generator call is unchanged (no mode), so any generator runs it.
+  const scenario = { url, users, seconds, sessions, frames: framePaths, generator: args.generator, ...(mode === "full" ? {} : { mode }), ...(settleInProcess ? { settleSeconds: settle } : {}) };
+  return measured(users, sessions, pid, async (measureFromNow) =>
+    lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], (line) => line === "measuring" && measureFromNow())) as Generated,
+  );
+}
+type Step = Awaited<ReturnType<typeof measured>>;
 const held = (s: Step) => s.latencyMs.p99 <= TARGET_P99_MS && s.errors === 0 && s.shed === 0;
 
 /** Steps up; null when the generator does not know the scenario's mode (it did not echo it back). */
 async function stepUp(url: string, pid: number, sessions: boolean, mode: LoadScenario["mode"] = "full"): Promise<Step[] | null> {
   const results: Step[] = [];
-  // The users of one series keep their sessions from step to step (each step adds new ones): a session's
-  // steady state (tracked, the detector every few seconds) is what a server serves all day, while a series of
-  // brand-new sessions would run the full-range detector on a third of the frames (first frame, then 3 s, 6 s).
-  const sessionPrefix = `bench-${crypto.randomUUID()}`;
-  for (const users of steps) {
-    const step = await load(url, users, stepSeconds, sessions, pid, mode, sessionPrefix, settleSeconds);
-    if (mode !== "full" && step.mode !== mode) {
-      console.error(`  ${mode}: the load generator does not support this mode (it answered mode ${step.mode ?? "none"}); not measured`);
-      return null;
+  // The users of one series stay from step to step, sending at their pace, and each step adds new ones: a
+  // session's steady state (tracked, the detector every few seconds, sparse frames once calm) is what a server
+  // serves all day, while clients restarted for every step would all re-detect in the same seconds (see
+  // open-loop.ts). Each step settles (settleSeconds) so that the users it adds are past their first frames.
+  const series = (args.generator ?? "open-loop") === "open-loop" ? new GeneratorSeries({ url, sessions, frames: framePaths, ...(mode === "full" ? {} : { mode }) }) : null;
+  try {
+    for (const users of steps) {
+      const step = series
+        ? await measured(users, sessions, pid, async (measureFromNow) => (await series.step({ users, seconds: stepSeconds, settleSeconds }, measureFromNow)) as Generated)
+        : await load(url, users, stepSeconds, sessions, pid, mode, settleSeconds);
+      if (mode !== "full" && step.mode !== mode) {
+        console.error(`  ${mode}: the load generator does not support this mode (it answered mode ${step.mode ?? "none"}); not measured`);
+        return null;
+      }
+      results.push(step);
+      console.error(`  ${mode}, ${sessions ? "sessions" : "no sessions"} ${users} users: p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} ms, ${step.throughputRps.toFixed(1)} ok/s, shed ${step.shed}, errors ${step.errors}, cpu ${step.serverCpuPercent}% (${step.serverCpuMsPerFrame} ms/frame, kernel ${step.serverKernelMsPerFrame}), ${step.minorFaultsPerFrame} faults/frame, rss ${step.serverPeakRssMb} MB`);
+      if (!held(step)) break;
+      await Bun.sleep(500);
     }
-    results.push(step);
-    console.error(`  ${mode}, ${sessions ? "sessions" : "no sessions"} ${users} users: p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} ms, ${step.throughputRps.toFixed(1)} ok/s, shed ${step.shed}, errors ${step.errors}, cpu ${step.serverCpuPercent}% (${step.serverCpuMsPerFrame} ms/frame, kernel ${step.serverKernelMsPerFrame}), ${step.minorFaultsPerFrame} faults/frame, rss ${step.serverPeakRssMb} MB`);
-    if (!held(step)) break;
-    await Bun.sleep(500);
+  } finally {
+    await series?.close();
   }
   return results;
 }
@@ -324,9 +380,9 @@ Machine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, ${machine.run
 (${withSessions[0]?.tool ?? "autocannon"}) in its own process on the same machine. Command: \`bun bench/load/run-load.ts\`.
 Scenario: N users, each posting a 640x480 JPEG once a second, open loop, users staggered over the second (4 in 5 at their
 desk, 1 in 5 away: an empty desk);
-${stepSeconds} s a step, measured after ${settleSeconds} s uncounted at the step's user count, run by the same generator process
-(the users keep their sessions from step to step; a step's new users all start in the same second, and every client
-restarts with a full frame, a burst that real users, arriving over minutes, do not make); stepping stops at the first step whose p99 passes ${TARGET_P99_MS} ms or that loses a frame.
+${stepSeconds} s a step, measured after ${settleSeconds} s uncounted at the step's user count; one generator process runs a
+whole series, so the users of a step carry on into the next (their sessions, crops and pace), which adds new users, who
+all start in the same second (a burst that real users, arriving over minutes, do not make, hence the uncounted seconds); stepping stops at the first step whose p99 passes ${TARGET_P99_MS} ms or that loses a frame.
 
 **Capacity: ${capacity} users** held with sessions (p99 ≤ ${TARGET_P99_MS} ms, nothing shed or failed)${smoke ? "" : `; ${capacityNoSessions} without sessions`}.
 

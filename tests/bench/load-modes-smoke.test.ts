@@ -78,6 +78,24 @@ test("settling seconds run in the same process, uncounted, and 'measuring' marks
   expect(r.cropFrames!).toBeGreaterThanOrEqual(6);
 }, 60_000);
 
+test("a series: one generator process runs step after step, and the users of a step carry on into the next", async () => {
+  const scenario = { url: server.url, sessions: true, mode: "crop", frames, series: true };
+  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  child.stdin.write(`${JSON.stringify({ users: 4, seconds: 4 })}\n${JSON.stringify({ users: 5, seconds: 1 })}\n`);
+  child.stdin.end();
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  expect(code, err).toBe(0);
+  const lines = out.trim().split("\n");
+  expect(lines.map((l) => (l.startsWith("{") ? "result" : l))).toEqual(["measuring", "result", "measuring", "result"]);
+  const [first, second] = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as LoadResult);
+  expect([first.sent, first.ok]).toEqual([16, 16]);
+  expect([second.sent, second.ok, second.errors]).toEqual([5, 5, 0]);
+  // In the second step's one second the four desk users of the first step send the crops their last answers asked
+  // for (none has a detection due: the one after 3 s came in the first step, the next is 4-6 s after it); a client
+  // started afresh would send a full frame first. The new user is the empty desk (user 5 of 5), never a crop.
+  expect(second.cropFrames!).toBeGreaterThanOrEqual(3);
+}, 60_000);
+
 test("the timeline (bench/load/timeline.ts) bins the counted frames by when they were due", async () => {
   const person = new Uint8Array(readFileSync(frames.person));
   const empty = new Uint8Array(readFileSync(frames.empty));
