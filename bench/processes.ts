@@ -2,10 +2,12 @@
  * Several processes against one process with several workers, on one machine: for each layout PxW (P server
  * processes, `vigil serve --processes P`, each with W workers; P > 1 shares sessions through a redis-server
  * started here), the load is stepped up (bench/load/generator.ts: N users, one webcam frame a second each,
- * with sessions) until the 99th percentile passes 150 ms or a frame is lost. The CPU of the whole process tree
- * (the parent and its children) and of redis-server is measured from /proc.
+ * with sessions; one generator process per layout, whose users carry on from step to step, each step counted
+ * after `--settle-seconds` at its user count, as in the load bench) until the 99th percentile passes 150 ms or a
+ * frame is lost. The CPU of the whole process tree (the parent and its children) and of redis-server is
+ * measured from /proc over the counted seconds.
  *
- *   bun bench/processes.ts --layouts 1x16,1x16r,4x4,16x1 --steps 50,100,150,200,300,400 [--step-seconds 10]
+ *   bun bench/processes.ts --layouts 1x16,1x16r,4x4,16x1 --steps 50,100,150,200,300,400 [--step-seconds 10] [--settle-seconds 5]
  *
  * A layout with `r` keeps sessions in Redis even with one process (to separate the cost of Redis from that of
  * the processes). Writes bench/results/processes-<date>.{md,json}. No timing here is asserted anywhere.
@@ -20,10 +22,11 @@ import { startRedisServer } from "../tests/support/redis-server";
 import { benchFrames } from "./lib/frames";
 import { BENCH_SERVER_FLAGS } from "./lib/server-process";
 import type { LoadResult } from "./load/generator";
+import { GeneratorSeries } from "./load/generator-series";
 import { procStat } from "./lib/proc-stat";
 
 const { values: args } = parseArgs({
-  options: { layouts: { type: "string" }, steps: { type: "string" }, "step-seconds": { type: "string" }, out: { type: "string" } },
+  options: { layouts: { type: "string" }, steps: { type: "string" }, "step-seconds": { type: "string" }, "settle-seconds": { type: "string" }, out: { type: "string" } },
 });
 const layouts = (args.layouts ?? "1x2,1x2r,2x1").split(",").map((text) => {
   const match = text.match(/^(\d+)x(\d+)(r?)$/);
@@ -32,6 +35,7 @@ const layouts = (args.layouts ?? "1x2,1x2r,2x1").split(",").map((text) => {
 });
 const steps = (args.steps ?? "10,20,30,40,60,80").split(",").map(Number);
 const stepSeconds = Number(args["step-seconds"] ?? 10);
+const settleSeconds = Number(args["settle-seconds"] ?? 5);
 const repo = new URL("../", import.meta.url).pathname;
 const TARGET_P99_MS = 150;
 
@@ -84,13 +88,11 @@ const results: Record<string, unknown>[] = [];
 try {
   for (const layout of layouts) {
     const server = await startLayout(layout, redis.url);
+    const series = new GeneratorSeries({ url: server.url, sessions: true, frames: framePaths });
     try {
       for (const users of steps) {
-        const [tree0, redis0, t0] = [treeCpuMs(server.child.pid), treeCpuMs(redis.pid), performance.now()];
-        const scenario = { url: server.url, users, seconds: stepSeconds, sessions: true, frames: framePaths };
-        const generator = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdout: "pipe", stderr: "inherit" });
-        const out = await new Response(generator.stdout).text();
-        const load = JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!) as LoadResult;
+        let [tree0, redis0, t0] = [treeCpuMs(server.child.pid), treeCpuMs(redis.pid), performance.now()];
+        const load = await series.step({ users, seconds: stepSeconds, settleSeconds }, () => ([tree0, redis0, t0] = [treeCpuMs(server.child.pid), treeCpuMs(redis.pid), performance.now()]));
         const seconds = (performance.now() - t0) / 1000;
         const step = {
           layout: layout.name,
@@ -105,6 +107,7 @@ try {
         await Bun.sleep(500);
       }
     } finally {
+      await series.close();
       server.child.kill("SIGTERM");
       await server.child.exited;
     }
@@ -122,8 +125,9 @@ const machine = `${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem()
 const capacity = layouts.map((l) => `| ${l.name} | ${l.processes} | ${l.workers} | ${l.redis ? "Redis" : "memory"} | ${steps_.filter((s) => s.layout === l.name && held(s)).reduce((n, s) => Math.max(n, s.users), 0)} |`);
 const md = `# Processes against workers (${date})
 
-Machine: ${machine}. Command: \`bun bench/processes.ts --layouts ${layouts.map((l) => l.name).join(",")} --steps ${steps.join(",")} --step-seconds ${stepSeconds}\`.
-N users, one 640x480 webcam frame a second each, with sessions; a step holds when p99 <= ${TARGET_P99_MS} ms and nothing is
+Machine: ${machine}. Command: \`bun bench/processes.ts --layouts ${layouts.map((l) => l.name).join(",")} --steps ${steps.join(",")} --step-seconds ${stepSeconds} --settle-seconds ${settleSeconds}\`.
+N users, one 640x480 webcam frame a second each, with sessions, the users of a step carrying on into the next (each
+step counted after ${settleSeconds} s at its user count); a step holds when p99 <= ${TARGET_P99_MS} ms and nothing is
 shed or lost. Server CPU is the whole process tree (parent and children), in percent of one core.
 
 | layout | processes | workers each | sessions | highest users held |
@@ -136,5 +140,5 @@ ${steps_.map((s) => `| ${s.layout} | ${s.users} | ${s.latencyMs.p50} | ${s.laten
 `;
 const out = args.out ?? join(repo, "bench/results");
 writeFileSync(join(out, `processes-${date}.md`), md);
-writeFileSync(join(out, `processes-${date}.json`), JSON.stringify({ date, machine, layouts, steps, stepSeconds, results }, null, 2) + "\n");
+writeFileSync(join(out, `processes-${date}.json`), JSON.stringify({ date, machine, layouts, steps, stepSeconds, settleSeconds, results }, null, 2) + "\n");
 console.log(md);

@@ -24,6 +24,7 @@ import type { CeilingMix } from "./engine-ceiling";
 import type { LoadResult } from "./generator";
 import { latencyChart } from "./latency-chart";
 import { procStat } from "../lib/proc-stat";
+import { GeneratorSeries, linesOf } from "./generator-series";
 
 const { values: args } = parseArgs({
   options: {
@@ -113,18 +114,6 @@ async function watchProcess<T>(pid: number, work: (measureFromNow: () => void) =
   return { result, cpuPercent: Math.round(cpuPercent), peakRssMb: Math.round(peakRssMb), counted };
 }
 
-/** The lines of a process's stdout, as they come. */
-async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of stream) {
-    const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
-    pending = lines.pop()!;
-    yield* lines;
-  }
-  if (pending) yield pending;
-}
-
 /** Runs a command to its end and returns its stdout; `onLine` sees each stdout line as it comes. */
 async function runProcess(cmd: string[], onLine: (line: string) => void = () => {}): Promise<string> {
   const child = Bun.spawn(cmd, { cwd: repo, stdout: "pipe", stderr: "pipe" });
@@ -141,40 +130,6 @@ async function runProcess(cmd: string[], onLine: (line: string) => void = () => 
   return out;
 }
 
-/**
- * The open-loop generator kept running for a whole series of steps (generator.ts `series`): its users stay from
- * one step to the next, as a real server's do, so a step measures N users who have been there (plus the ones it
- * adds), not N clients restarting together.
- */
-class GeneratorSeries {
-  private readonly child;
-  private readonly lines: AsyncGenerator<string>;
-  private readonly stderr: Promise<string>;
-
-  constructor(scenario: Record<string, unknown>) {
-    this.child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify({ ...scenario, series: true })], { cwd: repo, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-    this.lines = linesOf(this.child.stdout);
-    this.stderr = new Response(this.child.stderr).text();
-  }
-
-  /** One step's result; `onMeasuring` is called when its counted seconds begin. */
-  async step(step: { users: number; seconds: number; settleSeconds: number }, onMeasuring: () => void): Promise<unknown> {
-    this.child.stdin.write(`${JSON.stringify(step)}\n`);
-    this.child.stdin.flush();
-    for (;;) {
-      const { value: line, done } = await this.lines.next();
-      if (done) throw new Error(`the load generator ended during a step (exit ${await this.child.exited}): ${(await this.stderr).slice(-500)}`);
-      if (line === "measuring") onMeasuring();
-      else if (line.startsWith("{")) return JSON.parse(line);
-    }
-  }
-
-  async close(): Promise<void> {
-    this.child.stdin.end();
-    const code = await this.child.exited;
-    if (code !== 0) throw new Error(`the load generator exited ${code}: ${(await this.stderr).slice(-500)}`);
-  }
-}
 const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
 
 // mode, cropFrames and meanBytesPerFrame come from generators that know the newer clients' modes.
