@@ -1,8 +1,10 @@
 /**
  * Endurance: hold 80% of the measured capacity for a long time and watch memory, errors and latency drift.
  *   bun bench/load/endurance.ts [--minutes 30] [--users N] [--out DIR]
- * N defaults to 80% of `capacityUsers` in bench/results/load-latest.json. The load is the load benchmark's
- * (open loop, sessions, 1 user in 5 away), run one minute at a time; server memory is sampled 12 times a minute.
+ * N defaults to 80% of `capacityUsers` in bench/results/load-latest.json. The load is the load benchmark's users
+ * (open loop, sessions, 1 user in 5 away), run one minute at a time, each minute by a new generator process with
+ * new sessions (unlike the load bench's series, whose users stay): the store keeps filling with sessions that go
+ * idle and must be forgotten, the memory this bench watches. Server memory is sampled 12 times a minute.
  * Writes endurance-<date>.{json,md} and endurance-<date>-memory.svg. Memory is called flat when the last minute's
  * median resident memory is within 10% (+20 MB) of the second minute's (the first is warm-up).
  */
