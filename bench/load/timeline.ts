@@ -5,16 +5,22 @@
  * written to bench/results.
  *
  *   bun bench/load/timeline.ts [--users 80] [--seconds 30] [--settle-seconds 10] [--mode full|crop|paced]
- *       [--bin-ms 250] [--workers 2]
+ *       [--bin-ms 250] [--workers 2] [--ramp 100,150]
+ *
+ * Without --ramp every user starts in the same second (a class at nine, a restart); with it the same users first
+ * run through those user counts, settle-seconds each, uncounted, as the load bench's steps do, so the counted
+ * step sees users who stayed and the ones it adds.
  *
  * It found why the 2-core server shed frames at 94% CPU (issue 12): sessions started in the same second
- * re-detected in the same second, so one 250 ms slice in ten held nearly only detections and a 98 ms queue.
+ * re-detected in the same second, so one 250 ms slice in ten held nearly only detections and a 98 ms queue; and
+ * (with a ramp, against clients restarted for every step) that the load bench's paced scenario measured its own
+ * restarts (open-loop.ts).
  */
 import { parseArgs } from "node:util";
 import { benchFrames } from "../lib/frames";
 import { startBenchServer } from "../lib/server-process";
 import { decodeImage } from "../../src/image/decode";
-import { openLoop, type LoadMode } from "./open-loop";
+import { OpenLoopFleet, type LoadMode } from "./open-loop";
 
 const { values: args } = parseArgs({
   options: {
@@ -24,6 +30,7 @@ const { values: args } = parseArgs({
     mode: { type: "string", default: "full" },
     "bin-ms": { type: "string", default: "250" },
     workers: { type: "string", default: "2" },
+    ramp: { type: "string", default: "" },
   },
 });
 const mode = args.mode as LoadMode;
@@ -32,22 +39,23 @@ if (!["full", "crop", "paced"].includes(mode)) throw new Error("--mode is full, 
 const frames = await benchFrames();
 const server = await startBenchServer(Number(args.workers));
 try {
-  const result = await openLoop({
+  const fleet = new OpenLoopFleet({
     url: server.url,
-    users: Number(args.users),
-    seconds: Number(args.seconds),
-    settleSeconds: Number(args["settle-seconds"]),
     sessions: true,
     mode,
     frames,
     personPixels: mode === "full" ? undefined : await decodeImage(frames.person, { maxPixels: 1e8 }),
     timelineBinMs: Number(args["bin-ms"]),
   });
+  const settleSeconds = Number(args["settle-seconds"]);
+  for (const users of args.ramp ? args.ramp.split(",").map(Number) : []) await fleet.step({ users, seconds: settleSeconds });
+  const result = await fleet.step({ users: Number(args.users), seconds: Number(args.seconds), settleSeconds });
+  await fleet.stop();
   const timeline = result.timeline ?? [];
   const total = timeline.reduce((n, b) => n + b.frames, 0);
   const detectionShare = timeline.reduce((n, b) => n + b.detections, 0) / Math.max(1, total);
   const standsOut = timeline.filter((b) => b.shed > 0 || b.maxQueueMs > 50 || (b.frames > 0 && b.detections / b.frames > 3 * detectionShare));
-  console.log(`${args.users} users, ${mode}, ${args.seconds} s counted after ${args["settle-seconds"]} s, bins of ${args["bin-ms"]} ms`);
+  console.log(`${args.users} users, ${mode}, ${args.seconds} s counted after ${args["settle-seconds"]} s${args.ramp ? ` (after steps of ${args.ramp} users)` : ""}, bins of ${args["bin-ms"]} ms`);
   console.log("at ms | frames | 503 | errors | detector ran | longest queue wait ms | longest latency ms");
   for (const b of standsOut) console.log(`${b.atMs} | ${b.frames} | ${b.shed} | ${b.errors} | ${b.detections} | ${b.maxQueueMs} | ${b.maxLatencyMs}`);
   console.log(
