@@ -11,8 +11,9 @@
  * had, still sending at their pace, with their crops, their phase and their sessions, and adds new ones, as a
  * real server's users stay while others arrive. A fleet restarted for every step made every user's client start
  * again with a full frame, after a gap long enough for every session to lose its tracking: all of them ran the
- * detector in the same second and again, together, when their re-detection fell due (10 s later), a burst that
- * capped the paced scenario at half the server's CPU (bench/results/load-latest.md). With `settleSeconds`, a
+ * detector in the same second and again, together, when their re-detection fell due (7-10 s later), a burst that
+ * capped the paced scenario at about half the server's CPU (run 7, bench/results/load-2026-11-27-00-38.md: 250 paced
+ * users shed 31 frames at 114% of 200%; with the users kept, run 8 held 300). With `settleSeconds`, a
  * step first runs that long uncounted, and `onMeasuring` is called when its counted seconds begin.
  *
  * Modes (what each user sends; users at their desk post the person photo, one in five the empty desk):
