@@ -130,8 +130,14 @@ class Tally {
 export class OpenLoopFleet {
   private readonly mode: LoadMode;
   private readonly prefix: string;
-  /** Capture times are wall-clock milliseconds: this performance.now() is this Date.now(). */
-  private readonly clock = { perf: performance.now(), wall: Date.now() };
+  /**
+   * The fleet's clock: milliseconds since it was made. Every due time and window edge is a whole number of them,
+   * so that a frame due on a window's edge is on one side of it: with fractional times, four additions of 1000
+   * could land a hair before the edge that one addition of 4000 made, and count a fifth frame in four seconds.
+   * `wallAtZero` turns them into capture times (wall-clock milliseconds).
+   */
+  private readonly zero = performance.now();
+  private readonly wallAtZero = Date.now();
   private running = 0;
   private readonly loops: Promise<void>[] = [];
   private stopped = false;
@@ -164,11 +170,11 @@ export class OpenLoopFleet {
    */
   async step(step: OpenLoopStep): Promise<OpenLoopResult> {
     if (this.stopped) throw new Error("this fleet was stopped");
-    const start = performance.now() + 100;
+    const start = Math.ceil(this.now()) + 100;
     const measureFrom = start + (step.settleSeconds ?? 0) * 1000;
     const tally = new Tally(measureFrom, measureFrom + step.seconds * 1000, this.options.timelineBinMs);
     this.tally = tally;
-    if (step.onMeasuring) setTimeout(step.onMeasuring, measureFrom - performance.now());
+    if (step.onMeasuring) setTimeout(step.onMeasuring, measureFrom - this.now());
     while (this.running < step.users) this.loops.push(this.user(this.running++, start));
     await this.sleep(-1, tally.to);
     // Timers fire a little late: the step ends once every frame due before its end has gone and been answered.
@@ -190,7 +196,7 @@ export class OpenLoopFleet {
   private async user(index: number, joinedAt: number): Promise<void> {
     this.lastNext[index] = null;
     this.nextCrop[index] = null;
-    let dueAt = joinedAt + phaseOf(index) * periodMs(this.mode);
+    let dueAt = joinedAt + Math.round(phaseOf(index) * periodMs(this.mode));
     const inFlight = new Set<Promise<unknown>>();
     for (let first = true; ; first = false) {
       this.nextDue[index] = dueAt;
@@ -202,7 +208,7 @@ export class OpenLoopFleet {
         this.nextDue[index] = -Infinity;
         const { next, pauseMs } = await sent;
         const afterMs = Math.min(10_000, Math.max(250, next?.nextFrameAfterMs ?? 1000));
-        dueAt = Math.max(dueAt + afterMs, performance.now() + pauseMs);
+        dueAt = Math.max(dueAt + Math.round(afterMs), Math.ceil(this.now() + pauseMs));
       } else {
         // Open loop: the next frame is due a second later whatever happens to this one.
         inFlight.add(sent);
@@ -214,9 +220,14 @@ export class OpenLoopFleet {
     await Promise.all(inFlight);
   }
 
-  /** Waits until performance.now() reaches `until`, or the fleet stops. */
+  /** The fleet's clock (see `zero`), fractional. */
+  private now(): number {
+    return performance.now() - this.zero;
+  }
+
+  /** Waits until the fleet's clock reaches `until`, or the fleet stops. */
   private sleep(index: number, until: number): Promise<void> | void {
-    const ms = until - performance.now();
+    const ms = until - this.now();
     if (ms <= 1 || this.stopped) return;
     return new Promise((resolve) => {
       const wake = () => {
@@ -262,7 +273,7 @@ export class OpenLoopFleet {
     const headers: Record<string, string> = { "content-type": "image/jpeg" };
     if (options.sessions) {
       headers["x-session-id"] = `${this.prefix}-${user}`;
-      headers["x-capture-time"] = String(Math.round(this.clock.wall + (dueAt - this.clock.perf)));
+      headers["x-capture-time"] = String(this.wallAtZero + dueAt);
     }
     const cropToSend = this.nextCrop[user];
     this.nextCrop[user] = null;
@@ -298,7 +309,7 @@ export class OpenLoopFleet {
     } catch {
       if (tally) tally.errors++;
     }
-    const latencyMs = performance.now() - dueAt;
+    const latencyMs = this.now() - dueAt;
     if (tally && !firstFrame) tally.latencies.push(latencyMs);
     const bin = tally?.bin(dueAt);
     if (bin) {
