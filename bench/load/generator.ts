@@ -25,6 +25,7 @@ interface Scenario {
   generator?: "open-loop" | "oha" | "autocannon";
   mode?: LoadMode;
   url: string;
+  /** One run's users and seconds; a series takes them per step, from stdin. */
   users: number;
   seconds: number;
   sessions: boolean;
