@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchFrames } from "./lib/frames";
 import { procStat } from "./lib/proc-stat";
-import { BENCH_SERVER_FLAGS } from "./lib/server-process";
+import { linesOf } from "./lib/lines";
+import { startBenchServer } from "./lib/server-process";
 
 const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { mode: { type: "string" }, users: { type: "string" }, rounds: { type: "string" } } });
 const mode = args.mode ?? "full";
@@ -28,30 +29,25 @@ const made = await benchFrames();
 const frames = { person: join(scratch, "person.jpg"), empty: join(scratch, "empty.jpg") };
 writeFileSync(frames.person, made.person);
 writeFileSync(frames.empty, made.empty);
-const flags = [...BENCH_SERVER_FLAGS, "--workers", "2"];
 const counters = (pid: number) => { const s = procStat(pid); return { flt: s.minorFaults, cpu: s.cpuMs, sys: s.systemMs }; };
 /** One generator run: settles, prints "measuring" (where the counters are read), then its result line. */
 async function measured(url: string, pid: number) {
   const scenario = { url, users, seconds, sessions: true, frames, settleSeconds, ...(mode === "crop" ? { mode } : {}) };
   const c = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: here, stdout: "pipe" });
-  let out = "";
+  let last = "";
   let start: ReturnType<typeof counters> | null = null;
-  const decoder = new TextDecoder();
-  for await (const chunk of c.stdout) {
-    out += decoder.decode(chunk, { stream: true });
-    if (!start && out.split("\n").includes("measuring")) start = counters(pid);
+  for await (const line of linesOf(c.stdout)) {
+    if (line === "measuring") start ??= counters(pid);
+    else if (line.trim()) last = line;
   }
   const end = counters(pid);
   if (!start) throw new Error("the generator never said it was measuring");
-  return { result: JSON.parse(out.trim().split("\n").pop()!), start, end };
+  return { result: JSON.parse(last), start, end };
 }
 const totals = new Map<string, { cpu: number; frames: number }>();
 for (let r = 0; r < rounds; r++) for (const repo of checkouts) {
   const name = repo;
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = Bun.spawn([process.execPath, "src/main.ts", "serve", ...flags, "--port", String(port)], { cwd: repo, stdout: "ignore", stderr: "ignore", env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MIMALLOC"))) as any });
-  const url = `http://127.0.0.1:${port}`;
-  while (!(await fetch(`${url}/readyz`).then((x) => x.ok, () => false))) await Bun.sleep(100);
+  const { url, child } = await startBenchServer(2, [], Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MIMALLOC"))), repo);
   const { result: res, start: a, end: b } = await measured(url, child.pid);
   console.log(JSON.stringify({ name, mode, users, ok: res.ok, shed: res.shed, p50: res.latencyMs.p50, p99: res.latencyMs.p99, cpuMsPerFrame: +((b.cpu - a.cpu) / res.ok).toFixed(2), kernelMsPerFrame: +((b.sys - a.sys) / res.ok).toFixed(2), faultsPerFrame: Math.round((b.flt - a.flt) / res.ok) }));
   const total = totals.get(name) ?? { cpu: 0, frames: 0 };

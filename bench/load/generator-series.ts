@@ -4,21 +4,10 @@
  * adds), not N clients restarting together (open-loop.ts says what that restart cost). Used by the load bench
  * (run-load.ts) and the processes comparison (bench/processes.ts).
  */
+import { linesOf } from "../lib/lines";
 import type { LoadResult } from "./generator";
 
 const repo = new URL("../../", import.meta.url).pathname;
-
-/** The lines of a process's stdout, as they come. */
-export async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of stream) {
-    const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
-    pending = lines.pop()!;
-    yield* lines;
-  }
-  if (pending) yield pending;
-}
 
 /** One generator process (generator.ts with `series`), fed one step at a time. */
 export class GeneratorSeries {

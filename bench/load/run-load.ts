@@ -24,7 +24,8 @@ import type { CeilingMix } from "./engine-ceiling";
 import type { LoadResult } from "./generator";
 import { latencyChart } from "./latency-chart";
 import { procStat } from "../lib/proc-stat";
-import { GeneratorSeries, linesOf } from "./generator-series";
+import { linesOf } from "../lib/lines";
+import { GeneratorSeries } from "./generator-series";
 
 const { values: args } = parseArgs({
   options: {
