@@ -9,7 +9,11 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { FaceEngine } from "../src/engine/face-engine";
+import { alternatingRounds } from "./lib/alternating-rounds";
 import { benchCropFrame } from "./lib/bench-crop-frame";
+
+/** The two stages this bench reports. */
+const pickStages = ({ cropMs, landmarksMs }: { cropMs: number; landmarksMs: number }) => ({ cropMs, landmarksMs });
 
 const { values: args } = parseArgs({ options: { rounds: { type: "string" }, frames: { type: "string" } } });
 const ROUNDS = Number(args.rounds ?? 4);
@@ -21,35 +25,18 @@ const ways = {
   warped: [{ ...whole, rotation: 1e-9 }],
 };
 type Way = keyof typeof ways;
-const totals: Record<Way, { cpuMs: number; cropMs: number; landmarksMs: number; frames: number }> = {
-  copied: { cpuMs: 0, cropMs: 0, landmarksMs: 0, frames: 0 },
-  warped: { cpuMs: 0, cropMs: 0, landmarksMs: 0, frames: 0 },
-};
-const run = (way: Way, frames: number, count: boolean) => {
-  const before = process.cpuUsage();
-  let cropMs = 0;
-  let landmarksMs = 0;
-  for (let i = 0; i < frames; i++) {
-    const { timings } = engine.analyze(crop, { track: ways[way] });
-    cropMs += timings.cropMs;
-    landmarksMs += timings.landmarksMs;
-  }
-  const used = process.cpuUsage(before);
-  if (!count) return;
-  const t = totals[way];
-  t.cpuMs += (used.user + used.system) / 1000;
-  t.cropMs += cropMs;
-  t.landmarksMs += landmarksMs;
-  t.frames += frames;
-};
-run("copied", 50, false);
-run("warped", 50, false);
-for (let round = 0; round < ROUNDS; round++) for (const way of ["copied", "warped"] as const) run(way, FRAMES, true);
+const totals = await alternatingRounds(
+  {
+    copied: () => pickStages(engine.analyze(crop, { track: ways.copied }).timings),
+    warped: () => pickStages(engine.analyze(crop, { track: ways.warped }).timings),
+  },
+  { rounds: ROUNDS, calls: FRAMES, warmUpCalls: 50 },
+);
 engine.close();
 
 const per = (way: Way) => {
   const t = totals[way];
-  return { cpuMsPerFrame: +(t.cpuMs / t.frames).toFixed(2), cropMsPerFrame: +(t.cropMs / t.frames).toFixed(3), landmarksMsPerFrame: +(t.landmarksMs / t.frames).toFixed(2), frames: t.frames };
+  return { cpuMsPerFrame: +(t.cpuMs / t.calls).toFixed(2), cropMsPerFrame: +(t.stagesMs.cropMs / t.calls).toFixed(3), landmarksMsPerFrame: +(t.stagesMs.landmarksMs / t.calls).toFixed(2), frames: t.calls };
 };
 const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0]?.model.trim()}`, runtime: `Bun ${Bun.version}`, copied: per("copied"), warped: per("warped") };
 const md = `# Face-crop frames in the engine: copied against warped (${results.date.slice(0, 10)})

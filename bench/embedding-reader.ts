@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { FaceEngine } from "../src/engine/face-engine";
+import { alternatingRounds } from "./lib/alternating-rounds";
 import { benchCropFrame } from "./lib/bench-crop-frame";
 
 const { values: args } = parseArgs({ options: { rounds: { type: "string" }, frames: { type: "string" } } });
@@ -28,29 +29,13 @@ const track = [whole];
 const [a, b] = [engines.tapped.analyze(crop, { track }), engines.bundle.analyze(crop, { track })];
 if (JSON.stringify(a.faces[0]?.landmarks) !== JSON.stringify(b.faces[0]?.landmarks)) throw new Error("the tapped and the bundle's tensors gave different landmarks");
 
-const totals: Record<Way, { cpuMs: number; landmarksMs: number; frames: number }> = {
-  tapped: { cpuMs: 0, landmarksMs: 0, frames: 0 },
-  bundle: { cpuMs: 0, landmarksMs: 0, frames: 0 },
-};
-const run = (way: Way, frames: number, count: boolean) => {
-  const before = process.cpuUsage();
-  let landmarksMs = 0;
-  for (let i = 0; i < frames; i++) landmarksMs += engines[way].analyze(crop, { track }).timings.landmarksMs;
-  const used = process.cpuUsage(before);
-  if (!count) return;
-  const t = totals[way];
-  t.cpuMs += (used.user + used.system) / 1000;
-  t.landmarksMs += landmarksMs;
-  t.frames += frames;
-};
-run("tapped", 50, false);
-run("bundle", 50, false);
-for (let round = 0; round < ROUNDS; round++) for (const way of ["tapped", "bundle"] as const) run(way, FRAMES, true);
+const landmarksOnly = (way: Way) => ({ landmarksMs: engines[way].analyze(crop, { track }).timings.landmarksMs });
+const totals = await alternatingRounds({ tapped: () => landmarksOnly("tapped"), bundle: () => landmarksOnly("bundle") }, { rounds: ROUNDS, calls: FRAMES, warmUpCalls: 50 });
 for (const engine of Object.values(engines)) engine.close();
 
 const per = (way: Way) => {
   const t = totals[way];
-  return { cpuMsPerFrame: +(t.cpuMs / t.frames).toFixed(2), landmarksMsPerFrame: +(t.landmarksMs / t.frames).toFixed(2), frames: t.frames };
+  return { cpuMsPerFrame: +(t.cpuMs / t.calls).toFixed(2), landmarksMsPerFrame: +(t.stagesMs.landmarksMs / t.calls).toFixed(2), frames: t.calls };
 };
 const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0]?.model.trim()}`, runtime: `Bun ${Bun.version}`, tapped: per("tapped"), bundle: per("bundle") };
 const md = `# The landmark model's tensors: read from the result bytes against the bundle's objects (${results.date.slice(0, 10)})

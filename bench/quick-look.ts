@@ -16,6 +16,7 @@ import { join, relative } from "node:path";
 import { DEFAULT_THRESHOLDS } from "../src/analysis/thresholds";
 import { FrameAnalyzer } from "../src/frame/frame-analyzer";
 import { QUICK_LOOK_SIDE } from "../src/frame/quick-look";
+import { alternatingRounds } from "./lib/alternating-rounds";
 import { benchFrames } from "./lib/frames";
 
 const here = new URL(".", import.meta.url).pathname;
@@ -46,17 +47,11 @@ for (const photo of photos) {
 
 // CPU of an empty desk's frame, each way.
 const { empty } = await benchFrames();
-const cpu = { whole: 0, quick: 0 };
 const FRAMES = 150;
 const ROUNDS = 4;
-for (let round = -1; round < ROUNDS; round++) {
-  for (const way of ["whole", "quick"] as const) {
-    const before = process.cpuUsage();
-    for (let i = 0; i < FRAMES; i++) await whole.analyze(empty, { landmarks: false, expectEmpty: way === "quick" });
-    const used = process.cpuUsage(before);
-    if (round >= 0) cpu[way] += (used.user + used.system) / 1000 / (FRAMES * ROUNDS);
-  }
-}
+const emptyDesk = async (expectEmpty: boolean) => void (await whole.analyze(empty, { landmarks: false, expectEmpty }));
+const totals = await alternatingRounds({ whole: () => emptyDesk(false), quick: () => emptyDesk(true) }, { rounds: ROUNDS, calls: FRAMES, warmUpCalls: FRAMES });
+const cpu = { whole: totals.whole.cpuMs / totals.whole.calls, quick: totals.quick.cpuMs / totals.quick.calls };
 whole.close();
 quick.close();
 
