@@ -37,7 +37,7 @@ let photosWithSomeone = 0;
 let missedPeople = 0;
 for (const photo of photos) {
   const bytes = await Bun.file(photo).bytes();
-  const [w, q] = [(await whole.analyze(bytes, { landmarks: false })).result.person.count, (await quick.analyze(bytes, { landmarks: false })).result.person.count];
+  const [w, q] = [(await whole.analyze(bytes, { landmarks: false })).person.count, (await quick.analyze(bytes, { landmarks: false })).person.count];
   facesWhole += w;
   facesQuick += q;
   if (w > 0) photosWithSomeone++;

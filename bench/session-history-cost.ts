@@ -8,7 +8,8 @@
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { DEFAULT_SESSION_RULES } from "../src/session/session-config";
-import { SessionHistory, type Observation } from "../src/session/session-history";
+import type { Observation } from "../src/session/observation";
+import { SessionHistory } from "../src/session/session-history";
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 /** An open-eyed face with a little EAR variation and a 3-frame closure every 50 frames. */

@@ -49,7 +49,7 @@ async function analyzeFiles(args: string[]): Promise<number> {
   let failures = 0;
   for (const file of files) {
     try {
-      const { result } = await analyzer.analyze(new Uint8Array(await readFile(file)), { landmarks });
+      const { tracking: _tracking, ...result } = await analyzer.analyze(new Uint8Array(await readFile(file)), { landmarks });
       console.log(JSON.stringify({ file, ...result }));
     } catch (error) {
       failures++;

@@ -21,7 +21,8 @@ import { readFileSync } from "node:fs";
 import { ANALYSIS_WORKER_URL } from "../../src/analysis-worker-url";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
 import type { Roi } from "../../src/engine/types";
-import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../../src/pool/analysis-job";
+import type { FrameOutcome } from "../../src/frame/frame-contract";
+import type { AnalysisJob, AnalysisWorkerData } from "../../src/pool/analysis-job";
 import { WorkerPool } from "../../src/pool/worker-pool";
 import { procStat } from "../lib/proc-stat";
 
@@ -47,7 +48,7 @@ if (mix === "users" && !empty) throw new Error('mix "users" needs frames.empty')
 const redetectEvery = request.redetectEvery ?? 10;
 
 const workerData: AnalysisWorkerData = { thresholds: DEFAULT_THRESHOLDS, recycleAboveHeapBytes: 96 * 1024 * 1024, maxFaces: 2, maxImagePixels: 4e7, maxImageSide: 1e4, inferenceMaxSide: 1280, engineHeapMb: 512 };
-const pool = new WorkerPool<AnalysisJob, AnalysisResult>({ workerUrl: ANALYSIS_WORKER_URL, workerData, size: workers, maxQueue: 1000, queueDeadlineMs: 60_000, jobTimeoutMs: 30_000 });
+const pool = new WorkerPool<AnalysisJob, FrameOutcome>({ workerUrl: ANALYSIS_WORKER_URL, workerData, size: workers, maxQueue: 1000, queueDeadlineMs: 60_000, jobTimeoutMs: 30_000 });
 await pool.whenAllReady();
 
 /** One simulated user: what it sends and what the server would remember between its frames. */

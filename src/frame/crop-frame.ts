@@ -21,18 +21,9 @@ import { boundingBox, projectFromCrop, roiFromLandmarks } from "../engine/roi";
 import type { Landmark, Roi } from "../engine/types";
 import { decodeImage } from "../image/decode";
 import type { ImageLimits } from "../image/probe";
-import type { FrameOutcome, FrameRequest } from "./frame-analyzer";
+import type { FrameCrop, FrameOutcome, FrameRequest } from "./frame-contract";
 import { frameTimings } from "./frame-timings";
 import { modelVersions } from "./model-versions";
-
-export interface FrameCrop {
-  centerX: number;
-  centerY: number;
-  size: number;
-  rotation: number;
-  frameWidth: number;
-  frameHeight: number;
-}
 
 /** Largest side of a crop image (the server asks for 192 px, the landmark model's input; clients may send more). */
 export const MAX_CROP_IMAGE_SIDE = 1024;
@@ -119,14 +110,20 @@ export async function analyzeCropFrame(engine: FaceEngine, bytes: Uint8Array, re
   const quality = imageQuality(image, engineResult.faces[0]?.box ?? null, options.thresholds.quality);
   const t3 = performance.now();
   return {
-    result: {
-      person: { present: answered.length > 0, count: answered.length },
-      faces: answered,
-      image: { format: image.format, width: crop.frameWidth, height: crop.frameHeight, analyzedWidth: side, analyzedHeight: side, quality, crop },
-      models: modelVersions(),
-      tracked: !engineResult.detectorRan,
-      timings: frameTimings(t0, t1, t2, t3, engineResult),
+    person: { present: answered.length > 0, count: answered.length },
+    faces: answered,
+    image: {
+      format: image.format,
+      width: crop.frameWidth,
+      height: crop.frameHeight,
+      analyzedWidth: side,
+      analyzedHeight: side,
+      quality,
+      crop,
     },
-    rois: faces.map(({ landmarks }) => roiFromLandmarks(landmarks)),
+    models: modelVersions(),
+    tracked: !engineResult.detectorRan,
+    timings: frameTimings(t0, t1, t2, t3, engineResult),
+    tracking: faces.map(({ landmarks }) => roiFromLandmarks(landmarks)),
   };
 }

@@ -11,8 +11,8 @@ import { decodeImage, loadDecoders } from "../image/decode";
 import { FrameBuffer } from "../image/frame-buffer";
 import type { ImageLimits } from "../image/probe";
 import type { PixelSink } from "../image/stored-png";
-import type { AnalysisResult } from "../pool/analysis-job";
-import { analyzeCropFrame, type FrameCrop } from "./crop-frame";
+import { analyzeCropFrame } from "./crop-frame";
+import type { FrameOutcome, FrameRequest } from "./frame-contract";
 import { frameTimings } from "./frame-timings";
 import { modelVersions } from "./model-versions";
 import { QUICK_LOOK_SIDE } from "./quick-look";
@@ -29,28 +29,6 @@ export interface FrameAnalyzerOptions {
   thresholds: Thresholds;
   /** Ceiling of each model's WASM heap, in MB; unset keeps the runtime's own 2 GB. */
   engineHeapMb?: number;
-}
-
-export interface FrameRequest {
-  landmarks: boolean;
-  /** ROIs from the session's previous frame: skip the detector (see FaceEngine.analyze). */
-  track?: readonly Roi[];
-  /** The image is a face crop of the client's frame, with this geometry (crop-frame.ts). */
-  crop?: FrameCrop;
-  /** Which detector runs if it runs (not tracked); FrameAnalyzerOptions.defaultDetector when unset. */
-  detector?: DetectorRange;
-  /**
-   * Nobody is expected (the session's previous frame found nobody): decode the frame only as large as the
-   * short-range detector needs, and decode it whole only if the detector finds someone there. See
-   * quick-look.ts. Ignored for a tracked frame or one the full-range detector looks at.
-   */
-  expectEmpty?: boolean;
-}
-
-export interface FrameOutcome {
-  result: Omit<AnalysisResult, "tracking">;
-  /** Where each face was, in the frame's original pixels, for tracking it in the next frame. */
-  rois: Roi[];
 }
 
 export class FrameAnalyzer {
@@ -95,7 +73,7 @@ export class FrameAnalyzer {
     if (quickLook) {
       const empty = await this.analyzeAt(QUICK_LOOK_SIDE, bytes, request, output);
       // Someone is there after all: their landmarks need the whole frame (the detector runs again on it).
-      if (empty.result.person.count === 0) return empty;
+      if (empty.person.count === 0) return empty;
     }
     // Large frames are scaled while they are decoded (a 12 MP JPEG: 64 ms instead of 880 ms decoded whole).
     return this.analyzeAt(this.options.inferenceMaxSide, bytes, request, output);
@@ -122,16 +100,22 @@ export class FrameAnalyzer {
     });
     const quality = imageQuality(frame, engineResult.faces[0]?.box ?? null, this.options.thresholds.quality);
     const t3 = performance.now();
+    const image = {
+      format: frame.format,
+      width: frame.sourceWidth,
+      height: frame.sourceHeight,
+      analyzedWidth: frame.width,
+      analyzedHeight: frame.height,
+      quality,
+    };
     return {
-      result: {
-        person: { present: faces.length > 0, count: faces.length },
-        faces,
-        image: { format: frame.format, width: frame.sourceWidth, height: frame.sourceHeight, analyzedWidth: frame.width, analyzedHeight: frame.height, quality },
-        models: modelVersions(),
-        tracked: !engineResult.detectorRan,
-        timings: frameTimings(t0, t1, t2, t3, engineResult),
-      },
-      rois: engineResult.faces.map((face) => scaleRoi(face.roi, toOriginal)),
+      person: { present: faces.length > 0, count: faces.length },
+      faces,
+      image,
+      models: modelVersions(),
+      tracked: !engineResult.detectorRan,
+      timings: frameTimings(t0, t1, t2, t3, engineResult),
+      tracking: engineResult.faces.map((face) => scaleRoi(face.roi, toOriginal)),
     };
   }
 

@@ -1,9 +1,9 @@
-/** An analysis's `timings` (the API's Timings without the HTTP side's queue and total times). */
+/** An analysis's `timings` (FrameTimings: the API's Timings without the server's queue and total times). */
 import type { EngineResult } from "../engine/face-engine";
-import type { AnalysisResult } from "../pool/analysis-job";
+import type { FrameTimings } from "./frame-contract";
 
 /** From the moments a frame's analysis passed: started, decoded, engine done, measures done. */
-export function frameTimings(started: number, decoded: number, inferred: number, measured: number, engine: EngineResult): AnalysisResult["timings"] {
+export function frameTimings(started: number, decoded: number, inferred: number, measured: number, engine: EngineResult): FrameTimings {
   const { detectMs, cropMs, landmarksMs, mergeMs } = engine.timings;
   return {
     decodeMs: decoded - started,

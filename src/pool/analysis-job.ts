@@ -1,9 +1,6 @@
-/** What the HTTP side sends an analysis worker, and what it gets back. */
+/** What the server sends an analysis worker: its settings and its jobs (the answer is the frame's FrameOutcome). */
 import type { Thresholds } from "../analysis/thresholds";
-import type { DetectorRange } from "../engine/face-engine";
-import type { Roi } from "../engine/types";
-import type { FrameCrop } from "../frame/crop-frame";
-import type { AnalysisBody } from "../server/schemas";
+import type { FrameRequest } from "../frame/frame-contract";
 
 export interface AnalysisWorkerData {
   thresholds: Thresholds;
@@ -24,27 +21,7 @@ export interface AnalysisWorkerInfo {
   landmarkTensorsTapped: boolean;
 }
 
-export interface AnalysisJob {
-  /** The encoded image, transferred (not copied) to the worker. */
+/** A frame's analysis as the pool carries it: the request, and the encoded image, transferred (not copied). */
+export interface AnalysisJob extends FrameRequest {
   image: ArrayBuffer;
-  landmarks: boolean;
-  /** The session's face positions in its previous frame: skip the detector (see FaceEngine.analyze). */
-  track?: Roi[];
-  /** The image is a face crop of the client's frame (X-Frame-Crop): landmarks only, mapped back to the frame. */
-  crop?: FrameCrop;
-  /**
-   * Which face detector runs if the detector runs: "short" (the workers' default: webcam framings, about
-   * a third of the cost) or "full" (also small, distant faces: a session's first frame and its periodic look
-   * for a second person).
-   */
-  detector?: DetectorRange;
-  /** The session's previous frame found nobody: look at a small decode first (FrameRequest.expectEmpty). */
-  expectEmpty?: boolean;
 }
-
-/** The analysis without the times only the HTTP side knows (queue wait, total). */
-export type AnalysisResult = Omit<AnalysisBody, "timings" | "session"> & {
-  timings: Omit<AnalysisBody["timings"], "queueMs" | "totalMs">;
-  /** Where each face was, for the session's next frame. Internal: not part of the API's answer. */
-  tracking: Roi[];
-};

@@ -4,16 +4,17 @@
  */
 import { workerData } from "node:worker_threads";
 import { FrameAnalyzer } from "../frame/frame-analyzer";
-import type { AnalysisJob, AnalysisResult, AnalysisWorkerData, AnalysisWorkerInfo } from "./analysis-job";
+import type { FrameOutcome } from "../frame/frame-contract";
+import type { AnalysisJob, AnalysisWorkerData, AnalysisWorkerInfo } from "./analysis-job";
 import { serveJobs } from "./serve-jobs";
 
 const settings = workerData as AnalysisWorkerData;
 
-serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
+serveJobs<AnalysisJob, Promise<FrameOutcome>>(async () => {
   const analyzer = await FrameAnalyzer.create({
     maxFaces: settings.maxFaces,
     // Workers serve webcam frames: a person within about 2 m of the camera. Jobs ask for "full" when they
-    // need it (AnalysisJob.detector).
+    // need it (FaceSearch.detector).
     defaultDetector: "short",
     limits: { maxPixels: settings.maxImagePixels, maxSide: settings.maxImageSide },
     inferenceMaxSide: settings.inferenceMaxSide,
@@ -23,9 +24,6 @@ serveJobs<AnalysisJob, Promise<AnalysisResult>>(async () => {
   return {
     info: { ready: true, landmarkTensorsTapped: analyzer.landmarkTensorsTapped } satisfies AnalysisWorkerInfo,
     shouldRetire: () => analyzer.engineHeapBytes > settings.recycleAboveHeapBytes,
-    handle: async (job) => {
-      const { result, rois } = await analyzer.analyze(new Uint8Array(job.image), { landmarks: job.landmarks, track: job.track, crop: job.crop, detector: job.detector, expectEmpty: job.expectEmpty });
-      return { ...result, tracking: rois };
-    },
+    handle: (job) => analyzer.analyze(new Uint8Array(job.image), job),
   };
 });

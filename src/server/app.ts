@@ -18,20 +18,22 @@ import type { Metrics } from "./metrics";
 import { principalOf, type AccessEnv, type SessionRef } from "./principal";
 import type { SessionStoreHealth } from "../session/session-store";
 import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
-import { parseFrameCrop, type FrameCrop } from "../frame/crop-frame";
+import { parseFrameCrop } from "../frame/crop-frame";
+import type { FrameCrop } from "../frame/frame-contract";
+import { analysisBody, type AnalyzedFrame } from "./analysis-body";
 
 /**
- * What the app needs from the engine room; the server wires the worker pool in, tests may too. A session is
- * always named with its owner (the caller's principal): the same id under another principal is another
- * session (principal.ts, sessionStoreKey).
+ * A frame's session, from its headers. A session is always named with its owner (the caller's principal): the
+ * same id under another principal is another session (principal.ts, sessionStoreKey).
  */
-export interface SessionFrame extends SessionRef {
+export interface SessionCapture extends SessionRef {
   /** Capture time, ms since the epoch. */
   capturedAt: number;
 }
 
+/** What the app needs from the engine room; the server wires the worker pool in, tests may too. */
 export interface AnalysisBackend {
-  analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionFrame; crop?: FrameCrop }): Promise<AnalysisBody>;
+  analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionCapture; crop?: FrameCrop }): Promise<AnalyzedFrame>;
   session(ref: SessionRef): Promise<AnalysisBody["session"] | undefined>;
   forgetSession(ref: SessionRef): Promise<boolean>;
   readiness(): {
@@ -106,12 +108,11 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
       const started = performance.now();
       const query = AnalyzeQuery.safeParse(c.req.query());
       if (!query.success) throw new ApiError(400, "invalid_query", "landmarks must be 0 or 1");
-      const session = readSessionFrame(c);
+      const session = readSessionCapture(c);
       const crop = readFrameCrop(c, session, config);
       const image = await readImage(c);
-      const analysis = await backend.analyze(image, { landmarks: query.data.landmarks, session, crop });
-      analysis.timings.totalMs = performance.now() - started;
-      return c.json(analysis);
+      const analyzed = await backend.analyze(image, { landmarks: query.data.landmarks, session, crop });
+      return c.json(analysisBody(analyzed, performance.now() - started));
     },
   );
 
@@ -149,7 +150,7 @@ function validSessionId(id: string): string {
 }
 
 /** The session headers of a frame, validated, under the caller's principal; undefined without X-Session-Id. */
-function readSessionFrame(c: Context<AccessEnv>): SessionFrame | undefined {
+function readSessionCapture(c: Context<AccessEnv>): SessionCapture | undefined {
   const id = c.req.header("x-session-id");
   const captureTime = c.req.header("x-capture-time");
   if (id === undefined) {
@@ -168,7 +169,7 @@ function readSessionFrame(c: Context<AccessEnv>): SessionFrame | undefined {
 }
 
 /** The geometry of a face-crop frame (X-Frame-Crop, see src/frame/crop-frame.ts), validated; undefined for a full frame. */
-function readFrameCrop(c: Context, session: SessionFrame | undefined, config: ServerConfig): FrameCrop | undefined {
+function readFrameCrop(c: Context, session: SessionCapture | undefined, config: ServerConfig): FrameCrop | undefined {
   const header = c.req.header("x-frame-crop");
   if (header === undefined) return undefined;
   // A crop is the answer to a session's request (next.crop): without a session there is no frame it belongs to.

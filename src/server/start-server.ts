@@ -5,23 +5,22 @@
  */
 import { ANALYSIS_WORKER_URL } from "../analysis-worker-url";
 import type { ServerConfig } from "../config";
-import type { AnalysisJob, AnalysisResult, AnalysisWorkerData } from "../pool/analysis-job";
+import type { FaceSearch, FrameOutcome, FrameRequest } from "../frame/frame-contract";
+import type { AnalysisJob, AnalysisWorkerData } from "../pool/analysis-job";
 import { WorkerPool } from "../pool/worker-pool";
-import type { FrameCrop } from "../frame/crop-frame";
 import { openSessionStore } from "../session/open-session-store";
 import { framePlanSettings } from "../session/frame-plan";
-import { SessionFrames, type FaceSearch } from "../session/session-frames";
+import { SessionFrames } from "../session/session-frames";
 import { SessionStoreUnavailable } from "../session/session-store";
 import { ApiError } from "./api-error";
 import { createApp, type AnalysisBackend } from "./app";
-import type { AnalysisBody } from "./schemas";
 import { createMetrics } from "./metrics";
 import { sessionStoreKey } from "./principal";
 
 export interface RunningServer {
   url: string;
   port: number;
-  pool: WorkerPool<AnalysisJob, AnalysisResult>;
+  pool: WorkerPool<AnalysisJob, FrameOutcome>;
   /** Stops accepting, waits for in-flight frames (up to the grace period), ends the workers. */
   stop(): Promise<void>;
 }
@@ -36,7 +35,7 @@ export async function startServer(
   log: (line: string) => void = (line) => console.log(line),
   { reusePort = false }: StartOptions = {},
 ): Promise<RunningServer> {
-  let pool: WorkerPool<AnalysisJob, AnalysisResult> | undefined;
+  let pool: WorkerPool<AnalysisJob, FrameOutcome> | undefined;
   const metrics = createMetrics(() => pool?.stats() ?? { queued: 0, busy: 0, ready: 0, size: 0 });
   const workerData: AnalysisWorkerData = {
     thresholds: config.thresholds,
@@ -47,7 +46,7 @@ export async function startServer(
     engineHeapMb: config.engineHeapMb,
     inferenceMaxSide: config.inferenceMaxSide,
   };
-  pool = new WorkerPool<AnalysisJob, AnalysisResult>(
+  pool = new WorkerPool<AnalysisJob, FrameOutcome>(
     {
       workerUrl: ANALYSIS_WORKER_URL,
       workerData,
@@ -76,26 +75,29 @@ export async function startServer(
     onUnavailable: metrics.onSessionStoreUnavailable,
   });
 
-  /** One frame through a worker; `search`: the session's faces to follow instead of running the detector, or which detector. */
-  async function runJob(image: Uint8Array, landmarks: boolean, { track, detector, expectEmpty }: FaceSearch, crop?: FrameCrop) {
+  /** One frame through a worker: its outcome, unchanged, and how long it waited for a worker. */
+  async function runJob(image: Uint8Array, request: FrameRequest) {
     // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
-    const buffer = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength ? (image.buffer as ArrayBuffer) : image.slice().buffer;
-    const outcome = await activePool.run({ image: buffer, landmarks, track, detector, expectEmpty, crop }, [buffer]);
-    return { ...outcome.value, queueMs: outcome.queueMs };
-  }
-  /** The API's answer for an analysis: the internal tracking positions out, the server's timings in. */
-  function answerOf({ tracking, queueMs, ...result }: Awaited<ReturnType<typeof runJob>>): AnalysisBody {
-    return { ...result, timings: { ...result.timings, queueMs, totalMs: 0 } };
+    const buffer =
+      image.byteOffset === 0 && image.byteLength === image.buffer.byteLength
+        ? (image.buffer as ArrayBuffer)
+        : image.slice().buffer;
+    const { value, queueMs } = await activePool.run({ ...request, image: buffer }, [buffer]);
+    return { outcome: value, queueMs };
   }
 
   const backend: AnalysisBackend = {
     async analyze(image, { landmarks, session, crop }) {
-      const run = (search: FaceSearch = {}) => runJob(image, landmarks, search, crop);
-      if (!session) return answerOf(await run());
+      if (!session) return runJob(image, { landmarks, crop });
       // The store's key is opaque: a session is scoped to its owner (principal.ts) by its key alone.
       const frame = { key: sessionStoreKey(session), id: session.id, capturedAt: session.capturedAt, crop: crop !== undefined };
-      const { analysis, session: state, next } = await sessions.analyze(frame, run);
-      return { ...answerOf(analysis), session: state, next };
+      let queueMs = 0;
+      const { analysis, session: state, next } = await sessions.analyze(frame, async (search: FaceSearch) => {
+        const run = await runJob(image, { ...search, landmarks, crop });
+        queueMs = run.queueMs;
+        return run.outcome;
+      });
+      return { outcome: analysis, queueMs, session: state, next };
     },
     session: (ref) => storeRequest(() => sessions.read(sessionStoreKey(ref), ref.id)),
     forgetSession: (ref) => storeRequest(() => sessions.forget(sessionStoreKey(ref))),

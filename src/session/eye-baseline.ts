@@ -5,8 +5,8 @@
  * 0.4 on the evaluation set), while a shut eye reads much the same in everyone (0.05-0.15, median 0.09:
  * the mesh's lid points stay a little apart). So the point at which an eye is 80% closed (PERCLOS P80)
  * depends on how open that person's eye is, and within a session each eye is judged against that person's
- * baseline: a high percentile of the eye's EAR over the frames the session keeps (up to five minutes). A high percentile is the eye as open as it usually gets: blinks, closures and droops sit in the
- * low tail, so even a drowsy start, which still has its open moments, does not drag it down; a floor and a
+ * baseline: a high percentile of the eye's EAR over the frames the session keeps (up to five minutes). A high
+ * percentile is the eye as open as it usually gets: blinks, closures and droops sit in the low tail, so even a drowsy start, which still has its open moments, does not drag it down; a floor and a
  * ceiling from the population keep one odd session (eyes shut from the first frame, a landmark glitch)
  * from setting an impossible baseline.
  *
@@ -20,7 +20,7 @@
  * Everything here is a pure function of the observations: the session keeps no baseline state of its own.
  */
 import type { SessionRules } from "./session-config";
-import type { EyeEars, Observation } from "./session-history";
+import type { EyeEars, Observation } from "./observation";
 
 export type EyeBasis = "personal" | "absolute";
 

@@ -12,7 +12,7 @@ import type { Roi } from "../engine/types";
 import { nextSchedule, type DetectionPolicyOptions, type DetectionSchedule } from "./detection-policy";
 import { calmSince, DEFAULT_PACING, nextFrameAfterMs, type PacingInput, type PacingOptions } from "./pacing";
 import type { SessionRules } from "./session-config";
-import type { Observation } from "./session-history";
+import type { Observation } from "./observation";
 
 /** A square region of the client's frame, in that frame's pixels, and the size to send it at. */
 export interface CropRequest {

@@ -26,7 +26,8 @@
  * (1 s) later. The sparse interval is kept under the session's `maxFrameGapMs` so that streaks stay unbroken.
  */
 import type { SessionRules } from "./session-config";
-import type { Observation, SessionSummary } from "./session-history";
+import type { Observation } from "./observation";
+import type { SessionSummary } from "./session-history";
 
 export interface PacingOptions {
   denseMs: number;

@@ -12,8 +12,7 @@
  * When the store cannot be reached the frame is still analysed and answered, with its session marked
  * unavailable: losing a second of history is better than losing the frame.
  */
-import type { DetectorRange } from "../engine/face-engine";
-import type { Roi } from "../engine/types";
+import type { FaceSearch, FrameOutcome } from "../frame/frame-contract";
 import { jitterDraw, trackingFor } from "./detection-policy";
 import { afterFrame, type FramePlanSettings, type NextFrame } from "./frame-plan";
 import { observationOf } from "./observation";
@@ -24,6 +23,7 @@ import { SessionStoreUnavailable, type SessionChange, type SessionStore } from "
 
 export type SessionAnswer = ({ id: string; available: true; fresh: boolean } & SessionSummary) | { id: string; available: false; reason: string };
 
+/** A frame as its session sees it. */
 export interface SessionFrame {
   /** The store's key: the session id, or whatever scopes it (e.g. `<principal>/<session id>`). */
   key: string;
@@ -35,17 +35,8 @@ export interface SessionFrame {
   crop?: boolean;
 }
 
-/** What the session needs of an analysis: what it saw (observation.ts) and where the faces were. */
-export type FrameAnalysis = Parameters<typeof observationOf>[0] & { tracked: boolean; tracking: Roi[] };
-
-/** How a frame looks for its faces: follows the previous frame's (no detector), or runs which detector. */
-export interface FaceSearch {
-  track?: Roi[];
-  /** Unset: the workers' default (short range). */
-  detector?: DetectorRange;
-  /** The previous frame found nobody: a quick look at a small decode first (FrameRequest.expectEmpty). */
-  expectEmpty?: boolean;
-}
+/** What the session reads of a frame's outcome: what it saw (observation.ts) and where the faces were. */
+export type FrameAnalysis = Pick<FrameOutcome, "faces" | "image" | "tracked" | "tracking">;
 
 export type StoreOperation = "load" | "save" | "read" | "delete";
 
@@ -61,7 +52,6 @@ export interface SessionFramesOptions {
 export class SessionFrames {
   constructor(private readonly options: SessionFramesOptions) {}
 
-  /** Runs `analyze` (given the faces to track, if any) for a frame of a session, and files what it saw. */
   /**
    * Runs `analyze` (given how to look for the faces) for a frame of a session, and files what it saw. `next`
    * is what the client should send next; without a reachable store there is none (the client then keeps its

@@ -15,34 +15,10 @@
  * counted only when frames come at least every `blinkMaxFrameIntervalMs` (10 frames a second by default).
  */
 import { eyesClosed, personalBaseline, showsBaselineEyes, type EyeBaseline, type EyeBasis } from "./eye-baseline";
+import type { EyeEars, Observation } from "./observation";
 import type { SessionRules } from "./session-config";
 
 export type SessionStateName = "focused" | "drowsy" | "asleep" | "away" | "distracted" | "not_alone" | "unknown";
-
-/** An eye aspect ratio for each of the subject's eyes. */
-export interface EyeEars {
-  left: number;
-  right: number;
-}
-
-/** What one analysed frame says, reduced to what the session rules need. */
-export interface Observation {
-  /** Capture time, ms since the epoch (the client's when given, else arrival). */
-  at: number;
-  faces: number;
-  /** The main face's eyes are both closed by the per-frame (absolute) rule (each at least 80% closed). */
-  eyesClosed: boolean;
-  /** The main face's mean eye openness, 0..1 (null without a face). */
-  openness: number | null;
-  /** The main face's eye aspect ratios (null without a face): what the personal baseline is made of. */
-  ear: EyeEars | null;
-  /** The main face's eyes are lowered to a desk, a book or a keyboard (`face.gaze.down`): reading. */
-  lookingDown: boolean;
-  lookingAway: boolean;
-  yawn: boolean;
-  /** The frame is too dark or blurry to judge the eyes. */
-  unusable: boolean;
-}
 
 export interface SessionEyes {
   /** How the latest frame's eyes were judged: against this person's baseline, or the absolute threshold. */

@@ -5,7 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { closedBelowEar, eyesClosed, personalBaseline, quantile } from "../../src/session/eye-baseline";
 import { DEFAULT_SESSION_RULES, sessionRulesSchema } from "../../src/session/session-config";
-import { SessionHistory, type Observation } from "../../src/session/session-history";
+import type { Observation } from "../../src/session/observation";
+import { SessionHistory } from "../../src/session/session-history";
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 const R = DEFAULT_SESSION_RULES;

@@ -1,9 +1,9 @@
 /** What a session keeps of an analysed frame: the main face's per-eye EARs and whether its eyes are lowered. */
 import { describe, expect, test } from "bun:test";
-import type { AnalysisResult } from "../../src/pool/analysis-job";
+import type { FrameOutcome } from "../../src/frame/frame-contract";
 import { observationOf } from "../../src/session/observation";
 
-type Result = Pick<AnalysisResult, "faces" | "image">;
+type Result = Pick<FrameOutcome, "faces" | "image">;
 type Face = Result["faces"][number];
 
 const quality = { brightness: 120, sharpness: 900, tooDark: false, tooBright: false, tooBlurry: false };

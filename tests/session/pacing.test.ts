@@ -8,7 +8,8 @@
 import { describe, expect, test } from "bun:test";
 import { calmSince, DEFAULT_PACING, nextFrameAfterMs } from "../../src/session/pacing";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
-import type { Observation, SessionSummary } from "../../src/session/session-history";
+import type { Observation } from "../../src/session/observation";
+import type { SessionSummary } from "../../src/session/session-history";
 import { simulate, type Scene } from "./simulate-session";
 
 const rules = DEFAULT_SESSION_RULES;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
-import { SessionHistory, type Observation } from "../../src/session/session-history";
+import type { Observation } from "../../src/session/observation";
+import { SessionHistory } from "../../src/session/session-history";
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 /** EARs of an open and a shut eye (the absolute rule closes under 0.136 with the default thresholds). */

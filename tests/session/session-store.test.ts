@@ -6,8 +6,10 @@ import { describe, expect, test } from "bun:test";
 import { MemorySessionStore } from "../../src/session/memory-session-store";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 import { framePlanSettings } from "../../src/session/frame-plan";
-import { SessionFrames, type FaceSearch, type FrameAnalysis } from "../../src/session/session-frames";
-import { SessionHistory, type Observation } from "../../src/session/session-history";
+import type { FaceSearch } from "../../src/frame/frame-contract";
+import { SessionFrames, type FrameAnalysis } from "../../src/session/session-frames";
+import type { Observation } from "../../src/session/observation";
+import { SessionHistory } from "../../src/session/session-history";
 import type { SessionRecord } from "../../src/session/session-record";
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
