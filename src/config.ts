@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { thresholdsSchema } from "./analysis/thresholds";
-import { loadJwksFile } from "./server/jwt-auth";
+import { loadJwksFile } from "./auth/jwks-file";
 import { sessionRulesSchema } from "./session/session-config";
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
