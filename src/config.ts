@@ -175,6 +175,11 @@ export const serverConfigSchema = z.object({
 
 export type ServerConfig = z.infer<typeof serverConfigSchema> & { maxQueue: number };
 
+/** Every option at its default: what `vigil serve` runs with when nothing is set (the analyze command shares them). */
+export function defaultOptions(): z.infer<typeof serverConfigSchema> {
+  return serverConfigSchema.parse({});
+}
+
 /** Environment variable of each option: VIGIL_ plus the option in SCREAMING_SNAKE_CASE. */
 export function envName(option: string): string {
   return "VIGIL_" + option.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();

@@ -6,7 +6,7 @@
  * and on SIGTERM or SIGINT passes the signal on and waits for every child to finish its in-flight frames.
  */
 import { createServer } from "node:net";
-import { isCompiledBinary } from "../compiled-binary";
+import { isCompiledBinary } from "./compiled-binary";
 import type { ServerConfig } from "../config";
 
 /** Set in a child's environment: it shares the port (reusePort) and exits if its parent is gone. */

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { ALLOCATOR_ENV, missingAllocatorEnv } from "../../src/allocator-env";
+import { ALLOCATOR_ENV, missingAllocatorEnv } from "../../src/cli/allocator-env";
 
 const repo = new URL("../../", import.meta.url).pathname;
 

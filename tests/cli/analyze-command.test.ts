@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseAnalyzeArgs } from "../../src/analyze-args";
+import { parseAnalyzeArgs } from "../../src/cli/analyze-args";
 
 const repo = new URL("../../", import.meta.url).pathname;
 

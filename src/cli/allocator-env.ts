@@ -12,7 +12,7 @@
  * -1 (never purge) saves a little more (28-44 faults) but keeps the peak RSS for ever (+110 MB here).
  * Any value already in the environment, including the default "100", is left alone.
  */
-import { isCompiledBinary } from "./compiled-binary";
+import { isCompiledBinary } from "../server/compiled-binary";
 
 export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MIMALLOC_PURGE_DELAY: "1000" };
 

@@ -37,3 +37,14 @@ export async function mintJwtToken(args: string[], env: Record<string, string | 
     .setExpirationTime(`${ttl}s`)
     .sign(new TextEncoder().encode(secret));
 }
+
+/** Prints a token from the flags and VIGIL_JWT_*; exit status 2 (with the reason) when one cannot be made. */
+export async function jwtTokenCommand(args: string[]): Promise<number | undefined> {
+  try {
+    console.log(await mintJwtToken(args, process.env));
+    return undefined;
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+}
