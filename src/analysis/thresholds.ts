@@ -12,13 +12,15 @@ const eyes = z
       .min(0)
       .max(1)
       .default(0.09)
-      .describe("EAR of a shut eye (openness 0): the median EAR of bench/data/eyes's closed eyes when it was chosen (80 photos: 0.093 as photographed, 0.096 framed as a webcam frames a face; with the committed blink frames added since, 0.083). closedBelow is in openness, so moving this moves the closed threshold."),
+      .describe("EAR of a shut eye (openness 0): the median EAR of the closed eyes of bench/data/eyes " +
+          "(docs/thresholds.md). closedBelow is in openness, so moving this moves the closed threshold."),
     earOpen: z
       .number()
       .min(0)
       .max(1)
       .default(0.28)
-      .describe("EAR of a normally open eye (openness 1): the median of the open eyes of bench/data/eyes (0.281 of 137 when chosen; 0.273 of 197 now); Soukupová & Čech 2016 report ~0.3. Must exceed earShut."),
+      .describe("EAR of a normally open eye (openness 1): the median of the open eyes of bench/data/eyes " +
+          "(docs/thresholds.md); Soukupová & Čech 2016 report ~0.3. Must exceed earShut."),
     closedBelow: z
       .number()
       .min(0)

@@ -3,11 +3,10 @@
  * instead of through the bundle's own protobuf classes.
  *
  * Why: on every landmark pass the bundle deserialises the result (an EmbeddingResult proto of 1,869 floats)
- * into frozen jspb message objects and copies each tensor into a plain array, and the engine then copied
- * each into a Float32Array. That was about 0.7 ms of CPU in a 7.6 ms face-crop frame (with the garbage it
- * leaves, collected on other threads), measured by `bun bench/embedding-reader.ts`
- * (bench/results/embedding-reader.md). Reading the proto's wire format with @bufbuild/protobuf's
- * BinaryReader straight into Float32Arrays costs little beside that (its cost is inside the tapped figure there).
+ * into frozen jspb message objects and copies each tensor into a plain array, which then has to become a
+ * Float32Array: about 0.7 ms of CPU in a 7.6 ms face-crop frame, with the garbage it leaves (measured:
+ * bench/results/embedding-reader.md). Reading the proto's wire format with @bufbuild/protobuf's BinaryReader
+ * straight into Float32Arrays costs little beside that.
  *
  * How: the bundle's graph runner keeps one listener per output stream in its WASM module's
  * `simpleListeners` map (vision_bundle.mjs: `t.j.simpleListeners[e]=r`). The tap puts itself in front of

@@ -6,10 +6,9 @@
  * nothing to install, works in worker threads and inside the single binary, decodes off the JS thread,
  * frees its memory after each frame (a WASM heap only grows), and scales large JPEGs down while decoding.
  * It has no raw-pixel output, so it writes an uncompressed PNG that stored-png.ts unwraps.
- * Revisited in a worker's real context by CPU time (bench/results/decode-cost.md): a 640x480 JPEG costs
- * Bun.Image 2.4-3.1 ms of CPU (on its thread pool) against 5.9-6.2 ms for WASM mozjpeg in the same thread, so
- * it stays; the 17-19 ms once seen in a worker (decode-in-worker-context.md) was wall time in the calling
- * thread, not work. Asking it for half size does not help a frame this small (it resamples after decoding).
+ * In a worker, by CPU time, a 640x480 JPEG costs Bun.Image 2.4-3.1 ms (on its thread pool) against 5.9-6.2 ms
+ * for WASM mozjpeg in the same thread (measured: bench/results/decode-cost.md). Asking it for half size does
+ * not help a frame this small (it resamples after decoding).
  *
  * Damage: a truncated file of any format, and any damaged PNG (checksums), is refused as corrupt_image. JPEG
  * and lossy WebP carry no checksum over their compressed data, so a flipped bit there is refused only when

@@ -1,8 +1,8 @@
 /**
  * One frame-sized byte buffer that a thread reuses frame after frame (decode output, a crop), instead of
  * allocating and freeing a megabyte or more per frame. Freed memory goes back to the kernel soon after (Bun's
- * allocator purges it), so every fresh buffer is page-faulted in again: about 780 minor faults a frame under
- * load before this (bench/results/allocator-settings.md).
+ * allocator purges it), so every fresh buffer would be page-faulted in again, hundreds of minor faults a frame
+ * under load (measured: bench/results/allocator-settings.md).
  *
  * Whoever holds the buffer must be done with the previous bytes before asking again: the worker analyses one
  * frame at a time (src/pool/serve-jobs.ts), and nothing keeps a frame's pixels after its answer. A request

@@ -1,7 +1,7 @@
 /**
  * A fixed pool of worker threads, each holding its own loaded models, fed from one bounded queue.
  *
- * The system Vigil replaces died because frames queued faster than they were served. Here:
+ * Frames must never queue faster than they are served:
  *   - a frame that would wait longer than `maxQueueWaitMs` for a worker (expected-wait.ts: the frames ahead
  *     of it times the recent cost of a frame), or that finds `maxQueue` frames waiting, is refused at once
  *     ("overloaded");

@@ -1,8 +1,8 @@
 /**
  * When a tracked session runs the face detector again. Between detections the landmark model follows the
  * face from the previous frame (no detector), so someone else coming into view is only noticed by a
- * detection. The detector is the costliest stage (13 ms of a 25 ms frame here), so it runs less often while
- * the tracked face is steady, and at once when it is not:
+ * detection. The detector is the costliest stage (11 of 26 ms on a 512x600 photo, bench/results/engine-stages.md),
+ * so it runs less often while the tracked face is steady, and at once when it is not:
  *
  *   - after a detection, the next one is due `minEveryMs` later (VIGIL_REDETECT_EVERY_MS, 3 s);
  *   - each detection that finds the same number of faces, every one with a high presence score, doubles the
@@ -12,10 +12,9 @@
  *     the next frame detect (and the interval restarts from `minEveryMs`);
  *   - each interval is shortened by a random part of `jitter` (0.3: the next detection falls between 70% and
  *     100% of the interval). Sessions that start together (a class at nine, every user after a restart, a
- *     load bench's step) would otherwise run the detector in the same second, every 10 s, for as long as they
- *     last: measured on this 2-core machine, 80 such users had every frame of one second in ten detect, and
- *     that second's queue (98 ms of waiting) shed frames at 94% CPU (bench/results/load-latest.md). The draw
- *     only shortens, so `maxEveryMs` stays the bound; the average interval is 85% of the nominal one.
+ *     load bench's step) would otherwise all run the detector in the same second, every 10 s, for as long as
+ *     they last, and that second's queue would shed frames. The draw only shortens, so `maxEveryMs` stays the
+ *     bound; the average interval is 85% of the nominal one.
  *
  * The schedule is plain JSON on the session record; every function here is pure.
  */

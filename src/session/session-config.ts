@@ -15,7 +15,7 @@ export const sessionRulesSchema = z
     baselinePercentile: z.number().min(0.5).max(1).default(0.9).describe("The personal baseline is this quantile of each eye's EAR over the frames kept: the eye as open as it usually gets; blinks and closures sit in the low tail."),
     baselineMinFrames: z.number().int().min(1).default(30).describe("Frames showing the person's eyes (face, usable, facing the screen, not looking down) before the personal baseline replaces the absolute threshold: 30 s at 1 fps."),
     baselineMinEar: z.number().min(0).max(1).default(0.2).describe("Floor of the personal baseline: the narrowest open eyes of the evaluation set measure about 0.2 (bench/results/session-eyes.md); a session with heavy lids from its start cannot set a lower one."),
-    baselineMaxEar: z.number().min(0).max(1).default(0.42).describe("Ceiling of the personal baseline: the widest open eyes measure about 0.4 (0.42 in issue 11)."),
+    baselineMaxEar: z.number().min(0).max(1).default(0.42).describe("Ceiling of the personal baseline: the widest open eyes of bench/data/eyes measure about 0.4 (docs/thresholds.md)."),
     shutEar: z.number().min(0).max(1).default(0.12).describe("EAR a shut eye still reads in the face mesh (its lid points stay apart): 90% of the 54 shut eyes of the evaluation set read 0.12 or less, median 0.09 (bench/results/session-eyes.md)."),
     closedBelow: z.number().min(0).max(1).default(0.2).describe("In a session an eye is closed when at least 80% closed between the person's own open EAR (the baseline) and shutEar: EAR < shutEar + 0.2 (baseline - shutEar). PERCLOS P80 (Wierwille et al. 1994; Dinges & Grace 1998)."),
     awayAfterMs: z.number().int().min(0).default(5_000).describe("No person for this long: away."),
