@@ -5,11 +5,11 @@
  * the Dockerfile and the k8s manifest set them too, so there the re-exec never happens.
  *
  * MIMALLOC_PURGE_DELAY=1000: freed memory goes back to the kernel after 1 s instead of 100 ms. A frame frees
- * its buffers and the next frame, milliseconds later, takes them again; with the 100 ms default they were
- * returned in between and faulted in afresh. Measured on a 2-worker server at 20 users
- * (bench/results/allocator-settings.md): minor faults per frame 415-428 -> 139-201, kernel time per frame
- * 0.9-1.9 ms -> 0.65-0.85 ms, and idle RSS unchanged (it still shrinks after a burst, a second later).
- * -1 (never purge) saves a little more (28-44 faults) but keeps the peak RSS for ever (+110 MB here).
+ * its buffers and the next frame, milliseconds later, takes them again; with the 100 ms default they would be
+ * returned in between and faulted in afresh. With 1 s a 2-worker server at 20 users takes 139-201 minor faults
+ * and 0.65-0.85 ms of kernel time per frame instead of 415-428 and 0.9-1.9 ms, with the same idle RSS (it still
+ * shrinks a second after a burst); -1 (never purge) saves a little more but keeps the peak RSS for ever
+ * (measured: bench/results/allocator-settings.md).
  * Any value already in the environment, including the default "100", is left alone.
  */
 import { isCompiledBinary } from "../server/compiled-binary";

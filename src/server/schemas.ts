@@ -1,9 +1,23 @@
 /**
  * The API's shapes as zod schemas: the single source of the OpenAPI document (/openapi.json) and of the
- * types the handlers return.
+ * types the handlers return (checked against the analysis's own types in analysis-body.ts). Numbers in the
+ * descriptions are the configuration's defaults, taken from where they are defined.
  */
 import { z } from "@hono/zod-openapi";
+import { DEFAULT_THRESHOLDS } from "../analysis/thresholds";
+import { defaultOptions } from "../config";
 import { QUICK_LOOK_SIDE } from "../frame/quick-look";
+import { DEFAULT_PACING } from "../session/pacing";
+import { DEFAULT_SESSION_RULES as RULES } from "../session/session-config";
+
+const OPTIONS = defaultOptions();
+const seconds = (ms: number) => `${ms / 1000} s`;
+const minutes = (ms: number) => (ms === 60_000 ? "minute" : `${ms / 60_000} minutes`);
+/** The EAR under which the default thresholds call an eye closed (eyes.closedBelow is in openness). */
+const { earShut, earOpen, closedBelow } = DEFAULT_THRESHOLDS.eyes;
+const CLOSED_EAR = Number((earShut + closedBelow * (earOpen - earShut)).toFixed(3));
+/** How far back a session keeps its frames. */
+const HISTORY_MS = Math.max(RULES.perclosWindowMs, RULES.yawnWindowMs);
 
 export const ErrorBody = z
   .object({
@@ -22,7 +36,11 @@ const Eye = z
     ear: z.number().describe("Eye aspect ratio (Soukupová & Čech 2016): lid distance over eye width."),
     closed: z
       .boolean()
-      .describe("Openness under eyes.closedBelow (EAR under 0.145 with the defaults, chosen on real closed and open eyes: docs/thresholds.md), unless the face is looking down (gaze.down). One frame's absolute answer; a session judges eyes against the person's own open eyes."),
+      .describe(
+        `Openness under eyes.closedBelow (EAR under ${CLOSED_EAR} with the defaults, chosen on real closed and open ` +
+          "eyes: docs/thresholds.md), unless the face is looking down (gaze.down). One frame's absolute answer; " +
+          "a session judges eyes against the person's own open eyes.",
+      ),
   })
   .openapi("Eye");
 
@@ -42,7 +60,10 @@ const Face = z
         down: z
           .boolean()
           .describe(
-            "Looking down (reading, writing) with the eyes open: the head is pitched down past gaze.downPitch (20°) and the lids leave at least a pupil's width of the iris uncovered. Such a face's eyes are never `closed`; sessions count it as focused reading. A gaze lowered by the eyes alone, head level, is not detected.",
+            `Looking down (reading, writing) with the eyes open: the head is pitched down past gaze.downPitch ` +
+              `(${DEFAULT_THRESHOLDS.gaze.downPitch}°) and the lids leave at least a pupil's width of the iris ` +
+              "uncovered. Such a face's eyes are never `closed`; sessions count it as focused reading. A gaze " +
+              "lowered by the eyes alone, head level, is not detected.",
           ),
       })
       .describe("Iris position within the eyes."),
@@ -86,38 +107,72 @@ export const SessionState = z
       perclos: z
         .number()
         .nullable()
-        .describe("PERCLOS (P80): share of the last minute the eyes were closed in closures (see closures); single closed frames are left out, as blinks are; null until 20 s of face time."),
-      closedFrames: z.number().int().describe("Frames in the last minute whose eyes were closed (judged on `eyes.basis`)."),
+        .describe(
+          `PERCLOS (P80): share of the last ${minutes(RULES.perclosWindowMs)} the eyes were closed in closures ` +
+            "(see closures); single closed frames are left out, as blinks are; " +
+            `null until ${seconds(RULES.perclosMinFaceMs)} of face time.`,
+        ),
+      closedFrames: z
+        .number()
+        .int()
+        .describe(`Frames in the last ${minutes(RULES.perclosWindowMs)} whose eyes were closed (judged on \`eyes.basis\`).`),
       closures: z
         .number()
         .int()
-        .describe("Closures in the last minute: runs of at least two consecutive closed frames at least 400 ms apart, so provably longer than any blink (at 1 frame/s: any two closed frames in a row)."),
-      longestClosureMs: z.number().describe("The longest closure in the last minute, first to last closed frame (a lower bound: the eyes may have closed before and opened after)."),
+        .describe(
+          `Closures in the last ${minutes(RULES.perclosWindowMs)}: runs of at least two consecutive closed frames ` +
+            `at least ${RULES.blinkMaxMs} ms apart, so provably longer than any blink ` +
+            "(at 1 frame/s: any two closed frames in a row).",
+        ),
+      longestClosureMs: z
+        .number()
+        .describe(
+          `The longest closure in the last ${minutes(RULES.perclosWindowMs)}, first to last closed frame ` +
+            "(a lower bound: the eyes may have closed before and opened after).",
+        ),
       blinks: z
         .number()
         .int()
         .nullable()
-        .describe("Blinks in the last minute, only when frames come at least every 100 ms (10 frames/s; the default per-client limit is 4, VIGIL_RATE_LIMIT_PER_SECOND): a blink lasts 100-400 ms, so at 1 frame/s most fall between frames and a count would be chance. null at slower rates."),
+        .describe(
+          `Blinks in the last ${minutes(RULES.perclosWindowMs)}, only when frames come at least every ` +
+            `${RULES.blinkMaxFrameIntervalMs} ms (${1000 / RULES.blinkMaxFrameIntervalMs} frames/s; the default ` +
+            `per-client limit is ${OPTIONS.rateLimitPerSecond}, VIGIL_RATE_LIMIT_PER_SECOND): a blink lasts ` +
+            "100-400 ms, so at 1 frame/s most fall between frames and a count would be chance. null at slower rates.",
+        ),
       blinkRatePerMinute: z.number().nullable().describe("Blinks per minute; null when blinks is null."),
       eyesClosedMs: z.number().describe("Current eyes-closed streak."),
       noPersonMs: z.number().describe("Current time without a person."),
       lookingAwayMs: z.number().describe("Current time looking away (looking down at a desk or book is reading, not away)."),
       readingMs: z.number().describe("Current time with the eyes lowered to a desk, a book or a keyboard (face.gaze.down): counted as focused, never as closed."),
-      yawns: z.number().int().describe("Yawns in the last five minutes."),
+      yawns: z.number().int().describe(`Yawns in the last ${minutes(RULES.yawnWindowMs)}.`),
     }),
     eyes: z
       .object({
         basis: z
           .enum(["personal", "absolute"])
-          .describe("personal: the eyes were judged against this person's own open eyes (baselineEar); absolute: against the per-frame threshold (face.eyes.*.closed), until enough frames are in."),
+          .describe(
+            "personal: the eyes were judged against this person's own open eyes (baselineEar); absolute: against " +
+              "the per-frame threshold (face.eyes.*.closed), until enough frames are in.",
+          ),
         baselineEar: z
           .object({ left: z.number(), right: z.number() })
           .nullable()
-          .describe("The person's open-eye EAR per eye: the 90th percentile over the frames kept (up to 5 minutes) that show the eyes (a face, usable, facing the screen, not looking down), held within 0.20-0.42; null until 30 such frames."),
+          .describe(
+            `The person's open-eye EAR per eye: the ${Math.round(RULES.baselinePercentile * 100)}th percentile ` +
+              `over the frames kept (up to ${minutes(HISTORY_MS)}) that show the eyes (a face, usable, facing the ` +
+              `screen, not looking down), held within ${RULES.baselineMinEar.toFixed(2)}-` +
+              `${RULES.baselineMaxEar.toFixed(2)}; null until ${RULES.baselineMinFrames} such frames.`,
+          ),
         closedBelowEar: z
           .object({ left: z.number(), right: z.number() })
           .nullable()
-          .describe("Under these EARs an eye counts as closed in this session: 80% closed between the baseline and a shut eye's EAR, 0.12 + 0.2 (baseline - 0.12) (PERCLOS P80, docs/sessions.md); both eyes must be under. null until the baseline exists."),
+          .describe(
+            `Under these EARs an eye counts as closed in this session: ${Math.round((1 - RULES.closedBelow) * 100)}% ` +
+              `closed between the baseline and a shut eye's EAR, ${RULES.shutEar} + ${RULES.closedBelow} ` +
+              `(baseline - ${RULES.shutEar}) (PERCLOS P80, docs/sessions.md); both eyes must be under. ` +
+              "null until the baseline exists.",
+          ),
         baselineFrames: z.number().int().describe("Frames the baseline is drawn from."),
         closed: z.boolean().describe("This frame's eyes are closed, judged on basis."),
         lookingDown: z.boolean().describe("This frame's eyes are lowered to a desk or a book (reading): never closed."),
@@ -159,12 +214,20 @@ export const NextFrame = z
       .number()
       .int()
       .describe(
-        "Capture the next frame this long after this frame's capture time (X-Capture-Time): 2000 while a state is steady (focused with the eyes well open for 10 s, or away for 10 s), 1000 otherwise. See docs/sessions.md, Pacing.",
+        `Capture the next frame this long after this frame's capture time (X-Capture-Time): ${DEFAULT_PACING.sparseMs} ` +
+          `while a state is steady (focused with the eyes well open for ${seconds(DEFAULT_PACING.steadyAfterMs)}, or ` +
+          `away for ${seconds(DEFAULT_PACING.steadyAfterMs)}), ${DEFAULT_PACING.normalMs} otherwise. ` +
+          "See docs/sessions.md, Pacing.",
       ),
     frame: z
       .enum(["full", "crop"])
       .describe("full: send the whole frame. crop: send only `crop`, as an outputSize x outputSize image with X-Frame-Crop."),
-    crop: Crop.extend({ outputSize: z.number().int().describe("Side of the square image to send, in pixels (192: the landmark model's input).") })
+    crop: Crop.extend({
+      outputSize: z
+        .number()
+        .int()
+        .describe(`Side of the square image to send, in pixels (${OPTIONS.faceCropSize} by default: the landmark model's input).`),
+    })
       .optional()
       .describe("With frame = crop: the region to cut from the next frame, in the pixels of the frame this answer is about."),
   })

@@ -4,7 +4,7 @@ import type { Observation } from "../../src/session/observation";
 import { SessionHistory } from "../../src/session/session-history";
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
-/** EARs of an open and a shut eye (the absolute rule closes under 0.136 with the default thresholds). */
+/** EARs of an open and a shut eye (the absolute rule closes under 0.145 with the default thresholds). */
 const OPEN_EAR = 0.3;
 const SHUT_EAR = 0.12;
 /** A frame with a face; its EARs follow `eyesClosed` unless given. */
