@@ -26,7 +26,8 @@ function jsonOption<T extends z.ZodType>(schema: T, example: string) {
       }
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: `${issue.path.join(".")}: ${issue.message}` });
+        for (const issue of parsed.error.issues)
+          ctx.addIssue({ code: "custom", message: `${issue.path.join(".")}: ${issue.message}` });
         return z.NEVER;
       }
       return parsed.data;
@@ -45,34 +46,59 @@ export const serverConfigSchema = z.object({
     .describe("Analysis worker threads, each with its own copy of the models (about 58 MB). Default: one per core."),
   maxQueue: integer(0, 100_000)
     .optional()
-    .describe("Most frames that may wait for a worker (a bound on the memory they hold); one more is answered 503 at once. Default: 16 per worker."),
+    .describe(
+      "Most frames that may wait for a worker (a bound on the memory they hold); one more is answered 503 at once. " +
+        "Default: 16 per worker.",
+    ),
   maxQueueWaitMs: integer(1, 60_000)
     .default(250)
-    .describe("A frame that would wait longer than this for a worker (frames ahead of it times the recent time per frame) is answered 503 at once."),
-  frameDeadlineMs: integer(10, 60_000).default(1000).describe("A frame that waited this long for a worker is dropped (503): an old frame is worthless."),
-  jobTimeoutMs: integer(100, 600_000).default(5000).describe("A worker busy this long on one frame is considered hung and replaced."),
-  maxBodyBytes: integer(1024, 512 * 1024 * 1024).default(8 * 1024 * 1024).describe("Largest request body, enforced while reading (413)."),
+    .describe(
+      "A frame that would wait longer than this for a worker (frames ahead of it times the recent time per frame) is " +
+        "answered 503 at once.",
+    ),
+  frameDeadlineMs: integer(10, 60_000)
+    .default(1000)
+    .describe("A frame that waited this long for a worker is dropped (503): an old frame is worthless."),
+  jobTimeoutMs: integer(100, 600_000)
+    .default(5000)
+    .describe("A worker busy this long on one frame is considered hung and replaced."),
+  maxBodyBytes: integer(1024, 512 * 1024 * 1024)
+    .default(8 * 1024 * 1024)
+    .describe("Largest request body, enforced while reading (413)."),
   maxImagePixels: integer(1, 1_000_000_000)
     .default(16_000_000)
     .describe(
-      "Largest declared width x height accepted before decoding (413). Webcam frames are at most 2 MP; 16 MP admits phone photos.",
+      "Largest declared width x height accepted before decoding (413). Webcam frames are at most 2 MP; 16 MP admits " +
+        "phone photos.",
     ),
-  maxImageSide: integer(1, 100_000).default(10_000).describe("Largest declared width or height accepted before decoding (413)."),
+  maxImageSide: integer(1, 100_000)
+    .default(10_000)
+    .describe("Largest declared width or height accepted before decoding (413)."),
   inferenceMaxSide: integer(128, 100_000)
     .default(1280)
-    .describe("Frames larger than this on their long side are scaled down before inference; the detector sees 128 px (192 px at full range) and the landmark crop 192 px, so nothing is lost."),
+    .describe(
+      "Frames larger than this on their long side are scaled down before inference; the detector sees 128 px (192 px " +
+        "at full range) and the landmark crop 192 px, so nothing is lost.",
+    ),
   workerRecycleHeapMb: integer(16, 4096)
     .default(96)
     .describe(
-      "A worker whose models' WASM heaps (two detectors and the landmark model) together grew past this is replaced after answering: those heaps never shrink. They hold 58 MB after loading and 62 MB after a 1280x1280 frame, so with the default VIGIL_INFERENCE_MAX_SIDE this never triggers; it matters when larger frames are analysed whole.",
+      "A worker whose models' WASM heaps (two detectors and the landmark model) together grew past this is replaced " +
+        "after answering: those heaps never shrink. They hold 58 MB after loading and 62 MB after a 1280x1280 frame, " +
+        "so with the default VIGIL_INFERENCE_MAX_SIDE this never triggers; it matters when larger frames are " +
+        "analysed whole.",
     ),
   engineHeapMb: integer(64, 2048)
     .default(512)
     .describe(
-      "Most memory each model's WASM heap in a worker may grow to (MB; the runtime's own limit is 2048). A frame that would need more fails with 503 and its worker is replaced: after a failed allocation the runtime is unusable. Default frames need under 100.",
+      "Most memory each model's WASM heap in a worker may grow to (MB; the runtime's own limit is 2048). A frame " +
+        "that would need more fails with 503 and its worker is replaced: after a failed allocation the runtime is " +
+        "unusable. Default frames need under 100.",
     ),
   maxFaces: integer(1, 10).default(2).describe("Most faces analysed per frame."),
-  shutdownGraceMs: integer(0, 600_000).default(10_000).describe("On SIGTERM, how long in-flight frames may take to finish before exit."),
+  shutdownGraceMs: integer(0, 600_000)
+    .default(10_000)
+    .describe("On SIGTERM, how long in-flight frames may take to finish before exit."),
   thresholds: jsonOption(thresholdsSchema, '{"eyes":{"closedBelow":0.25}}').describe(
     "Measure thresholds as JSON (see docs/thresholds.md); unspecified ones keep their defaults.",
   ),
@@ -82,36 +108,49 @@ export const serverConfigSchema = z.object({
   maxSessions: integer(1, 10_000_000)
     .default(10_000)
     .describe("Sessions held in memory (without VIGIL_REDIS_URL); the least recently used is forgotten to make room."),
-  sessionIdleTtlMs: integer(1000, 86_400_000).default(300_000).describe("A session with no frame for this long is forgotten."),
+  sessionIdleTtlMs: integer(1000, 86_400_000)
+    .default(300_000)
+    .describe("A session with no frame for this long is forgotten."),
   trackingMaxGapMs: integer(0, 60_000)
     .default(3000)
-    .describe("A session's next frame reuses its last face position (skipping the detector) if it comes within this time."),
+    .describe(
+      "A session's next frame reuses its last face position (skipping the detector) if it comes within this time.",
+    ),
   redetectEveryMs: integer(0, 600_000)
     .default(3000)
     .describe(
-      "While a session's face is tracked, the detector runs again this long after a detection that changed something (a face came or went, or its presence dropped); each detection confirming the same, steady face doubles the interval, up to VIGIL_REDETECT_MAX_EVERY_MS.",
+      "While a session's face is tracked, the detector runs again this long after a detection that changed something " +
+        "(a face came or went, or its presence dropped); each detection confirming the same, steady face doubles the " +
+        "interval, up to VIGIL_REDETECT_MAX_EVERY_MS.",
     ),
   redetectMaxEveryMs: integer(0, 600_000)
     .default(10_000)
     .describe(
-      "The longest a tracked session goes without the detector (never less than VIGIL_REDETECT_EVERY_MS): a second person coming into view is found within this plus one frame interval.",
+      "The longest a tracked session goes without the detector (never less than VIGIL_REDETECT_EVERY_MS): a second " +
+        "person coming into view is found within this plus one frame interval.",
     ),
   faceCropSize: integer(0, 1024)
     .refine((v) => v === 0 || v >= 64, "must be 0 (never ask for face crops) or 64-1024")
     .default(192)
     .describe(
-      "Side of the face crop a tracked session's answer asks the client to send instead of the full frame (next.crop); 0 never asks for crops. 192 is the landmark model's input: the whole crop is its input, so a larger one only costs bytes.",
+      "Side of the face crop a tracked session's answer asks the client to send instead of the full frame " +
+        "(next.crop); 0 never asks for crops. 192 is the landmark model's input: the whole crop is its input, so a " +
+        "larger one only costs bytes.",
     ),
   pacing: boolFlag
     .default(true)
-    .describe("Adaptive pacing: the answer's next.nextFrameAfterMs is 2 s while a state is steady (focused and calm for 10 s, or away for 10 s), else 1 s (src/session/pacing.ts). false: always 1 s."),
+    .describe(
+      "Adaptive pacing: the answer's next.nextFrameAfterMs is 2 s while a state is steady (focused and calm for 10 " +
+        "s, or away for 10 s), else 1 s (src/session/pacing.ts). false: always 1 s.",
+    ),
   // Where sessions live, and how many server processes share them (docs/sessions.md: Memory, Scale-out).
   redisUrl: z
     .string()
     .regex(/^rediss?:\/\/[^\s]+$/, "must be a Redis URL: redis://host:port/db (rediss:// for TLS)")
     .optional()
     .describe(
-      "Keep sessions in this Redis (redis://[user:password@]host:port/db) instead of in memory, so any instance or process can serve any frame of a session. Unset: in memory.",
+      "Keep sessions in this Redis (redis://[user:password@]host:port/db) instead of in memory, so any instance or " +
+        "process can serve any frame of a session. Unset: in memory.",
     ),
   redisTimeoutMs: integer(10, 10_000)
     .default(250)
@@ -119,19 +158,29 @@ export const serverConfigSchema = z.object({
   processes: integer(1, 256)
     .default(1)
     .describe(
-      "Server processes sharing the port (SO_REUSEPORT), each with VIGIL_WORKERS workers, supervised by this one. More than 1 needs VIGIL_REDIS_URL: the processes must share their sessions.",
+      "Server processes sharing the port (SO_REUSEPORT), each with VIGIL_WORKERS workers, supervised by this one. " +
+        "More than 1 needs VIGIL_REDIS_URL: the processes must share their sessions.",
     ),
   auth: z
     .enum(["keys", "jwt", "none"])
     .default("keys")
     .describe(
-      "keys: every /v1 request needs Authorization: Bearer <API key>. jwt: Authorization: Bearer <JWT>, its sub the caller (VIGIL_JWT_*). none: no authentication, only for local use, and only when set explicitly.",
+      "keys: every /v1 request needs Authorization: Bearer <API key>. jwt: Authorization: Bearer <JWT>, its sub the " +
+        "caller (VIGIL_JWT_*). none: no authentication, only for local use, and only when set explicitly.",
     ),
   apiKeyHashes: z
     .string()
     .default("")
-    .transform((text) => text.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
-    .refine((hashes) => hashes.every((h) => /^[0-9a-f]{64}$/.test(h)), "must be comma-separated sha256 hex digests (vigil hash-key KEY prints one)")
+    .transform((text) =>
+      text
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine(
+      (hashes) => hashes.every((h) => /^[0-9a-f]{64}$/.test(h)),
+      "must be comma-separated sha256 hex digests (vigil hash-key KEY prints one)",
+    )
     .describe("The accepted API keys, as sha256 hex digests, comma-separated (vigil hash-key KEY)."),
   jwtSecret: z
     .string()
@@ -142,9 +191,20 @@ export const serverConfigSchema = z.object({
     .string()
     .min(1)
     .optional()
-    .describe("With auth=jwt: a JWKS JSON file of the public keys tokens are signed with (RS256: RSA >= 2048 bits; ES256: EC P-256). Or VIGIL_JWT_SECRET, not both."),
-  jwtAudience: z.string().min(1).optional().describe("With auth=jwt (required): the aud a token must carry, e.g. vigil."),
-  jwtIssuer: z.string().min(1).optional().describe("With auth=jwt (required): the iss a token must carry, e.g. https://study.example.org."),
+    .describe(
+      "With auth=jwt: a JWKS JSON file of the public keys tokens are signed with (RS256: RSA >= 2048 bits; ES256: EC " +
+        "P-256). Or VIGIL_JWT_SECRET, not both.",
+    ),
+  jwtAudience: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("With auth=jwt (required): the aud a token must carry, e.g. vigil."),
+  jwtIssuer: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("With auth=jwt (required): the iss a token must carry, e.g. https://study.example.org."),
   jwtClockToleranceSeconds: integer(0, 300)
     .default(30)
     .describe("With auth=jwt: leeway for exp and nbf against this server's clock, for clocks slightly apart."),
@@ -153,24 +213,52 @@ export const serverConfigSchema = z.object({
     .default("")
     .transform((text) => text.split(",").map((o) => o.trim()).filter(Boolean))
     .refine(
-      (origins) => origins.every((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(o) || /^chrome-extension:\/\/[a-p]{32}$/.test(o)),
+      (origins) =>
+        origins.every(
+          (o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(o) || /^chrome-extension:\/\/[a-p]{32}$/.test(o),
+        ),
       "must be comma-separated origins: https://host[:port] or chrome-extension://<32-letter id>",
     )
     .describe("Origins allowed to call the API from a browser (CORS), e.g. chrome-extension://<id>."),
   rateLimitPerSecond: integer(1, 10_000)
     .default(4)
-    .describe("Frames a second per session (X-Session-Id) of a caller; a caller's frames without a session share one such allowance. More get 429. The extension sends one."),
+    .describe(
+      "Frames a second per session (X-Session-Id) of a caller; a caller's frames without a session share one such " +
+        "allowance. More get 429. The extension sends one.",
+    ),
   rateLimitPerPrincipalPerSecond: integer(1, 100_000)
     .default(40)
     .describe(
-      "Frames a second per caller (API key, JWT sub; address with auth=none), all its sessions together: what stops a client from multiplying its allowance with invented session ids. A key shared by N users needs about N (at 1 frame/s each).",
+      "Frames a second per caller (API key, JWT sub; address with auth=none), all its sessions together: what stops " +
+        "a client from multiplying its allowance with invented session ids. A key shared by N users needs about N " +
+        "(at 1 frame/s each).",
     ),
-  maxInFlightPerClient: integer(1, 10_000).default(4).describe("Requests in flight at once per session of a caller (its requests without a session count as one session); more get 429."),
-  maxInFlightPerPrincipal: integer(1, 100_000).default(16).describe("Requests in flight at once per caller, all its sessions together; more get 429."),
-  readTimeoutMs: integer(1000, 300_000).default(10_000).describe("A connection idle this long (a stalled or slow upload) is closed."),
-  instanceId: z.string().min(1).max(64).default(`vigil-${process.pid}`).describe("Name of this instance, returned in X-Vigil-Instance (set to the pod name)."),
-  demo: boolFlag.default(true).describe("Serve the live demo page at /demo (webcam preview, state, plots, landmarks; it calls the API like any client)."),
-  logRequests: boolFlag.default(true).describe("One log line per request (method, path, status, time; never image bytes or landmarks)."),
+  maxInFlightPerClient: integer(1, 10_000)
+    .default(4)
+    .describe(
+      "Requests in flight at once per session of a caller (its requests without a session count as one session); " +
+        "more get 429.",
+    ),
+  maxInFlightPerPrincipal: integer(1, 100_000)
+    .default(16)
+    .describe("Requests in flight at once per caller, all its sessions together; more get 429."),
+  readTimeoutMs: integer(1000, 300_000)
+    .default(10_000)
+    .describe("A connection idle this long (a stalled or slow upload) is closed."),
+  instanceId: z
+    .string()
+    .min(1)
+    .max(64)
+    .default(`vigil-${process.pid}`)
+    .describe("Name of this instance, returned in X-Vigil-Instance (set to the pod name)."),
+  demo: boolFlag
+    .default(true)
+    .describe(
+      "Serve the live demo page at /demo (webcam preview, state, plots, landmarks; it calls the API like any client).",
+    ),
+  logRequests: boolFlag
+    .default(true)
+    .describe("One log line per request (method, path, status, time; never image bytes or landmarks)."),
 });
 
 export type ServerConfig = z.infer<typeof serverConfigSchema> & { maxQueue: number };
@@ -234,12 +322,15 @@ export function loadServerConfig(argv: string[], env: Record<string, string | un
   }
   if (parsed.data.auth === "keys" && parsed.data.apiKeyHashes.length === 0) {
     throw new ConfigError([
-      `${envName("apiKeyHashes")}: no API keys configured. Set it (vigil hash-key KEY prints a key's hash), or set ${envName("auth")}=none for local use.`,
+      `${envName("apiKeyHashes")}: no API keys configured. Set it (vigil hash-key KEY prints a key's hash), or set ` +
+        `${envName("auth")}=none for local use.`,
     ]);
   }
   if (parsed.data.processes > 1 && !parsed.data.redisUrl) {
     throw new ConfigError([
-      `${source.processes}: ${parsed.data.processes} processes need ${envName("redisUrl")} (or --${flagName("redisUrl")}): each process would hold its own sessions in memory, and a session's frames, spread over the processes, would each see part of its history.`,
+      `${source.processes}: ${parsed.data.processes} processes need ${envName("redisUrl")} (or ` +
+        `--${flagName("redisUrl")}): each process would hold its own sessions in memory, and a session's frames, ` +
+        `spread over the processes, would each see part of its history.`,
     ]);
   }
   const authIssues = [...jwtIssues(parsed.data, source), ...limitIssues(parsed.data, source)];
@@ -255,10 +346,15 @@ function jwtIssues(options: ParsedOptions, source: Record<string, string>): stri
   if (options.auth !== "jwt") return [];
   const issues: string[] = [];
   if (options.jwtSecret === undefined && options.jwksFile === undefined) {
-    issues.push(`${envName("jwtSecret")} or ${envName("jwksFile")}: ${envName("auth")}=jwt needs the HS256 secret or a JWKS file of the signers' public keys`);
+    issues.push(
+      `${envName("jwtSecret")} or ${envName("jwksFile")}: ${envName("auth")}=jwt needs the HS256 secret or a JWKS ` +
+        `file of the signers' public keys`,
+    );
   }
   if (options.jwtSecret !== undefined && options.jwksFile !== undefined) {
-    issues.push(`${named("jwtSecret")} and ${named("jwksFile")} are both set; set one (HS256 secret, or RS256/ES256 public keys)`);
+    issues.push(
+      `${named("jwtSecret")} and ${named("jwksFile")} are both set; set one (HS256 secret, or RS256/ES256 public keys)`,
+    );
   }
   if (options.jwksFile !== undefined) {
     try {
@@ -268,7 +364,11 @@ function jwtIssues(options: ParsedOptions, source: Record<string, string>): stri
     }
   }
   for (const claim of ["jwtAudience", "jwtIssuer"] as const) {
-    if (options[claim] === undefined) issues.push(`${envName(claim)}: ${envName("auth")}=jwt needs the ${claim === "jwtAudience" ? "audience (aud)" : "issuer (iss)"} tokens must carry`);
+    if (options[claim] === undefined)
+      issues.push(
+        `${envName(claim)}: ${envName("auth")}=jwt needs the ` +
+          `${claim === "jwtAudience" ? "audience (aud)" : "issuer (iss)"} tokens must carry`,
+      );
   }
   return issues;
 }
@@ -278,10 +378,16 @@ function limitIssues(options: ParsedOptions, source: Record<string, string>): st
   const named = (option: string) => source[option] ?? envName(option);
   const issues: string[] = [];
   if (options.rateLimitPerPrincipalPerSecond < options.rateLimitPerSecond) {
-    issues.push(`${named("rateLimitPerPrincipalPerSecond")}: must be at least ${named("rateLimitPerSecond")} (${options.rateLimitPerSecond}), the rate of one session`);
+    issues.push(
+      `${named("rateLimitPerPrincipalPerSecond")}: must be at least ${named("rateLimitPerSecond")} ` +
+        `(${options.rateLimitPerSecond}), the rate of one session`,
+    );
   }
   if (options.maxInFlightPerPrincipal < options.maxInFlightPerClient) {
-    issues.push(`${named("maxInFlightPerPrincipal")}: must be at least ${named("maxInFlightPerClient")} (${options.maxInFlightPerClient}), the cap of one session`);
+    issues.push(
+      `${named("maxInFlightPerPrincipal")}: must be at least ${named("maxInFlightPerClient")} ` +
+        `(${options.maxInFlightPerClient}), the cap of one session`,
+    );
   }
   return issues;
 }

@@ -34,7 +34,9 @@ export interface DowncastThresholds {
 
 /** Mean lid gap over iris diameter of the eyes that could be measured (null when neither could). */
 export function meanGapOverIris(shapes: readonly (EyeShape | null)[]): number | null {
-  const values = shapes.filter((s): s is EyeShape => s !== null && Number.isFinite(s.gapOverIris)).map((s) => s.gapOverIris);
+  const values = shapes
+    .filter((s): s is EyeShape => s !== null && Number.isFinite(s.gapOverIris))
+    .map((s) => s.gapOverIris);
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
 }
 

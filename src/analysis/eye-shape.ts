@@ -21,7 +21,10 @@ export interface EyeShape {
   irisDiameter: number;
   /** Height of the iris centre above the corner line. */
   irisCenter: number;
-  /** Fraction of the iris's vertical diameter lying between the lids where they are furthest apart (0: covered, 1: all visible). */
+  /**
+   * Fraction of the iris's vertical diameter lying between the lids where they are furthest apart (0: covered, 1: all
+   * visible).
+   */
   irisVisible: number;
   /** gap / irisDiameter: how much of an iris the opening could show. */
   gapOverIris: number;
@@ -65,5 +68,13 @@ export function eyeShape(landmarks: readonly Vec3[], eye: EyeContour): EyeShape 
   const top = Math.min(upper[widest], irisCenter + irisDiameter / 2);
   const bottom = Math.max(lower[widest], irisCenter - irisDiameter / 2);
   const irisVisible = irisDiameter > 0 ? Math.max(0, top - bottom) / irisDiameter : 0;
-  return { upperLid: Math.max(...upper), lowerLid: -Math.min(...lower), gap, irisDiameter, irisCenter, irisVisible, gapOverIris: irisDiameter > 0 ? gap / irisDiameter : 0 };
+  return {
+    upperLid: Math.max(...upper),
+    lowerLid: -Math.min(...lower),
+    gap,
+    irisDiameter,
+    irisCenter,
+    irisVisible,
+    gapOverIris: irisDiameter > 0 ? gap / irisDiameter : 0,
+  };
 }

@@ -25,9 +25,20 @@ export interface FaceMeasures {
 export function measureFace(landmarks: readonly Vec3[], t: Thresholds): FaceMeasures {
   const pose = headPose(landmarks);
   // A face looking down (reading, writing) has narrowed eyes that are not closing: never called closed.
-  const down = isLookingDown(pose, [eyeShape(landmarks, LEFT_EYE_CONTOUR), eyeShape(landmarks, RIGHT_EYE_CONTOUR)], t.gaze);
+  const down = isLookingDown(
+    pose,
+    [eyeShape(landmarks, LEFT_EYE_CONTOUR), eyeShape(landmarks, RIGHT_EYE_CONTOUR)],
+    t.gaze,
+  );
   const judged = (state: EyeState): EyeState => (down && state.closed ? { ...state, closed: false } : state);
-  const seen = judgeFarEye({ left: eyeState(eyeAspectRatio(landmarks, LEFT_EYE_EAR), t.eyes), right: eyeState(eyeAspectRatio(landmarks, RIGHT_EYE_EAR), t.eyes) }, pose.yaw, t.eyes);
+  const seen = judgeFarEye(
+    {
+      left: eyeState(eyeAspectRatio(landmarks, LEFT_EYE_EAR), t.eyes),
+      right: eyeState(eyeAspectRatio(landmarks, RIGHT_EYE_EAR), t.eyes),
+    },
+    pose.yaw,
+    t.eyes,
+  );
   const left = judged(seen.left);
   const right = judged(seen.right);
   const irises = gaze(landmarks);

@@ -13,8 +13,15 @@ export interface FarEyeThresholds {
 }
 
 /** yaw > 0 turns the subject to their left, taking the left eye away from the camera. */
-export function judgeFarEye(eyes: { left: EyeState; right: EyeState }, yaw: number, t: FarEyeThresholds): { left: EyeState; right: EyeState } {
+export function judgeFarEye(
+  eyes: { left: EyeState; right: EyeState },
+  yaw: number,
+  t: FarEyeThresholds,
+): { left: EyeState; right: EyeState } {
   if (!(Math.abs(yaw) >= t.farEyeYaw)) return eyes;
   const [far, near] = yaw > 0 ? (["left", "right"] as const) : (["right", "left"] as const);
-  return { ...eyes, [far]: { ...eyes[far], openness: eyes[near].openness, closed: eyes[near].closed } } as { left: EyeState; right: EyeState };
+  return { ...eyes, [far]: { ...eyes[far], openness: eyes[near].openness, closed: eyes[near].closed } } as {
+    left: EyeState;
+    right: EyeState;
+  };
 }

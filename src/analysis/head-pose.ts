@@ -42,7 +42,13 @@ const RIGID_BASIS = PROCRUSTES_BASIS.filter(([index]) => !JAW_POINTS.has(index))
 
 /** The rotation from the canonical face to the observed one, in the camera frame. */
 export function headRotation(landmarks: readonly Vec3[]): Matrix3 {
-  return fitRotation(RIGID_BASIS.map(([index, weight, x, y, z]) => ({ reference: { x, y, z }, observed: toCameraFrame(landmarks[index]), weight })));
+  return fitRotation(
+    RIGID_BASIS.map(([index, weight, x, y, z]) => ({
+      reference: { x, y, z },
+      observed: toCameraFrame(landmarks[index]),
+      weight,
+    })),
+  );
 }
 
 /** Yaw, pitch, roll of R = Rz(-roll) · Rx(-pitch) · Ry(yaw); its bottom row is (-cos p sin y, -sin p, cos p cos y). */

@@ -36,7 +36,11 @@ interface Region {
 
 const GRID = 96;
 
-export function imageQuality(image: { data: Uint8Array | Uint8ClampedArray; width: number; height: number }, region: Region | null, t: QualityThresholds): ImageQuality {
+export function imageQuality(
+  image: { data: Uint8Array | Uint8ClampedArray; width: number; height: number },
+  region: Region | null,
+  t: QualityThresholds,
+): ImageQuality {
   const { data, width, height } = image;
   const x0 = Math.max(0, Math.floor(region?.x ?? 0));
   const y0 = Math.max(0, Math.floor(region?.y ?? 0));

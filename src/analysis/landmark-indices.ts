@@ -17,15 +17,28 @@ export const RIGHT_EYE_EAR = [33, 160, 158, 133, 153, 144] as const;
 export const LEFT_EYE_EAR = [263, 387, 385, 362, 380, 373] as const;
 
 /** Eye corners (the one towards the subject's right first), the lid midpoints and the iris centre. */
-export const RIGHT_EYE = { subjectRightCorner: 33, subjectLeftCorner: 133, upperLid: 159, lowerLid: 145, irisCenter: 468 } as const;
-export const LEFT_EYE = { subjectRightCorner: 362, subjectLeftCorner: 263, upperLid: 386, lowerLid: 374, irisCenter: 473 } as const;
+export const RIGHT_EYE = {
+  subjectRightCorner: 33,
+  subjectLeftCorner: 133,
+  upperLid: 159,
+  lowerLid: 145,
+  irisCenter: 468,
+} as const;
+export const LEFT_EYE = {
+  subjectRightCorner: 362,
+  subjectLeftCorner: 263,
+  upperLid: 386,
+  lowerLid: 374,
+  irisCenter: 473,
+} as const;
 
 /** Inner lips: upper and lower midpoints, and the mouth corners (subject's left 308, right 78). */
 export const MOUTH = { upperInner: 13, lowerInner: 14, leftCorner: 308, rightCorner: 78 } as const;
 
 /**
  * Each eye's full refined contour (MediaPipe's FACEMESH_LEFT_EYE / FACEMESH_RIGHT_EYE) as lid points listed
- * in pairs, each upper point above its lower partner (the pairs tests/analysis/canonical-face checks for EAR), its iris ring (the four points around the iris centre: 469-472 and 474-477) and a brow
+ * in pairs, each upper point above its lower partner (the pairs tests/analysis/canonical-face checks for EAR), its
+ * iris ring (the four points around the iris centre: 469-472 and 474-477) and a brow
  * point above it (105 / 334) that says which side of the corner line is up.
  */
 export interface EyeContour {

@@ -26,13 +26,23 @@ const eyes = z
       .min(0)
       .max(1)
       .default(0.29)
-      .describe("Openness under which an eye is closed: 0.29 = EAR under 0.145, chosen on bench/data/eyes: closed recall 97.9% as photographed and 97.2% framed as a webcam, 0.5% of open eyes called closed; on its committed files alone 98.4% in either framing, no open eye (docs/thresholds.md). Stricter than PERCLOS P80 (openness 0.2, EAR 0.128: recall 92%) because one population threshold must catch narrow-eyed people's closures; a session judges against the person's own open eyes instead."),
+      .describe(
+        "Openness under which an eye is closed: 0.29 = EAR under 0.145, chosen on bench/data/eyes: closed recall " +
+          "97.9% as photographed and 97.2% framed as a webcam, 0.5% of open eyes called closed; on its committed " +
+          "files alone 98.4% in either framing, no open eye (docs/thresholds.md). Stricter than PERCLOS P80 " +
+          "(openness 0.2, EAR 0.128: recall 92%) because one population threshold must catch narrow-eyed people's " +
+          "closures; a session judges against the person's own open eyes instead.",
+      ),
     farEyeYaw: z
       .number()
       .min(0)
       .max(90)
       .default(25)
-      .describe("|yaw| (degrees) from which the far eye, seen edge-on and partly behind the nose, takes the near eye's openness and closed (far-eye.ts). Measured: turned faces with shut eyes read 0.15-0.19 on the far eye, 0.11-0.12 on the near one."),
+      .describe(
+        "|yaw| (degrees) from which the far eye, seen edge-on and partly behind the nose, takes the near eye's " +
+          "openness and closed (far-eye.ts). Measured: turned faces with shut eyes read 0.15-0.19 on the far eye, " +
+          "0.11-0.12 on the near one.",
+      ),
   })
   .refine((e) => e.earOpen > e.earShut, { message: "eyes.earOpen must be greater than eyes.earShut" });
 
@@ -42,31 +52,49 @@ const gaze = z.object({
     .min(0)
     .max(180)
     .default(30)
-    .describe("Head yaw (degrees) beyond which the user looks away. Engineering default: a laptop screen spans about ±20° at arm's length; 30° leaves room to glance across it."),
+    .describe(
+      "Head yaw (degrees) beyond which the user looks away. Engineering default: a laptop screen spans about ±20° at " +
+        "arm's length; 30° leaves room to glance across it.",
+    ),
   maxPitch: z
     .number()
     .min(0)
     .max(180)
     .default(25)
-    .describe("Head pitch (degrees) beyond which the user looks away (e.g. down at a phone or desk). Engineering default; frontal fixture portraits (also turned and mirrored) read -3.5° to -8.5°."),
+    .describe(
+      "Head pitch (degrees) beyond which the user looks away (e.g. down at a phone or desk). Engineering default; " +
+        "frontal fixture portraits (also turned and mirrored) read -3.5° to -8.5°.",
+    ),
   maxIrisOffset: z
     .number()
     .min(0)
     .max(0.5)
     .default(0.18)
-    .describe("Horizontal iris offset from the eye centre (0..0.5 of the eye width) beyond which the eyes aim off screen; judged only with both eyes open. Engineering default; fixture portraits looking at the camera are within 0.03."),
+    .describe(
+      "Horizontal iris offset from the eye centre (0..0.5 of the eye width) beyond which the eyes aim off screen; " +
+        "judged only with both eyes open. Engineering default; fixture portraits looking at the camera are within " +
+        "0.03.",
+    ),
   downPitch: z
     .number()
     .min(0)
     .max(90)
     .default(20)
-    .describe("Head pitched down at least this far (degrees) is looking down (reading, writing), if the eyes can still see (downMinGapOverIris); such eyes are never called closed. Measured (bench/eval-eyes.ts): looking-down photos with the head lowered read -20° to -31°, closed-eye photos never below -17°, frontal portraits -3° to -9°."),
+    .describe(
+      "Head pitched down at least this far (degrees) is looking down (reading, writing), if the eyes can still see " +
+        "(downMinGapOverIris); such eyes are never called closed. Measured (bench/eval-eyes.ts): looking-down photos " +
+        "with the head lowered read -20° to -31°, closed-eye photos never below -17°, frontal portraits -3° to -9°.",
+    ),
   downMinGapOverIris: z
     .number()
     .min(0)
     .max(2)
     .default(0.3)
-    .describe("Least mean lid gap over iris diameter of the two eyes for a lowered face to count as looking down with open eyes: an eye that sees has its pupil (about a third of the iris) uncovered. Measured on bench/data/eyes: shut eyes median 0.14 (90% under 0.36), open eyes median 0.71, the lowered faces looking down 0.37-0.88."),
+    .describe(
+      "Least mean lid gap over iris diameter of the two eyes for a lowered face to count as looking down with open " +
+        "eyes: an eye that sees has its pupil (about a third of the iris) uncovered. Measured on bench/data/eyes: " +
+        "shut eyes median 0.14 (90% under 0.36), open eyes median 0.71, the lowered faces looking down 0.37-0.88.",
+    ),
 });
 
 const mouth = z.object({
@@ -75,7 +103,10 @@ const mouth = z.object({
     .min(0)
     .max(5)
     .default(0.6)
-    .describe("Inner-lip mouth aspect ratio over which the mouth is yawning; the MAR threshold used in yawning detection on the YawDD dataset (Abtahi et al. 2014). Speech and smiles stay under ~0.4 (the astronaut's smile: 0.18)."),
+    .describe(
+      "Inner-lip mouth aspect ratio over which the mouth is yawning; the MAR threshold used in yawning detection on " +
+        "the YawDD dataset (Abtahi et al. 2014). Speech and smiles stay under ~0.4 (the astronaut's smile: 0.18).",
+    ),
 });
 
 const quality = z
@@ -85,7 +116,10 @@ const quality = z
       .min(0)
       .max(255)
       .default(40)
-      .describe("Mean face luma (Rec. 601, 0..255) under which the frame is too dark to judge. Engineering default: lid edges, which EAR needs, are lost in sensor noise."),
+      .describe(
+        "Mean face luma (Rec. 601, 0..255) under which the frame is too dark to judge. Engineering default: lid " +
+          "edges, which EAR needs, are lost in sensor noise.",
+      ),
     brightAbove: z
       .number()
       .min(0)
@@ -96,12 +130,23 @@ const quality = z
       .number()
       .min(0)
       .default(20)
-      .describe("Variance of the Laplacian (Pech-Pacheco et al. 2000) on the 96x96 face grid under which the face is too blurry. Calibrated on the fixtures: sharp faces measure 894-4819; a Gaussian blur of about 2% of the face width brings them to 16-18."),
+      .describe(
+        "Variance of the Laplacian (Pech-Pacheco et al. 2000) on the 96x96 face grid under which the face is too " +
+          "blurry. Calibrated on the fixtures: sharp faces measure 894-4819; a Gaussian blur of about 2% of the face " +
+          "width brings them to 16-18.",
+      ),
   })
-  .refine((q) => q.brightAbove > q.darkBelow, { message: "quality.brightAbove must be greater than quality.darkBelow" });
+  .refine((q) => q.brightAbove > q.darkBelow, {
+    message: "quality.brightAbove must be greater than quality.darkBelow",
+  });
 
 export const thresholdsSchema = z
-  .object({ eyes: eyes.prefault({}), gaze: gaze.prefault({}), mouth: mouth.prefault({}), quality: quality.prefault({}) })
+  .object({
+    eyes: eyes.prefault({}),
+    gaze: gaze.prefault({}),
+    mouth: mouth.prefault({}),
+    quality: quality.prefault({}),
+  })
   .prefault({});
 
 export type Thresholds = z.infer<typeof thresholdsSchema>;

@@ -34,6 +34,10 @@ export function ensureAllocatorEnv(log: (line: string) => void): void {
   try {
     process.execve(process.execPath, argv, { ...process.env, ...missing });
   } catch (error) {
-    log(`could not re-execute with ${Object.entries(missing).map(([k, v]) => `${k}=${v}`).join(" ")} (${(error as Error).message}); running with the allocator's defaults`);
+    log(
+      `could not re-execute with ${Object.entries(missing)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")} (${(error as Error).message}); running with the allocator's defaults`,
+    );
   }
 }

@@ -6,7 +6,9 @@ export const ANALYZE_USAGE = `usage: vigil analyze [--landmarks] [--] FILE...
   --           everything after it is a file name, even when it starts with a dash`;
 
 /** The analyze command's arguments: options first (or anywhere), files; after "--" only files. */
-export function parseAnalyzeArgs(args: readonly string[]): { help: true } | { help: false; landmarks: boolean; files: string[] } | { error: string } {
+export function parseAnalyzeArgs(
+  args: readonly string[],
+): { help: true } | { help: false; landmarks: boolean; files: string[] } | { error: string } {
   let landmarks = false;
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -17,7 +19,8 @@ export function parseAnalyzeArgs(args: readonly string[]): { help: true } | { he
     }
     if (arg === "--help" || arg === "-h") return { help: true };
     if (arg === "--landmarks") landmarks = true;
-    else if (arg.startsWith("-") && arg !== "-") return { error: `vigil analyze: unknown option ${arg} (a file whose name starts with a dash goes after --)` };
+    else if (arg.startsWith("-") && arg !== "-")
+      return { error: `vigil analyze: unknown option ${arg} (a file whose name starts with a dash goes after --)` };
     else files.push(arg);
   }
   if (files.length === 0) return { error: "vigil analyze: no file given" };

@@ -31,7 +31,9 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   let failures = 0;
   for (const file of files) {
     try {
-      const { tracking: _tracking, ...result } = await analyzer.analyze(new Uint8Array(await readFile(file)), { landmarks });
+      const { tracking: _tracking, ...result } = await analyzer.analyze(new Uint8Array(await readFile(file)), {
+        landmarks,
+      });
       console.log(JSON.stringify({ file, ...result }));
     } catch (error) {
       failures++;

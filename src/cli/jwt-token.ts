@@ -7,12 +7,19 @@
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 
-export const JWT_TOKEN_USAGE = "vigil jwt-token --sub SUBJECT [--secret S] [--audience A] [--issuer I] [--ttl-seconds 3600]";
+export const JWT_TOKEN_USAGE =
+  "vigil jwt-token --sub SUBJECT [--secret S] [--audience A] [--issuer I] [--ttl-seconds 3600]";
 
 export async function mintJwtToken(args: string[], env: Record<string, string | undefined>): Promise<string> {
   const { values } = parseArgs({
     args,
-    options: { sub: { type: "string" }, secret: { type: "string" }, audience: { type: "string" }, issuer: { type: "string" }, "ttl-seconds": { type: "string" } },
+    options: {
+      sub: { type: "string" },
+      secret: { type: "string" },
+      audience: { type: "string" },
+      issuer: { type: "string" },
+      "ttl-seconds": { type: "string" },
+    },
     strict: true,
     allowPositionals: false,
   });

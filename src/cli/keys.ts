@@ -5,7 +5,9 @@ import { hashApiKey } from "../server/access";
 /** A random API key, printed with its sha256. */
 export function newKeyCommand(): void {
   const key = randomBytes(24).toString("base64url");
-  console.log(`key:    ${key}\nsha256: ${hashApiKey(key)}   (put this in VIGIL_API_KEY_HASHES; give the key to the client)`);
+  console.log(
+    `key:    ${key}\nsha256: ${hashApiKey(key)}   (put this in VIGIL_API_KEY_HASHES; give the key to the client)`,
+  );
 }
 
 /** An existing key's sha256. */

@@ -20,12 +20,18 @@ export async function serveCommand(args: string[]): Promise<void> {
   if (config.processes > 1) return supervise(config, args, log);
   const child = isSupervisedChild();
   const server = await startServer(config, log, { reusePort: child });
-  log(`vigil listening on ${server.url} with ${config.workers} worker(s), sessions ${config.redisUrl ? "in Redis" : "in memory"}; loading models`);
+  log(
+    `vigil listening on ${server.url} with ${config.workers} worker(s), sessions ` +
+      `${config.redisUrl ? "in Redis" : "in memory"}; loading models`,
+  );
   server.pool.whenAllReady().then(() => {
     log("all workers ready");
     // A MediaPipe bundle that no longer looks as the embedding tap expects still works, more slowly: say so.
     if ((server.pool.info as AnalysisWorkerInfo | undefined)?.landmarkTensorsTapped === false) {
-      log("warning: the landmark model's tensors are read through the MediaPipe bundle's own objects (the embedding tap's start-up check failed; about 0.7 ms more CPU per face, see src/engine/embedding-tap.ts)");
+      log(
+        "warning: the landmark model's tensors are read through the MediaPipe bundle's own objects (the embedding " +
+          "tap's start-up check failed; about 0.7 ms more CPU per face, see src/engine/embedding-tap.ts)",
+      );
     }
   });
   let stopping = false;

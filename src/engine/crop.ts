@@ -7,8 +7,15 @@
  */
 import type { RgbaFrame, Roi } from "./types";
 
-/** `into`: a buffer of cropSize x cropSize x 4 bytes to write (and return) instead of a new one; every byte is written. */
-export function cropRotatedSquare(frame: RgbaFrame, roi: Roi, cropSize: number, into?: Uint8ClampedArray): Uint8ClampedArray {
+/**
+ * `into`: a buffer of cropSize x cropSize x 4 bytes to write (and return) instead of a new one; every byte is written.
+ */
+export function cropRotatedSquare(
+  frame: RgbaFrame,
+  roi: Roi,
+  cropSize: number,
+  into?: Uint8ClampedArray,
+): Uint8ClampedArray {
   const bytes = cropSize * cropSize * 4;
   if (into && into.length !== bytes) throw new RangeError(`crop buffer holds ${into.length} bytes, expected ${bytes}`);
   const out = into ?? new Uint8ClampedArray(bytes);
@@ -76,7 +83,14 @@ export function cropRotatedSquare(frame: RgbaFrame, roi: Roi, cropSize: number, 
  */
 function isWholeFrame(frame: RgbaFrame, roi: Roi, cropSize: number): boolean {
   const half = cropSize / 2;
-  return frame.width === cropSize && frame.height === cropSize && roi.size === cropSize && roi.rotation === 0 && roi.centerX === half && roi.centerY === half;
+  return (
+    frame.width === cropSize &&
+    frame.height === cropSize &&
+    roi.size === cropSize &&
+    roi.rotation === 0 &&
+    roi.centerX === half &&
+    roi.centerY === half
+  );
 }
 
 /** The frame's pixels, opaque as the warp writes them. */

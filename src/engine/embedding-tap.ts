@@ -38,7 +38,8 @@ export function readFloatEmbeddings(bytes: Uint8Array): Float32Array[] {
     let values: Float32Array = new Float32Array(0);
     while (embedding.pos < embedding.len) {
       const [field, wireType] = embedding.tag();
-      if (field === EMBEDDING_FLOAT && wireType === WireType.LengthDelimited) values = readFloatValues(embedding.bytes());
+      if (field === EMBEDDING_FLOAT && wireType === WireType.LengthDelimited)
+        values = readFloatValues(embedding.bytes());
       else embedding.skip(wireType, field);
     }
     tensors.push(values);
@@ -88,7 +89,11 @@ export function bundleEmbedTensors(embedder: ImageEmbedder): EmbedTensors {
  * bundle's own for the same call, value for value. Falls back to `bundleEmbedTensors` when the bundle's
  * objects do not have the expected shape or the check fails; `tapped` says which one is in use.
  */
-export function tapEmbeddings(embedder: ImageEmbedder, probe: ImageData, stream = "embeddings_out"): { embed: EmbedTensors; tapped: boolean } {
+export function tapEmbeddings(
+  embedder: ImageEmbedder,
+  probe: ImageData,
+  stream = "embeddings_out",
+): { embed: EmbedTensors; tapped: boolean } {
   const bundle = bundleEmbedTensors(embedder);
   const listeners = findListeners(embedder);
   const original = listeners?.[stream];
@@ -129,5 +134,7 @@ function findListeners(embedder: ImageEmbedder): Record<string, unknown> | null 
 }
 
 function sameTensors(a: readonly Float32Array[], b: readonly Float32Array[]): boolean {
-  return a.length === b.length && a.every((t, i) => t.length === b[i].length && t.every((v, j) => Object.is(v, b[i][j])));
+  return (
+    a.length === b.length && a.every((t, i) => t.length === b[i].length && t.every((v, j) => Object.is(v, b[i][j])))
+  );
 }

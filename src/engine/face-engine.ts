@@ -176,7 +176,10 @@ export class FaceEngine {
           runningMode: "IMAGE",
           minDetectionConfidence: settings.minDetectionScore,
         });
-      const detectors = { full: await createDetector(models.faceDetector), short: await createDetector(models.faceDetectorShortRange) };
+      const detectors = {
+        full: await createDetector(models.faceDetector),
+        short: await createDetector(models.faceDetectorShortRange),
+      };
       const landmarker = await ImageEmbedder.createFromOptions(runtime.fileset, {
         baseOptions: { modelAssetBuffer: models.faceLandmarks, delegate: "CPU" },
         runningMode: "IMAGE",
@@ -185,9 +188,25 @@ export class FaceEngine {
         quantize: false,
       });
       const ImageDataCtor = globalThis.ImageData as unknown as ImageDataConstructor;
-      const probe = new ImageDataCtor(new Uint8ClampedArray(LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE * 4).fill(128), LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE);
-      const tensors = settings.tapLandmarkTensors ? tapEmbeddings(landmarker, probe as unknown as ImageData) : { embed: bundleEmbedTensors(landmarker), tapped: false };
-      const engine = new FaceEngine(detectors, landmarker, tensors.embed, tensors.tapped, settings, ImageDataCtor, unseal, health, runtime.heapBytes);
+      const probe = new ImageDataCtor(
+        new Uint8ClampedArray(LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE * 4).fill(128),
+        LANDMARK_INPUT_SIZE,
+        LANDMARK_INPUT_SIZE,
+      );
+      const tensors = settings.tapLandmarkTensors
+        ? tapEmbeddings(landmarker, probe as unknown as ImageData)
+        : { embed: bundleEmbedTensors(landmarker), tapped: false };
+      const engine = new FaceEngine(
+        detectors,
+        landmarker,
+        tensors.embed,
+        tensors.tapped,
+        settings,
+        ImageDataCtor,
+        unseal,
+        health,
+        runtime.heapBytes,
+      );
       engine.warmUp();
       return engine;
     } catch (error) {
@@ -208,13 +227,17 @@ export class FaceEngine {
   /** Throws EngineFailure (fatal) when the runtime breaks; see engine-failure.ts. */
   analyze(frame: RgbaFrame, options: AnalyzeOptions = {}): EngineResult {
     assertFrame(frame);
-    if (this.health.abortedWith !== null) throw new EngineFailure(`the MediaPipe runtime is unusable: ${this.health.abortedWith}`);
+    if (this.health.abortedWith !== null)
+      throw new EngineFailure(`the MediaPipe runtime is unusable: ${this.health.abortedWith}`);
     try {
       return this.analyzeValidFrame(frame, options);
     } catch (error) {
       const reason = this.health.abortedWith ?? String((error as Error)?.message ?? error);
       this.health.abortedWith = reason;
-      throw new EngineFailure(`the MediaPipe runtime failed on this frame (${frame.width}x${frame.height}): ${reason}`, { cause: error });
+      throw new EngineFailure(
+        `the MediaPipe runtime failed on this frame (${frame.width}x${frame.height}): ${reason}`,
+        { cause: error },
+      );
     }
   }
 
@@ -225,7 +248,9 @@ export class FaceEngine {
     let detector: DetectorRange | null = null;
     const passes = { count: 0 };
     if (options.track?.length) {
-      const tracked = options.track.slice(0, this.options.maxFaces).map((roi) => ({ roi, detectionScore: null, detectorBox: null }));
+      const tracked = options.track
+        .slice(0, this.options.maxFaces)
+        .map((roi) => ({ roi, detectionScore: null, detectorBox: null }));
       faces = this.landmarkFaces(frame, tracked, timings, passes);
     }
     if (faces.length === 0) {
@@ -256,8 +281,17 @@ export class FaceEngine {
       candidates = this.detectUpright(detector, rotateHalfTurn(frame)).map((c) => ({
         ...c,
         // Back to the frame's coordinates: a half turn maps (x, y) to (W - x, H - y).
-        roi: { ...c.roi, centerX: width - c.roi.centerX, centerY: height - c.roi.centerY, rotation: c.roi.rotation + Math.PI },
-        detectorBox: c.detectorBox && { ...c.detectorBox, x: width - c.detectorBox.x - c.detectorBox.width, y: height - c.detectorBox.y - c.detectorBox.height },
+        roi: {
+          ...c.roi,
+          centerX: width - c.roi.centerX,
+          centerY: height - c.roi.centerY,
+          rotation: c.roi.rotation + Math.PI,
+        },
+        detectorBox: c.detectorBox && {
+          ...c.detectorBox,
+          x: width - c.detectorBox.x - c.detectorBox.width,
+          y: height - c.detectorBox.y - c.detectorBox.height,
+        },
       }));
     }
     timings.detectMs += performance.now() - t0;
@@ -280,7 +314,12 @@ export class FaceEngine {
    * a crop whose rotation is visibly off (a tilted head) gets one more pass from its landmarks' own ROI,
    * which is what MediaPipe's video mode converges to over frames.
    */
-  private landmarkFaces(frame: RgbaFrame, candidates: readonly FaceCandidate[], timings: EngineTimings, passes: { count: number }): EngineFace[] {
+  private landmarkFaces(
+    frame: RgbaFrame,
+    candidates: readonly FaceCandidate[],
+    timings: EngineTimings,
+    passes: { count: number },
+  ): EngineFace[] {
     const faces: EngineFace[] = [];
     for (const candidate of candidates) {
       let best = this.landmarkPass(frame, candidate, candidate.roi, timings, passes);
@@ -303,7 +342,13 @@ export class FaceEngine {
     return faces;
   }
 
-  private landmarkPass(frame: RgbaFrame, candidate: FaceCandidate, roi: Roi, timings: EngineTimings, passes: { count: number }) {
+  private landmarkPass(
+    frame: RgbaFrame,
+    candidate: FaceCandidate,
+    roi: Roi,
+    timings: EngineTimings,
+    passes: { count: number },
+  ) {
     passes.count++;
     const t0 = performance.now();
     // One crop buffer per engine: the embedder copies it into its own memory before returning.
@@ -336,7 +381,8 @@ export class FaceEngine {
 
   /** Typed as the DOM's ImageData because that is what the Tasks API declares it takes. */
   private toImageData(data: Uint8Array | Uint8ClampedArray, width: number, height: number): ImageData {
-    const clamped = data instanceof Uint8ClampedArray ? data : new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength);
+    const clamped =
+      data instanceof Uint8ClampedArray ? data : new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength);
     return new this.ImageDataCtor(clamped, width, height) as unknown as ImageData;
   }
 }

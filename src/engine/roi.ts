@@ -41,7 +41,10 @@ export function roiFromDetection(box: Box, eyeOnImageLeft: Point, eyeOnImageRigh
  * needlessly large crop.
  */
 export function roiFromLandmarks(landmarks: readonly Landmark[]): Roi {
-  const rotation = levellingRotation(landmarks[OUTER_EYE_CORNER_LEFT_IN_IMAGE], landmarks[OUTER_EYE_CORNER_RIGHT_IN_IMAGE]);
+  const rotation = levellingRotation(
+    landmarks[OUTER_EYE_CORNER_LEFT_IN_IMAGE],
+    landmarks[OUTER_EYE_CORNER_RIGHT_IN_IMAGE],
+  );
   const cos = Math.cos(rotation);
   const sin = Math.sin(rotation);
   let minU = Infinity;

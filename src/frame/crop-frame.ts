@@ -68,10 +68,22 @@ export function parseFrameCrop(header: string, limits: Required<ImageLimits>): {
 /** The header value for a crop (what clients send; the inverse of parseFrameCrop). */
 export function formatFrameCrop(crop: FrameCrop): string {
   const n = (v: number, digits: number) => String(Number(v.toFixed(digits)));
-  return [n(crop.centerX, 2), n(crop.centerY, 2), n(crop.size, 2), n(crop.rotation, 6), crop.frameWidth, crop.frameHeight].join(",");
+  return [
+    n(crop.centerX, 2),
+    n(crop.centerY, 2),
+    n(crop.size, 2),
+    n(crop.rotation, 6),
+    crop.frameWidth,
+    crop.frameHeight,
+  ].join(",");
 }
 
-const roiOf = (crop: FrameCrop): Roi => ({ centerX: crop.centerX, centerY: crop.centerY, size: crop.size, rotation: crop.rotation });
+const roiOf = (crop: FrameCrop): Roi => ({
+  centerX: crop.centerX,
+  centerY: crop.centerY,
+  size: crop.size,
+  rotation: crop.rotation,
+});
 
 /** A point of the S x S crop image, in frame pixels. */
 export function cropPointToFrame(crop: FrameCrop, side: number, point: Landmark): Landmark {
@@ -84,16 +96,25 @@ export interface CropAnalysisOptions {
 }
 
 /** One crop frame, end to end in the worker: decode, landmarks on the whole image, back to frame pixels, measures. */
-export async function analyzeCropFrame(engine: FaceEngine, bytes: Uint8Array, request: FrameRequest & { crop: FrameCrop }, options: CropAnalysisOptions): Promise<FrameOutcome> {
+export async function analyzeCropFrame(
+  engine: FaceEngine,
+  bytes: Uint8Array,
+  request: FrameRequest & { crop: FrameCrop },
+  options: CropAnalysisOptions,
+): Promise<FrameOutcome> {
   const { crop } = request;
   const t0 = performance.now();
   const image = await decodeImage(bytes, options.limits, { fitWithin: MAX_CROP_IMAGE_SIDE });
-  if (image.sourceWidth !== image.sourceHeight) throw new CropError(`a crop image must be square; this one is ${image.sourceWidth}x${image.sourceHeight}`);
-  if (image.sourceWidth > MAX_CROP_IMAGE_SIDE) throw new CropError(`a crop image may be at most ${MAX_CROP_IMAGE_SIDE}x${MAX_CROP_IMAGE_SIDE}`);
+  if (image.sourceWidth !== image.sourceHeight)
+    throw new CropError(`a crop image must be square; this one is ${image.sourceWidth}x${image.sourceHeight}`);
+  if (image.sourceWidth > MAX_CROP_IMAGE_SIDE)
+    throw new CropError(`a crop image may be at most ${MAX_CROP_IMAGE_SIDE}x${MAX_CROP_IMAGE_SIDE}`);
   const side = image.width;
   const t1 = performance.now();
   // The crop is the face ROI: the landmark model takes the whole image, no detector unless the face left it.
-  const engineResult = engine.analyze(image, { track: [{ centerX: side / 2, centerY: side / 2, size: side, rotation: 0 }] });
+  const engineResult = engine.analyze(image, {
+    track: [{ centerX: side / 2, centerY: side / 2, size: side, rotation: 0 }],
+  });
   const t2 = performance.now();
   const faces = engineResult.faces.slice(0, 1).map((face) => {
     const landmarks = face.landmarks.map((p) => cropPointToFrame(crop, side, p));

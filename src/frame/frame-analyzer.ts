@@ -67,9 +67,14 @@ export class FrameAnalyzer {
     }
   }
 
-  private async analyzeFrame(bytes: Uint8Array, request: FrameRequest, output: PixelSink | undefined): Promise<FrameOutcome> {
+  private async analyzeFrame(
+    bytes: Uint8Array,
+    request: FrameRequest,
+    output: PixelSink | undefined,
+  ): Promise<FrameOutcome> {
     const detector = request.detector ?? this.options.defaultDetector ?? DEFAULT_ENGINE_OPTIONS.defaultDetector;
-    const quickLook = request.expectEmpty === true && !request.track?.length && QUICK_LOOK_SIDE >= DETECTOR_INPUT_SIZE[detector];
+    const quickLook =
+      request.expectEmpty === true && !request.track?.length && QUICK_LOOK_SIDE >= DETECTOR_INPUT_SIZE[detector];
     if (quickLook) {
       const empty = await this.analyzeAt(QUICK_LOOK_SIDE, bytes, request, output);
       // Someone is there after all: their landmarks need the whole frame (the detector runs again on it).
@@ -79,7 +84,12 @@ export class FrameAnalyzer {
     return this.analyzeAt(this.options.inferenceMaxSide, bytes, request, output);
   }
 
-  private async analyzeAt(maxSide: number, bytes: Uint8Array, request: FrameRequest, output: PixelSink | undefined): Promise<FrameOutcome> {
+  private async analyzeAt(
+    maxSide: number,
+    bytes: Uint8Array,
+    request: FrameRequest,
+    output: PixelSink | undefined,
+  ): Promise<FrameOutcome> {
     const t0 = performance.now();
     const frame = await decodeImage(bytes, this.options.limits, { fitWithin: maxSide, output });
     // Everything below is in the analysed frame's pixels; answers are given in the original's.
@@ -95,7 +105,9 @@ export class FrameAnalyzer {
         detectionScore: face.detectionScore,
         presenceScore: face.presenceScore,
         ...measures,
-        ...(request.landmarks ? { landmarks: face.landmarks.map((p) => [p.x * toOriginal, p.y * toOriginal, p.z * toOriginal]) } : {}),
+        ...(request.landmarks
+          ? { landmarks: face.landmarks.map((p) => [p.x * toOriginal, p.y * toOriginal, p.z * toOriginal]) }
+          : {}),
       };
     });
     const quality = imageQuality(frame, engineResult.faces[0]?.box ?? null, this.options.thresholds.quality);

@@ -13,7 +13,11 @@ export function modelVersions() {
   versions ??= Object.fromEntries(
     Object.entries((modelManifest as { models?: Record<string, ManifestModel> }).models ?? {}).map(([role, model]) => [
       role,
-      { name: model.file, source: `${model.source.package}@${model.source.version}/${model.source.path}`, sha256: model.output.sha256 },
+      {
+        name: model.file,
+        source: `${model.source.package}@${model.source.version}/${model.source.path}`,
+        sha256: model.output.sha256,
+      },
     ]),
   );
   return versions;

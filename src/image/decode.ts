@@ -63,11 +63,17 @@ function jpegIsComplete(bytes: Uint8Array): boolean {
   return false;
 }
 
-export async function decodeImage(bytes: Uint8Array, limits: ImageLimits, options: DecodeOptions = {}): Promise<DecodedImage> {
+export async function decodeImage(
+  bytes: Uint8Array,
+  limits: ImageLimits,
+  options: DecodeOptions = {},
+): Promise<DecodedImage> {
   const declared = await probeImage(bytes, limits);
   const what = declared.format.toUpperCase();
-  if (declared.format === "jpeg" && !jpegIsComplete(bytes)) throw new ImageError("corrupt_image", "the JPEG data ends before its last scan does (truncated)");
-  if (declared.format === "png" && !pngChunksIntact(bytes)) throw new ImageError("corrupt_image", "the PNG is truncated or a chunk's checksum does not match (damaged)");
+  if (declared.format === "jpeg" && !jpegIsComplete(bytes))
+    throw new ImageError("corrupt_image", "the JPEG data ends before its last scan does (truncated)");
+  if (declared.format === "png" && !pngChunksIntact(bytes))
+    throw new ImageError("corrupt_image", "the PNG is truncated or a chunk's checksum does not match (damaged)");
   // maxPixels again here: the decoder refuses by itself too, whatever the probe said.
   const pipeline = new Bun.Image(bytes, { maxPixels: limits.maxPixels });
   const fit = options.fitWithin ?? Infinity;
@@ -78,17 +84,26 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits, option
     pixels = rgbaFromStoredPng(await pipeline.png({ compressionLevel: 0 }).bytes(), options.output);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "ERR_IMAGE_TOO_MANY_PIXELS") throw new ImageError("image_too_large", `the image declares more than ${limits.maxPixels} pixels`);
-    if (code?.startsWith("ERR_IMAGE")) throw new ImageError("corrupt_image", `the ${what} data could not be decoded (truncated or corrupt)`);
+    if (code === "ERR_IMAGE_TOO_MANY_PIXELS")
+      throw new ImageError("image_too_large", `the image declares more than ${limits.maxPixels} pixels`);
+    if (code?.startsWith("ERR_IMAGE"))
+      throw new ImageError("corrupt_image", `the ${what} data could not be decoded (truncated or corrupt)`);
     throw error; // not the file's fault: Bun's PNG output changed (stored-png.ts), a bug to see, not a 422
   }
-  const expected = scaled ? Math.max(pixels.width, pixels.height) <= fit : pixels.width === declared.width && pixels.height === declared.height;
-  if (!expected) throw new ImageError("corrupt_image", `the ${what} data does not match its declared ${declared.width}x${declared.height} size`);
+  const expected = scaled
+    ? Math.max(pixels.width, pixels.height) <= fit
+    : pixels.width === declared.width && pixels.height === declared.height;
+  if (!expected)
+    throw new ImageError(
+      "corrupt_image",
+      `the ${what} data does not match its declared ${declared.width}x${declared.height} size`,
+    );
   return { format: declared.format, ...pixels, sourceWidth: declared.width, sourceHeight: declared.height };
 }
 
 /** A 1x1 PNG, decoded once to start Bun.Image's codec threads before the first real frame. */
-const ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+const ONE_PIXEL_PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 let warmedUp: Promise<void> | undefined;
 
 /**
@@ -99,8 +114,12 @@ let warmedUp: Promise<void> | undefined;
  */
 export async function loadDecoders(): Promise<Record<ImageFormat, FormatDecoder>> {
   if (typeof Bun === "undefined") return (await import("./wasm-codecs")).loadWasmCodecs();
-  warmedUp ??= new Bun.Image(Buffer.from(ONE_PIXEL_PNG, "base64")).png({ compressionLevel: 0 }).bytes().then(() => undefined);
+  warmedUp ??= new Bun.Image(Buffer.from(ONE_PIXEL_PNG, "base64"))
+    .png({ compressionLevel: 0 })
+    .bytes()
+    .then(() => undefined);
   await warmedUp;
-  const decode: FormatDecoder = async (buffer) => rgbaFromStoredPng(await new Bun.Image(buffer).png({ compressionLevel: 0 }).bytes());
+  const decode: FormatDecoder = async (buffer) =>
+    rgbaFromStoredPng(await new Bun.Image(buffer).png({ compressionLevel: 0 }).bytes());
   return { jpeg: decode, png: decode, webp: decode };
 }

@@ -33,19 +33,26 @@ export async function probeImage(bytes: Uint8Array, limits: ImageLimits): Promis
     metadata = await new Bun.Image(bytes, { maxPixels: limits.maxPixels }).metadata();
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "ERR_IMAGE_TOO_MANY_PIXELS") throw new ImageError("image_too_large", `the image declares more than ${limits.maxPixels} pixels`);
+    if (code === "ERR_IMAGE_TOO_MANY_PIXELS")
+      throw new ImageError("image_too_large", `the image declares more than ${limits.maxPixels} pixels`);
     if (code === "ERR_IMAGE_UNKNOWN_FORMAT" || code === "ERR_IMAGE_FORMAT_UNSUPPORTED") {
       throw new ImageError("unsupported_media_type", "the bytes are not a JPEG, PNG or WebP image");
     }
     throw new ImageError("corrupt_image", "the image header could not be read (truncated or corrupt)");
   }
   if (!ACCEPTED.has(metadata.format)) {
-    throw new ImageError("unsupported_media_type", `${metadata.format.toUpperCase()} is not accepted; send JPEG, PNG or WebP`);
+    throw new ImageError(
+      "unsupported_media_type",
+      `${metadata.format.toUpperCase()} is not accepted; send JPEG, PNG or WebP`,
+    );
   }
   const { width, height } = metadata;
   if (!(width > 0 && height > 0)) throw new ImageError("corrupt_image", `the image declares a ${width}x${height} size`);
   if (limits.maxSide !== undefined && (width > limits.maxSide || height > limits.maxSide)) {
-    throw new ImageError("image_too_large", `the image declares ${width}x${height}, more than ${limits.maxSide} pixels on a side`);
+    throw new ImageError(
+      "image_too_large",
+      `the image declares ${width}x${height}, more than ${limits.maxSide} pixels on a side`,
+    );
   }
   return { format: metadata.format as ImageFormat, width, height };
 }

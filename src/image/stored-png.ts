@@ -8,7 +8,8 @@
  * (after its filter byte) straight into the output, with no inflate and no intermediate buffer; the output may
  * be a buffer the caller reuses frame after frame (see frame-buffer.ts), so a webcam frame allocates nothing
  * here. A deflate stream that is not all stored blocks goes through node:zlib instead. A general PNG decoder
- * does the same work in ~3.5 ms (fast-png, measured), which is why this is hand-written. The input is always Bun's own output made a moment
+ * does the same work in ~3.5 ms (fast-png, measured), which is why this is hand-written. The input is always Bun's own
+ * output made a moment
  * ago in memory, never a client's file; anything else (another colour type, a filter, interlacing) means
  * Bun's encoder changed, and is refused loudly instead of misread.
  */
@@ -38,7 +39,10 @@ export function rgbaFromStoredPng(png: Uint8Array, output: PixelSink = freshPixe
   const height = view.getUint32(20);
   const [bitDepth, colourType, , , interlace] = png.subarray(24, 29);
   if (bitDepth !== 8 || colourType !== 6 || interlace !== 0) {
-    throw new Error(`Bun.Image wrote a PNG with bit depth ${bitDepth}, colour type ${colourType}, interlace ${interlace}; expected 8-bit RGBA, not interlaced`);
+    throw new Error(
+      `Bun.Image wrote a PNG with bit depth ${bitDepth}, colour type ${colourType}, interlace ${interlace}; expected ` +
+        `8-bit RGBA, not interlaced`,
+    );
   }
   // The zlib stream is split over IDAT chunks (Bun writes 8 KiB ones); these are its pieces, in order.
   const pieces: Array<[number, number]> = [];
@@ -92,7 +96,13 @@ class StreamCursor {
  * The rows out of a deflate stream of stored blocks (RFC 1951 3.2.4: a 3-bit header, padding to the byte,
  * LEN, NLEN, LEN raw bytes). False, having written nothing that matters, when a block is compressed.
  */
-function copyStoredRows(png: Uint8Array, pieces: ReadonlyArray<[number, number]>, rowBytes: number, height: number, data: Uint8Array): boolean {
+function copyStoredRows(
+  png: Uint8Array,
+  pieces: ReadonlyArray<[number, number]>,
+  rowBytes: number,
+  height: number,
+  data: Uint8Array,
+): boolean {
   const cursor = new StreamCursor(png, pieces);
   const cmf = cursor.byte();
   cursor.byte(); // FLG: no preset dictionary in what Bun writes
@@ -127,7 +137,8 @@ function copyStoredRows(png: Uint8Array, pieces: ReadonlyArray<[number, number]>
     const length = cursor.byte() | (cursor.byte() << 8);
     const complement = cursor.byte() | (cursor.byte() << 8);
     if ((length ^ 0xffff) !== complement) throw new Error("Bun.Image's PNG has a damaged stored block");
-    if (position + length > total) throw new Error(`Bun.Image's PNG holds more than the ${total} bytes of rows it declares`);
+    if (position + length > total)
+      throw new Error(`Bun.Image's PNG holds more than the ${total} bytes of rows it declares`);
     cursor.take(length, sink);
   }
   if (position !== total) throw new Error(`Bun.Image's PNG holds ${position} bytes of rows, expected ${total}`);
@@ -135,7 +146,13 @@ function copyStoredRows(png: Uint8Array, pieces: ReadonlyArray<[number, number]>
 }
 
 /** The general way, for a compressed stream: join the pieces, inflate, drop the filter bytes. */
-function inflateRows(png: Uint8Array, pieces: ReadonlyArray<[number, number]>, rowBytes: number, height: number, data: Uint8Array): void {
+function inflateRows(
+  png: Uint8Array,
+  pieces: ReadonlyArray<[number, number]>,
+  rowBytes: number,
+  height: number,
+  data: Uint8Array,
+): void {
   const zlibStream = new Uint8Array(pieces.reduce((n, [a, b]) => n + b - a, 0));
   let streamLength = 0;
   for (const [a, b] of pieces) {
@@ -144,10 +161,12 @@ function inflateRows(png: Uint8Array, pieces: ReadonlyArray<[number, number]>, r
   }
   // One output buffer of the known size: zlib's default 16 KiB chunks cost 3x more on a 12-megapixel frame.
   const filtered = inflateSync(zlibStream, { chunkSize: Math.max(64 * 1024, (rowBytes + 1) * height) });
-  if (filtered.byteLength !== (rowBytes + 1) * height) throw new Error(`Bun.Image's PNG holds ${filtered.byteLength} bytes of rows, expected ${(rowBytes + 1) * height}`);
+  if (filtered.byteLength !== (rowBytes + 1) * height)
+    throw new Error(`Bun.Image's PNG holds ${filtered.byteLength} bytes of rows, expected ${(rowBytes + 1) * height}`);
   for (let y = 0; y < height; y++) {
     const start = y * (rowBytes + 1);
-    if (filtered[start] !== 0) throw new Error(`Bun.Image's PNG row ${y} uses filter ${filtered[start]}; expected None`);
+    if (filtered[start] !== 0)
+      throw new Error(`Bun.Image's PNG row ${y} uses filter ${filtered[start]}; expected None`);
     data.set(filtered.subarray(start + 1, start + 1 + rowBytes), y * rowBytes);
   }
 }

@@ -16,7 +16,9 @@ import webpWasmPath from "@jsquash/webp/codec/dec/webp_dec.wasm" with { type: "f
 import { readAsset } from "../../wasm/read-asset";
 import type { ImageFormat } from "./probe";
 
-export type FormatDecoder = (buffer: ArrayBuffer) => Promise<{ data: Uint8ClampedArray | Uint8Array; width: number; height: number }>;
+export type FormatDecoder = (
+  buffer: ArrayBuffer,
+) => Promise<{ data: Uint8ClampedArray | Uint8Array; width: number; height: number }>;
 
 let codecsReady: Promise<Record<ImageFormat, FormatDecoder>> | undefined;
 
@@ -32,8 +34,14 @@ const captureJpegWarning = (message: string) => {
 
 export function loadWasmCodecs(): Promise<Record<ImageFormat, FormatDecoder>> {
   codecsReady ??= (async () => {
-    const [jpeg, png, webp] = await Promise.all([jpegWasmPath, pngWasmPath, webpWasmPath].map(async (path) => WebAssembly.compile(await readAsset(path))));
-    await Promise.all([initJpeg(jpeg, { print: captureJpegWarning, printErr: captureJpegWarning }), initPng(png), initWebp(webp)]);
+    const [jpeg, png, webp] = await Promise.all(
+      [jpegWasmPath, pngWasmPath, webpWasmPath].map(async (path) => WebAssembly.compile(await readAsset(path))),
+    );
+    await Promise.all([
+      initJpeg(jpeg, { print: captureJpegWarning, printErr: captureJpegWarning }),
+      initPng(png),
+      initWebp(webp),
+    ]);
     return {
       jpeg: async (buffer) => {
         jpegTruncated = false;

@@ -16,7 +16,8 @@ export class ExpectedWait {
   /** A worker finished a frame after `busyMs` of work. */
   observe(busyMs: number): void {
     if (!(busyMs >= 0)) return;
-    this.meanFrameMs = this.meanFrameMs === null ? busyMs : this.meanFrameMs + this.smoothing * (busyMs - this.meanFrameMs);
+    this.meanFrameMs =
+      this.meanFrameMs === null ? busyMs : this.meanFrameMs + this.smoothing * (busyMs - this.meanFrameMs);
   }
 
   /** The recent mean time a frame keeps a worker busy; null before the first frame. */

@@ -37,7 +37,14 @@ export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>
         const started = performance.now();
         try {
           const value = (await handler.handle(message.payload)) as Awaited<R>;
-          reply({ type: "done", id: message.id, ok: true, value, busyMs: performance.now() - started, retire: handler.shouldRetire?.() });
+          reply({
+            type: "done",
+            id: message.id,
+            ok: true,
+            value,
+            busyMs: performance.now() - started,
+            retire: handler.shouldRetire?.(),
+          });
         } catch (error) {
           const coded = error as CodedError;
           if (coded?.fatal === true) {
@@ -50,7 +57,10 @@ export function serveJobs<P, R>(load: () => Promise<JobHandler<P, R | Promise<R>
             type: "done",
             id: message.id,
             ok: false,
-            error: { code: typeof coded?.code === "string" ? coded.code : "analysis_failed", message: String(coded?.message ?? error) },
+            error: {
+              code: typeof coded?.code === "string" ? coded.code : "analysis_failed",
+              message: String(coded?.message ?? error),
+            },
             busyMs: performance.now() - started,
             retire: handler.shouldRetire?.(),
           });

@@ -42,7 +42,12 @@ export interface JobOutcome<R> {
 }
 
 /** Why a worker was replaced: a failure (its frame, if any, fails with worker_failed) or a recycle. */
-const FAILURES = { crashed: "crashed", broken: "broke (out of memory or a runtime abort)", hung: "hung", init_failed: "failed" } as const;
+const FAILURES = {
+  crashed: "crashed",
+  broken: "broke (out of memory or a runtime abort)",
+  hung: "hung",
+  init_failed: "failed",
+} as const;
 type FailureKind = keyof typeof FAILURES;
 export type WorkerRestartKind = FailureKind | "recycled";
 
@@ -106,19 +111,40 @@ export class WorkerPool<P, R> {
   /** Queues one frame. Rejects with PoolError (503 material) or WorkerJobError (the input's fault). */
   run(payload: P, transfer: ArrayBuffer[] = []): Promise<JobOutcome<R>> {
     if (this.closing) return Promise.reject(new PoolError("shutting_down", "the server is shutting down"));
-    if (!this.slots.some((s) => s.ready)) return Promise.reject(new PoolError("not_ready", "the analysis workers are still loading their models"));
+    if (!this.slots.some((s) => s.ready))
+      return Promise.reject(new PoolError("not_ready", "the analysis workers are still loading their models"));
     if (this.queue.length >= this.options.maxQueue) {
       this.observer.onShed?.("overloaded");
-      return Promise.reject(new PoolError("overloaded", `all ${this.slots.length} workers are busy and ${this.queue.length} frames are waiting`));
+      return Promise.reject(
+        new PoolError(
+          "overloaded",
+          `all ${this.slots.length} workers are busy and ${this.queue.length} frames are waiting`,
+        ),
+      );
     }
     // Only when every worker is busy does a frame wait at all.
-    const waitMs = this.slots.some(canTakeJob) ? 0 : this.expectedWait.forNewFrame(this.queue.length, this.slots.filter((s) => s.ready).length);
+    const waitMs = this.slots.some(canTakeJob)
+      ? 0
+      : this.expectedWait.forNewFrame(this.queue.length, this.slots.filter((s) => s.ready).length);
     if (this.options.maxQueueWaitMs !== undefined && waitMs > this.options.maxQueueWaitMs) {
       this.observer.onShed?.("overloaded");
-      return Promise.reject(new PoolError("overloaded", `all ${this.slots.length} workers are busy; a frame queued now would wait about ${Math.round(waitMs)} ms`));
+      return Promise.reject(
+        new PoolError(
+          "overloaded",
+          `all ${this.slots.length} workers are busy; a frame queued now would wait about ${Math.round(waitMs)} ms`,
+        ),
+      );
     }
     return new Promise<JobOutcome<R>>((resolve, reject) => {
-      const job: Job<P, R> = { id: this.nextJobId++, payload, transfer, enqueuedAt: performance.now(), deadlineTimer: undefined, resolve, reject };
+      const job: Job<P, R> = {
+        id: this.nextJobId++,
+        payload,
+        transfer,
+        enqueuedAt: performance.now(),
+        deadlineTimer: undefined,
+        resolve,
+        reject,
+      };
       job.deadlineTimer = setTimeout(() => this.expire(job), this.options.queueDeadlineMs);
       this.queue.push(job);
       this.dispatch();
@@ -164,7 +190,8 @@ export class WorkerPool<P, R> {
   /** Stops taking frames, lets queued and running frames finish, then ends the workers. */
   async close(): Promise<void> {
     this.closing = true;
-    if (this.queue.length || this.slots.some((s) => s.job)) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.queue.length || this.slots.some((s) => s.job))
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await Promise.all(
       this.slots.map((slot) => {
         slot.retiring = true;
@@ -213,7 +240,12 @@ export class WorkerPool<P, R> {
         const now = performance.now();
         this.observer.onJobFinished?.(reply.busyMs);
         this.expectedWait.observe(reply.busyMs);
-        if (reply.ok) job.resolve({ value: reply.value, queueMs: (job.startedAt ?? now) - job.enqueuedAt, workerMs: now - (job.startedAt ?? now) });
+        if (reply.ok)
+          job.resolve({
+            value: reply.value,
+            queueMs: (job.startedAt ?? now) - job.enqueuedAt,
+            workerMs: now - (job.startedAt ?? now),
+          });
         else job.reject(new WorkerJobError(reply.error.code, reply.error.message));
         if (reply.retire) this.recycle(slot);
         this.dispatch();
@@ -242,10 +274,14 @@ export class WorkerPool<P, R> {
     clearTimeout(slot.hangTimer);
     const job = slot.job;
     slot.job = null;
-    if (job) job.reject(new PoolError("worker_failed", `the worker analysing this frame ${FAILURES[kind]} and was replaced`));
+    if (job)
+      job.reject(new PoolError("worker_failed", `the worker analysing this frame ${FAILURES[kind]} and was replaced`));
     void slot.worker.terminate();
     this.restarts++;
-    const backoff = kind === "init_failed" ? (this.options.restartBackoffMs ?? 500) * 2 ** Math.min(this.consecutiveInitFailures - 1, 6) : 0;
+    const backoff =
+      kind === "init_failed"
+        ? (this.options.restartBackoffMs ?? 500) * 2 ** Math.min(this.consecutiveInitFailures - 1, 6)
+        : 0;
     const start = () => {
       if (this.closing) return;
       this.slots[slot.index] = this.spawn(slot.index);
@@ -262,7 +298,10 @@ export class WorkerPool<P, R> {
    */
   private recycle(slot: Slot<P, R>): void {
     if (slot.retiring || this.closing) return;
-    this.observer.onWorkerRestart?.("recycled", `worker ${slot.index} retired: its WASM heaps grew past the recycling limit`);
+    this.observer.onWorkerRestart?.(
+      "recycled",
+      `worker ${slot.index} retired: its WASM heaps grew past the recycling limit`,
+    );
     slot.retiring = true;
     slot.ready = false;
     this.recycled++;
@@ -275,7 +314,12 @@ export class WorkerPool<P, R> {
     if (position === -1) return; // already running: the hang timer covers it from here
     this.queue.splice(position, 1);
     this.observer.onShed?.("deadline_exceeded");
-    job.reject(new PoolError("deadline_exceeded", `the frame waited ${this.options.queueDeadlineMs} ms for a worker and is too old to analyse`));
+    job.reject(
+      new PoolError(
+        "deadline_exceeded",
+        `the frame waited ${this.options.queueDeadlineMs} ms for a worker and is too old to analyse`,
+      ),
+    );
     this.settleIfIdle();
   }
 
@@ -298,7 +342,8 @@ export class WorkerPool<P, R> {
   }
 
   private settleIfIdle(): void {
-    if (this.queue.length === 0 && !this.slots.some((s) => s.job)) for (const wake of this.idleWaiters.splice(0)) wake();
+    if (this.queue.length === 0 && !this.slots.some((s) => s.job))
+      for (const wake of this.idleWaiters.splice(0)) wake();
   }
 }
 

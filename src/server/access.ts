@@ -64,7 +64,9 @@ function apiKeys(config: AccessConfig): MiddlewareHandler<AccessEnv> {
       return match;
     },
     noAuthenticationHeader: { message: jsonError("unauthorized", "send the API key as Authorization: Bearer <key>") },
-    invalidAuthenticationHeader: { message: jsonError("unauthorized", "the Authorization header is not a Bearer token") },
+    invalidAuthenticationHeader: {
+      message: jsonError("unauthorized", "the Authorization header is not a Bearer token"),
+    },
     invalidToken: { message: jsonError("unauthorized", "the API key is not valid") },
   });
 }
@@ -89,7 +91,10 @@ export function limitedPrincipal(c: Context<AccessEnv>): string {
  */
 export function limitedSession(c: Context<AccessEnv>): string {
   const id = c.req.header("x-session-id");
-  return sessionStoreKey({ owner: limitedPrincipal(c), id: id !== undefined && SESSION_ID_PATTERN.test(id) ? id : "-" });
+  return sessionStoreKey({
+    owner: limitedPrincipal(c),
+    id: id !== undefined && SESSION_ID_PATTERN.test(id) ? id : "-",
+  });
 }
 
 export function corsPolicy(config: AccessConfig): MiddlewareHandler {
@@ -106,12 +111,19 @@ export function corsPolicy(config: AccessConfig): MiddlewareHandler {
 export function securityHeaders(): MiddlewareHandler {
   // The /docs page runs its own bundled script and one inline initialiser; everything else is JSON.
   return secureHeaders({
-    contentSecurityPolicy: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", "data:"] },
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", "data:"],
+    },
     crossOriginResourcePolicy: "same-site",
   });
 }
 
-/** Frames a second: per session, then per principal (a frame refused for its session does not count for its principal). */
+/**
+ * Frames a second: per session, then per principal (a frame refused for its session does not count for its principal).
+ */
 export function frameRateLimits(config: AccessConfig): MiddlewareHandler<AccessEnv>[] {
   const limit = (perSecond: number, keyGenerator: (c: Context<AccessEnv>) => string, whose: string) =>
     rateLimiter<AccessEnv>({
@@ -125,7 +137,11 @@ export function frameRateLimits(config: AccessConfig): MiddlewareHandler<AccessE
       },
     });
   return [
-    limit(config.rateLimitPerSecond, limitedSession, "for this session (or, without X-Session-Id, for this caller's frames without a session)"),
+    limit(
+      config.rateLimitPerSecond,
+      limitedSession,
+      "for this session (or, without X-Session-Id, for this caller's frames without a session)",
+    ),
     limit(config.rateLimitPerPrincipalPerSecond, limitedPrincipal, "for this caller (all its sessions together)"),
   ];
 }
@@ -145,8 +161,10 @@ export function inFlightLimit(config: AccessConfig): MiddlewareHandler<AccessEnv
       c.header("Retry-After", "1");
       return c.json(jsonError("too_many_concurrent", `more than ${limit} requests in flight ${whose}`), 429);
     };
-    if ((inFlight.get(session) ?? 0) >= config.maxInFlightPerClient) return refuse(config.maxInFlightPerClient, "for this session");
-    if ((inFlight.get(principal) ?? 0) >= config.maxInFlightPerPrincipal) return refuse(config.maxInFlightPerPrincipal, "for this caller (all its sessions together)");
+    if ((inFlight.get(session) ?? 0) >= config.maxInFlightPerClient)
+      return refuse(config.maxInFlightPerClient, "for this session");
+    if ((inFlight.get(principal) ?? 0) >= config.maxInFlightPerPrincipal)
+      return refuse(config.maxInFlightPerPrincipal, "for this caller (all its sessions together)");
     // The two keys never collide: a session key always holds a `/`, a principal never does.
     inFlight.set(session, (inFlight.get(session) ?? 0) + 1);
     inFlight.set(principal, (inFlight.get(principal) ?? 0) + 1);

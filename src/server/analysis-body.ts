@@ -31,7 +31,13 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 // The API schema and the analysis's own types must describe the same answer: a change to one without the other
 // fails the type check here.
-const schemaMatchesOutcome: Same<Omit<AnalysisBody, "timings" | "session" | "next">, Omit<FrameOutcome, "timings" | "tracking">> = true;
-const schemaMatchesTimings: Same<AnalysisBody["timings"], FrameOutcome["timings"] & { queueMs: number; totalMs: number }> = true;
+const schemaMatchesOutcome: Same<
+  Omit<AnalysisBody, "timings" | "session" | "next">,
+  Omit<FrameOutcome, "timings" | "tracking">
+> = true;
+const schemaMatchesTimings: Same<
+  AnalysisBody["timings"],
+  FrameOutcome["timings"] & { queueMs: number; totalMs: number }
+> = true;
 void schemaMatchesOutcome;
 void schemaMatchesTimings;

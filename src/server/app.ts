@@ -33,7 +33,10 @@ export interface SessionCapture extends SessionRef {
 
 /** What the app needs from the engine room; the server wires the worker pool in, tests may too. */
 export interface AnalysisBackend {
-  analyze(image: Uint8Array, options: { landmarks: boolean; session?: SessionCapture; crop?: FrameCrop }): Promise<AnalyzedFrame>;
+  analyze(
+    image: Uint8Array,
+    options: { landmarks: boolean; session?: SessionCapture; crop?: FrameCrop },
+  ): Promise<AnalyzedFrame>;
   session(ref: SessionRef): Promise<AnalysisBody["session"] | undefined>;
   forgetSession(ref: SessionRef): Promise<boolean>;
   readiness(): {
@@ -126,7 +129,8 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
 
   app.delete("/v1/sessions/:id", async (c) => {
     const id = validSessionId(c.req.param("id"));
-    if (!(await backend.forgetSession({ owner: principalOf(c).id, id }))) throw new ApiError(404, "session_not_found", `no session ${id}`);
+    if (!(await backend.forgetSession({ owner: principalOf(c).id, id })))
+      throw new ApiError(404, "session_not_found", `no session ${id}`);
     return c.body(null, 204);
   });
 
@@ -138,14 +142,16 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
     // Middleware (API keys) answers with its own prepared JSON response.
     if (error instanceof HTTPException) return error.getResponse();
     const apiError = toApiError(error);
-    if (apiError.status >= 500 && apiError.status !== 503) log(`error on ${c.req.method} ${c.req.path}: ${(error as Error)?.stack ?? error}`);
+    if (apiError.status >= 500 && apiError.status !== 503)
+      log(`error on ${c.req.method} ${c.req.path}: ${(error as Error)?.stack ?? error}`);
     return errorResponse(c, apiError);
   });
   return app;
 }
 
 function validSessionId(id: string): string {
-  if (!SESSION_ID_PATTERN.test(id)) throw new ApiError(400, "invalid_session_id", "a session id is 8-128 characters of A-Z a-z 0-9 . _ : -");
+  if (!SESSION_ID_PATTERN.test(id))
+    throw new ApiError(400, "invalid_session_id", "a session id is 8-128 characters of A-Z a-z 0-9 . _ : -");
   return id;
 }
 
@@ -154,7 +160,8 @@ function readSessionCapture(c: Context<AccessEnv>): SessionCapture | undefined {
   const id = c.req.header("x-session-id");
   const captureTime = c.req.header("x-capture-time");
   if (id === undefined) {
-    if (captureTime !== undefined) throw new ApiError(400, "invalid_capture_time", "X-Capture-Time needs an X-Session-Id");
+    if (captureTime !== undefined)
+      throw new ApiError(400, "invalid_capture_time", "X-Capture-Time needs an X-Session-Id");
     return undefined;
   }
   validSessionId(id);
@@ -163,17 +170,28 @@ function readSessionCapture(c: Context<AccessEnv>): SessionCapture | undefined {
   if (captureTime === undefined) return { owner, id, capturedAt: now };
   const capturedAt = /^\d{10,16}$/.test(captureTime) ? Number(captureTime) : Number.NaN;
   if (!(capturedAt >= now - CAPTURE_TIME_PAST_MS && capturedAt <= now + CAPTURE_TIME_FUTURE_MS)) {
-    throw new ApiError(400, "invalid_capture_time", "X-Capture-Time must be the capture time in ms since the Unix epoch, within a day of the server's clock");
+    throw new ApiError(
+      400,
+      "invalid_capture_time",
+      "X-Capture-Time must be the capture time in ms since the Unix epoch, within a day of the server's clock",
+    );
   }
   return { owner, id, capturedAt };
 }
 
-/** The geometry of a face-crop frame (X-Frame-Crop, see src/frame/crop-frame.ts), validated; undefined for a full frame. */
+/**
+ * The geometry of a face-crop frame (X-Frame-Crop, see src/frame/crop-frame.ts), validated; undefined for a full frame.
+ */
 function readFrameCrop(c: Context, session: SessionCapture | undefined, config: ServerConfig): FrameCrop | undefined {
   const header = c.req.header("x-frame-crop");
   if (header === undefined) return undefined;
   // A crop is the answer to a session's request (next.crop): without a session there is no frame it belongs to.
-  if (!session) throw new ApiError(400, "crop_needs_session", "a face crop (X-Frame-Crop) is sent only within a session: add X-Session-Id, or send the full frame");
+  if (!session)
+    throw new ApiError(
+      400,
+      "crop_needs_session",
+      "a face crop (X-Frame-Crop) is sent only within a session: add X-Session-Id, or send the full frame",
+    );
   const parsed = parseFrameCrop(header, { maxPixels: config.maxImagePixels, maxSide: config.maxImageSide });
   if ("error" in parsed) throw new ApiError(400, "invalid_crop", parsed.error);
   return parsed.crop;
@@ -192,16 +210,24 @@ async function readImage(c: Context): Promise<Uint8Array> {
       throw new ApiError(400, "malformed_multipart", "the multipart body could not be parsed");
     }
     const field = form.image;
-    if (!(field instanceof File)) throw new ApiError(400, "missing_image", "the multipart body has no file field named `image`");
+    if (!(field instanceof File))
+      throw new ApiError(400, "missing_image", "the multipart body has no file field named `image`");
     if (field.type && field.type !== "application/octet-stream" && !IMAGE_TYPES.has(field.type)) {
-      throw new ApiError(415, "unsupported_media_type", `the image field is ${field.type}; send image/jpeg, image/png or image/webp`);
+      throw new ApiError(
+        415,
+        "unsupported_media_type",
+        `the image field is ${field.type}; send image/jpeg, image/png or image/webp`,
+      );
     }
     return nonEmpty(new Uint8Array(await field.arrayBuffer()));
   }
   throw new ApiError(
     415,
     "unsupported_media_type",
-    contentType ? `content type ${contentType} is not accepted; send image/jpeg, image/png, image/webp or multipart/form-data with an image field` : "missing Content-Type; send image/jpeg, image/png, image/webp or multipart/form-data",
+    contentType
+      ? `content type ${contentType} is not accepted; send image/jpeg, image/png, image/webp or multipart/form-data ` +
+        `with an image field`
+      : "missing Content-Type; send image/jpeg, image/png, image/webp or multipart/form-data",
   );
 }
 

@@ -14,7 +14,12 @@ import { Analysis, AnalyzeQuery, ErrorBody, Health, Readiness, SessionHeaders, S
 const binaryImage = z.string().openapi({ format: "binary" });
 
 function errorResponses(...codes: Array<[number, string]>) {
-  return Object.fromEntries(codes.map(([status, description]) => [status, { description, content: { "application/json": { schema: ErrorBody } } }]));
+  return Object.fromEntries(
+    codes.map(([status, description]) => [
+      status,
+      { description, content: { "application/json": { schema: ErrorBody } } },
+    ]),
+  );
 }
 
 /**
@@ -27,7 +32,9 @@ const SECURITY_SCHEMES = {
     scheme: {
       type: "http",
       scheme: "bearer",
-      description: "An API key issued by the operator (vigil new-key), sent as `Authorization: Bearer <key>`. Sessions belong to the key that made them.",
+      description:
+        "An API key issued by the operator (vigil new-key), sent as `Authorization: Bearer <key>`. Sessions belong " +
+          "to the key that made them.",
     },
   },
   jwt: {
@@ -37,7 +44,10 @@ const SECURITY_SCHEMES = {
       scheme: "bearer",
       bearerFormat: "JWT",
       description:
-        "A JWT from the operator's identity provider, sent as `Authorization: Bearer <token>`: HS256 or RS256/ES256 as configured, with the configured `aud` and `iss`, an `exp`, and a `sub` naming the user. Sessions belong to the token's `sub` (under its `iss`). A refused token gets 401 `unauthorized` saying why (expired, wrong audience, wrong issuer, bad signature, ...).",
+        "A JWT from the operator's identity provider, sent as `Authorization: Bearer <token>`: HS256 or RS256/ES256 " +
+          "as configured, with the configured `aud` and `iss`, an `exp`, and a `sub` naming the user. Sessions " +
+          "belong to the token's `sub` (under its `iss`). A refused token gets 401 `unauthorized` saying why " +
+          "(expired, wrong audience, wrong issuer, bad signature, ...).",
     },
   },
 } as const;
@@ -45,7 +55,8 @@ const SECURITY_SCHEMES = {
 export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | "jwt" | "none"): void {
   const registry = app.openAPIRegistry;
   const security = auth === "none" ? undefined : [{ [SECURITY_SCHEMES[auth].name]: [] }];
-  if (auth !== "none") registry.registerComponent("securitySchemes", SECURITY_SCHEMES[auth].name, SECURITY_SCHEMES[auth].scheme);
+  if (auth !== "none")
+    registry.registerComponent("securitySchemes", SECURITY_SCHEMES[auth].name, SECURITY_SCHEMES[auth].scheme);
   const accessErrors: Array<[number, string]> =
     auth === "none" ? [] : [[401, "No credentials, or credentials refused (`unauthorized`); with WWW-Authenticate."]];
   registry.registerPath({
@@ -54,7 +65,10 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
     summary: "Analyse one webcam frame",
     security,
     description:
-      "The body is the image itself (JPEG, PNG or WebP) or a multipart form with an `image` file field. Answers whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality. With X-Session-Id the frame joins that session of the caller: the same id sent by another caller (another API key or JWT subject) names a different session.",
+      "The body is the image itself (JPEG, PNG or WebP) or a multipart form with an `image` file field. Answers " +
+        "whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality. With " +
+        "X-Session-Id the frame joins that session of the caller: the same id sent by another caller (another API " +
+        "key or JWT subject) names a different session.",
     request: {
       query: AnalyzeQuery,
       headers: SessionHeaders,
@@ -71,17 +85,32 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
     responses: {
       200: { description: "The analysis.", content: { "application/json": { schema: Analysis } } },
       ...errorResponses(
-        [400, "Empty body, malformed multipart, no image field, a bad query; a face crop with bad geometry or not square (invalid_crop), or without X-Session-Id (crop_needs_session)."],
+        [
+          400,
+          "Empty body, malformed multipart, no image field, a bad query; a face crop with bad geometry or not square " +
+            "(invalid_crop), or without X-Session-Id (crop_needs_session).",
+        ],
         [413, "Body larger than the limit, or declared image dimensions over the limits (checked before decoding)."],
         [415, "Content type other than JPEG, PNG, WebP or multipart."],
         [422, "Truncated or corrupt image."],
         ...accessErrors,
-        [429, "More frames a second, or more requests in flight, than allowed for the session or for the caller (all its sessions together). Has Retry-After."],
-        [503, "Overloaded (the frame would wait too long for a worker, or the queue is full), frame past its deadline, worker failure, not ready, or shutting down. Has Retry-After: wait it out (plus a random part of it), and keep the last answer's `next`."],
+        [
+          429,
+          "More frames a second, or more requests in flight, than allowed for the session or for the caller (all its " +
+            "sessions together). Has Retry-After.",
+        ],
+        [
+          503,
+          "Overloaded (the frame would wait too long for a worker, or the queue is full), frame past its deadline, " +
+            "worker failure, not ready, or shutting down. Has Retry-After: wait it out (plus a random part of it), " +
+            "and keep the last answer's `next`.",
+        ],
       ),
     },
   });
-  const sessionId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "3f2b6c1e-session" }) });
+  const sessionId = z.object({
+    id: z.string().openapi({ param: { name: "id", in: "path" }, example: "3f2b6c1e-session" }),
+  });
   registry.registerPath({
     method: "get",
     path: "/v1/sessions/{id}",
@@ -90,8 +119,16 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
     security,
     request: { params: sessionId },
     responses: {
-      200: { description: "The session's state and measures.", content: { "application/json": { schema: SessionState } } },
-      ...errorResponses([400, "Malformed session id."], ...accessErrors, [404, "Unknown to this caller: never seen, expired, forgotten, or another caller's."], [503, "The session store (Redis) cannot be reached."]),
+      200: {
+        description: "The session's state and measures.",
+        content: { "application/json": { schema: SessionState } },
+      },
+      ...errorResponses(
+        [400, "Malformed session id."],
+        ...accessErrors,
+        [404, "Unknown to this caller: never seen, expired, forgotten, or another caller's."],
+        [503, "The session store (Redis) cannot be reached."],
+      ),
     },
   });
   registry.registerPath({
@@ -101,23 +138,48 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
     description: "Only the caller that made a session can forget it.",
     security,
     request: { params: sessionId },
-    responses: { 204: { description: "Forgotten." }, ...errorResponses([400, "Malformed session id."], ...accessErrors, [404, "Unknown to this caller."], [503, "The session store (Redis) cannot be reached."]) },
+    responses: {
+      204: { description: "Forgotten." },
+      ...errorResponses(
+        [400, "Malformed session id."],
+        ...accessErrors,
+        [404, "Unknown to this caller."],
+        [503, "The session store (Redis) cannot be reached."],
+      ),
+    },
   });
-  registry.registerPath({ method: "get", path: "/healthz", summary: "Liveness", responses: { 200: { description: "The process is alive.", content: { "application/json": { schema: Health } } } } });
+  registry.registerPath({
+    method: "get",
+    path: "/healthz",
+    summary: "Liveness",
+    responses: { 200: { description: "The process is alive.", content: { "application/json": { schema: Health } } } },
+  });
   registry.registerPath({
     method: "get",
     path: "/readyz",
     summary: "Readiness: every worker has loaded its models (the session store's state is reported, not required)",
     responses: {
       200: { description: "Ready.", content: { "application/json": { schema: Readiness } } },
-      503: { description: "Still loading (or a worker is being replaced).", content: { "application/json": { schema: Readiness } } },
+      503: {
+        description: "Still loading (or a worker is being replaced).",
+        content: { "application/json": { schema: Readiness } },
+      },
     },
   });
-  registry.registerPath({ method: "get", path: "/metrics", summary: "Prometheus metrics", responses: { 200: { description: "Prometheus text format.", content: { "text/plain": { schema: z.string() } } } } });
+  registry.registerPath({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics",
+    responses: { 200: { description: "Prometheus text format.", content: { "text/plain": { schema: z.string() } } } },
+  });
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "Vigil", version: "0.1.0", description: "Attention analysis of webcam frames with MediaPipe, served by Bun + Hono." },
+    info: {
+      title: "Vigil",
+      version: "0.1.0",
+      description: "Attention analysis of webcam frames with MediaPipe, served by Bun + Hono.",
+    },
   });
 
   const assets = Promise.all([readAsset(swaggerJsPath), readAsset(swaggerCssPath)]);

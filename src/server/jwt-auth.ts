@@ -36,7 +36,9 @@ function unauthorized(message: string, error: "invalid_token" | "invalid_request
   // The description repeats the message, as a quoted header value: printable ASCII without quotes.
   const description = message.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, "?");
   return new ApiError(401, "unauthorized", message, {
-    "WWW-Authenticate": error ? `Bearer realm="vigil", error="${error}", error_description="${description}"` : `Bearer realm="vigil"`,
+    "WWW-Authenticate": error
+      ? `Bearer realm="vigil", error="${error}", error_description="${description}"`
+      : `Bearer realm="vigil"`,
   });
 }
 
@@ -45,7 +47,12 @@ function explain(error: unknown, config: JwtConfig, algorithms: string[]): strin
   if (error instanceof errors.JWTExpired) return "the token has expired (exp is in the past)";
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.reason === "missing") {
-      const what: Record<string, string> = { sub: "a subject (sub)", exp: "an expiry (exp)", aud: "an audience (aud)", iss: "an issuer (iss)" };
+      const what: Record<string, string> = {
+        sub: "a subject (sub)",
+        exp: "an expiry (exp)",
+        aud: "an audience (aud)",
+        iss: "an issuer (iss)",
+      };
       return `the token has no ${error.claim}: it must carry ${what[error.claim] ?? error.claim}`;
     }
     if (error.claim === "aud") return `wrong audience: the token's aud is not ${config.jwtAudience}`;
@@ -53,15 +60,23 @@ function explain(error: unknown, config: JwtConfig, algorithms: string[]): strin
     if (error.claim === "nbf") return "the token is not valid yet (nbf is in the future)";
     return `the token's ${error.claim} claim is not valid`;
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return "bad signature: the token was not signed by a key this server trusts";
-  if (error instanceof errors.JOSEAlgNotAllowed) return `the token's algorithm is not accepted; this server accepts ${algorithms.join(" or ")}`;
-  if (error instanceof errors.JWKSNoMatchingKey) return "bad signature: no key in the server's JWKS matches the token (kid, alg)";
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return "the token is malformed (not a signed JWT)";
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return "bad signature: the token was not signed by a key this server trusts";
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return `the token's algorithm is not accepted; this server accepts ${algorithms.join(" or ")}`;
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return "bad signature: no key in the server's JWKS matches the token (kid, alg)";
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
+    return "the token is malformed (not a signed JWT)";
   return "the token is not valid";
 }
 
 /** Verifies `token`; with several JWKS keys that fit it (no kid), each is tried in turn. */
-async function verifyToken(token: string, key: Uint8Array | ReturnType<typeof createLocalJWKSet>, options: JWTVerifyOptions): Promise<JWTPayload> {
+async function verifyToken(
+  token: string,
+  key: Uint8Array | ReturnType<typeof createLocalJWKSet>,
+  options: JWTVerifyOptions,
+): Promise<JWTPayload> {
   if (key instanceof Uint8Array) return (await jwtVerify(token, key, options)).payload;
   try {
     return (await jwtVerify(token, key, options)).payload;
@@ -80,7 +95,10 @@ async function verifyToken(token: string, key: Uint8Array | ReturnType<typeof cr
 
 /** The authentication middleware for VIGIL_AUTH=jwt; config.ts has checked that one key source is set. */
 export function jwtAuth(config: JwtConfig): MiddlewareHandler<AccessEnv> {
-  const key = config.jwtSecret !== undefined ? new TextEncoder().encode(config.jwtSecret) : createLocalJWKSet(loadJwksFile(config.jwksFile!));
+  const key =
+    config.jwtSecret !== undefined
+      ? new TextEncoder().encode(config.jwtSecret)
+      : createLocalJWKSet(loadJwksFile(config.jwksFile!));
   const algorithms = config.jwtSecret !== undefined ? SECRET_ALGORITHMS : PUBLIC_KEY_ALGORITHMS;
   const options: JWTVerifyOptions = {
     algorithms,

@@ -25,7 +25,11 @@ export function createMetrics(poolStats: () => PoolGauges) {
     buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5],
     registers: [registry],
   });
-  const inFlight = new Gauge({ name: "vigil_http_requests_in_flight", help: "Requests being served now.", registers: [registry] });
+  const inFlight = new Gauge({
+    name: "vigil_http_requests_in_flight",
+    help: "Requests being served now.",
+    registers: [registry],
+  });
   new Gauge({
     name: "vigil_queue_depth",
     help: "Frames waiting for a worker.",
@@ -50,7 +54,11 @@ export function createMetrics(poolStats: () => PoolGauges) {
       this.set(poolStats().ready);
     },
   });
-  const workerBusy = new Counter({ name: "vigil_worker_busy_seconds_total", help: "Time workers spent analysing frames.", registers: [registry] });
+  const workerBusy = new Counter({
+    name: "vigil_worker_busy_seconds_total",
+    help: "Time workers spent analysing frames.",
+    registers: [registry],
+  });
   const framesShed = new Counter({
     name: "vigil_frames_shed_total",
     help: "Frames refused without analysis: queue full (overloaded) or waited past the deadline.",
@@ -82,7 +90,8 @@ export function createMetrics(poolStats: () => PoolGauges) {
   });
   const sessionStoreUnavailable = new Counter({
     name: "vigil_session_store_unavailable_total",
-    help: "Session store operations that failed or timed out (the frame was answered without its session, or a session request got 503).",
+    help: "Session store operations that failed or timed out (the frame was answered without its session, or a " +
+      "session request got 503).",
     labelNames: ["operation"] as const,
     registers: [registry],
   });

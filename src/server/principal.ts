@@ -37,7 +37,10 @@ export const jwtPrincipal = (issuer: string, subject: string): Principal => ({
 /** The request's principal; only routes behind the authentication middleware have one. */
 export function principalOf(c: Context<AccessEnv>): Principal {
   const principal = c.get("principal");
-  if (!principal) throw new Error(`no principal on ${c.req.method} ${c.req.path}: the route is not behind the authentication middleware`);
+  if (!principal)
+    throw new Error(
+      `no principal on ${c.req.method} ${c.req.path}: the route is not behind the authentication middleware`,
+    );
   return principal;
 }
 

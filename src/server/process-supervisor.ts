@@ -21,11 +21,24 @@ export interface Supervisor {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function superviseProcesses(config: ServerConfig, args: string[], log: (line: string) => void): Promise<Supervisor> {
+export async function superviseProcesses(
+  config: ServerConfig,
+  args: string[],
+  log: (line: string) => void,
+): Promise<Supervisor> {
   // Every child must listen on the same port: with port 0, choose one now.
   const port = config.port || (await freePort(config.host));
   // Later flags win (node:util parseArgs), so these override whatever the parent was given.
-  const childArgs = (index: number) => ["serve", ...args, "--processes", "1", "--port", String(port), "--instance-id", `${config.instanceId}-${index}`];
+  const childArgs = (index: number) => [
+    "serve",
+    ...args,
+    "--processes",
+    "1",
+    "--port",
+    String(port),
+    "--instance-id",
+    `${config.instanceId}-${index}`,
+  ];
   // Compiled, the executable is Vigil itself; otherwise it is bun, running main.ts.
   const command = isCompiledBinary() ? [process.execPath] : [process.execPath, Bun.main];
 
@@ -45,12 +58,18 @@ export async function superviseProcesses(config: ServerConfig, args: string[], l
       if (stopping) return;
       const stable = Date.now() - startedAt > STABLE_AFTER_MS;
       const delay = stable ? 1000 : Math.min(restartDelayMs * 2, MAX_RESTART_DELAY_MS);
-      log(`process ${index} (pid ${child.pid}) exited (${child.signalCode ?? `code ${code}`}); starting it again in ${delay / 1000} s`);
+      log(
+        `process ${index} (pid ${child.pid}) exited (${child.signalCode ?? `code ${code}`}); starting it again in ` +
+          `${delay / 1000} s`,
+      );
       setTimeout(() => stopping || start(index, delay), delay);
     });
   };
   for (let index = 1; index <= config.processes; index++) start(index, 500);
-  log(`vigil supervising ${config.processes} processes on port ${port} (each with ${config.workers} worker(s)), sessions in Redis`);
+  log(
+    `vigil supervising ${config.processes} processes on port ${port} (each with ${config.workers} worker(s)), ` +
+      `sessions in Redis`,
+  );
 
   let stopped: Promise<void> | undefined;
   const stop = (signal: NodeJS.Signals = "SIGTERM") =>

@@ -23,16 +23,24 @@ export const ErrorBody = z
   .object({
     error: z.object({
       code: z.string().openapi({ example: "image_too_large" }),
-      message: z.string().openapi({ example: "declared 20000x20000 = 400000000 pixels, more than the 40000000 allowed" }),
+      message: z
+        .string()
+        .openapi({ example: "declared 20000x20000 = 400000000 pixels, more than the 40000000 allowed" }),
     }),
   })
   .openapi("Error");
 
-const Box = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }).openapi("Box", { description: "In image pixels." });
+const Box = z
+  .object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
+  .openapi("Box", { description: "In image pixels." });
 
 const Eye = z
   .object({
-    openness: z.number().min(0).max(1).describe("0 = closed, 1 = fully open; a calibrated mapping of the eye aspect ratio."),
+    openness: z
+      .number()
+      .min(0)
+      .max(1)
+      .describe("0 = closed, 1 = fully open; a calibrated mapping of the eye aspect ratio."),
     ear: z.number().describe("Eye aspect ratio (Soukupová & Čech 2016): lid distance over eye width."),
     closed: z
       .boolean()
@@ -47,15 +55,22 @@ const Eye = z
 const Face = z
   .object({
     box: Box,
-    detectionScore: z.number().nullable().describe("Face detector score; null when the face was tracked from the session's previous frame."),
+    detectionScore: z
+      .number()
+      .nullable()
+      .describe("Face detector score; null when the face was tracked from the session's previous frame."),
     presenceScore: z.number().describe("Probability that this is a face, from the landmark model."),
     eyes: z.object({ left: Eye, right: Eye }).describe("The subject's own left and right eye."),
     headPose: z
       .object({ yaw: z.number(), pitch: z.number(), roll: z.number() })
-      .describe("Degrees. yaw > 0: the subject turns to their left; pitch > 0: looks up; roll > 0: head tilts to their left."),
+      .describe(
+        "Degrees. yaw > 0: the subject turns to their left; pitch > 0: looks up; roll > 0: head tilts to their left.",
+      ),
     gaze: z
       .object({
-        horizontal: z.number().describe("Mean iris position between the eye corners, 0..1 in image left-to-right; 0.5 = centred."),
+        horizontal: z
+          .number()
+          .describe("Mean iris position between the eye corners, 0..1 in image left-to-right; 0.5 = centred."),
         vertical: z.number().describe("Mean iris position between the lids, 0 = top, 1 = bottom."),
         down: z
           .boolean()
@@ -72,7 +87,9 @@ const Face = z
     landmarks: z
       .array(z.array(z.number()).length(3))
       .optional()
-      .describe("With ?landmarks=1: 478 [x, y, z] points in image pixels (MediaPipe face mesh with irises at 468-477)."),
+      .describe(
+        "With ?landmarks=1: 478 [x, y, z] points in image pixels (MediaPipe face mesh with irises at 468-477).",
+      ),
   })
   .openapi("Face");
 
@@ -102,7 +119,9 @@ export const SessionState = z
     id: z.string(),
     available: z.literal(true).describe("The session store answered; see SessionUnavailable for when it does not."),
     state: z.enum(["focused", "drowsy", "asleep", "away", "distracted", "not_alone", "unknown"]),
-    since: z.string().describe("When the current state began (the capture time of the frame that started it), ISO 8601."),
+    since: z
+      .string()
+      .describe("When the current state began (the capture time of the frame that started it), ISO 8601."),
     measures: z.object({
       perclos: z
         .number()
@@ -115,7 +134,9 @@ export const SessionState = z
       closedFrames: z
         .number()
         .int()
-        .describe(`Frames in the last ${minutes(RULES.perclosWindowMs)} whose eyes were closed (judged on \`eyes.basis\`).`),
+        .describe(
+          `Frames in the last ${minutes(RULES.perclosWindowMs)} whose eyes were closed (judged on \`eyes.basis\`).`,
+        ),
       closures: z
         .number()
         .int()
@@ -143,9 +164,19 @@ export const SessionState = z
       blinkRatePerMinute: z.number().nullable().describe("Blinks per minute; null when blinks is null."),
       eyesClosedMs: z.number().describe("Current eyes-closed streak."),
       noPersonMs: z.number().describe("Current time without a person."),
-      lookingAwayMs: z.number().describe("Current time looking away (looking down at a desk or book is reading, not away)."),
-      readingMs: z.number().describe("Current time with the eyes lowered to a desk, a book or a keyboard (face.gaze.down): counted as focused, never as closed."),
-      yawns: z.number().int().describe(`Yawns in the last ${minutes(RULES.yawnWindowMs)}.`),
+      lookingAwayMs: z
+        .number()
+        .describe("Current time looking away (looking down at a desk or book is reading, not away)."),
+      readingMs: z
+        .number()
+        .describe(
+          "Current time with the eyes lowered to a desk, a book or a keyboard (face.gaze.down): counted as focused, " +
+            "never as closed.",
+        ),
+      yawns: z
+        .number()
+        .int()
+        .describe(`Yawns in the last ${minutes(RULES.yawnWindowMs)}.`),
     }),
     eyes: z
       .object({
@@ -183,7 +214,9 @@ export const SessionState = z
     fresh: z
       .boolean()
       .describe(
-        "True when this frame started the session's history. On a frame that is not the client's first, it means the history was lost (it expired, was forgotten, or was held in the memory of an instance that died, or in a Redis that restarted without persistence) and restarts empty.",
+        "True when this frame started the session's history. On a frame that is not the client's first, it means the " +
+          "history was lost (it expired, was forgotten, or was held in the memory of an instance that died, or in a " +
+          "Redis that restarted without persistence) and restarts empty.",
       ),
   })
   .openapi("Session");
@@ -192,11 +225,14 @@ export const SessionUnavailable = z
   .object({
     id: z.string(),
     available: z.literal(false),
-    reason: z.string().describe("Why the session store could not be reached, e.g. no answer within VIGIL_REDIS_TIMEOUT_MS."),
+    reason: z
+      .string()
+      .describe("Why the session store could not be reached, e.g. no answer within VIGIL_REDIS_TIMEOUT_MS."),
   })
   .openapi("SessionUnavailable", {
     description:
-      "The session store (Redis) could not be reached in time: the frame was analysed and answered, but not filed in its session. Sessions resume by themselves when the store is back.",
+      "The session store (Redis) could not be reached in time: the frame was analysed and answered, but not filed in " +
+        "its session. Sessions resume by themselves when the store is back.",
   });
 
 const Crop = z
@@ -204,9 +240,13 @@ const Crop = z
     centerX: z.number().describe("Centre of the square, in the client's frame pixels."),
     centerY: z.number(),
     size: z.number().describe("Side of the square, in frame pixels."),
-    rotation: z.number().describe("Radians; positive turns the crop's x axis clockwise on screen (the eyes come out level)."),
+    rotation: z
+      .number()
+      .describe("Radians; positive turns the crop's x axis clockwise on screen (the eyes come out level)."),
   })
-  .openapi("FaceCrop", { description: "A square, rotated region of the client's frame (the face, 1.5 times its size)." });
+  .openapi("FaceCrop", {
+    description: "A square, rotated region of the client's frame (the face, 1.5 times its size).",
+  });
 
 export const NextFrame = z
   .object({
@@ -214,50 +254,75 @@ export const NextFrame = z
       .number()
       .int()
       .describe(
-        `Capture the next frame this long after this frame's capture time (X-Capture-Time): ${DEFAULT_PACING.sparseMs} ` +
+        `Capture the next frame this long after this frame's capture time (X-Capture-Time): ` +
+          `${DEFAULT_PACING.sparseMs} ` +
           `while a state is steady (focused with the eyes well open for ${seconds(DEFAULT_PACING.steadyAfterMs)}, or ` +
           `away for ${seconds(DEFAULT_PACING.steadyAfterMs)}), ${DEFAULT_PACING.normalMs} otherwise. ` +
           "See docs/sessions.md, Pacing.",
       ),
     frame: z
       .enum(["full", "crop"])
-      .describe("full: send the whole frame. crop: send only `crop`, as an outputSize x outputSize image with X-Frame-Crop."),
+      .describe(
+        "full: send the whole frame. crop: send only `crop`, as an outputSize x outputSize image with X-Frame-Crop.",
+      ),
     crop: Crop.extend({
       outputSize: z
         .number()
         .int()
-        .describe(`Side of the square image to send, in pixels (${OPTIONS.faceCropSize} by default: the landmark model's input).`),
+        .describe(
+          `Side of the square image to send, in pixels (${OPTIONS.faceCropSize} by default: the landmark model's ` +
+            `input).`,
+        ),
     })
       .optional()
-      .describe("With frame = crop: the region to cut from the next frame, in the pixels of the frame this answer is about."),
+      .describe(
+        "With frame = crop: the region to cut from the next frame, in the pixels of the frame this answer is about.",
+      ),
   })
   .openapi("NextFrame", {
     description:
-      "With X-Session-Id: what the server wants next. Clients may ignore it (full frames at a fixed rate keep working), or follow it: fewer frames while nothing changes, and only the face leaves the browser while it is tracked.",
+      "With X-Session-Id: what the server wants next. Clients may ignore it (full frames at a fixed rate keep " +
+        "working), or follow it: fewer frames while nothing changes, and only the face leaves the browser while it " +
+        "is tracked.",
   });
 
 export const Analysis = z
   .object({
     person: z.object({ present: z.boolean(), count: z.number().int() }),
-    tracked: z.boolean().describe("The faces were followed from the session's previous frame; the detector was skipped."),
+    tracked: z
+      .boolean()
+      .describe("The faces were followed from the session's previous frame; the detector was skipped."),
     faces: z.array(Face).describe("Largest detection score first; at most the configured maxFaces."),
     image: z.object({
       format: z.enum(["jpeg", "png", "webp"]),
       width: z.number().int(),
       height: z.number().int(),
-      analyzedWidth: z.number().int().describe(`Size after any downscaling before inference. In a session, a frame after one with nobody in it is first looked at decoded to ${QUICK_LOOK_SIDE} px on its long side (enough for the short-range detector); if nobody is found there, that is the size given.`),
+      analyzedWidth: z
+        .number()
+        .int()
+        .describe(
+          `Size after any downscaling before inference. In a session, a frame after one with nobody in it is first ` +
+            `looked at decoded to ${QUICK_LOOK_SIDE} px on its long side (enough for the short-range detector); if ` +
+            `nobody is found there, that is the size given.`,
+        ),
       analyzedHeight: z.number().int(),
       quality: ImageQuality,
       crop: Crop.extend({ frameWidth: z.number().int(), frameHeight: z.number().int() })
         .optional()
-        .describe("For a face-crop frame: the geometry it was sent with (X-Frame-Crop). width and height are then the full frame's, analyzedWidth and analyzedHeight the crop image's."),
+        .describe(
+          "For a face-crop frame: the geometry it was sent with (X-Frame-Crop). width and height are then the full " +
+            "frame's, analyzedWidth and analyzedHeight the crop image's.",
+        ),
     }),
     models: z.record(z.string(), z.object({ name: z.string(), source: z.string(), sha256: z.string() })),
     timings: Timings,
     session: z
       .union([SessionState, SessionUnavailable])
       .optional()
-      .describe("With X-Session-Id: the user's state over time, or, while the session store cannot be reached, `available: false`."),
+      .describe(
+        "With X-Session-Id: the user's state over time, or, while the session store cannot be reached, `available: " +
+          "false`.",
+      ),
     next: NextFrame.optional(),
   })
   .openapi("Analysis");
@@ -269,7 +334,10 @@ export const AnalyzeQuery = z.object({
     .enum(["0", "1", "true", "false"])
     .optional()
     .transform((v) => v === "1" || v === "true")
-    .openapi({ param: { name: "landmarks", in: "query" }, description: "1 to include the 478 landmarks of each face." }),
+    .openapi({
+      param: { name: "landmarks", in: "query" },
+      description: "1 to include the 478 landmarks of each face.",
+    }),
 });
 
 /** 8 to 128 characters: letters, digits, and . _ : - (a UUID fits). */
@@ -285,7 +353,10 @@ export const SessionHeaders = z.object({
     .string()
     .regex(/^\d{10,16}$/)
     .optional()
-    .openapi({ param: { in: "header" }, description: "When the client captured the frame, ms since the Unix epoch. Defaults to arrival time." }),
+    .openapi({
+      param: { in: "header" },
+      description: "When the client captured the frame, ms since the Unix epoch. Defaults to arrival time.",
+    }),
   "X-Frame-Crop": z
     .string()
     .optional()
@@ -293,7 +364,10 @@ export const SessionHeaders = z.object({
       param: { in: "header" },
       example: "318.5,231.25,305.1,-0.0421,640,480",
       description:
-        "The image is a face crop, as asked in the previous answer's `next.crop`: centerX,centerY,size,rotation,frameWidth,frameHeight (frame pixels, radians). The image must be square. Needs X-Session-Id. Crop pixel (u, v) of an S x S image shows the frame point centre + R(rotation)((u - S/2) size/S, (v - S/2) size/S). Bad geometry: 400 invalid_crop.",
+        "The image is a face crop, as asked in the previous answer's `next.crop`: " +
+          "centerX,centerY,size,rotation,frameWidth,frameHeight (frame pixels, radians). The image must be square. " +
+          "Needs X-Session-Id. Crop pixel (u, v) of an S x S image shows the frame point centre + R(rotation)((u - " +
+          "S/2) size/S, (v - S/2) size/S). Bad geometry: 400 invalid_crop.",
     }),
 });
 
@@ -301,11 +375,20 @@ export const Health = z.object({ status: z.literal("ok") }).openapi("Health");
 export const Readiness = z
   .object({
     status: z.enum(["ready", "loading"]),
-    workers: z.object({ size: z.number().int(), ready: z.number().int(), busy: z.number().int(), queued: z.number().int(), restarts: z.number().int(), recycled: z.number().int() }),
+    workers: z.object({
+      size: z.number().int(),
+      ready: z.number().int(),
+      busy: z.number().int(),
+      queued: z.number().int(),
+      restarts: z.number().int(),
+      recycled: z.number().int(),
+    }),
     sessions: z
       .object({ store: z.enum(["memory", "redis"]), available: z.boolean(), reason: z.string().optional() })
       .describe(
-        "The session store. Its state does not decide readiness: while Redis is down frames are still analysed and answered (their session says it is unavailable), and every instance shares the same Redis, so taking them out of rotation would help nobody.",
+        "The session store. Its state does not decide readiness: while Redis is down frames are still analysed and " +
+          "answered (their session says it is unavailable), and every instance shares the same Redis, so taking them " +
+          "out of rotation would help nobody.",
       ),
   })
   .openapi("Readiness");

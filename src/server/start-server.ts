@@ -90,7 +90,12 @@ export async function startServer(
     async analyze(image, { landmarks, session, crop }) {
       if (!session) return runJob(image, { landmarks, crop });
       // The store's key is opaque: a session is scoped to its owner (principal.ts) by its key alone.
-      const frame = { key: sessionStoreKey(session), id: session.id, capturedAt: session.capturedAt, crop: crop !== undefined };
+      const frame = {
+        key: sessionStoreKey(session),
+        id: session.id,
+        capturedAt: session.capturedAt,
+        crop: crop !== undefined,
+      };
       let queueMs = 0;
       const { analysis, session: state, next } = await sessions.analyze(frame, async (search: FaceSearch) => {
         const run = await runJob(image, { ...search, landmarks, crop });
@@ -140,7 +145,13 @@ async function storeRequest<T>(request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {
-    if (error instanceof SessionStoreUnavailable) throw new ApiError(503, "session_store_unavailable", `the session store cannot be reached (${error.reason}); try again shortly`, { "Retry-After": "1" });
+    if (error instanceof SessionStoreUnavailable)
+      throw new ApiError(
+        503,
+        "session_store_unavailable",
+        `the session store cannot be reached (${error.reason}); try again shortly`,
+        { "Retry-After": "1" },
+      );
     throw error;
   }
 }

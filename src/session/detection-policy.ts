@@ -82,18 +82,25 @@ export interface FrameOutcome {
 }
 
 /** The schedule after a frame (the newest one: a late frame must not move it). */
-export function nextSchedule(previous: DetectionSchedule | null, frame: FrameOutcome, options: DetectionPolicyOptions): DetectionSchedule {
+export function nextSchedule(
+  previous: DetectionSchedule | null,
+  frame: FrameOutcome,
+  options: DetectionPolicyOptions,
+): DetectionSchedule {
   const steady = frame.presences.length > 0 && frame.presences.every((p) => p >= options.steadyPresence);
   if (frame.detectorRan) {
     // The same faces again, all clearly present: the scene is steady, so wait longer before looking again.
     const confirmed = previous !== null && steady && previous.faces === frame.presences.length;
-    const everyMs = confirmed ? Math.min(options.maxEveryMs, Math.max(options.minEveryMs, previous.everyMs * 2)) : options.minEveryMs;
+    const everyMs = confirmed
+      ? Math.min(options.maxEveryMs, Math.max(options.minEveryMs, previous.everyMs * 2))
+      : options.minEveryMs;
     const shortenedBy = (options.jitter ?? 0) * (frame.draw ?? 0);
     return { nextDetectAt: frame.at + Math.round(everyMs * (1 - shortenedBy)), everyMs, faces: frame.presences.length };
   }
   const base = previous ?? { nextDetectAt: frame.at, everyMs: options.minEveryMs, faces: frame.trackedFaces };
   // A doubtful face (presence dropped) or a lost one: look with the detector on the very next frame.
-  if (!steady || frame.presences.length < frame.trackedFaces) return { nextDetectAt: frame.at, everyMs: options.minEveryMs, faces: base.faces };
+  if (!steady || frame.presences.length < frame.trackedFaces)
+    return { nextDetectAt: frame.at, everyMs: options.minEveryMs, faces: base.faces };
   return base;
 }
 
@@ -112,6 +119,9 @@ export function jitterDraw(sessionKey: string, capturedAt: number): number {
  * after it falls due. `not_alone` is then entered `notAloneAfterMs` later (session rules), since the
  * second face is tracked from that detection on.
  */
-export function worstCaseSecondPersonMs(options: Pick<DetectionPolicyOptions, "maxEveryMs">, frameGapMs: number): number {
+export function worstCaseSecondPersonMs(
+  options: Pick<DetectionPolicyOptions, "maxEveryMs">,
+  frameGapMs: number,
+): number {
   return options.maxEveryMs + frameGapMs;
 }

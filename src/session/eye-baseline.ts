@@ -6,7 +6,8 @@
  * the mesh's lid points stay a little apart). So the point at which an eye is 80% closed (PERCLOS P80)
  * depends on how open that person's eye is, and within a session each eye is judged against that person's
  * baseline: a high percentile of the eye's EAR over the frames the session keeps (up to five minutes). A high
- * percentile is the eye as open as it usually gets: blinks, closures and droops sit in the low tail, so even a drowsy start, which still has its open moments, does not drag it down; a floor and a
+ * percentile is the eye as open as it usually gets: blinks, closures and droops sit in the low tail, so even a drowsy
+ * start, which still has its open moments, does not drag it down; a floor and a
  * ceiling from the population keep one odd session (eyes shut from the first frame, a landmark glitch)
  * from setting an impossible baseline.
  *
@@ -33,7 +34,10 @@ export interface EyeBaseline {
   frames: number;
 }
 
-type BaselineRules = Pick<SessionRules, "baselinePercentile" | "baselineMinFrames" | "baselineMinEar" | "baselineMaxEar" | "shutEar" | "closedBelow">;
+type BaselineRules = Pick<
+  SessionRules,
+  "baselinePercentile" | "baselineMinFrames" | "baselineMinEar" | "baselineMaxEar" | "shutEar" | "closedBelow"
+>;
 
 /** The p-quantile (0..1) of values, linearly interpolated between order statistics (Hyndman & Fan type 7). */
 export function quantile(values: readonly number[], p: number): number {
@@ -56,9 +60,23 @@ export function personalBaseline(observations: readonly Observation[], rules: Ba
   const usable = observations.filter(showsBaselineEyes);
   if (usable.length < rules.baselineMinFrames) return null;
   const clamp = (ear: number) => Math.min(rules.baselineMaxEar, Math.max(rules.baselineMinEar, ear));
-  const left = clamp(quantile(usable.map((o) => o.ear.left), rules.baselinePercentile));
-  const right = clamp(quantile(usable.map((o) => o.ear.right), rules.baselinePercentile));
-  return { ear: { left, right }, closedBelowEar: { left: closedBelowEar(left, rules), right: closedBelowEar(right, rules) }, frames: usable.length };
+  const left = clamp(
+    quantile(
+      usable.map((o) => o.ear.left),
+      rules.baselinePercentile,
+    ),
+  );
+  const right = clamp(
+    quantile(
+      usable.map((o) => o.ear.right),
+      rules.baselinePercentile,
+    ),
+  );
+  return {
+    ear: { left, right },
+    closedBelowEar: { left: closedBelowEar(left, rules), right: closedBelowEar(right, rules) },
+    frames: usable.length,
+  };
 }
 
 /**

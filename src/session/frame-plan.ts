@@ -50,7 +50,8 @@ export function planNextFrame(input: FramePlanInput): NextFrame {
 /** The plan, and whether it asks for a full frame only because a detection falls due (a crop would do otherwise). */
 function plan(input: FramePlanInput): { next: NextFrame; fullForDetection: boolean } {
   const { capturedAt, nextFrameAfterMs, rois, schedule, cropOutputSize } = input;
-  if (cropOutputSize === null || rois.length !== 1) return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: false };
+  if (cropOutputSize === null || rois.length !== 1)
+    return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: false };
   const detectionDue = !schedule || capturedAt + nextFrameAfterMs >= schedule.nextDetectAt;
   if (detectionDue) return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: true };
   const [roi] = rois;
@@ -58,7 +59,13 @@ function plan(input: FramePlanInput): { next: NextFrame; fullForDetection: boole
     next: {
       nextFrameAfterMs,
       frame: "crop",
-      crop: { centerX: round2(roi.centerX), centerY: round2(roi.centerY), size: round2(roi.size), rotation: round4(roi.rotation), outputSize: cropOutputSize },
+      crop: {
+        centerX: round2(roi.centerX),
+        centerY: round2(roi.centerY),
+        size: round2(roi.size),
+        rotation: round4(roi.rotation),
+        outputSize: cropOutputSize,
+      },
     },
     fullForDetection: false,
   };
@@ -102,24 +109,51 @@ export interface FramePlanState {
 }
 
 /** The plan's state after a frame, and the `next` of its answer. Pure. */
-export function afterFrame(state: FramePlanState | null, frame: AnsweredFrame, settings: FramePlanSettings): { state: FramePlanState; next: NextFrame } {
+export function afterFrame(
+  state: FramePlanState | null,
+  frame: AnsweredFrame,
+  settings: FramePlanSettings,
+): { state: FramePlanState; next: NextFrame } {
   const previous = state ?? { detection: null, calmSince: null };
   const scheduled = frame.newest
     ? nextSchedule(
         previous.detection,
-        { at: frame.capturedAt, detectorRan: frame.detectorRan && !frame.crop, presences: frame.presences, trackedFaces: frame.trackedFaces, draw: frame.jitterDraw },
+        {
+          at: frame.capturedAt,
+          detectorRan: frame.detectorRan && !frame.crop,
+          presences: frame.presences,
+          trackedFaces: frame.trackedFaces,
+          draw: frame.jitterDraw,
+        },
         settings.detection,
       )
     : previous.detection;
-  const calm = frame.newest ? calmSince(previous.calmSince, frame.latest, settings.pacing ?? DEFAULT_PACING) : previous.calmSince;
-  const afterMs = settings.pacing ? nextFrameAfterMs({ summary: frame.summary, latest: frame.latest, calmSince: calm }, settings.rules, settings.pacing) : 1000;
-  const { next, fullForDetection } = plan({ capturedAt: frame.capturedAt, nextFrameAfterMs: afterMs, rois: frame.newest ? frame.rois : [], schedule: scheduled, cropOutputSize: settings.cropOutputSize });
+  const calm = frame.newest
+    ? calmSince(previous.calmSince, frame.latest, settings.pacing ?? DEFAULT_PACING)
+    : previous.calmSince;
+  const afterMs = settings.pacing
+    ? nextFrameAfterMs(
+        { summary: frame.summary, latest: frame.latest, calmSince: calm },
+        settings.rules,
+        settings.pacing,
+      )
+    : 1000;
+  const { next, fullForDetection } = plan({
+    capturedAt: frame.capturedAt,
+    nextFrameAfterMs: afterMs,
+    rois: frame.newest ? frame.rois : [],
+    schedule: scheduled,
+    cropOutputSize: settings.cropOutputSize,
+  });
   // For a client that follows the plan (this frame was the crop it asked for), the full frame asked for in
   // place of a crop is the detection, whenever it comes: one faster than the pace asked (still at 1 frame/s)
   // would otherwise send it before the detection falls due, have it only tracked, and send a second full
   // frame for the detection itself. A client sending only full frames keeps the schedule as it is.
   const followsPlan = fullForDetection && frame.crop;
-  const detection = followsPlan && scheduled ? { ...scheduled, nextDetectAt: Math.min(scheduled.nextDetectAt, frame.capturedAt + 1) } : scheduled;
+  const detection =
+    followsPlan && scheduled
+      ? { ...scheduled, nextDetectAt: Math.min(scheduled.nextDetectAt, frame.capturedAt + 1) }
+      : scheduled;
   return { state: { detection, calmSince: calm }, next };
 }
 
@@ -146,7 +180,10 @@ export function framePlanSettings(config: {
   };
 }
 
-/** How much of each re-detection interval may be cut at random, so that sessions started together drift apart (detection-policy.ts). */
+/**
+ * How much of each re-detection interval may be cut at random, so that sessions started together drift apart
+ * (detection-policy.ts).
+ */
 export const REDETECT_JITTER = 0.3;
 
 /**

@@ -70,7 +70,8 @@ export class MemorySessionStore implements SessionStore {
 
   sweep(): void {
     const now = this.clock();
-    for (const [key, held] of this.sessions) if (now - held.lastSeen > this.options.idleTtlMs) this.sessions.delete(key);
+    for (const [key, held] of this.sessions)
+      if (now - held.lastSeen > this.options.idleTtlMs) this.sessions.delete(key);
   }
 
   async close(): Promise<void> {

@@ -14,8 +14,16 @@ export function openSessionStore(
       idleTtlMs: config.sessionIdleTtlMs,
       timeoutMs: config.redisTimeoutMs,
       // The URL may hold a password: never logged.
-      onHealthChange: (health) => log(health.available ? "session store (Redis) available" : `session store (Redis) unavailable: ${health.reason}; frames are answered without their session`),
+      onHealthChange: (health) =>
+        log(
+          health.available
+            ? "session store (Redis) available"
+            : `session store (Redis) unavailable: ${health.reason}; frames are answered without their session`,
+        ),
     });
   }
-  return new MemorySessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs }).startSweeping();
+  return new MemorySessionStore({
+    maxSessions: config.maxSessions,
+    idleTtlMs: config.sessionIdleTtlMs,
+  }).startSweeping();
 }

@@ -65,22 +65,39 @@ export interface PacingInput {
  * frame did not. A single caught blink or slow closure restarts it, so frames stay at 1 s for
  * `steadyAfterMs` after any sign of closing eyes.
  */
-export function calmSince(previous: number | null, latest: Observation, options: PacingOptions = DEFAULT_PACING): number | null {
+export function calmSince(
+  previous: number | null,
+  latest: Observation,
+  options: PacingOptions = DEFAULT_PACING,
+): number | null {
   const calm =
-    latest.faces === 1 && !latest.unusable && !latest.eyesClosed && !latest.lookingAway && !latest.yawn && latest.openness !== null && latest.openness >= options.wellOpenAbove;
+    latest.faces === 1 &&
+    !latest.unusable &&
+    !latest.eyesClosed &&
+    !latest.lookingAway &&
+    !latest.yawn &&
+    latest.openness !== null &&
+    latest.openness >= options.wellOpenAbove;
   return calm ? (previous ?? latest.at) : null;
 }
 
-export function nextFrameAfterMs({ summary, latest, calmSince }: PacingInput, rules: SessionRules, options: PacingOptions = DEFAULT_PACING): number {
+export function nextFrameAfterMs(
+  { summary, latest, calmSince }: PacingInput,
+  rules: SessionRules,
+  options: PacingOptions = DEFAULT_PACING,
+): number {
   const m = summary.measures;
   const face = latest.faces > 0 && !latest.unusable;
-  const closing = face && (latest.eyesClosed || (latest.openness !== null && latest.openness < options.droopBelow) || latest.yawn);
+  const closing =
+    face && (latest.eyesClosed || (latest.openness !== null && latest.openness < options.droopBelow) || latest.yawn);
   const perclosRising = m.perclos !== null && m.perclos >= rules.drowsyPerclos / 2;
   if (closing || m.eyesClosedMs > 0 || perclosRising || summary.state === "drowsy") return options.denseMs;
 
   const sparse = Math.min(options.sparseMs, Math.floor(rules.maxFrameGapMs * 0.8));
   if (m.yawns > 0) return options.normalMs;
-  if (summary.state === "focused" && calmSince !== null && latest.at - calmSince >= options.steadyAfterMs) return sparse;
-  if (summary.state === "away" && latest.faces === 0 && latest.at - Date.parse(summary.since) >= options.steadyAfterMs) return sparse;
+  if (summary.state === "focused" && calmSince !== null && latest.at - calmSince >= options.steadyAfterMs)
+    return sparse;
+  if (summary.state === "away" && latest.faces === 0 && latest.at - Date.parse(summary.since) >= options.steadyAfterMs)
+    return sparse;
   return options.normalMs;
 }

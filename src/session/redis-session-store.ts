@@ -16,7 +16,12 @@
 import { RedisClient } from "bun";
 import { createHash } from "node:crypto";
 import type { SessionRecord } from "./session-record";
-import { SessionStoreUnavailable, type SessionChange, type SessionStore, type SessionStoreHealth } from "./session-store";
+import {
+  SessionStoreUnavailable,
+  type SessionChange,
+  type SessionStore,
+  type SessionStoreHealth,
+} from "./session-store";
 
 /** KEYS[1]: the session; ARGV: expected version ("" for none), new version, record JSON, TTL in ms. */
 export const CAS_SCRIPT = `local v = redis.call('HGET', KEYS[1], 'v')
@@ -51,7 +56,11 @@ export class RedisSessionStore implements SessionStore {
   constructor(private readonly options: RedisSessionStoreOptions) {
     this.prefix = options.keyPrefix ?? "vigil:session:";
     // No offline queue: while disconnected a command fails at once instead of waiting for the timeout.
-    this.client = new RedisClient(options.url, { enableOfflineQueue: false, connectionTimeout: Math.max(options.timeoutMs, 1000), autoReconnect: true });
+    this.client = new RedisClient(options.url, {
+      enableOfflineQueue: false,
+      connectionTimeout: Math.max(options.timeoutMs, 1000),
+      autoReconnect: true,
+    });
     this.client.onclose = (error) => {
       this.down = `connection lost: ${error?.message ?? "closed"}`;
     };
@@ -77,7 +86,14 @@ export class RedisSessionStore implements SessionStore {
       const [version, json] = await this.read(key);
       const { record, result } = change(json === null ? undefined : (JSON.parse(json) as SessionRecord));
       const next = String(Number(version ?? 0) + 1);
-      const args = ["1", this.prefix + key, version ?? "", next, JSON.stringify(record), String(this.options.idleTtlMs)];
+      const args = [
+        "1",
+        this.prefix + key,
+        version ?? "",
+        next,
+        JSON.stringify(record),
+        String(this.options.idleTtlMs),
+      ];
       if (await this.compareAndSet(args)) return result;
     }
     throw new SessionStoreUnavailable(`session ${key} kept changing during ${attempts} attempts`);
@@ -101,7 +117,10 @@ export class RedisSessionStore implements SessionStore {
   private set down(reason: string | undefined) {
     const changed = (reason === undefined) !== (this.downReason === undefined);
     this.downReason = reason;
-    if (changed) this.options.onHealthChange?.(reason === undefined ? { store: "redis", available: true } : { store: "redis", available: false, reason });
+    if (changed)
+      this.options.onHealthChange?.(
+        reason === undefined ? { store: "redis", available: true } : { store: "redis", available: false, reason },
+      );
   }
 
   size(): undefined {
@@ -136,7 +155,10 @@ export class RedisSessionStore implements SessionStore {
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SessionStoreUnavailable(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      timer = setTimeout(
+        () => reject(new SessionStoreUnavailable(`no answer within ${this.options.timeoutMs} ms`)),
+        this.options.timeoutMs,
+      );
     });
     try {
       const reply = await Promise.race([this.client.send(name, args), timeout]);

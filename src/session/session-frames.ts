@@ -21,7 +21,8 @@ import { SessionHistory, type SessionSummary } from "./session-history";
 import type { SessionRecord } from "./session-record";
 import { SessionStoreUnavailable, type SessionChange, type SessionStore } from "./session-store";
 
-export type SessionAnswer = ({ id: string; available: true; fresh: boolean } & SessionSummary) | { id: string; available: false; reason: string };
+export type SessionAnswer =
+  ({ id: string; available: true; fresh: boolean } & SessionSummary) | { id: string; available: false; reason: string };
 
 /** A frame as its session sees it. */
 export interface SessionFrame {
@@ -67,7 +68,9 @@ export class SessionFrames {
     const analysis = await analyze(search);
     if (!loaded.ok) return { analysis, session: { id: frame.id, available: false, reason: loaded.reason } };
     const trackedFaces = frame.crop ? 1 : (search.track?.length ?? 0);
-    const saved = await this.attempt("save", () => this.options.store.update(frame.key, this.fileFrame(frame, analysis, trackedFaces)));
+    const saved = await this.attempt("save", () =>
+      this.options.store.update(frame.key, this.fileFrame(frame, analysis, trackedFaces)),
+    );
     if (!saved.ok) return { analysis, session: { id: frame.id, available: false, reason: saved.reason } };
     return { analysis, ...saved.value };
   }
@@ -75,7 +78,14 @@ export class SessionFrames {
   /** The session's state without a frame; undefined when there is none. Throws SessionStoreUnavailable. */
   async read(key: string, id: string): Promise<SessionAnswer | undefined> {
     const record = await this.required("read", () => this.options.store.get(key));
-    return record && { id, available: true, fresh: false, ...SessionHistory.fromJSON(record.history, this.options.rules).summary() };
+    return (
+      record && {
+        id,
+        available: true,
+        fresh: false,
+        ...SessionHistory.fromJSON(record.history, this.options.rules).summary(),
+      }
+    );
   }
 
   /** Forgets the session; false when there was none. Throws SessionStoreUnavailable. */
@@ -92,15 +102,26 @@ export class SessionFrames {
    */
   private faceSearch(record: SessionRecord | undefined, capturedAt: number): FaceSearch {
     if (!record) return { detector: "full" };
-    const { track, reason } = trackingFor(record.tracking, record.framePlan?.detection ?? null, capturedAt, this.options.plan.detection);
+    const { track, reason } = trackingFor(
+      record.tracking,
+      record.framePlan?.detection ?? null,
+      capturedAt,
+      this.options.plan.detection,
+    );
     if (track) return { track };
     return reason === "no_face_to_track" ? { expectEmpty: true } : { detector: "full" };
   }
 
   /** The atomic step: file the frame in whatever the session holds now (pure: it may run more than once). */
-  private fileFrame(frame: SessionFrame, analysis: FrameAnalysis, trackedFaces: number): SessionChange<{ session: SessionAnswer; next: NextFrame }> {
+  private fileFrame(
+    frame: SessionFrame,
+    analysis: FrameAnalysis,
+    trackedFaces: number,
+  ): SessionChange<{ session: SessionAnswer; next: NextFrame }> {
     return (current) => {
-      const history = current ? SessionHistory.fromJSON(current.history, this.options.rules) : new SessionHistory(this.options.rules);
+      const history = current
+        ? SessionHistory.fromJSON(current.history, this.options.rules)
+        : new SessionHistory(this.options.rules);
       const latest = observationOf(analysis, frame.capturedAt);
       const filed = history.observe(latest);
       // The whole record is kept: fields this module does not know about stay as they were.
@@ -127,11 +148,17 @@ export class SessionFrames {
         this.options.plan,
       );
       record.framePlan = planned.state;
-      return { record, result: { session: { id: frame.id, available: true, fresh: !current, ...summary }, next: planned.next } };
+      return {
+        record,
+        result: { session: { id: frame.id, available: true, fresh: !current, ...summary }, next: planned.next },
+      };
     };
   }
 
-  private async attempt<T>(operation: StoreOperation, step: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+  private async attempt<T>(
+    operation: StoreOperation,
+    step: () => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
     try {
       return { ok: true, value: await step() };
     } catch (error) {

@@ -102,7 +102,13 @@ export class SessionHistory {
 
   /** The history as plain data (JSON.stringify calls this). The list is a copy: the snapshot stays as taken. */
   toJSON(): SessionHistorySnapshot {
-    return { observations: this.observations.slice(), state: this.currentState, stateSince: this.stateSince, frames: this.framesSeen, firstAt: this.firstAt };
+    return {
+      observations: this.observations.slice(),
+      state: this.currentState,
+      stateSince: this.stateSince,
+      frames: this.framesSeen,
+      firstAt: this.firstAt,
+    };
   }
 
   /** A history that goes on from a snapshot (toJSON's, possibly through JSON text) under the given rules. */
@@ -233,7 +239,8 @@ export class SessionHistory {
   /** The median time between frames in the window, or null with fewer than two frames. */
   private medianFrameIntervalMs(from: number): number | null {
     const intervals: number[] = [];
-    for (let i = 1; i < this.observations.length; i++) if (this.observations[i - 1].at >= from) intervals.push(this.observations[i].at - this.observations[i - 1].at);
+    for (let i = 1; i < this.observations.length; i++)
+      if (this.observations[i - 1].at >= from) intervals.push(this.observations[i].at - this.observations[i - 1].at);
     if (!intervals.length) return null;
     const sorted = Float64Array.from(intervals).sort();
     return sorted[Math.floor(sorted.length / 2)];
@@ -281,7 +288,8 @@ export class SessionHistory {
     // ten seconds of frames; then the short closed runs that ended are blinks.
     const windowMs = Math.min(perclosWindowMs, now - (list[0]?.at ?? now));
     const interval = this.medianFrameIntervalMs(windowStart);
-    const blinksMeasurable = interval !== null && interval <= blinkMaxFrameIntervalMs && windowMs >= 10_000 && blinkMaxMs > 0;
+    const blinksMeasurable =
+      interval !== null && interval <= blinkMaxFrameIntervalMs && windowMs >= 10_000 && blinkMaxMs > 0;
     return {
       perclos: faceMs >= this.rules.perclosMinFaceMs ? closedMs / faceMs : null,
       closedFrames,
