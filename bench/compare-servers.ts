@@ -14,8 +14,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchFrames } from "./lib/frames";
 import { procStat } from "./lib/proc-stat";
-import { linesOf } from "./lib/lines";
+import { GeneratorSeries } from "./load/generator-series";
 import { startBenchServer } from "./lib/server-process";
+import { exitOnHelp } from "./lib/help";
+
+exitOnHelp(import.meta);
 
 const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { mode: { type: "string" }, users: { type: "string" }, rounds: { type: "string" } } });
 const mode = args.mode ?? "full";
@@ -30,24 +33,20 @@ const frames = { person: join(scratch, "person.jpg"), empty: join(scratch, "empt
 writeFileSync(frames.person, made.person);
 writeFileSync(frames.empty, made.empty);
 const counters = (pid: number) => { const s = procStat(pid); return { flt: s.minorFaults, cpu: s.cpuMs, sys: s.systemMs }; };
-/** One generator run: settles, prints "measuring" (where the counters are read), then its result line. */
+/** One generator step: settles, then counts; the server's counters are read when the counting starts. */
 async function measured(url: string, pid: number) {
-  const scenario = { url, users, seconds, sessions: true, frames, settleSeconds, ...(mode === "crop" ? { mode } : {}) };
-  const c = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: here, stdout: "pipe" });
-  let last = "";
+  const series = new GeneratorSeries({ url, sessions: true, frames, ...(mode === "crop" ? { mode } : {}) });
   let start: ReturnType<typeof counters> | null = null;
-  for await (const line of linesOf(c.stdout)) {
-    if (line === "measuring") start ??= counters(pid);
-    else if (line.trim()) last = line;
-  }
+  const result = await series.step({ users, seconds, settleSeconds }, () => (start ??= counters(pid)));
   const end = counters(pid);
+  await series.close();
   if (!start) throw new Error("the generator never said it was measuring");
-  return { result: JSON.parse(last), start, end };
+  return { result, start: start as ReturnType<typeof counters>, end };
 }
 const totals = new Map<string, { cpu: number; frames: number }>();
 for (let r = 0; r < rounds; r++) for (const repo of checkouts) {
   const name = repo;
-  const { url, child } = await startBenchServer(2, [], Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MIMALLOC"))), repo);
+  const { url, child } = await startBenchServer(2, [], Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MIMALLOC"))), { checkout: repo });
   const { result: res, start: a, end: b } = await measured(url, child.pid);
   console.log(JSON.stringify({ name, mode, users, ok: res.ok, shed: res.shed, p50: res.latencyMs.p50, p99: res.latencyMs.p99, cpuMsPerFrame: +((b.cpu - a.cpu) / res.ok).toFixed(2), kernelMsPerFrame: +((b.sys - a.sys) / res.ok).toFixed(2), faultsPerFrame: Math.round((b.flt - a.flt) / res.ok) }));
   const total = totals.get(name) ?? { cpu: 0, frames: 0 };

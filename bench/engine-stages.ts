@@ -1,64 +1,62 @@
 /**
- * Per-stage cost of one analysis, in whatever runtime runs this file (Bun directly, or Node 20 through a
- * bundle made by run-engine-stages.ts). Prints one JSON object: medians of 50 runs after 5 warm-ups.
- * Decoding uses the codecs directly (Node has no Bun.Image for the header probe).
+ * The engine-stages benchmark: what one analysis costs, stage by stage (decode, detectors, crop, landmark model,
+ * merge, measures), in Bun and in Node 20, side by side, one thread, no HTTP.
+ *   npx bun bench/engine-stages.ts [--runs 50] [--out bench/results]
+ * Runs bench/lib/stage-timings.ts in Bun, bundles it for Node (assets copied next to the bundle) and runs it
+ * with `node`, then writes engine-stages.{json,md} to --out.
  */
-import { readFileSync } from "node:fs";
-import { measureFace } from "../src/analysis/face-measures";
-import { imageQuality } from "../src/analysis/image-quality";
-import { DEFAULT_THRESHOLDS } from "../src/analysis/thresholds";
-import { FaceEngine } from "../src/engine/face-engine";
-import { loadDecoders } from "../src/image/decode";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { exitOnHelp } from "./lib/help";
 
-const RUNS = 50;
-const WARMUP = 5;
-// Given by the runner (the Node bundle lives elsewhere); the repo's fixtures by default.
-const fixtures = process.env.VIGIL_FIXTURES ?? new URL("../tests/fixtures/", import.meta.url).pathname;
-const fixture = (name: string) => new Uint8Array(readFileSync(`${fixtures}/${name}`));
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+exitOnHelp(import.meta);
+const { values: args } = parseArgs({ options: { runs: { type: "string", default: "50" }, out: { type: "string" } } });
+const repo = new URL("../", import.meta.url).pathname;
+const out = args.out ?? join(repo, "bench/results");
+const run = (cmd: string[], cwd = repo) => {
+  const env = { ...process.env, VIGIL_FIXTURES: join(repo, "tests/fixtures") };
+  const result = Bun.spawnSync(cmd, { cwd, env, stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed:\n${result.stderr}`);
+  return result.stdout.toString();
 };
+const lastJson = (output: string) => JSON.parse(output.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
 
-async function main() {
-  const t0 = performance.now();
-  const engine = await FaceEngine.create();
-  const loadMs = performance.now() - t0;
-  const decoders = await loadDecoders();
-  const jpeg = fixture("grace_hopper.jpg");
-  const stages: Record<string, number[]> = { decode: [], detect: [], detectShortRange: [], crop: [], landmarks: [], merge: [], measures: [], total: [], trackedTotal: [] };
-  for (let i = 0; i < WARMUP + RUNS; i++) {
-    const start = performance.now();
-    const decoded = await decoders.jpeg(jpeg.slice().buffer);
-    const frame = { data: new Uint8Array(decoded.data.buffer), width: decoded.width, height: decoded.height };
-    const decodedAt = performance.now();
-    const result = engine.analyze(frame);
-    const analysedAt = performance.now();
-    for (const face of result.faces) measureFace(face.landmarks, DEFAULT_THRESHOLDS);
-    imageQuality(frame, result.faces[0]?.box ?? null, DEFAULT_THRESHOLDS.quality);
-    const end = performance.now();
-    // The same frame again, tracked from this one: what a session's next frame costs.
-    const trackedStart = performance.now();
-    engine.analyze(frame, { track: result.faces.map((f) => f.roi) });
-    const trackedEnd = performance.now();
-    // The webcam frames' detector (the workers' default): the short-range model on the same frame.
-    const shortRange = engine.analyze(frame, { detector: "short" });
-    if (i < WARMUP) continue;
-    stages.detectShortRange.push(shortRange.timings.detectMs);
-    stages.decode.push(decodedAt - start);
-    stages.detect.push(result.timings.detectMs);
-    stages.crop.push(result.timings.cropMs);
-    stages.landmarks.push(result.timings.landmarksMs);
-    stages.merge.push(result.timings.mergeMs);
-    stages.measures.push(end - analysedAt);
-    stages.total.push(end - start);
-    stages.trackedTotal.push(trackedEnd - trackedStart + (decodedAt - start));
-  }
-  engine.close();
-  const runtime = typeof Bun !== "undefined" ? `Bun ${Bun.version}` : `Node ${process.version}`;
-  const medians = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
-  console.log(JSON.stringify({ runtime, photo: "grace_hopper.jpg (512x600 JPEG)", runs: RUNS, modelLoadMs: Number(loadMs.toFixed(0)), medianMs: medians }));
+const bun = lastJson(run([process.execPath, "bench/lib/stage-timings.ts", args.runs!]));
+const outdir = join(repo, "bench/.node-build");
+rmSync(outdir, { recursive: true, force: true });
+run([process.execPath, "build", "--target=node", "--format=esm", "bench/lib/stage-timings.ts", "--outdir", outdir]);
+let node: typeof bun | null = null;
+let nodeError = "";
+try {
+  // The bundle refers to its copied assets (WASM, models) by paths relative to its own folder.
+  node = lastJson(run(["node", "stage-timings.js", args.runs!], outdir));
+} catch (error) {
+  nodeError = String(error).slice(0, 500);
 }
-
-await main();
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}`;
+const date = new Date().toISOString().slice(0, 10);
+mkdirSync(out, { recursive: true });
+writeFileSync(
+  join(out, "engine-stages.json"),
+  `${JSON.stringify({ date, machine, bun, node, nodeError: nodeError || undefined }, null, 2)}\n`,
+);
+const rows = Object.keys(bun.medianMs).map((stage) => {
+  const b = bun.medianMs[stage];
+  const n = node?.medianMs[stage];
+  return `| ${stage} | ${b.toFixed(2)} | ${n === undefined ? "n/a" : n.toFixed(2)} | ${n ? (n / b).toFixed(2) : "n/a"} |`;
+});
+const md =
+  `# Engine: cost per frame by stage\n\n${date}, ${machine}. Median of ${bun.runs} analyses of ${bun.photo} ` +
+  "after warm-up, one thread.\n" +
+  `Command: \`npx bun bench/engine-stages.ts\`. Model load: Bun ${bun.modelLoadMs} ms, ` +
+  `Node ${node?.modelLoadMs ?? "n/a"} ms.\n\n` +
+  `| stage (ms) | ${bun.runtime} | ${node?.runtime ?? "Node"} | Node / Bun |\n| --- | --- | --- | --- |\n` +
+  `${rows.join("\n")}\n\n` +
+  "`detect` is the full-range detector (photos, a session's first frame and periodic look); `detectShortRange` " +
+  "the short-range one on the same frame (webcam frames). `trackedTotal` is decode plus an analysis that follows " +
+  "the face from the previous frame (detector skipped), as a session's frames do.\n" +
+  (nodeError ? `\nNode run failed: ${nodeError}\n` : "");
+writeFileSync(join(out, "engine-stages.md"), md);
+console.log(md);

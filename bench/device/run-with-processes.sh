@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole 16-core device run in one command (one machine start): run.sh's load bench with WORKERS workers,
 # then one process with WORKERS workers against WORKERS processes of one worker sharing sessions through
-# Redis (bench/processes.ts). The device has no redis-server: pack.sh --with-redis carries Debian's binary and
+# Redis (bench/experiments/processes.ts). The device has no redis-server: pack.sh --with-redis carries Debian's binary and
 # its libraries in .device-bundle/redis.tar.xz. Result files land in $OUT (at most 8 come back). Knobs beside
 # run.sh's: PROCESS_STEPS, PROCESS_STEP_SECONDS, PROCESS_SETTLE_SECONDS (uncounted seconds before each step),
 # PROCESS_TIMEOUT.
@@ -21,7 +21,7 @@ fi
 export PATH="$repo/node_modules/.bin:$PATH"
 redis-server --version || { echo "run-with-processes: no working redis-server; processes not measured"; exit 0; }
 scratch_out="$(mktemp -d)"
-timeout "${PROCESS_TIMEOUT:-240}" bun bench/processes.ts --layouts "1x${workers},${workers}x1" \
+timeout "${PROCESS_TIMEOUT:-240}" bun bench/experiments/processes.ts --layouts "1x${workers},${workers}x1" \
   --steps "${PROCESS_STEPS:-400,700,1000,1300}" --step-seconds "${PROCESS_STEP_SECONDS:-6}" --settle-seconds "${PROCESS_SETTLE_SECONDS:-4}" --out "$scratch_out" || echo "run-with-processes: processes bench ended early ($?)"
 for f in "$scratch_out"/processes-*; do [ -f "$f" ] && cp "$f" "$OUT/processes-16-cores.${f##*.}"; done
 ls -la "$OUT"

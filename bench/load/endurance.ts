@@ -15,6 +15,9 @@ import { parseArgs } from "node:util";
 import { benchFrames } from "../lib/frames";
 import { residentMb, startBenchServer } from "../lib/server-process";
 import type { LoadResult } from "./generator";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({ options: { minutes: { type: "string" }, users: { type: "string" }, out: { type: "string" }, "minute-seconds": { type: "string" } } });
 const repo = new URL("../../", import.meta.url).pathname;

@@ -25,6 +25,9 @@ import type { FrameOutcome } from "../../src/frame/frame-contract";
 import type { AnalysisJob, AnalysisWorkerData } from "../../src/pool/analysis-job";
 import { WorkerPool } from "../../src/pool/worker-pool";
 import { procStat } from "../lib/proc-stat";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 export type CeilingMix = "users" | "tracked" | "detector";
 interface CeilingRequest {

@@ -2,7 +2,7 @@
  * The open-loop load generator (generator.ts) kept running for a whole series of steps: its users stay from one
  * step to the next, as a real server's do, so a step measures N users who have been there (plus the ones it
  * adds), not N clients restarting together (open-loop.ts says what that restart cost). Used by the load bench
- * (run-load.ts) and the processes comparison (bench/processes.ts).
+ * (run-load.ts) and the processes comparison (bench/experiments/processes.ts).
  */
 import { linesOf } from "../lib/lines";
 import type { LoadResult } from "./generator";

@@ -20,6 +20,9 @@
 import type { Request as CannonRequest } from "autocannon";
 import { readFileSync } from "node:fs";
 import type { LoadMode, OpenLoopStep } from "./open-loop";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 interface Scenario {
   generator?: "open-loop" | "oha" | "autocannon";

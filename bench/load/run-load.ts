@@ -11,8 +11,8 @@
  * pool; a fresh process per frame (the first design); the full-frame steps without sessions (no tracking);
  * the server's CPU time, kernel time and minor page faults per answered frame, beside the engine's. Then an
  * overload at three times the capacity and the recovery after it. Writes bench/results/<name>.{json,md}
- * (name: load-<date> unless --name), and, for a full run without --name, load-latest.{json,md} and
- * load-latency.svg. No timing here is asserted anywhere: these are numbers to read.
+ * (name: load-latest unless --name; with it also load-latency.svg): the newest run is the one result, and a run
+ * the docs cite is kept under its own name (--name, or git mv). No timing here is asserted anywhere.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -26,6 +26,9 @@ import { latencyChart } from "./latency-chart";
 import { procStat } from "../lib/proc-stat";
 import { linesOf } from "../lib/lines";
 import { GeneratorSeries } from "./generator-series";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({
   options: {
@@ -392,13 +395,10 @@ ${ohaLines.join("\n")}
 ![latency against users](load-latency.svg)
 `;
 mkdirSync(outDir, { recursive: true });
-const stamp = date.slice(0, 16).replace(/[:T]/g, "-");
-const name = args.name ?? (smoke ? "load-smoke" : `load-${stamp}`);
+const name = args.name ?? (smoke ? "load-smoke" : "load-latest");
 writeFileSync(join(outDir, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
 writeFileSync(join(outDir, `${name}.md`), md);
-if (!smoke && !args.name) {
-  writeFileSync(join(outDir, "load-latest.md"), md);
-  writeFileSync(join(outDir, "load-latest.json"), JSON.stringify(report, null, 2) + "\n");
+if (name === "load-latest") {
   writeFileSync(join(outDir, "load-latency.svg"), latencyChart(withSessions, withoutSessions, TARGET_P99_MS));
 }
 console.log(JSON.stringify({ report: join(outDir, `${name}.md`), capacityUsers: capacity, capacityUsersFaceCrop: report.capacityUsersFaceCrop, capacityUsersPaced: report.capacityUsersPaced }));

@@ -21,6 +21,9 @@ import { benchFrames } from "../lib/frames";
 import { startBenchServer } from "../lib/server-process";
 import { decodeImage } from "../../src/image/decode";
 import { OpenLoopFleet, type LoadMode } from "./open-loop";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({
   options: {

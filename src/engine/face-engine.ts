@@ -66,7 +66,7 @@ export interface FaceEngineOptions {
   /**
    * Read the landmark model's tensors straight from the graph's result bytes (embedding-tap.ts), checked
    * against the bundle's own reading at start-up. false: always the bundle's own (slower) path, for
-   * comparison (bench/embedding-reader.ts) or should a future bundle need it.
+   * comparison (bench/experiments/embedding-reader.ts) or should a future bundle need it.
    */
   tapLandmarkTensors: boolean;
   /** Ceiling for each model's WASM heap, in MB (see wasm/runtime.ts); the runtime's own limit is 2048. */

@@ -2,7 +2,7 @@
  * Encoded image bytes -> RGBA pixels, with the declared size checked first (probe.ts).
  *
  * Decoder: Bun's built-in `Bun.Image` (libjpeg-turbo, spng, libwebp, statically linked into Bun), chosen by
- * measurement (bench/decoders.ts, bench/results/decoders.md): the fastest candidate for JPEG, PNG and WebP,
+ * measurement (bench/experiments/decoders.ts, bench/results/decoders.md): the fastest candidate for JPEG, PNG and WebP,
  * nothing to install, works in worker threads and inside the single binary, decodes off the JS thread,
  * frees its memory after each frame (a WASM heap only grows), and scales large JPEGs down while decoding.
  * It has no raw-pixel output, so it writes an uncompressed PNG that stored-png.ts unwraps.
@@ -18,7 +18,6 @@ import { ImageError } from "./image-error";
 import { probeImage, type ImageFormat, type ImageLimits } from "./probe";
 import { pngChunksIntact } from "./png-checksums";
 import { rgbaFromStoredPng, type PixelSink } from "./stored-png";
-import type { FormatDecoder } from "./wasm-codecs";
 
 export interface DecodedImage {
   format: ImageFormat;
@@ -101,19 +100,22 @@ export async function decodeImage(
   return { format: declared.format, ...pixels, sourceWidth: declared.width, sourceHeight: declared.height };
 }
 
+/** A per-format decoder of loadDecoders: encoded bytes in, RGBA rows out, without decodeImage's checks. */
+export type FormatDecoder = (
+  buffer: ArrayBuffer,
+) => Promise<{ data: Uint8ClampedArray | Uint8Array; width: number; height: number }>;
+
 /** A 1x1 PNG, decoded once to start Bun.Image's codec threads before the first real frame. */
 const ONE_PIXEL_PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 let warmedUp: Promise<void> | undefined;
 
 /**
- * Per-format decoders returning RGBA, for callers that decode without the checks of decodeImage: the
- * engine-stages bench, which also runs in Node 20 where Bun.Image does not exist (the WASM codecs in
- * wasm-codecs.ts serve there). In Bun, awaiting this also warms the decoder up, which is why the
- * frame analyser calls it at thread start.
+ * Per-format decoders returning RGBA, for callers that decode without the checks of decodeImage (the
+ * engine-stages bench). Awaiting this also warms the decoder up, which is why the frame analyser calls it at
+ * thread start.
  */
 export async function loadDecoders(): Promise<Record<ImageFormat, FormatDecoder>> {
-  if (typeof Bun === "undefined") return (await import("./wasm-codecs")).loadWasmCodecs();
   warmedUp ??= new Bun.Image(Buffer.from(ONE_PIXEL_PNG, "base64"))
     .png({ compressionLevel: 0 })
     .bytes()

@@ -9,20 +9,23 @@
  *    frame (/proc/PID/task/PID/stat) shows the store's cost without the analysis around it; the whole
  *    process's CPU is given too.
  *
- *   npx bun bench/session-store.ts [storeFrames=3000] [serverFrames=200]
+ *   npx bun bench/experiments/session-store.ts [storeFrames=3000] [serverFrames=200]
  *
  * Writes bench/results/session-store.md and .json. CPU times, not wall clock alone: the machine is shared.
  */
 import { writeFileSync } from "node:fs";
-import { MemorySessionStore } from "../src/session/memory-session-store";
-import { RedisSessionStore } from "../src/session/redis-session-store";
-import { DEFAULT_SESSION_RULES } from "../src/session/session-config";
-import { framePlanSettings } from "../src/session/frame-plan";
-import { SessionFrames, type FrameAnalysis } from "../src/session/session-frames";
-import type { SessionStore } from "../src/session/session-store";
-import { startRedisServer } from "../tests/support/redis-server";
-import { startBenchServer } from "./lib/server-process";
-import { procStat } from "./lib/proc-stat";
+import { MemorySessionStore } from "../../src/session/memory-session-store";
+import { RedisSessionStore } from "../../src/session/redis-session-store";
+import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
+import { framePlanSettings } from "../../src/session/frame-plan";
+import { SessionFrames, type FrameAnalysis } from "../../src/session/session-frames";
+import type { SessionStore } from "../../src/session/session-store";
+import { startRedisServer } from "../../tests/support/redis-server";
+import { startBenchServer } from "../lib/server-process";
+import { procStat } from "../lib/proc-stat";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const storeFrames = Number(process.argv[2] ?? 3000);
 const serverFrames = Number(process.argv[3] ?? 200);
@@ -62,7 +65,7 @@ async function storeAlone(store: SessionStore, redisPid?: number) {
 async function server(redisUrl?: string, redisPid?: number) {
   const { url, child } = await startBenchServer(1, redisUrl ? ["--redis-url", redisUrl] : []);
   try {
-    const photo = await Bun.file(new URL("../tests/fixtures/grace_hopper.jpg", import.meta.url)).bytes();
+    const photo = await Bun.file(new URL("../../tests/fixtures/grace_hopper.jpg", import.meta.url)).bytes();
     const t0 = Date.now() - 3_600_000;
     const post = (i: number) =>
       fetch(`${url}/v1/analyze`, {
@@ -102,7 +105,7 @@ try {
   const f = (n: number) => n.toFixed(3);
   const md = `# Session store: Redis against memory, per frame
 
-\`npx bun bench/session-store.ts ${storeFrames} ${serverFrames}\` on ${results.date.slice(0, 16).replace("T", " ")} UTC (a shared 2-core machine;
+\`npx bun bench/experiments/session-store.ts ${storeFrames} ${serverFrames}\` on ${results.date.slice(0, 16).replace("T", " ")} UTC (a shared 2-core machine;
 CPU times, which the other load on the machine disturbs less than wall clock). Redis: Debian's redis-server
 7, on loopback, through Bun's built-in client (chosen in [redis-clients.md](redis-clients.md)). Each session holds ${HISTORY_SECONDS} s of frames at one a second (the most it
 keeps): the record stored per frame is ${recordKiB.toFixed(1)} KiB of JSON.
@@ -123,8 +126,8 @@ keeps): the record stored per frame is ${recordKiB.toFixed(1)} KiB of JSON.
 
 /proc counts CPU in 10 ms ticks: over ${serverFrames} frames that is ${(10 / serverFrames).toFixed(3)} ms/frame of resolution.
 `;
-  writeFileSync(new URL("results/session-store.md", import.meta.url), md);
-  writeFileSync(new URL("results/session-store.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(new URL("../results/session-store.md", import.meta.url), md);
+  writeFileSync(new URL("../results/session-store.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
   console.log(md);
 } finally {
   await redis.stop();

@@ -1,6 +1,6 @@
 /**
  * Face-crop frames against full frames, one client, sequential frames, against a real server process with
- * one worker:  bun bench/crop-frames.ts [--frames 150]
+ * one worker:  bun bench/experiments/crop-frames.ts [--frames 150]
  *
  * For each kind of traffic: bytes per frame, and the server's CPU time per answered frame (utime + stime of
  * the whole server process from /proc, so HTTP, JSON and the worker are all in it), over the same number of
@@ -15,16 +15,19 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cutFaceCrop } from "./lib/face-crop";
-import { benchFrames } from "./lib/frames";
-import { startBenchServer } from "./lib/server-process";
-import { decodeImage } from "../src/image/decode";
-import { procStat } from "./lib/proc-stat";
+import { cutFaceCrop } from "../lib/face-crop";
+import { benchFrames } from "../lib/frames";
+import { startBenchServer } from "../lib/server-process";
+import { decodeImage } from "../../src/image/decode";
+import { procStat } from "../lib/proc-stat";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({ options: { frames: { type: "string" }, "crop-size": { type: "string" } } });
 const FRAMES = Number(args.frames ?? 150);
 const CROP_SIZE = Number(args["crop-size"] ?? 192);
-const repo = new URL("../", import.meta.url).pathname;
+const repo = new URL("../../", import.meta.url).pathname;
 const { person } = await benchFrames();
 const pixels = await decodeImage(person, { maxPixels: 1e8 });
 const server = await startBenchServer(1, ["--face-crop-size", String(CROP_SIZE)]);
@@ -92,7 +95,7 @@ const report = {
 };
 const md = `# Face-crop frames against full frames (${report.date.slice(0, 10)})
 
-Machine: ${report.machine.cpus} x ${report.machine.cpu}, ${report.machine.runtime}. Command: \`bun bench/crop-frames.ts --frames ${FRAMES} --crop-size ${CROP_SIZE}\`.
+Machine: ${report.machine.cpus} x ${report.machine.cpu}, ${report.machine.runtime}. Command: \`bun bench/experiments/crop-frames.ts --frames ${FRAMES} --crop-size ${CROP_SIZE}\`.
 One client posting sequential frames (capture times one second apart) to a server process with one worker; the
 bench's webcam frame (640x480 JPEG of grace_hopper.jpg, bench/lib/frames.ts) and crops cut from it with the geometry
 the server asked for (${CROP_SIZE}x${CROP_SIZE} JPEG, quality 80, bench/lib/face-crop.ts). Server CPU = utime + stime of the whole

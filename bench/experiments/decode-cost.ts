@@ -1,18 +1,21 @@
 /**
  * CPU time (not wall time) of decoding the load bench's 640x480 webcam JPEG in a thread that holds the models,
  * as a worker does: Vigil's decode (Bun.Image, into a reused buffer) at several target sizes, against WASM
- * mozjpeg (src/image/wasm-codecs.ts), each alone and followed by the engine (short-range detection and
+ * mozjpeg (bench/lib/wasm-codecs.ts), each alone and followed by the engine (short-range detection and
  * landmarks) as a frame is. CPU is the whole process's (/proc/self/stat: Bun.Image works on Bun's thread
  * pool), minor faults too.
- *   bun bench/decode-cost.ts            (run it under each MIMALLOC_PURGE_DELAY to compare)
+ *   bun bench/experiments/decode-cost.ts            (run it under each MIMALLOC_PURGE_DELAY to compare)
  * Prints JSON lines; bench/results/decode-cost.md records what they said.
  */
-import { FaceEngine } from "../src/engine/face-engine";
-import { decodeImage } from "../src/image/decode";
-import { FrameBuffer } from "../src/image/frame-buffer";
-import { loadWasmCodecs } from "../src/image/wasm-codecs";
-import { benchFrames } from "./lib/frames";
-import { procStat } from "./lib/proc-stat";
+import { FaceEngine } from "../../src/engine/face-engine";
+import { decodeImage } from "../../src/image/decode";
+import { FrameBuffer } from "../../src/image/frame-buffer";
+import { loadWasmCodecs } from "../lib/wasm-codecs";
+import { benchFrames } from "../lib/frames";
+import { procStat } from "../lib/proc-stat";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const RUNS = 150;
 const { person } = await benchFrames();

@@ -1,15 +1,18 @@
 /**
  * CPU time a session's history costs per frame (observe, then summary, as the server does), with its
  * history full (five minutes of frames), at 1 and at 10 frames a second:
- *   bun bench/session-history-cost.ts
+ *   bun bench/experiments/session-history-cost.ts
  * Everything is recomputed from the observations on each frame (the baseline's percentile sorts each eye's
  * EARs), so the cost grows with the frames held. Writes bench/results/session-history-cost.md.
  */
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { DEFAULT_SESSION_RULES } from "../src/session/session-config";
-import type { Observation } from "../src/session/observation";
-import { SessionHistory } from "../src/session/session-history";
+import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
+import type { Observation } from "../../src/session/observation";
+import { SessionHistory } from "../../src/session/session-history";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 /** An open-eyed face with a little EAR variation and a 3-frame closure every 50 frames. */
@@ -43,12 +46,12 @@ for (const fps of [1, 10]) {
 const md = [
   `# Session history: CPU per frame (${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "unknown CPU"})`,
   "",
-  "`bun bench/session-history-cost.ts`: observe + summary per frame, the history full (5 minutes of frames).",
+  "`bun bench/experiments/session-history-cost.ts`: observe + summary per frame, the history full (5 minutes of frames).",
   "",
   "| frames/s | frames held | CPU ms per frame |",
   "| --- | --- | --- |",
   ...rows,
   "",
 ].join("\n");
-writeFileSync(new URL("./results/session-history-cost.md", import.meta.url), md);
+writeFileSync(new URL("../results/session-history-cost.md", import.meta.url), md);
 console.log(md);

@@ -1,6 +1,6 @@
 /**
  * The numbers behind a session's eye rules (docs/sessions.md):
- *   bun bench/session-eyes.ts [--data bench/data/eyes]
+ *   bun bench/experiments/session-eyes.ts [--data bench/data/eyes]
  *
  * 1. Shut over open EAR of the same person: the evaluation set's same-person pairs (the Yale faces'
  *    `subjectNN-normal` and `subjectNN-sleepy`, eyes open and shut under the same light and pose), per eye.
@@ -18,14 +18,17 @@
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { decodeImage } from "../src/image/decode";
-import { DEFAULT_THRESHOLDS } from "../src/analysis/thresholds";
-import { closedBelowEar, quantile } from "../src/session/eye-baseline";
-import { DEFAULT_SESSION_RULES } from "../src/session/session-config";
-import { encodePng } from "./lib/png";
-import { startBenchServer } from "./lib/server-process";
+import { decodeImage } from "../../src/image/decode";
+import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
+import { closedBelowEar, quantile } from "../../src/session/eye-baseline";
+import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
+import { encodePng } from "../lib/png";
+import { startBenchServer } from "../lib/server-process";
+import { exitOnHelp } from "../lib/help";
 
-const repo = new URL("../", import.meta.url).pathname;
+exitOnHelp(import.meta);
+
+const repo = new URL("../../", import.meta.url).pathname;
 const dataArg = process.argv.indexOf("--data");
 const dataDir = dataArg > 0 ? process.argv[dataArg + 1] : join(repo, "bench/data/eyes");
 const yaleDir = join(dataDir, "external/yale");
@@ -214,7 +217,7 @@ try {
   const md = [
     `# Session eye rules: measured basis (${result.date})`,
     "",
-    "`bun bench/session-eyes.ts` (see its header). docs/sessions.md explains the rules.",
+    "`bun bench/experiments/session-eyes.ts` (see its header). docs/sessions.md explains the rules.",
     "",
     "## Shut over open EAR of the same person",
     "",

@@ -7,7 +7,7 @@
  * frame is lost. The CPU of the whole process tree (the parent and its children) and of redis-server is
  * measured from /proc over the counted seconds.
  *
- *   bun bench/processes.ts --layouts 1x16,1x16r,4x4,16x1 --steps 50,100,150,200,300,400 [--step-seconds 10] [--settle-seconds 5]
+ *   bun bench/experiments/processes.ts --layouts 1x16,1x16r,4x4,16x1 --steps 50,100,150,200,300,400 [--step-seconds 10] [--settle-seconds 5]
  *
  * A layout with `r` keeps sessions in Redis even with one process (to separate the cost of Redis from that of
  * the processes). Writes bench/results/processes-<date>.{md,json}. No timing here is asserted anywhere.
@@ -18,12 +18,15 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startRedisServer } from "../tests/support/redis-server";
-import { benchFrames } from "./lib/frames";
-import { BENCH_SERVER_FLAGS } from "./lib/server-process";
-import type { LoadResult } from "./load/generator";
-import { GeneratorSeries } from "./load/generator-series";
-import { procStat } from "./lib/proc-stat";
+import { startRedisServer } from "../../tests/support/redis-server";
+import { benchFrames } from "../lib/frames";
+import { startBenchServer } from "../lib/server-process";
+import type { LoadResult } from "../load/generator";
+import { GeneratorSeries } from "../load/generator-series";
+import { procStat } from "../lib/proc-stat";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({
   options: { layouts: { type: "string" }, steps: { type: "string" }, "step-seconds": { type: "string" }, "settle-seconds": { type: "string" }, out: { type: "string" } },
@@ -36,7 +39,7 @@ const layouts = (args.layouts ?? "1x2,1x2r,2x1").split(",").map((text) => {
 const steps = (args.steps ?? "10,20,30,40,60,80").split(",").map(Number);
 const stepSeconds = Number(args["step-seconds"] ?? 10);
 const settleSeconds = Number(args["settle-seconds"] ?? 5);
-const repo = new URL("../", import.meta.url).pathname;
+const repo = new URL("../../", import.meta.url).pathname;
 const TARGET_P99_MS = 150;
 
 /** CPU time (ms) of a process and all its descendants. */
@@ -59,22 +62,9 @@ function treeCpuMs(root: number): number {
   return total;
 }
 
-async function startLayout(layout: (typeof layouts)[number], redisUrl: string) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const flags = [...BENCH_SERVER_FLAGS, "--port", String(port), "--workers", String(layout.workers), "--processes", String(layout.processes)];
-  const child = Bun.spawn([process.execPath, "src/main.ts", "serve", ...flags, ...(layout.redis ? ["--redis-url", redisUrl] : [])], { cwd: repo, stdout: "pipe", stderr: "inherit" });
-  // Ready when every process has loaded its workers.
-  let output = "";
-  const reader = child.stdout.getReader();
-  const deadline = Date.now() + 300_000;
-  while ((output.match(/all workers ready/g) ?? []).length < layout.processes) {
-    const { value, done } = await reader.read();
-    if (done || Date.now() > deadline) throw new Error(`layout ${layout.name} did not start:\n${output}`);
-    output += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  void child.stdout.pipeTo(new WritableStream());
-  return { url: `http://127.0.0.1:${port}`, child };
+function startLayout(layout: (typeof layouts)[number], redisUrl: string) {
+  const redis = layout.redis ? ["--redis-url", redisUrl] : [];
+  return startBenchServer(layout.workers, redis, process.env, { processes: layout.processes });
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "vigil-processes-"));
@@ -125,7 +115,7 @@ const machine = `${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem()
 const capacity = layouts.map((l) => `| ${l.name} | ${l.processes} | ${l.workers} | ${l.redis ? "Redis" : "memory"} | ${steps_.filter((s) => s.layout === l.name && held(s)).reduce((n, s) => Math.max(n, s.users), 0)} |`);
 const md = `# Processes against workers (${date})
 
-Machine: ${machine}. Command: \`bun bench/processes.ts --layouts ${layouts.map((l) => l.name).join(",")} --steps ${steps.join(",")} --step-seconds ${stepSeconds} --settle-seconds ${settleSeconds}\`.
+Machine: ${machine}. Command: \`bun bench/experiments/processes.ts --layouts ${layouts.map((l) => l.name).join(",")} --steps ${steps.join(",")} --step-seconds ${stepSeconds} --settle-seconds ${settleSeconds}\`.
 N users, one 640x480 webcam frame a second each, with sessions, the users of a step carrying on into the next (each
 step counted after ${settleSeconds} s at its user count); a step holds when p99 <= ${TARGET_P99_MS} ms and nothing is
 shed or lost. Server CPU is the whole process tree (parent and children), in percent of one core.

@@ -3,15 +3,18 @@
  * src/engine/embedding-tap.ts) against the bundle's own result objects. Two engines in this thread, one each
  * way, analysing the same 192x192 face crop as a tracked face (a face-crop frame's engine work), in
  * alternating rounds so that the machine's drift falls on both; CPU of the whole process (the bundle's
- * garbage is collected on helper threads):  bun bench/embedding-reader.ts [--rounds 4] [--frames 200]
+ * garbage is collected on helper threads):  bun bench/experiments/embedding-reader.ts [--rounds 4] [--frames 200]
  * Writes bench/results/embedding-reader.{json,md}. Numbers to read, not asserted anywhere.
  */
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { FaceEngine } from "../src/engine/face-engine";
-import { alternatingRounds } from "./lib/alternating-rounds";
-import { benchCropFrame } from "./lib/bench-crop-frame";
+import { FaceEngine } from "../../src/engine/face-engine";
+import { alternatingRounds } from "../lib/alternating-rounds";
+import { benchCropFrame } from "../lib/bench-crop-frame";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({ options: { rounds: { type: "string" }, frames: { type: "string" } } });
 const ROUNDS = Number(args.rounds ?? 4);
@@ -40,7 +43,7 @@ const per = (way: Way) => {
 const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0]?.model.trim()}`, runtime: `Bun ${Bun.version}`, tapped: per("tapped"), bundle: per("bundle") };
 const md = `# The landmark model's tensors: read from the result bytes against the bundle's objects (${results.date.slice(0, 10)})
 
-${results.machine}, ${results.runtime}. Command: \`bun bench/embedding-reader.ts --rounds ${ROUNDS} --frames ${FRAMES}\`. Two engines in
+${results.machine}, ${results.runtime}. Command: \`bun bench/experiments/embedding-reader.ts --rounds ${ROUNDS} --frames ${FRAMES}\`. Two engines in
 one thread, a 192x192 face crop (the bench's webcam frame, cut as the clients cut it) analysed as a tracked face,
 ${ROUNDS} alternating rounds of ${FRAMES} frames each way; CPU of the whole process (garbage collection runs on helper
 threads). Both ways gave the same landmarks, bit for bit. "landmark model ms" is the wall time of the embed call,
@@ -51,6 +54,6 @@ reading the tensors included.
 | from the result bytes (src/engine/embedding-tap.ts, the default) | ${results.tapped.cpuMsPerFrame} | ${results.tapped.landmarksMsPerFrame} |
 | through the bundle's result objects (\`tapLandmarkTensors: false\`) | ${results.bundle.cpuMsPerFrame} | ${results.bundle.landmarksMsPerFrame} |
 `;
-writeFileSync(new URL("results/embedding-reader.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
-writeFileSync(new URL("results/embedding-reader.md", import.meta.url), md);
+writeFileSync(new URL("../results/embedding-reader.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(new URL("../results/embedding-reader.md", import.meta.url), md);
 console.log(md);

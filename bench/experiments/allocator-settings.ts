@@ -1,6 +1,6 @@
 /**
  * What a frame costs the server in page faults, kernel time and CPU, under mimalloc settings, and what each
- * setting costs in memory:  bun bench/allocator-settings.ts [--users 20] [--seconds 10] [--rounds 2] [--label x]
+ * setting costs in memory:  bun bench/experiments/allocator-settings.ts [--users 20] [--seconds 10] [--rounds 2] [--label x]
  *
  * Bun's allocator (mimalloc) returns freed memory to the kernel `purge_delay` ms after it is freed (100 by
  * default), so a frame's large buffers are faulted in again on the next frame. For each setting the server
@@ -14,9 +14,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { benchFrames } from "./lib/frames";
-import { residentMb, startBenchServer } from "./lib/server-process";
-import { procStat } from "./lib/proc-stat";
+import { benchFrames } from "../lib/frames";
+import { residentMb, startBenchServer } from "../lib/server-process";
+import { procStat } from "../lib/proc-stat";
+import { GeneratorSeries } from "../load/generator-series";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({
   options: { users: { type: "string", default: "20" }, seconds: { type: "string", default: "10" }, rounds: { type: "string", default: "2" }, label: { type: "string" }, settings: { type: "string" } },
@@ -32,7 +36,7 @@ const SETTINGS: Record<string, Record<string, string>> = {
 };
 const chosen = args.settings ? Object.fromEntries(Object.entries(SETTINGS).filter(([name]) => args.settings!.split(",").some((s) => name.includes(s)))) : SETTINGS;
 
-const repo = new URL("../", import.meta.url).pathname;
+const repo = new URL("../../", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "vigil-alloc-"));
 const frames = await benchFrames();
 const framePaths = { person: join(scratch, "person.jpg"), empty: join(scratch, "empty.jpg") };
@@ -75,10 +79,10 @@ async function measure(env: Record<string, string>) {
 }
 
 async function generate(url: string, n: number, s: number) {
-  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify({ url, users: n, seconds: s, sessions: true, frames: framePaths })], { cwd: repo, stdout: "pipe", stderr: "inherit" });
-  const out = await new Response(child.stdout).text();
-  await child.exited;
-  return JSON.parse(out.trim().split("\n").pop()!) as { ok: number; errors: number; shed: number; latencyMs: { p50: number; p99: number } };
+  const series = new GeneratorSeries({ url, sessions: true, frames: framePaths });
+  const result = await series.step({ users: n, seconds: s, settleSeconds: 0 });
+  await series.close();
+  return result;
 }
 
 const runs: Record<string, Array<Awaited<ReturnType<typeof measure>>>> = {};

@@ -3,16 +3,19 @@
  * Vigil's own authentication middleware (src/server/access.ts, jwt-auth.ts) on a request, for each mode,
  * against the same request with VIGIL_AUTH=none. CPU time (process.cpuUsage), not wall time: this machine is
  * shared. Writes bench/results/auth-cost.{json,md}.
- *   npx bun bench/auth-cost.ts
+ *   npx bun bench/experiments/auth-cost.ts
  */
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hono } from "hono";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { authenticate, hashApiKey, type AccessConfig } from "../src/server/access";
-import { toApiError } from "../src/server/api-error";
-import type { AccessEnv } from "../src/server/principal";
+import { authenticate, hashApiKey, type AccessConfig } from "../../src/server/access";
+import { toApiError } from "../../src/server/api-error";
+import type { AccessEnv } from "../../src/server/principal";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const REQUESTS = 3000;
 const ROUNDS = 5;
@@ -84,15 +87,15 @@ for (const { mode, config, bearer } of modes) {
 
 const machine = `${cpus().length} x ${cpus()[0]?.model.trim()}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
 const date = new Date().toISOString().slice(0, 10);
-writeFileSync(new URL("results/auth-cost.json", import.meta.url), JSON.stringify({ date, machine, requests: REQUESTS, rounds: ROUNDS, bun: Bun.version, rows }, null, 2) + "\n");
+writeFileSync(new URL("../results/auth-cost.json", import.meta.url), JSON.stringify({ date, machine, requests: REQUESTS, rounds: ROUNDS, bun: Bun.version, rows }, null, 2) + "\n");
 const table = rows.map((r) => `| ${r.mode} | ${r.cpuMicrosecondsPerRequest} | ${r.overNoneMicroseconds} |`).join("\n");
 writeFileSync(
-  new URL("results/auth-cost.md", import.meta.url),
+  new URL("../results/auth-cost.md", import.meta.url),
   `# Authentication's CPU cost per request (${date})
 
 ${machine}; Bun ${Bun.version}. CPU time (user + system, process.cpuUsage) of ${REQUESTS} requests through
 Vigil's authentication middleware in a Hono app (in process, no network), median of ${ROUNDS} rounds.
-Command: \`npx bun bench/auth-cost.ts\`.
+Command: \`npx bun bench/experiments/auth-cost.ts\`.
 
 | mode | CPU µs per request | over none, µs |
 | --- | --- | --- |

@@ -1,5 +1,5 @@
 /**
- * Where a frame's time goes, end to end:   bun bench/profile-stages.ts
+ * Where a frame's time goes, end to end:   bun bench/experiments/profile-stages.ts
  *
  * 1. Over HTTP at low load (one worker, frames sent one after another as one session): the client's
  *    latency split into HTTP + JSON (client time minus the server's own total), queue, decode, detector,
@@ -11,10 +11,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { benchFrames } from "./lib/frames";
-import { startBenchServer } from "./lib/server-process";
+import { benchFrames } from "../lib/frames";
+import { startBenchServer } from "../lib/server-process";
+import { exitOnHelp } from "../lib/help";
 
-const repo = new URL("../", import.meta.url).pathname;
+exitOnHelp(import.meta);
+
+const repo = new URL("../../", import.meta.url).pathname;
 const FRAMES = 120;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
@@ -52,7 +55,7 @@ await server.exited;
 
 // CPU profile of the engine in-process (main thread: the engine-stages bench runs the engine there).
 const profileDir = mkdtempSync(join(tmpdir(), "vigil-profile-"));
-const profiled = Bun.spawnSync([process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, "bench/engine-stages.ts"], { cwd: repo, stdout: "pipe", stderr: "pipe" });
+const profiled = Bun.spawnSync([process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, "bench/lib/stage-timings.ts"], { cwd: repo, stdout: "pipe", stderr: "pipe" });
 const profileFile = readdirSync(profileDir).find((f) => f.endsWith(".md"));
 const profileText = profileFile ? readFileSync(join(profileDir, profileFile), "utf8") : `profile failed: ${profiled.stderr.toString().slice(0, 300)}`;
 rmSync(profileDir, { recursive: true, force: true });
@@ -69,7 +72,7 @@ writeFileSync(join(repo, "bench/results/profile-stages.json"), JSON.stringify({ 
 const keys = Object.keys(summary.detected ?? summary.tracked ?? {});
 const md = `# Where a frame's time goes
 
-${date}, ${cpus().length} x ${cpus()[0]?.model}, Bun ${Bun.version}. Command: \`bun bench/profile-stages.ts\`. One worker, a 640x480 webcam
+${date}, ${cpus().length} x ${cpus()[0]?.model}, Bun ${Bun.version}. Command: \`bun bench/experiments/profile-stages.ts\`. One worker, a 640x480 webcam
 JPEG posted ${FRAMES} times in a row as one session (one frame a second of capture time), medians; ${counts.detected} frames ran the
 detector (the first frame and the periodic looks for a second person, src/session/detection-policy.ts), ${counts.tracked} were tracked.
 

@@ -1,20 +1,23 @@
 /**
  * N workers in one process against N processes of one worker, run at the same time, on the load bench's mix
  * (engine-ceiling.ts "users"): frames per second summed, and CPU ms, kernel ms and minor faults per frame.
- *   bun bench/workers-vs-processes.ts [--workers 2] [--seconds 8] [--rounds 2] [--env MIMALLOC_PURGE_DELAY=1000]
+ *   bun bench/experiments/workers-vs-processes.ts [--workers 2] [--seconds 8] [--rounds 2] [--env MIMALLOC_PURGE_DELAY=1000]
  * Layouts alternate round by round so the machine's noise hits both. Prints one JSON line per run.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { benchFrames } from "./lib/frames";
+import { benchFrames } from "../lib/frames";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({ options: { workers: { type: "string", default: "2" }, seconds: { type: "string", default: "8" }, rounds: { type: "string", default: "2" }, env: { type: "string", multiple: true } } });
 const workers = Number(args.workers);
 const seconds = Number(args.seconds);
 const extraEnv = Object.fromEntries((args.env ?? []).map((kv) => kv.split("=", 2) as [string, string]));
-const repo = new URL("../", import.meta.url).pathname;
+const repo = new URL("../../", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "vigil-layout-"));
 const { person, empty } = await benchFrames();
 const frames = { person: join(scratch, "person.jpg"), empty: join(scratch, "empty.jpg") };

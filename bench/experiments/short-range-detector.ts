@@ -1,6 +1,6 @@
 /**
  * Short-range against full-range BlazeFace on webcam framings of the real fixture photos:
- *   bun bench/short-range-detector.ts
+ *   bun bench/experiments/short-range-detector.ts
  *
  * Each photo (tests/fixtures, the same files as /work/shared/fixtures) is framed as a webcam would frame it:
  * 4:3 windows at four zooms (the whole width, then 3/4, 1/2 and 1/3 of it) and three horizontal positions,
@@ -12,18 +12,21 @@
  */
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { FaceEngine, type DetectorRange, type EngineResult } from "../src/engine/face-engine";
-import { OUTER_EYE_CORNER_LEFT_IN_IMAGE, OUTER_EYE_CORNER_RIGHT_IN_IMAGE } from "../src/engine/roi";
-import type { Box, RgbaFrame } from "../src/engine/types";
-import { decodeImage } from "../src/image/decode";
-import { encodePng } from "./lib/png";
-import { rgbaFromStoredPng } from "../src/image/stored-png";
+import { FaceEngine, type DetectorRange, type EngineResult } from "../../src/engine/face-engine";
+import { OUTER_EYE_CORNER_LEFT_IN_IMAGE, OUTER_EYE_CORNER_RIGHT_IN_IMAGE } from "../../src/engine/roi";
+import type { Box, RgbaFrame } from "../../src/engine/types";
+import { decodeImage } from "../../src/image/decode";
+import { encodePng } from "../lib/png";
+import { rgbaFromStoredPng } from "../../src/image/stored-png";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const PHOTOS = ["astronaut.png", "grace_hopper.jpg", "messi5.jpg", "baboon.jpg", "fruits.jpg"];
 const ZOOMS = [1, 0.75, 0.5, 1 / 3];
 const TIMING_RUNS = 7;
-const fixtures = new URL("../tests/fixtures/", import.meta.url);
-const out = new URL("results/", import.meta.url).pathname;
+const fixtures = new URL("../../tests/fixtures/", import.meta.url);
+const out = new URL("../results/", import.meta.url).pathname;
 
 async function framings(photo: string): Promise<Array<{ name: string; frame: RgbaFrame }>> {
   const image = await decodeImage(await Bun.file(new URL(photo, fixtures)).bytes(), { maxPixels: 1e8, maxSide: 20_000 });
@@ -125,7 +128,7 @@ writeFileSync(`${out}short-range-detector.json`, JSON.stringify({ ...summary, ro
 const disagreements = rows.filter((r) => !r.agree);
 const md = `# Short-range against full-range face detector
 
-${summary.date.slice(0, 10)}, ${summary.machine}, ${summary.runtime}. Command: \`bun bench/short-range-detector.ts\`.
+${summary.date.slice(0, 10)}, ${summary.machine}, ${summary.runtime}. Command: \`bun bench/experiments/short-range-detector.ts\`.
 ${summary.framings} webcam framings (640x480; four zooms, three positions, and the whole photo) of the five real fixture
 photos (tests/fixtures: astronaut, grace_hopper, messi5, baboon, fruits). Both detectors on every framing, interleaved;
 then the landmark model from each detection.

@@ -1,8 +1,8 @@
 /**
  * The Squoosh codecs packaged as @jsquash/* (mozjpeg, libwebp, the Rust png crate), compiled to WASM.
  *
- * Not Vigil's decoder in Bun (that is Bun.Image, see decode.ts and bench/results/decoders.md). Kept because
- * they run where Bun.Image does not exist: the engine-stages bench also runs in Node 20 through a bundle.
+ * Not Vigil's decoder (that is Bun.Image, src/image/decode.ts; bench/results/decoders.md). The benches use
+ * them where Bun.Image does not exist (the engine-stages bench's Node 20 run) and as the decoders compared.
  * The .wasm files are imported as files, so bundles and `bun build --compile` carry them; each is compiled
  * once per thread.
  */
@@ -13,12 +13,9 @@ import jpegWasmPath from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm" with { type:
 // @ts-ignore Bun's file loader makes this the file's path; the package's own .d.ts describes the WASM exports instead.
 import pngWasmPath from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm" with { type: "file" };
 import webpWasmPath from "@jsquash/webp/codec/dec/webp_dec.wasm" with { type: "file" };
+import type { FormatDecoder } from "../../src/image/decode";
+import type { ImageFormat } from "../../src/image/probe";
 import { readAsset } from "../../wasm/read-asset";
-import type { ImageFormat } from "./probe";
-
-export type FormatDecoder = (
-  buffer: ArrayBuffer,
-) => Promise<{ data: Uint8ClampedArray | Uint8Array; width: number; height: number }>;
 
 let codecsReady: Promise<Record<ImageFormat, FormatDecoder>> | undefined;
 

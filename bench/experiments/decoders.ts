@@ -1,5 +1,5 @@
 /**
- * Which decoder should turn a webcam frame into RGBA pixels for the engine?   npx bun bench/decoders.ts
+ * Which decoder should turn a webcam frame into RGBA pixels for the engine?   npx bun bench/experiments/decoders.ts
  *
  * Frames: 640x480 JPEG (quality 85), PNG and WebP (quality 85) made in memory from tests/fixtures/grace_hopper.jpg
  * by Bun.Image; nothing is written to disk but the results and a temporary compiled binary. Each candidate is
@@ -15,11 +15,14 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { decodeImage } from "../src/image/decode";
-import { loadWasmCodecs } from "../src/image/wasm-codecs";
+import { decodeImage } from "../../src/image/decode";
+import { loadWasmCodecs } from "../lib/wasm-codecs";
 // Imported as a file so that the compiled binary carries it (its embedded file system, not the disk).
 // @ts-ignore Bun's file loader makes this the path; types/assets.d.ts declares no *.jpg module.
-import photoPath from "../tests/fixtures/grace_hopper.jpg" with { type: "file" };
+import photoPath from "../../tests/fixtures/grace_hopper.jpg" with { type: "file" };
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 type Format = "jpeg" | "png" | "webp";
 const FORMATS: Format[] = ["jpeg", "png", "webp"];
@@ -230,7 +233,7 @@ async function main() {
     frameBytes: Object.fromEntries(FORMATS.map((f) => [f, frames[f].length])),
   };
   const rows = Object.entries(CANDIDATES).map(([name, c]) => ({ candidate: name, label: c.label, ...(results[name] as object), compiledBinary: compiled[name] }));
-  const here = new URL(".", import.meta.url).pathname;
+  const here = new URL("../", import.meta.url).pathname;
   mkdirSync(`${here}results`, { recursive: true });
   writeFileSync(`${here}results/decoders.json`, JSON.stringify({ ...header, rows }, null, 2) + "\n");
   const cell = (v: unknown) => (v === undefined ? "-" : String(v));
@@ -246,7 +249,7 @@ async function main() {
   const md = `# Image decoders: one 640x480 frame to RGBA
 
 ${header.date.slice(0, 16).replace("T", " ")} UTC, ${header.machine} (shared machine, 1-minute load average ${header.loadAverage1m}), ${header.runtime}.
-Made by \`npx bun bench/decoders.ts\`. Frames made in memory from tests/fixtures/grace_hopper.jpg: JPEG q85 ${header.frameBytes.jpeg} B, PNG ${header.frameBytes.png} B, WebP q85 ${header.frameBytes.webp} B.
+Made by \`npx bun bench/experiments/decoders.ts\`. Frames made in memory from tests/fixtures/grace_hopper.jpg: JPEG q85 ${header.frameBytes.jpeg} B, PNG ${header.frameBytes.png} B, WebP q85 ${header.frameBytes.webp} B.
 Each candidate runs in a fresh process, ${ROUNDS} times taking turns with the others (numbers: median over those runs): median of 40 decodes after 5 warm-ups; *first call* is import + initialisation + the
 first JPEG (paid once per worker thread); *RSS growth* is resident memory after all decodes minus before the import;
 *worker thread* decodes the JPEG in a node:worker_threads Worker and compares a pixel checksum with the main thread;
@@ -280,7 +283,7 @@ ${large ? `\nLarge frame, chosen decoder: a 4000x3000 JPEG takes ${large.full} m
 
 Why not the others: **sharp** is as fast for JPEG and PNG but several times slower for WebP, heavier at first call and in memory, and cannot
 run from a compiled binary (its addon is linked against libvips-cpp.so.8.18.7 found through a relative path into
-node_modules/@img/sharp-libvips-linux-x64, which the binary does not carry; error in the table). **@jsquash/\\*** (WASM) works everywhere, including Node, and stays in src/image/wasm-codecs.ts for the one
+node_modules/@img/sharp-libvips-linux-x64, which the binary does not carry; error in the table). **@jsquash/\\*** (WASM) works everywhere, including Node, and stays in bench/lib/wasm-codecs.ts for the one
 caller that runs in Node (bench/engine-stages.ts), but is slower for every format. **@napi-rs/canvas** is slower (decode
 plus a 2D draw to read pixels) and its memory grew by hundreds of MB over the run. **jpeg-js + fast-png** are portable
 but several times slower and have no WebP.

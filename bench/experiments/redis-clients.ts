@@ -4,15 +4,18 @@
  * with Bun's built-in RedisClient and the two common npm clients, in the same run against one redis-server.
  *
  *   npm install --no-save ioredis@6.0.0 redis@6.3.1   # the npm clients are not dependencies of Vigil
- *   npx bun bench/redis-clients.ts [frames]
+ *   npx bun bench/experiments/redis-clients.ts [frames]
  *
  * A client that is not installed is left out. Writes bench/results/redis-clients.md.
  */
 import { RedisClient } from "bun";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { CAS_SCRIPT } from "../src/session/redis-session-store";
-import { startRedisServer } from "../tests/support/redis-server";
+import { CAS_SCRIPT } from "../../src/session/redis-session-store";
+import { startRedisServer } from "../../tests/support/redis-server";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const frames = Number(process.argv[2] ?? 2000);
 const ROUNDS = 5;
@@ -79,7 +82,7 @@ try {
   for (const client of list) await client.close();
   const md = `# Redis clients for the session store
 
-\`npx bun bench/redis-clients.ts ${frames}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, a shared 2-core machine: one session frame's Redis
+\`npx bun bench/experiments/redis-clients.ts ${frames}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, a shared 2-core machine: one session frame's Redis
 traffic (HMGET of the record, then the compare-and-set script writing a ${(record.length / 1024).toFixed(1)} KiB record), ${frames} times
 in a row per client, in ${ROUNDS} rounds alternating the clients, against one redis-server 7 on loopback. Medians of the
 rounds. The client's CPU time decides (wall time includes Redis and the machine's other load).
@@ -88,7 +91,7 @@ rounds. The client's CPU time decides (wall time includes Redis and the machine'
 | --- | --- | --- |
 ${rows.join("\n")}
 `;
-  writeFileSync(new URL("results/redis-clients.md", import.meta.url), md);
+  writeFileSync(new URL("../results/redis-clients.md", import.meta.url), md);
   console.log(md);
 } finally {
   await redis.stop();

@@ -1,7 +1,7 @@
 /**
  * Is an empty desk's quick look (src/frame/quick-look.ts: the frame decoded to 160 px, the
  * short-range detector on it) as good at noticing someone as the same detector on the whole frame, and what
- * does it save?  bun bench/quick-look.ts
+ * does it save?  bun bench/experiments/quick-look.ts
  *
  * Every real photo of a person the project holds (tests/fixtures and the eye-state set bench/data/eyes, plus its
  * external part when present: VIGIL_EYES_EXTERNAL or bench/data/eyes/external) goes through two analyzers with the
@@ -13,16 +13,19 @@
 import { readdirSync, existsSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, relative } from "node:path";
-import { DEFAULT_THRESHOLDS } from "../src/analysis/thresholds";
-import { FrameAnalyzer } from "../src/frame/frame-analyzer";
-import { QUICK_LOOK_SIDE } from "../src/frame/quick-look";
-import { alternatingRounds } from "./lib/alternating-rounds";
-import { benchFrames } from "./lib/frames";
+import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
+import { FrameAnalyzer } from "../../src/frame/frame-analyzer";
+import { QUICK_LOOK_SIDE } from "../../src/frame/quick-look";
+import { alternatingRounds } from "../lib/alternating-rounds";
+import { benchFrames } from "../lib/frames";
+import { exitOnHelp } from "../lib/help";
+
+exitOnHelp(import.meta);
 
 const here = new URL(".", import.meta.url).pathname;
-const repo = join(here, "..");
-const folders = [join(here, "../tests/fixtures"), join(here, "data/eyes/debian"), join(here, "data/eyes/npm")];
-const external = process.env.VIGIL_EYES_EXTERNAL ?? join(here, "data/eyes/external");
+const repo = join(here, "../..");
+const folders = [join(repo, "tests/fixtures"), join(repo, "bench/data/eyes/debian"), join(repo, "bench/data/eyes/npm")];
+const external = process.env.VIGIL_EYES_EXTERNAL ?? join(repo, "bench/data/eyes/external");
 if (existsSync(external)) for (const part of readdirSync(external)) folders.push(join(external, part));
 const photos = folders.flatMap((folder) => readdirSync(folder).filter((f) => /\.(jpe?g|png)$/i.test(f)).map((f) => join(folder, f)));
 
@@ -71,7 +74,7 @@ const results = {
 };
 const md = `# An empty desk's quick look against a whole-frame look (${results.date.slice(0, 10)})
 
-${results.machine}, ${results.runtime}. Command: \`bun bench/quick-look.ts\`${results.externalIncluded ? " (with the eye set's external part)" : ""}.
+${results.machine}, ${results.runtime}. Command: \`bun bench/experiments/quick-look.ts\`${results.externalIncluded ? " (with the eye set's external part)" : ""}.
 The short-range detector (the workers' default) on ${results.photos} real photos (tests/fixtures, bench/data/eyes${results.externalIncluded ? " including external/" : ""}),
 once decoded whole (up to 1280 px) and once decoded for the quick look (${QUICK_LOOK_SIDE} px on the long side).
 
@@ -84,6 +87,6 @@ Photos with someone in them (whole frame): ${photosWithSomeone}; of those, the q
 (a session would have reported that person away).
 
 ${disagreements.length ? `Photos where the counts differ:\n\n| photo | faces, whole | faces, quick look |\n| --- | --- | --- |\n${disagreements.map((d) => `| ${d.photo} | ${d.whole} | ${d.quick} |`).join("\n")}\n` : "The counts agree on every photo.\n"}`;
-writeFileSync(join(here, "results/quick-look.json"), JSON.stringify(results, null, 2) + "\n");
-writeFileSync(join(here, "results/quick-look.md"), md);
+writeFileSync(join(repo, "bench/results/quick-look.json"), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(join(repo, "bench/results/quick-look.md"), md);
 console.log(md);

@@ -1,0 +1,71 @@
+/**
+ * A fast end-to-end smoke of the benches (about a minute), run in CI after the tests:
+ *   npx bun bench/smoke.ts            (npm run bench:smoke)
+ * 1. Every bench command answers --help: prints its options, exits 0, runs nothing.
+ * 2. The load bench (bench/load/run-load.ts --smoke): a real server, two users, the baselines; its report written.
+ * 3. The engine-stages bench (bench/engine-stages.ts --runs 3): every stage timed in Bun and in Node.
+ * Reports go to a temporary folder, never to bench/results. Checks that the benches run and report what they
+ * should, never how fast anything is.
+ */
+import { readdirSync, readFileSync, rmSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exitOnHelp } from "./lib/help";
+
+exitOnHelp(import.meta);
+const repo = new URL("../", import.meta.url).pathname;
+/** Modules of the load bench, not commands. */
+const MODULES = new Set(["bench/load/open-loop.ts", "bench/load/generator-series.ts", "bench/load/latency-chart.ts"]);
+/** Commands that do not answer --help yet (running them without it would run them). */
+const WITHOUT_HELP = new Set(["bench/eval-eyes.ts"]);
+
+const commands = ["bench", "bench/experiments", "bench/load"]
+  .flatMap((dir) => readdirSync(join(repo, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`))
+  .filter((file) => !MODULES.has(file));
+
+const failures: string[] = [];
+const out = mkdtempSync(join(tmpdir(), "vigil-bench-smoke-"));
+
+async function run(args: string[], timeoutMs: number) {
+  const started = performance.now();
+  const child = Bun.spawn([process.execPath, ...args], { cwd: repo, stdout: "pipe", stderr: "pipe", timeout: timeoutMs });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  return { stdout, stderr, code, seconds: (performance.now() - started) / 1000 };
+}
+
+function check(what: string, ok: boolean, detail = "") {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}${detail ? ` ${detail}` : ""}`);
+  if (!ok) failures.push(what);
+}
+
+try {
+  for (const file of commands) {
+    if (WITHOUT_HELP.has(file)) {
+      console.log(`skip ${file} --help: not implemented there yet`);
+      continue;
+    }
+    const r = await run([file, "--help"], 30_000);
+    check(`${file} --help`, r.code === 0 && r.stdout.trim().length > 0, r.code === 0 ? "" : r.stderr.slice(-300));
+  }
+
+  const load = await run(["bench/load/run-load.ts", "--smoke", "--out", out], 120_000);
+  check("load bench (run-load.ts --smoke)", load.code === 0, `${load.seconds.toFixed(0)} s ${load.code ? load.stderr.slice(-500) : ""}`);
+  if (load.code === 0) {
+    const report = JSON.parse(readFileSync(join(out, "load-smoke.json"), "utf8"));
+    const [step] = report.withSessions;
+    check("load bench: frames answered without errors", step.ok > 0 && step.errors === 0, JSON.stringify({ ok: step.ok, errors: step.errors }));
+    check("load bench: server and engine cost per frame", step.serverCpuMsPerFrame > 0 && report.costPerFrame.engineCpuMs > 0);
+  }
+
+  const stages = await run(["bench/engine-stages.ts", "--runs", "3", "--out", out], 120_000);
+  check("engine-stages bench (--runs 3)", stages.code === 0, `${stages.seconds.toFixed(0)} s ${stages.code ? stages.stderr.slice(-500) : ""}`);
+  if (stages.code === 0) {
+    const report = JSON.parse(readFileSync(join(out, "engine-stages.json"), "utf8"));
+    check("engine-stages: every stage timed in Bun", Object.values(report.bun.medianMs).every((ms) => (ms as number) >= 0) && report.bun.medianMs.total > 0);
+    check("engine-stages: the Node run", report.node?.medianMs?.total > 0, report.nodeError ?? "");
+  }
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+console.log(failures.length ? `${failures.length} failed: ${failures.join("; ")}` : "bench smoke: all passed");
+process.exit(failures.length ? 1 : 0);
