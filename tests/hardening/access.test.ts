@@ -2,17 +2,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import { ConfigError, loadServerConfig } from "../../src/config";
 import { hashApiKey } from "../../src/server/access";
+import { startFakeServer } from "../support/fake-backend";
 import { fixtureBytes } from "../support/images";
-import { startTestServer } from "../support/server";
 
 const KEY = "test-key-0123456789abcdef";
 const OTHER = "second-key-fedcba9876543210";
 const EXTENSION = "chrome-extension://abcdefghijklmnopabcdefghijklmnop";
-let server: Awaited<ReturnType<typeof startTestServer>>;
+// What the HTTP layer decides alone: a fake analysis backend behind the real app (tests/support/fake-backend.ts).
+let server: ReturnType<typeof startFakeServer>;
 
-beforeAll(async () => {
-  server = await startTestServer({
-    VIGIL_WORKERS: "1",
+beforeAll(() => {
+  server = startFakeServer({
     VIGIL_AUTH: "keys",
     VIGIL_API_KEY_HASHES: `${hashApiKey(KEY)},${hashApiKey(OTHER)}`,
     VIGIL_CORS_ORIGINS: `${EXTENSION},https://demo.example.org`,
@@ -113,11 +113,15 @@ describe("limits", () => {
 
   test("more requests in flight than the per-client cap: 429 too_many_concurrent", async () => {
     await Bun.sleep(1100);
-    const big = new Uint8Array(await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).resize(2500, 2900, { fit: "fill" }).jpeg({ quality: 95 }).bytes());
-    const responses = await Promise.all([0, 1, 2].map(() => analyze({ authorization: `Bearer ${OTHER}` }, big)));
-    const codes = await Promise.all(responses.map(async (r) => (r.status === 200 ? 200 : (await r.json()).error.code)));
-    expect(codes).toContain("too_many_concurrent");
-    expect(codes.filter((c) => c === 200).length).toBeGreaterThanOrEqual(1);
+    server.backend.hold();
+    // The cap is 2: two frames held in the backend, then a third.
+    const admitted = [analyze({ authorization: `Bearer ${OTHER}` }), analyze({ authorization: `Bearer ${OTHER}` })];
+    while (server.backend.waiting < 2) await Bun.sleep(5);
+    const third = await analyze({ authorization: `Bearer ${OTHER}` });
+    expect(third.status).toBe(429);
+    expect((await third.json()).error.code).toBe("too_many_concurrent");
+    server.backend.release();
+    expect((await Promise.all(admitted)).map((r) => r.status)).toEqual([200, 200]);
   });
 
   test("a stalled upload is cut off after the read timeout", async () => {

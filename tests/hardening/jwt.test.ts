@@ -1,14 +1,15 @@
 /**
- * JWT bearer tokens against the real server (real workers, real photos): HS256 with a secret, RS256 and
- * ES256 with a JWKS file made here with jose, and every way a token must be refused.
+ * JWT bearer tokens: HS256 with a secret, RS256 and ES256 with a JWKS file made here with jose, and every way a
+ * token must be refused. Authentication is the HTTP layer's alone, so the app runs with a fake analysis backend
+ * (tests/support/fake-backend.ts), which records the principal each frame and session request is made by.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from "jose";
+import { startFakeServer } from "../support/fake-backend";
 import { fixtureBytes } from "../support/images";
-import { startTestServer } from "../support/server";
 
 const SECRET = "a-test-secret-of-at-least-32-characters!";
 const AUDIENCE = "vigil-test";
@@ -44,17 +45,18 @@ beforeAll(async () => {
 });
 
 describe("HS256 with VIGIL_JWT_SECRET", () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let server: ReturnType<typeof startFakeServer>;
   const secret = encoder.encode(SECRET);
-  beforeAll(async () => {
-    server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_AUTH: "jwt", VIGIL_JWT_SECRET: SECRET, VIGIL_JWT_AUDIENCE: AUDIENCE, VIGIL_JWT_ISSUER: ISSUER });
+  beforeAll(() => {
+    server = startFakeServer({ VIGIL_AUTH: "jwt", VIGIL_JWT_SECRET: SECRET, VIGIL_JWT_AUDIENCE: AUDIENCE, VIGIL_JWT_ISSUER: ISSUER });
   });
   afterAll(() => server.stop());
 
-  test("a valid token is accepted and the photo analysed", async () => {
+  test("a valid token is accepted and the photo handed to the analysis", async () => {
+    const handed = server.backend.frames.length;
     const response = await analyze(server.url, await token("HS256", secret));
     expect(response.status).toBe(200);
-    expect((await response.json()).person.present).toBe(true);
+    expect(server.backend.frames.slice(handed)).toEqual([expect.objectContaining({ bytes: photo.byteLength })]);
   });
 
   test("a token expired within the clock leeway (30 s) is still accepted", async () => {
@@ -120,11 +122,14 @@ describe("HS256 with VIGIL_JWT_SECRET", () => {
     expect(bobs.session).toMatchObject({ id, frames: 1, fresh: true });
     const alices = await (await fetch(`${server.url}/v1/sessions/${id}`, { headers: { authorization: `Bearer ${alice}` } })).json();
     expect(alices).toMatchObject({ id, frames: 1 });
+    // The session is named with the principal of the token's issuer and subject.
+    const owners = server.backend.frames.filter((f) => f.session?.id === id).map((f) => f.session?.owner);
+    expect(owners).toEqual([`jwt:${encodeURIComponent(ISSUER)}:alice`, `jwt:${encodeURIComponent(ISSUER)}:bob`]);
   });
 });
 
 describe("RS256 and ES256 with VIGIL_JWKS_FILE", () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let server: ReturnType<typeof startFakeServer>;
   let rsa: CryptoKeyPair;
   let ec: CryptoKeyPair;
   let rsaPublicPem: string;
@@ -137,7 +142,7 @@ describe("RS256 and ES256 with VIGIL_JWKS_FILE", () => {
     const jwks = { keys: [rsaPublicJwk, { ...(await exportJWK(ec.publicKey)), kid: "ec-1", alg: "ES256", use: "sig" }] };
     const file = join(mkdtempSync(join(tmpdir(), "vigil-jwks-")), "jwks.json");
     writeFileSync(file, JSON.stringify(jwks));
-    server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_AUTH: "jwt", VIGIL_JWKS_FILE: file, VIGIL_JWT_AUDIENCE: AUDIENCE, VIGIL_JWT_ISSUER: ISSUER });
+    server = startFakeServer({ VIGIL_AUTH: "jwt", VIGIL_JWKS_FILE: file, VIGIL_JWT_AUDIENCE: AUDIENCE, VIGIL_JWT_ISSUER: ISSUER });
   });
   afterAll(() => server.stop());
 

@@ -87,10 +87,9 @@ describe("analysis of real photos", () => {
   });
 });
 
-describe("every bad input is a JSON error with the right status", () => {
-  test("empty body: 400", async () => expectError(await post(new Uint8Array(0), "image/jpeg"), 400, "empty_body"));
-  test("wrong content type: 415", async () => expectError(await post("hello", "text/plain"), 415, "unsupported_media_type"));
-  test("no content type: 415", async () => expectError(await post(new Uint8Array([1, 2, 3]).buffer as ArrayBuffer), 415, "unsupported_media_type"));
+// What the HTTP layer refuses by itself (empty body, content types, body size, multipart, query, route) is
+// tested with a fake backend in http-validation.test.ts; here, what only the workers' decoding can tell.
+describe("every bad image is a JSON error with the right status, and the workers stay", () => {
   test("image type declared but the bytes are not an image: 415", async () => expectError(await post(new TextEncoder().encode("this is not an image at all"), "image/jpeg"), 415, "unsupported_media_type"));
   test("truncated JPEG: 422", async () => {
     const jpeg = await fixtureBytes("grace_hopper.jpg");
@@ -100,37 +99,12 @@ describe("every bad input is a JSON error with the right status", () => {
     const png = await fixtureBytes("astronaut.png");
     await expectError(await post(png.slice(0, 20_000), "image/png"), 422, "corrupt_image");
   });
-  test("body over the limit: 413, enforced while reading a chunked upload", async () => {
-    const chunk = new Uint8Array(256 * 1024);
-    let sent = 0;
-    const stream = new ReadableStream({
-      pull(controller) {
-        if (sent >= 16) return controller.close();
-        sent++;
-        controller.enqueue(chunk);
-      },
-    });
-    await expectError(await post(stream, "image/jpeg"), 413, "body_too_large");
-  });
-  test("body over the limit with Content-Length: 413 before reading", async () => {
-    await expectError(await post(new Uint8Array(3 * 1024 * 1024), "image/jpeg"), 413, "body_too_large");
-  });
   test("a PNG declaring 100 megapixels is refused from its header: 413", async () => {
     // A valid PNG signature and IHDR chunk declaring 10000x10000, and nothing else.
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0x27, 0x10, 0, 0, 0x27, 0x10, 8, 6, 0, 0, 0, 0x1d, 0xa8, 0x4f, 0x3a]);
     const body = await expectError(await post(png, "image/png"), 413, "image_too_large");
     expect(body.error.message).toContain("5000000");
   });
-  test("multipart without an image field: 400", async () => {
-    const form = new FormData();
-    form.append("picture", "nope");
-    await expectError(await fetch(`${server.url}/v1/analyze`, { method: "POST", body: form }), 400, "missing_image");
-  });
-  test("malformed multipart: 400", async () => {
-    await expectError(await post("--x\r\nContent-Disposition: form-data; name=\"image\"\r\n\r\nunterminated", "multipart/form-data; boundary=zzz"), 400, "malformed_multipart");
-  });
-  test("bad query: 400", async () => expectError(await post(await fixtureBytes("astronaut.png"), "image/png", "?landmarks=maybe"), 400, "invalid_query"));
-  test("unknown route: 404", async () => expectError(await fetch(`${server.url}/v2/nothing`), 404, "not_found"));
   test("after all of that every worker is still up", async () => {
     const ready = await (await fetch(`${server.url}/readyz`)).json();
     expect(ready).toMatchObject({ status: "ready", workers: { ready: 2, restarts: 0, recycled: 0 } });

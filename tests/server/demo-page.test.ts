@@ -1,15 +1,18 @@
-/** /demo is served (with the same strict headers as everything else) unless configuration turns it off. */
+/**
+ * /demo is served (with the same strict headers as everything else) unless configuration turns it off. Static
+ * pages of the HTTP layer: the app runs with a fake analysis backend (tests/support/fake-backend.ts).
+ */
 import { afterEach, expect, test } from "bun:test";
-import { startTestServer } from "../support/server";
+import { startFakeServer } from "../support/fake-backend";
 
-let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+let server: ReturnType<typeof startFakeServer> | undefined;
 afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
 
 test("the demo page and its scripts are served, under the strict CSP", async () => {
-  server = await startTestServer({ VIGIL_WORKERS: "1" });
+  server = startFakeServer();
   const page = await fetch(`${server.url}/demo`);
   expect(page.status).toBe(200);
   expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
@@ -30,7 +33,7 @@ test("the demo page and its scripts are served, under the strict CSP", async () 
 });
 
 test("VIGIL_DEMO=false leaves the demo out: 404 in the API's JSON error form", async () => {
-  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_DEMO: "false" });
+  server = startFakeServer({ VIGIL_DEMO: "false" });
   for (const path of ["/demo", "/demo/demo.js"]) {
     const response = await fetch(`${server.url}${path}`);
     expect(response.status).toBe(404);
