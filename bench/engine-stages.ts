@@ -21,7 +21,14 @@ const run = (cmd: string[], cwd = repo) => {
   if (result.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed:\n${result.stderr}`);
   return result.stdout.toString();
 };
-const lastJson = (output: string) => JSON.parse(output.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
+const lastJson = (output: string) =>
+  JSON.parse(
+    output
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .pop()!,
+  );
 
 const bun = lastJson(run([process.execPath, "bench/lib/stage-timings.ts", args.runs!]));
 const outdir = join(repo, "bench/.node-build");

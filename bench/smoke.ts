@@ -20,7 +20,11 @@ const MODULES = new Set(["bench/load/open-loop.ts", "bench/load/generator-series
 const WITHOUT_HELP = new Set(["bench/eval-eyes.ts"]);
 
 const commands = ["bench", "bench/experiments", "bench/load"]
-  .flatMap((dir) => readdirSync(join(repo, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`))
+  .flatMap((dir) =>
+    readdirSync(join(repo, dir))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => `${dir}/${f}`),
+  )
   .filter((file) => !MODULES.has(file));
 
 const failures: string[] = [];
@@ -28,8 +32,17 @@ const out = mkdtempSync(join(tmpdir(), "vigil-bench-smoke-"));
 
 async function run(args: string[], timeoutMs: number) {
   const started = performance.now();
-  const child = Bun.spawn([process.execPath, ...args], { cwd: repo, stdout: "pipe", stderr: "pipe", timeout: timeoutMs });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const child = Bun.spawn([process.execPath, ...args], {
+    cwd: repo,
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: timeoutMs,
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { stdout, stderr, code, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -49,19 +62,37 @@ try {
   }
 
   const load = await run(["bench/load/run-load.ts", "--smoke", "--out", out], 120_000);
-  check("load bench (run-load.ts --smoke)", load.code === 0, `${load.seconds.toFixed(0)} s ${load.code ? load.stderr.slice(-500) : ""}`);
+  check(
+    "load bench (run-load.ts --smoke)",
+    load.code === 0,
+    `${load.seconds.toFixed(0)} s ${load.code ? load.stderr.slice(-500) : ""}`,
+  );
   if (load.code === 0) {
     const report = JSON.parse(readFileSync(join(out, "load-smoke.json"), "utf8"));
     const [step] = report.withSessions;
-    check("load bench: frames answered without errors", step.ok > 0 && step.errors === 0, JSON.stringify({ ok: step.ok, errors: step.errors }));
-    check("load bench: server and engine cost per frame", step.serverCpuMsPerFrame > 0 && report.costPerFrame.engineCpuMs > 0);
+    check(
+      "load bench: frames answered without errors",
+      step.ok > 0 && step.errors === 0,
+      JSON.stringify({ ok: step.ok, errors: step.errors }),
+    );
+    check(
+      "load bench: server and engine cost per frame",
+      step.serverCpuMsPerFrame > 0 && report.costPerFrame.engineCpuMs > 0,
+    );
   }
 
   const stages = await run(["bench/engine-stages.ts", "--runs", "3", "--out", out], 120_000);
-  check("engine-stages bench (--runs 3)", stages.code === 0, `${stages.seconds.toFixed(0)} s ${stages.code ? stages.stderr.slice(-500) : ""}`);
+  check(
+    "engine-stages bench (--runs 3)",
+    stages.code === 0,
+    `${stages.seconds.toFixed(0)} s ${stages.code ? stages.stderr.slice(-500) : ""}`,
+  );
   if (stages.code === 0) {
     const report = JSON.parse(readFileSync(join(out, "engine-stages.json"), "utf8"));
-    check("engine-stages: every stage timed in Bun", Object.values(report.bun.medianMs).every((ms) => (ms as number) >= 0) && report.bun.medianMs.total > 0);
+    check(
+      "engine-stages: every stage timed in Bun",
+      Object.values(report.bun.medianMs).every((ms) => (ms as number) >= 0) && report.bun.medianMs.total > 0,
+    );
     check("engine-stages: the Node run", report.node?.medianMs?.total > 0, report.nodeError ?? "");
   }
 } finally {

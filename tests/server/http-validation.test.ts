@@ -131,7 +131,11 @@ describe("face-crop geometry (X-Frame-Crop)", () => {
       "",
     ];
     for (const header of bad) {
-      const body = await expectRefused(post(SOME_BYTES, jpeg({ ...session(), "x-frame-crop": header })), 400, "invalid_crop");
+      const body = await expectRefused(
+        post(SOME_BYTES, jpeg({ ...session(), "x-frame-crop": header })),
+        400,
+        "invalid_crop",
+      );
       expect(body.error.message, header).toContain("X-Frame-Crop");
     }
   });

@@ -1,7 +1,7 @@
 /**
  * The HTTP app (createApp) on a free loopback port with a fake analysis backend: for tests of what the HTTP layer
  * alone decides (authentication, CORS, limits, validation, which principal a request is made by), with no worker,
- * model or image decoding behind it. The fake records every call the app makes, answers a fixed analysis, keeps
+ * model or image decoding behind it. The fake records every frame the app hands it, answers a fixed analysis, keeps
  * sessions only as "seen under this owner", and can hold frames in flight until a test lets them go. Tests of what
  * the engine, the pool or the session logic do use the real server (server.ts).
  */
@@ -60,7 +60,14 @@ function fakeSession(frame: SessionFrame, frames: number): SessionAnswer {
       readingMs: 0,
       yawns: 0,
     },
-    eyes: { basis: "absolute", baselineEar: null, closedBelowEar: null, baselineFrames: 0, closed: false, lookingDown: false },
+    eyes: {
+      basis: "absolute",
+      baselineEar: null,
+      closedBelowEar: null,
+      baselineFrames: 0,
+      closed: false,
+      lookingDown: false,
+    },
     frames,
     historyStartedAt: new Date(frame.capturedAt).toISOString(),
     fresh: frames === 1,
@@ -70,8 +77,6 @@ function fakeSession(frame: SessionFrame, frames: number): SessionAnswer {
 export class FakeBackend implements AnalysisBackend {
   /** Every frame that reached the backend, in order. */
   readonly frames: ReceivedFrame[] = [];
-  /** Session lookups and forgets, as `owner/id`. */
-  readonly sessionCalls: { kind: "get" | "forget"; ref: SessionRef }[] = [];
   ready = true;
   private readonly sessions = new Map<string, { frame: SessionFrame; frames: number }>();
   private held: (() => void)[] | undefined;
@@ -94,7 +99,12 @@ export class FakeBackend implements AnalysisBackend {
   }
 
   async analyze(image: Uint8Array, options: AnalyzeOptions): Promise<AnalysisBody> {
-    this.frames.push({ bytes: image.byteLength, landmarks: options.landmarks, session: options.session, crop: options.crop });
+    this.frames.push({
+      bytes: image.byteLength,
+      landmarks: options.landmarks,
+      session: options.session,
+      crop: options.crop,
+    });
     if (this.held) await new Promise<void>((resolve) => this.held?.push(resolve));
     const answer = fakeAnalysis();
     const { session } = options;
@@ -107,18 +117,23 @@ export class FakeBackend implements AnalysisBackend {
   }
 
   async session(ref: SessionRef): Promise<SessionAnswer | undefined> {
-    this.sessionCalls.push({ kind: "get", ref });
     const entry = this.sessions.get(`${ref.owner}/${ref.id}`);
     return entry && fakeSession(entry.frame, entry.frames);
   }
 
   async forgetSession(ref: SessionRef): Promise<boolean> {
-    this.sessionCalls.push({ kind: "forget", ref });
     return this.sessions.delete(`${ref.owner}/${ref.id}`);
   }
 
   readiness(): ReturnType<AnalysisBackend["readiness"]> {
-    const workers = { size: 1, ready: this.ready ? 1 : 0, busy: this.waiting ? 1 : 0, queued: 0, restarts: 0, recycled: 0 };
+    const workers = {
+      size: 1,
+      ready: this.ready ? 1 : 0,
+      busy: this.waiting ? 1 : 0,
+      queued: 0,
+      restarts: 0,
+      recycled: 0,
+    };
     return { ready: this.ready, workers, sessions: { store: "memory", available: true } };
   }
 }
