@@ -271,7 +271,7 @@ export function attachModelMetadata(model: Uint8Array, metadata: Uint8Array): Ui
 
   // metadata: the old entries plus ours.
   const metadataVector = block.vectorOfReferences(oldMetadataTables.length + 1);
-  oldMetadataTables.forEach((table, i) => references.push({ at: metadataVector.slots[i], target: toOld(table) }));
+  for (const [i, table] of oldMetadataTables.entries()) references.push({ at: metadataVector.slots[i], target: toOld(table) });
   const entryVtable = block.position;
   block.u16(8); // vtable size: 2 fields
   block.u16(12); // table size
@@ -288,7 +288,7 @@ export function attachModelMetadata(model: Uint8Array, metadata: Uint8Array): Ui
 
   // buffers: the old ones plus one holding the metadata flatbuffer.
   const buffersVector = block.vectorOfReferences(buffers.length + 1);
-  buffers.forEach((table, i) => references.push({ at: buffersVector.slots[i], target: toOld(table) }));
+  for (const [i, table] of buffers.entries()) references.push({ at: buffersVector.slots[i], target: toOld(table) });
   const bufferVtable = block.position;
   block.u16(6); // vtable size: 1 field
   block.u16(8); // table size

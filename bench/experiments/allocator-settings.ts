@@ -89,7 +89,8 @@ const runs: Record<string, Array<Awaited<ReturnType<typeof measure>>>> = {};
 for (let round = 0; round < rounds; round++) {
   for (const [name, env] of Object.entries(chosen)) {
     const r = await measure(env);
-    (runs[name] ??= []).push(r);
+    runs[name] ??= [];
+    runs[name].push(r);
     console.error(`${name}: ${JSON.stringify(r)}`);
   }
 }

@@ -18,7 +18,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { decodeImage } from "../../src/image/decode";
 import { loadWasmCodecs } from "../lib/wasm-codecs";
 // Imported as a file so that the compiled binary carries it (its embedded file system, not the disk).
-// @ts-ignore Bun's file loader makes this the path; types/assets.d.ts declares no *.jpg module.
+// @ts-expect-error Bun's file loader makes this the path; types/assets.d.ts declares no *.jpg module.
 import photoPath from "../../tests/fixtures/grace_hopper.jpg" with { type: "file" };
 import { exitOnHelp } from "../lib/help";
 

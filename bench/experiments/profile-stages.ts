@@ -48,7 +48,10 @@ for (let i = 0; i < FRAMES; i++) {
     "client latency": clientMs,
   };
   const bucket = rows[body.tracked ? "tracked" : "detected"];
-  for (const [k, v] of Object.entries(stages)) (bucket[k] ??= []).push(v);
+  for (const [k, v] of Object.entries(stages)) {
+    bucket[k] ??= [];
+    bucket[k].push(v);
+  }
 }
 server.kill("SIGTERM");
 await server.exited;

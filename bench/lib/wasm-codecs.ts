@@ -10,7 +10,7 @@ import decodeJpeg, { init as initJpeg } from "@jsquash/jpeg/decode.js";
 import decodePng, { init as initPng } from "@jsquash/png/decode.js";
 import decodeWebp, { init as initWebp } from "@jsquash/webp/decode.js";
 import jpegWasmPath from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm" with { type: "file" };
-// @ts-ignore Bun's file loader makes this the file's path; the package's own .d.ts describes the WASM exports instead.
+// @ts-expect-error Bun's file loader makes this the file's path; the package's own .d.ts describes the WASM exports.
 import pngWasmPath from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm" with { type: "file" };
 import webpWasmPath from "@jsquash/webp/codec/dec/webp_dec.wasm" with { type: "file" };
 import type { FormatDecoder } from "../../src/image/decode";

@@ -78,7 +78,7 @@ export async function decodeImage(
   const fit = options.fitWithin ?? Infinity;
   const scaled = Math.max(declared.width, declared.height) > fit;
   if (scaled) pipeline.resize(fit, fit, { fit: "inside" });
-  let pixels;
+  let pixels: ReturnType<typeof rgbaFromStoredPng>;
   try {
     pixels = rgbaFromStoredPng(await pipeline.png({ compressionLevel: 0 }).bytes(), options.output);
   } catch (error) {

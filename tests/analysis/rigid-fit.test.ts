@@ -70,7 +70,7 @@ describe("weighted Procrustes rotation (Horn 1987)", () => {
     const e = topEigenvector4(m);
     const me = m.map((row) => row.reduce((s, a, k) => s + a * e[k], 0));
     const lambda = me.reduce((s, a, k) => s + a * e[k], 0);
-    me.forEach((value, k) => expect(value).toBeCloseTo(lambda * e[k], 9));
+    for (const [k, value] of me.entries()) expect(value).toBeCloseTo(lambda * e[k], 9);
     expect(lambda).toBeGreaterThan(4); // the largest: above the largest diagonal entry
     expect(Math.hypot(...e)).toBeCloseTo(1, 12);
   });

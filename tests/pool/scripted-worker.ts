@@ -29,6 +29,7 @@ serveJobs<Script, number>(async () => ({
       case "break":
         // What EngineFailure looks like to serveJobs: the worker's own machinery is broken.
         throw Object.assign(new Error("runtime out of heap"), { fatal: true });
+      // biome-ignore lint/suspicious/noFallthroughSwitchClause: process.exit does not return
       case "crash":
         process.exit(3);
       case "hang":
