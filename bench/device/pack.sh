@@ -28,7 +28,7 @@ rm -f "$bundle"
 tar --create --file - \
   --exclude='node_modules/@napi-rs' --exclude='node_modules/@typescript' --exclude='node_modules/@img' \
   --exclude='node_modules/playwright-core' --exclude='node_modules/sharp' --exclude='node_modules/typescript' \
-  --exclude='node_modules/bun-types' --exclude='node_modules/@types' \
+  --exclude='node_modules/bun-types' --exclude='node_modules/@types' --exclude='node_modules/@biomejs' \
   --exclude='node_modules/@mediapipe/face_mesh' --exclude='node_modules/@mediapipe/face_detection' \
   --exclude='node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.*' \
   --exclude='node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_nosimd_internal.*' \
