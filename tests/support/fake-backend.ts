@@ -6,24 +6,25 @@
  * the engine, the pool or the session logic do use the real server (server.ts).
  */
 import { loadServerConfig, type ServerConfig } from "../../src/config";
-import { type AnalysisBackend, createApp, type SessionFrame } from "../../src/server/app";
+import type { FrameOutcome } from "../../src/frame/frame-contract";
+import type { AnalyzedFrame } from "../../src/server/analysis-body";
+import { type AnalysisBackend, createApp, type SessionCapture } from "../../src/server/app";
 import { createMetrics } from "../../src/server/metrics";
 import type { SessionRef } from "../../src/server/principal";
-import type { AnalysisBody } from "../../src/server/schemas";
+import type { SessionAnswer } from "../../src/session/session-frames";
 
 type AnalyzeOptions = Parameters<AnalysisBackend["analyze"]>[1];
-type SessionAnswer = NonNullable<AnalysisBody["session"]>;
 
 /** A frame as the fake received it: what the app handed to the backend. */
 export interface ReceivedFrame {
   bytes: number;
   landmarks: boolean;
-  session?: SessionFrame;
+  session?: SessionCapture;
   crop?: AnalyzeOptions["crop"];
 }
 
-/** The fixed answer of the fake: nobody in a 640x480 JPEG. */
-export function fakeAnalysis(): AnalysisBody {
+/** The fixed outcome of the fake: nobody in a 640x480 JPEG. */
+export function fakeOutcome(): FrameOutcome {
   return {
     person: { present: false, count: 0 },
     tracked: false,
@@ -37,11 +38,12 @@ export function fakeAnalysis(): AnalysisBody {
       quality: { brightness: 120, sharpness: 500, tooDark: false, tooBright: false, tooBlurry: false },
     },
     models: {},
-    timings: { decodeMs: 0, queueMs: 0, inferenceMs: 0, analysisMs: 0, totalMs: 0, stages: {} },
+    timings: { decodeMs: 0, inferenceMs: 0, analysisMs: 0, stages: {} },
+    tracking: [],
   };
 }
 
-function fakeSession(frame: SessionFrame, frames: number): SessionAnswer {
+function fakeSession(frame: SessionCapture, frames: number): SessionAnswer {
   return {
     id: frame.id,
     available: true,
@@ -78,7 +80,7 @@ export class FakeBackend implements AnalysisBackend {
   /** Every frame that reached the backend, in order. */
   readonly frames: ReceivedFrame[] = [];
   ready = true;
-  private readonly sessions = new Map<string, { frame: SessionFrame; frames: number }>();
+  private readonly sessions = new Map<string, { frame: SessionCapture; frames: number }>();
   private held: (() => void)[] | undefined;
 
   /** From now on, frames wait in the backend (in flight) until release() is called. */
@@ -98,7 +100,7 @@ export class FakeBackend implements AnalysisBackend {
     return this.held?.length ?? 0;
   }
 
-  async analyze(image: Uint8Array, options: AnalyzeOptions): Promise<AnalysisBody> {
+  async analyze(image: Uint8Array, options: AnalyzeOptions): Promise<AnalyzedFrame> {
     this.frames.push({
       bytes: image.byteLength,
       landmarks: options.landmarks,
@@ -106,7 +108,7 @@ export class FakeBackend implements AnalysisBackend {
       crop: options.crop,
     });
     if (this.held) await new Promise<void>((resolve) => this.held?.push(resolve));
-    const answer = fakeAnalysis();
+    const answer = { outcome: fakeOutcome(), queueMs: 0 };
     const { session } = options;
     if (!session) return answer;
     const key = `${session.owner}/${session.id}`;
