@@ -258,7 +258,14 @@ export const serverConfigSchema = z.object({
     ),
   logRequests: boolFlag
     .default(true)
-    .describe("One log line per request (method, path, status, time; never image bytes or landmarks)."),
+    .describe("One log line per request (method, route, status, time, request id; never image bytes or landmarks)."),
+  logFormat: z
+    .enum(["text", "json"])
+    .default("text")
+    .describe(
+      "text: `<time> <message>` lines. json: one JSON object per line (time, level, requestId, route, status, " +
+        "durationMs, instance, principal hash); see docs/operations.md.",
+    ),
 });
 
 export type ServerConfig = z.infer<typeof serverConfigSchema> & { maxQueue: number };

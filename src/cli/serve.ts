@@ -5,6 +5,7 @@
 import { describeOptions, loadServerConfig, type ServerConfig } from "../config";
 import type { AnalysisWorkerInfo } from "../pool/analysis-job";
 import { exitWithParent, isSupervisedChild, superviseProcesses } from "../server/process-supervisor";
+import { createLog } from "../server/request-log";
 import { startServer } from "../server/start-server";
 import { ensureAllocatorEnv } from "./allocator-env";
 
@@ -16,7 +17,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const config = loadServerConfig(args, process.env);
   // Before any worker starts (and before the port is taken): may replace this process with itself.
   ensureAllocatorEnv((line) => console.error(line));
-  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const log = createLog(config.logFormat, config.instanceId);
   if (config.processes > 1) return supervise(config, args, log);
   const child = isSupervisedChild();
   const server = await startServer(config, log, { reusePort: child });

@@ -21,6 +21,7 @@ import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
 import { parseFrameCrop } from "../frame/crop-frame";
 import type { FrameCrop } from "../frame/frame-contract";
 import { analysisBody, type AnalyzedFrame } from "./analysis-body";
+import { requestId, requestLine, requestRecord, type Log } from "./request-log";
 
 /**
  * A frame's session, from its headers. A session is always named with its owner (the caller's principal): the
@@ -50,7 +51,8 @@ export interface AppOptions {
   config: ServerConfig;
   backend: AnalysisBackend;
   metrics: Metrics;
-  log: (line: string) => void;
+  /** Message lines; with `request` (request-log.ts createLog), each answered request's line too. */
+  log: Log;
 }
 
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp"]);
@@ -63,6 +65,7 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
 
   const idle = createIdleCollector(IDLE_COLLECT_MS);
   // Metrics and the access log. The route label is the matched pattern, never the raw path (bounded labels).
+  app.use("*", requestId());
   app.use("*", async (c, next) => {
     idle.touch();
     // Which instance answered: with a balancer in front, this shows where a session lives.
@@ -76,8 +79,12 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
       const seconds = (performance.now() - started) / 1000;
       const route = c.res.status === 404 ? "unmatched" : routePath(c);
       metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
-      // Path and status only: no query string, no body, no headers (frames and keys never reach the logs).
-      if (config.logRequests) log(`${c.req.method} ${c.req.path} ${c.res.status} ${(seconds * 1000).toFixed(1)}ms`);
+      // Route, status and request id only: no query string, no body, no headers (frames and keys never reach the logs).
+      if (config.logRequests) {
+        const record = requestRecord(c, started, c.get("principal")?.id);
+        if (log.request) log.request(record);
+        else log(requestLine(record));
+      }
     }
   });
 
