@@ -54,6 +54,14 @@ export function createMetrics(poolStats: () => PoolGauges) {
       this.set(poolStats().ready);
     },
   });
+  new Gauge({
+    name: "vigil_workers",
+    help: "Workers this instance runs (VIGIL_WORKERS): ready while vigil_workers_ready equals it.",
+    registers: [registry],
+    collect() {
+      this.set(poolStats().size);
+    },
+  });
   const workerBusy = new Counter({
     name: "vigil_worker_busy_seconds_total",
     help: "Time workers spent analysing frames.",
