@@ -1,20 +1,13 @@
-# Build: install (which also builds the models from the npm packages) and compile the single binary.
-FROM node:20-bookworm-slim AS build
-WORKDIR /src
-COPY package.json package-lock.json ./
-COPY wasm ./wasm
-RUN npm ci --no-audit --no-fund
-COPY . .
-RUN npm run build
-
-# Run: only the binary (Bun runtime, WASM, models and docs page inside). It links nothing but glibc
-# (libc, libm, libpthread, libdl), so a distroless base with glibc is all it needs.
-FROM gcr.io/distroless/base-debian12:nonroot
-COPY --from=build /src/dist/vigil /vigil
+# The image: nothing but the compiled server and the few files it needs at run time, laid out in
+# dist/image-root by deploy/image/build-root.sh (glibc and CA roots from pinned Debian packages, a non-root
+# user). Build it with `npm run image` (buildah), or with Docker:
+#   npm ci && npm run build && deploy/image/build-root.sh && docker build -t vigil .
+FROM scratch
+COPY dist/image-root/ /
 # mimalloc reads its settings when the process starts (src/allocator-env.ts): set here, so no re-exec is needed.
 ENV VIGIL_HOST=0.0.0.0 \
     VIGIL_PORT=8080 \
     MIMALLOC_PURGE_DELAY=1000
 EXPOSE 8080
-USER nonroot
+USER 65532:65532
 ENTRYPOINT ["/vigil", "serve"]
