@@ -100,6 +100,52 @@ describe.skipIf(skip)("alert rules", () => {
   }, 150_000);
 });
 
+describe.skipIf(skip)("the Grafana dashboard", () => {
+  const dashboard = JSON.parse(readFileSync(join(repo, "deploy/grafana/vigil.json"), "utf8"));
+  const panels = dashboard.panels as { title: string; targets: { expr: string }[] }[];
+  const expressions = [
+    ...panels.flatMap((p) => p.targets.map((t) => ({ where: p.title, expr: t.expr }))),
+    ...dashboard.templating.list.filter((v: { type: string }) => v.type === "query").map((v: { name: string; definition: string }) => ({ where: `$${v.name}`, expr: v.definition })),
+  ];
+
+  test("covers traffic, latency, shedding, queue, workers, sessions and Redis", () => {
+    const titles = panels.map((p) => p.title.toLowerCase()).join(" | ");
+    for (const topic of ["traffic", "latency", "shedding", "queue", "workers", "sessions", "redis"]) expect(titles).toContain(topic);
+  });
+
+  test("every metric it queries is in a live /metrics", async () => {
+    // One frame analysed, so that the labelled series exist too (after the overload above, the rate limit's
+    // one-second window may first need to pass).
+    const photo = await fixtureBytes("grace_hopper.jpg");
+    let status = 0;
+    for (let attempt = 0; attempt < 5 && status !== 200; attempt++) {
+      if (attempt) await Bun.sleep(1100);
+      status = (await fetch(`${server!.url}/v1/analyze`, { method: "POST", body: photo, headers: { "content-type": "image/jpeg" } })).status;
+    }
+    expect(status).toBe(200);
+    // A series, or a declared metric (a labelled counter has no series until it first counts: its # TYPE line).
+    const text = await (await fetch(`${server!.url}/metrics`)).text();
+    const exported = new Set(text.match(/^[a-z_:][a-z0-9_:]*(?=[{ ])/gm));
+    for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+      exported.add(name);
+      if (type === "histogram") for (const suffix of ["_bucket", "_count", "_sum"]) exported.add(name + suffix);
+    }
+    const used = new Set(expressions.flatMap((e) => e.expr.match(/\bvigil_[a-z0-9_]+/g) ?? []));
+    expect(used.size).toBeGreaterThan(10);
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+  });
+
+  test("every expression parses (promtool check rules on them as recording rules)", () => {
+    // Grafana's variables, as Grafana substitutes them; label_values() is Grafana's, its argument is PromQL.
+    const promql = (expr: string) => expr.replaceAll("$__rate_interval", "1m").replaceAll("$instance", ".+").replace(/^label_values\((.*), \w+\)$/, "$1");
+    const rules = expressions.map((e, i) => `      - record: dashboard:expr_${i}\n        expr: ${JSON.stringify(promql(e.expr))}`);
+    writeFileSync(join(dir, "dashboard-rules.yml"), `groups:\n  - name: dashboard\n    rules:\n${rules.join("\n")}\n`);
+    const check = run([promtool!, "check", "rules", join(dir, "dashboard-rules.yml")]);
+    expect(check.exitCode, check.output).toBe(0);
+    expect(check.output).toContain(`SUCCESS: ${expressions.length} rules found`);
+  });
+});
+
 interface Alert {
   labels: Record<string, string>;
   state: string;
