@@ -8,4 +8,5 @@ version=$(sed -n 's/^  "version": "\([^"]*\)",$/\1/p' package.json)
 bun run build
 deploy/image/build-root.sh
 buildah bud --quiet --layers=false --tag "vigil:$version" --tag vigil:latest .
-echo "image vigil:$version (vigil:latest): $(buildah images --noheading --format '{{.Size}}' "vigil:$version" | head -1)"
+size=$(buildah images --noheading --format '{{.Size}}' "vigil:$version" | sed -n 1p)
+echo "image vigil:$version (vigil:latest): $size"

@@ -2,7 +2,7 @@
 # Lays out the image's whole root filesystem in dist/image-root, for the Dockerfile (FROM scratch, one COPY):
 #   /vigil                         the compiled server (npm run build: Bun, the WASM, the models, the docs page)
 #   /lib64, /lib/<arch>/           the loader and the glibc libraries the binary links (ldd), from Debian's libc6
-#   /etc/ssl/certs/ca-certificates.crt   Mozilla's roots from Debian's ca-certificates (for rediss:// and NODE_USE_SYSTEM_CA)
+#   /etc/ssl/certs/ca-certificates.crt   Mozilla's roots from Debian's ca-certificates (the system store)
 #   /etc/passwd, /etc/group        root, and the user the server runs as: vigil, uid and gid 65532
 #   /etc/nsswitch.conf             host names from /etc/hosts, then DNS (both written by the container runtime)
 # The Debian packages are fetched by the exact version in debian-packages.lock and checked against its sha256.
@@ -62,7 +62,8 @@ mkdir -p "$root/etc/ssl/certs"
 find "$work/ca-certificates/usr/share/ca-certificates/mozilla" -name '*.crt' | LC_ALL=C sort | xargs cat \
   > "$root/etc/ssl/certs/ca-certificates.crt"
 
-printf 'root:x:0:0:root:/root:/sbin/nologin\nvigil:x:65532:65532:vigil:/nonexistent:/sbin/nologin\n' > "$root/etc/passwd"
+printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' 'vigil:x:65532:65532:vigil:/nonexistent:/sbin/nologin' \
+  > "$root/etc/passwd"
 printf 'root:x:0:\nvigil:x:65532:\n' > "$root/etc/group"
 printf 'hosts: files dns\n' > "$root/etc/nsswitch.conf"
 chmod 0644 "$root"/etc/passwd "$root"/etc/group "$root"/etc/nsswitch.conf "$root/etc/ssl/certs/ca-certificates.crt"

@@ -43,12 +43,14 @@ export function requestIdFrom(header: string | undefined): string {
   return header !== undefined && SANE_REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-export const principalHash = (principalId: string) => createHash("sha256").update(principalId).digest("hex").slice(0, 16);
+export const principalHash = (principalId: string) =>
+  createHash("sha256").update(principalId).digest("hex").slice(0, 16);
 
 const levelOf = (line: string) => (/^error\b/i.test(line) ? "error" : /^warning\b/i.test(line) ? "warn" : "info");
 
 /** A request's text line: method, route, status, time, request id. */
-export const requestLine = (r: RequestRecord) => `${r.method} ${r.route} ${r.status} ${r.durationMs.toFixed(1)}ms ${r.requestId}`;
+export const requestLine = (r: RequestRecord) =>
+  `${r.method} ${r.route} ${r.status} ${r.durationMs.toFixed(1)}ms ${r.requestId}`;
 
 /** The process's log in the configured format, written by `write` (stdout). */
 export function createLog(format: LogFormat, instance: string, write: (line: string) => void = console.log): Log {
@@ -57,7 +59,8 @@ export function createLog(format: LogFormat, instance: string, write: (line: str
     log.request = (r) => log(requestLine(r));
     return log;
   }
-  const log: Log = (line) => write(JSON.stringify({ time: new Date().toISOString(), level: levelOf(line), instance, msg: line }));
+  const log: Log = (line) =>
+    write(JSON.stringify({ time: new Date().toISOString(), level: levelOf(line), instance, msg: line }));
   log.request = (r) =>
     write(
       JSON.stringify({
@@ -86,7 +89,10 @@ export function requestId(): MiddlewareHandler {
     await next();
     c.res.headers.set("X-Request-Id", id);
     if (c.res.status < 400 || !c.res.headers.get("content-type")?.startsWith("application/json")) return;
-    const body = await c.res.clone().json().catch(() => undefined);
+    const body = await c.res
+      .clone()
+      .json()
+      .catch(() => undefined);
     if (!body?.error || typeof body.error !== "object") return;
     body.error.requestId = id;
     const { status, headers } = c.res;

@@ -14,7 +14,8 @@ const repo = new URL("../../", import.meta.url).pathname;
 const podmanBinary = ["/usr/bin/podman", "/usr/local/bin/podman"].find((p) => Bun.file(p).size > 0);
 const buildahBinary = ["/usr/bin/buildah", "/usr/local/bin/buildah"].find((p) => Bun.file(p).size > 0);
 const skip = !(podmanBinary && buildahBinary && redisServerBinary) && !process.env.CI;
-if (skip) console.warn("container tests skipped: podman, buildah or redis-server is not installed (.ci/run installs them)");
+if (skip)
+  console.warn("container tests skipped: podman, buildah or redis-server is not installed (.ci/run installs them)");
 
 const VERSION = JSON.parse(readFileSync(`${repo}package.json`, "utf8")).version as string;
 const IMAGE = `localhost/vigil:${VERSION}`;
@@ -23,8 +24,16 @@ const MEMORY_LIMIT = 512 * 1024 * 1024;
 const PODMAN = [podmanBinary ?? "podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"];
 /** How the operator runs it (docs/operations.md), less the port and the environment. */
 const RUN_FLAGS = [
-  "run", "--detach", "--read-only", "--read-only-tmpfs=false", `--memory=${MEMORY_LIMIT}`, `--memory-swap=${MEMORY_LIMIT}`,
-  "--cap-drop=all", "--security-opt=no-new-privileges", "--ulimit=nofile=1024:1024", "--ulimit=nproc=1024:1024",
+  "run",
+  "--detach",
+  "--read-only",
+  "--read-only-tmpfs=false",
+  `--memory=${MEMORY_LIMIT}`,
+  `--memory-swap=${MEMORY_LIMIT}`,
+  "--cap-drop=all",
+  "--security-opt=no-new-privileges",
+  "--ulimit=nofile=1024:1024",
+  "--ulimit=nproc=1024:1024",
 ];
 // Every frame comes from one address here: the per-caller limits would count the 30 users as one.
 const ENV = {
@@ -41,7 +50,11 @@ let redis: RedisServer | undefined;
 
 function podman(...args: string[]) {
   const result = Bun.spawnSync([...PODMAN, ...args], { stdout: "pipe", stderr: "pipe" });
-  return { exitCode: result.exitCode, stdout: result.stdout.toString().trim(), stderr: result.stderr.toString().trim() };
+  return {
+    exitCode: result.exitCode,
+    stdout: result.stdout.toString().trim(),
+    stderr: result.stderr.toString().trim(),
+  };
 }
 
 function runContainer(name: string, network: string[], env: Record<string, string>): string {
@@ -112,10 +125,17 @@ describe.skipIf(skip)("the image", () => {
     expect(inspect(IMAGE, "{{.Config.User}} {{json .Config.Entrypoint}}")).toBe('65532:65532 ["/vigil","serve"]');
     const container = podman("create", IMAGE).stdout;
     try {
-      const files = Bun.spawnSync(["sh", "-c", `${PODMAN.join(" ")} export ${container} | tar -t`], { stdout: "pipe" }).stdout.toString();
-      const listed = files.split("\n").filter((f) => f && !f.endsWith("/")).sort();
+      const files = Bun.spawnSync(["sh", "-c", `${PODMAN.join(" ")} export ${container} | tar -t`], {
+        stdout: "pipe",
+      }).stdout.toString();
+      const listed = files
+        .split("\n")
+        .filter((f) => f && !f.endsWith("/"))
+        .sort();
       // The runtime adds its own mount points (/etc/hosts, /etc/resolv.conf, /dev, /proc, /sys, /run) when it runs it.
-      const own = listed.filter((f) => !/^(dev|proc|sys|run)\/|^etc\/(hosts|resolv\.conf|hostname)$|^\.containerenv$/.test(f));
+      const own = listed.filter(
+        (f) => !/^(dev|proc|sys|run)\/|^etc\/(hosts|resolv\.conf|hostname)$|^\.containerenv$/.test(f),
+      );
       expect(own).toEqual([
         "etc/group",
         "etc/nsswitch.conf",
@@ -157,13 +177,17 @@ describe.skipIf(skip)("one container: read-only root, 512 MB, non-root", () => {
     expect(body.faces[0].eyes.left.closed).toBe(false);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain("vigil_workers_ready 2");
-    expect(metrics).toMatch(/vigil_http_request_duration_seconds_count\{method="POST",route="\/v1\/analyze",status="200"\} 1\b/);
+    expect(metrics).toMatch(
+      /vigil_http_request_duration_seconds_count\{method="POST",route="\/v1\/analyze",status="200"\} 1\b/,
+    );
     const pid = inspect(name, "{{.State.Pid}}");
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     expect(status).toMatch(/^Uid:\s+65532\s+65532\s+65532\s+65532$/m);
     expect(status).toMatch(/^Gid:\s+65532\s+65532\s+65532\s+65532$/m);
     // The JSON log has the frame's line under its request id.
-    const line = logLines(name).map((l) => JSON.parse(l)).find((r) => r.requestId === "container-frame-1");
+    const line = logLines(name)
+      .map((l) => JSON.parse(l))
+      .find((r) => r.requestId === "container-frame-1");
     expect(line).toMatchObject({ route: "/v1/analyze", status: 200, instance: "container-a", level: "info" });
   });
 
@@ -173,7 +197,10 @@ describe.skipIf(skip)("one container: read-only root, 512 MB, non-root", () => {
       await Bun.sleep((user * 1000) / 30); // unsynchronised cameras
       for (let second = 0; second < 10; second++) {
         const next = Bun.sleep(1000);
-        const response = await post(url, { "x-session-id": `container-user-${user}`, "x-capture-time": String(Date.now()) }).catch((e: Error) => e);
+        const response = await post(url, {
+          "x-session-id": `container-user-${user}`,
+          "x-capture-time": String(Date.now()),
+        }).catch((e: Error) => e);
         const key = response instanceof Error ? response.message : response.status;
         if (!(response instanceof Error)) await response.arrayBuffer();
         statuses.set(key, (statuses.get(key) ?? 0) + 1);
@@ -182,7 +209,9 @@ describe.skipIf(skip)("one container: read-only root, 512 MB, non-root", () => {
     });
     await Promise.all(users);
     const peak = peakMemory(name);
-    console.log(`30 users x 10 s: ${JSON.stringify(Object.fromEntries(statuses))}; peak memory ${(peak / 2 ** 20).toFixed(0)} MiB of 512`);
+    console.log(
+      `30 users x 10 s: ${JSON.stringify(Object.fromEntries(statuses))}; peak memory ${(peak / 2 ** 20).toFixed(0)} MiB of 512`,
+    );
     // Answered: analysed (200) or shed (503) when two shared cores cannot keep up; never a failed connection.
     expect([...statuses.keys()].filter((k) => k !== 200 && k !== 503)).toEqual([]);
     expect(statuses.get(200)).toBeGreaterThan(0);
@@ -197,23 +226,35 @@ describe.skipIf(skip)("one container: read-only root, 512 MB, non-root", () => {
   });
 
   test("SIGTERM with frames in flight: each is answered, then it exits 0", async () => {
-    const burst = Array.from({ length: 20 }, (_, i) => post(url, { "x-request-id": `drain-${i}`, "x-session-id": `drain-session-${i}` }).then(async (r) => ({ status: r.status, body: await r.json() })));
-    // Signal once the server counts them all in flight (the metrics request itself is one more).
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
+    let answered = 0;
+    const burst = Array.from({ length: 20 }, (_, i) =>
+      post(url, { "x-request-id": `drain-${i}`, "x-session-id": `drain-session-${i}` }).then(async (r) => {
+        const answer = { status: r.status, body: await r.json() };
+        answered++;
+        return answer;
+      }),
+    );
+    // Signal once the server has every frame (in flight by its count, less the metrics request itself, or
+    // already answered) and some are still in flight. Frames that would wait too long are shed (503) at once.
+    let inFlight = 0;
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await Bun.sleep(2)) {
+      const before = answered;
       const metrics = await (await fetch(`${url}/metrics`)).text();
-      if (Number(metrics.match(/^vigil_http_requests_in_flight (\d+)/m)?.[1]) >= 21) break;
-      await Bun.sleep(5);
+      inFlight = Number(metrics.match(/^vigil_http_requests_in_flight (\d+)/m)?.[1]) - 1;
+      if (inFlight >= 1 && inFlight + before >= 20) break;
     }
+    expect(inFlight).toBeGreaterThan(0);
     expect(podman("kill", "--signal", "TERM", name).exitCode).toBe(0);
     const answers = await Promise.all(burst);
-    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
     expect(podman("wait", name).stdout).toBe("0");
     const log = logLines(name).map((l) => JSON.parse(l));
     const signalled = log.findIndex((r) => r.msg === "SIGTERM: no new connections, finishing in-flight frames");
     expect(signalled).toBeGreaterThan(-1);
-    // Frames were still being answered after the signal, and the process said it stopped.
-    expect(log.slice(signalled).filter((r) => String(r.requestId).startsWith("drain-")).length).toBeGreaterThan(0);
+    // Frames were still analysed and answered after the signal, and the process said it stopped.
+    const drained = log.slice(signalled).filter((r) => String(r.requestId).startsWith("drain-") && r.status === 200);
+    console.log(`SIGTERM with ${inFlight} frames in flight: ${drained.length} answered 200 after it`);
+    expect(drained.length).toBeGreaterThan(0);
     expect(log.at(-1)?.msg).toBe("stopped");
   }, 60_000);
 });
@@ -222,7 +263,8 @@ describe.skipIf(skip)("isolation and sharing", () => {
   test("with no network at all it starts, loads its models and stays up", async () => {
     const name = runContainer(`vigil-test-${process.pid}-offline`, ["--network", "none"], {});
     const deadline = Date.now() + 60_000;
-    while (!logLines(name).some((l) => JSON.parse(l).msg === "all workers ready") && Date.now() < deadline) await Bun.sleep(200);
+    while (!logLines(name).some((l) => JSON.parse(l).msg === "all workers ready") && Date.now() < deadline)
+      await Bun.sleep(200);
     expect(logLines(name).map((l) => JSON.parse(l).msg)).toContain("all workers ready");
     expect(inspect(name, "{{.State.Running}}")).toBe("true");
     podman("rm", "--force", "--time", "0", name);
@@ -233,8 +275,18 @@ describe.skipIf(skip)("isolation and sharing", () => {
     const [portB, portC] = [await freePort(), await freePort()];
     const host = ["--network", "host"];
     const common = { VIGIL_HOST: "127.0.0.1", VIGIL_REDIS_URL: redis.url };
-    const b = runContainer(`vigil-test-${process.pid}-b`, host, { ...common, VIGIL_PORT: String(portB), VIGIL_INSTANCE_ID: "b", VIGIL_WORKERS: "1" });
-    const c = runContainer(`vigil-test-${process.pid}-c`, host, { ...common, VIGIL_PORT: String(portC), VIGIL_INSTANCE_ID: "c", VIGIL_WORKERS: "1" });
+    const b = runContainer(`vigil-test-${process.pid}-b`, host, {
+      ...common,
+      VIGIL_PORT: String(portB),
+      VIGIL_INSTANCE_ID: "b",
+      VIGIL_WORKERS: "1",
+    });
+    const c = runContainer(`vigil-test-${process.pid}-c`, host, {
+      ...common,
+      VIGIL_PORT: String(portC),
+      VIGIL_INSTANCE_ID: "c",
+      VIGIL_WORKERS: "1",
+    });
     const [urlB, urlC] = [`http://127.0.0.1:${portB}`, `http://127.0.0.1:${portC}`];
     expect(await waitReady(urlB, b)).toMatchObject({ sessions: { store: "redis", available: true } });
     await waitReady(urlC, c);

@@ -28,7 +28,10 @@ type Manifest = any;
 
 function documents(file: string): Manifest[] {
   const text = readFileSync(folder + file, "utf8");
-  return text.split(/^---$/m).filter((part) => part.replace(/#.*$/gm, "").trim()).map((part) => YAML.parse(part));
+  return text
+    .split(/^---$/m)
+    .filter((part) => part.replace(/#.*$/gm, "").trim())
+    .map((part) => YAML.parse(part));
 }
 
 function validate(doc: Manifest) {
@@ -78,7 +81,9 @@ describe("deploy/k8s", () => {
     // tests/deploy/container.test.ts runs 30 users within 512 MiB (peak about 340 MiB).
     expect(container.resources.limits.memory).toBe("512Mi");
     expect(container.resources.requests.memory).toBe("384Mi");
-    const env = Object.fromEntries(container.env.filter((e: Manifest) => "value" in e).map((e: Manifest) => [e.name, e.value]));
+    const env = Object.fromEntries(
+      container.env.filter((e: Manifest) => "value" in e).map((e: Manifest) => [e.name, e.value]),
+    );
     expect(Number(env.VIGIL_WORKERS)).toBeLessThanOrEqual(Number(container.resources.limits.cpu));
     expect(env.VIGIL_LOG_FORMAT).toBe("json");
     // SIGTERM drains within VIGIL_SHUTDOWN_GRACE_MS; Kubernetes must wait longer before SIGKILL.

@@ -16,7 +16,10 @@ const repo = new URL("../../", import.meta.url).pathname;
 const promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].find((p) => Bun.file(p).size > 0);
 const prometheus = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].find((p) => Bun.file(p).size > 0);
 const skip = !(promtool && prometheus) && !process.env.CI;
-if (skip) console.warn("prometheus tests skipped: promtool/prometheus are not installed (apt-get install prometheus; .ci/run does)");
+if (skip)
+  console.warn(
+    "prometheus tests skipped: promtool/prometheus are not installed (apt-get install prometheus; .ci/run does)",
+  );
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-prometheus-"));
 let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
@@ -49,7 +52,10 @@ describe.skipIf(skip)("alert rules", () => {
     const port = await freePort();
     const target = new URL(server!.url).host;
     // The rules as shipped, but with `for:` set to 0s: waiting out 5 minutes of shedding is promtool's job above.
-    writeFileSync(join(dir, "alerts.yml"), readFileSync(join(repo, "deploy/prometheus/alerts.yml"), "utf8").replace(/^(\s+)for: \S+$/gm, "$1for: 0s"));
+    writeFileSync(
+      join(dir, "alerts.yml"),
+      readFileSync(join(repo, "deploy/prometheus/alerts.yml"), "utf8").replace(/^(\s+)for: \S+$/gm, "$1for: 0s"),
+    );
     writeFileSync(
       join(dir, "prometheus.yml"),
       [
@@ -59,13 +65,22 @@ describe.skipIf(skip)("alert rules", () => {
       ].join("\n"),
     );
     const child = Bun.spawn(
-      [prometheus!, `--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
+      [
+        prometheus!,
+        `--config.file=${join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
       { cwd: dir, stdout: "ignore", stderr: "pipe" },
     );
     const api = `http://127.0.0.1:${port}`;
     const stopLoad = { stopped: false };
     try {
-      await waitFor(async () => (await fetch(`${api}/-/ready`).catch(() => undefined))?.ok === true, 30_000, "prometheus ready");
+      await waitFor(
+        async () => (await fetch(`${api}/-/ready`).catch(() => undefined))?.ok === true,
+        30_000,
+        "prometheus ready",
+      );
       await waitFor(async () => (await query(api, 'up{job="vigil"}'))[0]?.value[1] === "1", 30_000, "vigil scraped");
 
       // Overload: 24 clients each posting a real photo back to back, against one worker and a queue of 2.
@@ -73,16 +88,24 @@ describe.skipIf(skip)("alert rules", () => {
       const statuses = new Map<number, number>();
       const client = async () => {
         while (!stopLoad.stopped) {
-          const response = await fetch(`${server!.url}/v1/analyze`, { method: "POST", body: photo, headers: { "content-type": "image/jpeg" } });
+          const response = await fetch(`${server!.url}/v1/analyze`, {
+            method: "POST",
+            body: photo,
+            headers: { "content-type": "image/jpeg" },
+          });
           await response.arrayBuffer();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         }
       };
       const clients = Array.from({ length: 24 }, client);
-      const firing = await waitFor(async () => {
-        const alerts = (await (await fetch(`${api}/api/v1/alerts`)).json()).data.alerts as Alert[];
-        return alerts.find((a) => a.labels.alertname === "VigilFramesShed" && a.state === "firing");
-      }, 60_000, "VigilFramesShed firing");
+      const firing = await waitFor(
+        async () => {
+          const alerts = (await (await fetch(`${api}/api/v1/alerts`)).json()).data.alerts as Alert[];
+          return alerts.find((a) => a.labels.alertname === "VigilFramesShed" && a.state === "firing");
+        },
+        60_000,
+        "VigilFramesShed firing",
+      );
       stopLoad.stopped = true;
       await Promise.all(clients);
       expect(firing.labels).toMatchObject({ job: "vigil", instance: target, severity: "warning" });
@@ -91,7 +114,12 @@ describe.skipIf(skip)("alert rules", () => {
       expect(statuses.get(503)).toBeGreaterThan(0);
       // Only what this load causes: no server errors, the instance stays ready and up.
       const alerts = (await (await fetch(`${api}/api/v1/alerts`)).json()).data.alerts as Alert[];
-      expect(alerts.filter((a) => a.state === "firing").map((a) => a.labels.alertname).sort()).not.toContainAnyValues(["VigilServerErrors", "VigilNotReady", "VigilDown"]);
+      expect(
+        alerts
+          .filter((a) => a.state === "firing")
+          .map((a) => a.labels.alertname)
+          .sort(),
+      ).not.toContainAnyValues(["VigilServerErrors", "VigilNotReady", "VigilDown"]);
     } finally {
       stopLoad.stopped = true;
       child.kill("SIGTERM");
@@ -105,12 +133,15 @@ describe.skipIf(skip)("the Grafana dashboard", () => {
   const panels = dashboard.panels as { title: string; targets: { expr: string }[] }[];
   const expressions = [
     ...panels.flatMap((p) => p.targets.map((t) => ({ where: p.title, expr: t.expr }))),
-    ...dashboard.templating.list.filter((v: { type: string }) => v.type === "query").map((v: { name: string; definition: string }) => ({ where: `$${v.name}`, expr: v.definition })),
+    ...dashboard.templating.list
+      .filter((v: { type: string }) => v.type === "query")
+      .map((v: { name: string; definition: string }) => ({ where: `$${v.name}`, expr: v.definition })),
   ];
 
   test("covers traffic, latency, shedding, queue, workers, sessions and Redis", () => {
     const titles = panels.map((p) => p.title.toLowerCase()).join(" | ");
-    for (const topic of ["traffic", "latency", "shedding", "queue", "workers", "sessions", "redis"]) expect(titles).toContain(topic);
+    for (const topic of ["traffic", "latency", "shedding", "queue", "workers", "sessions", "redis"])
+      expect(titles).toContain(topic);
   });
 
   test("every metric it queries is in a live /metrics", async () => {
@@ -120,7 +151,13 @@ describe.skipIf(skip)("the Grafana dashboard", () => {
     let status = 0;
     for (let attempt = 0; attempt < 5 && status !== 200; attempt++) {
       if (attempt) await Bun.sleep(1100);
-      status = (await fetch(`${server!.url}/v1/analyze`, { method: "POST", body: photo, headers: { "content-type": "image/jpeg" } })).status;
+      status = (
+        await fetch(`${server!.url}/v1/analyze`, {
+          method: "POST",
+          body: photo,
+          headers: { "content-type": "image/jpeg" },
+        })
+      ).status;
     }
     expect(status).toBe(200);
     // A series, or a declared metric (a labelled counter has no series until it first counts: its # TYPE line).
@@ -137,8 +174,14 @@ describe.skipIf(skip)("the Grafana dashboard", () => {
 
   test("every expression parses (promtool check rules on them as recording rules)", () => {
     // Grafana's variables, as Grafana substitutes them; label_values() is Grafana's, its argument is PromQL.
-    const promql = (expr: string) => expr.replaceAll("$__rate_interval", "1m").replaceAll("$instance", ".+").replace(/^label_values\((.*), \w+\)$/, "$1");
-    const rules = expressions.map((e, i) => `      - record: dashboard:expr_${i}\n        expr: ${JSON.stringify(promql(e.expr))}`);
+    const promql = (expr: string) =>
+      expr
+        .replaceAll("$__rate_interval", "1m")
+        .replaceAll("$instance", ".+")
+        .replace(/^label_values\((.*), \w+\)$/, "$1");
+    const rules = expressions.map(
+      (e, i) => `      - record: dashboard:expr_${i}\n        expr: ${JSON.stringify(promql(e.expr))}`,
+    );
     writeFileSync(join(dir, "dashboard-rules.yml"), `groups:\n  - name: dashboard\n    rules:\n${rules.join("\n")}\n`);
     const check = run([promtool!, "check", "rules", join(dir, "dashboard-rules.yml")]);
     expect(check.exitCode, check.output).toBe(0);
@@ -152,7 +195,10 @@ interface Alert {
   value: string;
 }
 
-async function query(api: string, promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+async function query(
+  api: string,
+  promql: string,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const response = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`).catch(() => undefined);
   if (!response?.ok) return [];
   return (await response.json()).data.result;

@@ -36,7 +36,12 @@ function appWithLog(format: "text" | "json", env: Record<string, string> = {}) {
     }),
   };
   const metrics = createMetrics(() => ({ queued: 0, busy: 0, ready: 1, size: 1 }));
-  const app = createApp({ config, backend, metrics, log: createLog(config.logFormat, config.instanceId, (l) => lines.push(l)) });
+  const app = createApp({
+    config,
+    backend,
+    metrics,
+    log: createLog(config.logFormat, config.instanceId, (l) => lines.push(l)),
+  });
   return { app, lines };
 }
 
@@ -66,11 +71,19 @@ describe("request ids", () => {
     expect(await missing.json()).toMatchObject({ error: { code: "not_found", requestId: made } });
 
     const auth = { authorization: `Bearer ${KEY}` };
-    const unsupported = await app.request("/v1/analyze", { method: "POST", body: "x", headers: { ...auth, "content-type": "text/plain" } });
+    const unsupported = await app.request("/v1/analyze", {
+      method: "POST",
+      body: "x",
+      headers: { ...auth, "content-type": "text/plain" },
+    });
     expect(unsupported.status).toBe(415);
     expect((await unsupported.json()).error.requestId).toBe(unsupported.headers.get("x-request-id"));
 
-    const failed = await app.request("/v1/analyze", { method: "POST", body: IMAGE, headers: { ...auth, "content-type": "image/jpeg", "x-request-id": "r-500" } });
+    const failed = await app.request("/v1/analyze", {
+      method: "POST",
+      body: IMAGE,
+      headers: { ...auth, "content-type": "image/jpeg", "x-request-id": "r-500" },
+    });
     expect(failed.status).toBe(500);
     const body = await failed.json();
     expect(body).toEqual({ error: { code: "internal_error", message: "unexpected server error", requestId: "r-500" } });
@@ -81,22 +94,38 @@ describe("VIGIL_LOG_FORMAT=json", () => {
   test("one JSON object per line with the request's fields; no image bytes, key, token or raw path", async () => {
     const { app, lines } = appWithLog("json");
     const auth = { authorization: `Bearer ${KEY}` };
-    await app.request("/v1/analyze?landmarks=1", { method: "POST", body: IMAGE, headers: { ...auth, "content-type": "image/jpeg", "x-request-id": "frame-1" } });
+    await app.request("/v1/analyze?landmarks=1", {
+      method: "POST",
+      body: IMAGE,
+      headers: { ...auth, "content-type": "image/jpeg", "x-request-id": "frame-1" },
+    });
     await app.request("/v1/sessions/secret-session-id", { headers: { ...auth, "x-request-id": "session-1" } });
     await app.request("/v1/sessions/short", { headers: { ...auth, "x-request-id": "session-2" } });
     await app.request("/healthz", { headers: { "x-request-id": "health-1" } });
 
     const records = lines.map((line) => JSON.parse(line));
     const analyze = records.find((r) => r.requestId === "frame-1");
-    expect(analyze).toMatchObject({ level: "error", method: "POST", route: "/v1/analyze", status: 500, instance: "pod-a" });
+    expect(analyze).toMatchObject({
+      level: "error",
+      method: "POST",
+      route: "/v1/analyze",
+      status: 500,
+      instance: "pod-a",
+    });
     expect(analyze.principal).toBe(principalHash(`key:${hashApiKey(KEY).slice(0, 16)}`));
     expect(analyze.principal).toMatch(/^[0-9a-f]{16}$/);
     expect(typeof analyze.durationMs).toBe("number");
     expect(new Date(analyze.time).toISOString()).toBe(analyze.time);
     // The handler's 500 also wrote its error line, as a JSON object with its level.
-    expect(records.some((r) => r.level === "error" && typeof r.msg === "string" && r.msg.startsWith("error on POST"))).toBe(true);
+    expect(
+      records.some((r) => r.level === "error" && typeof r.msg === "string" && r.msg.startsWith("error on POST")),
+    ).toBe(true);
     // The route is the matched pattern (a 404 is `unmatched`, as in the metrics), never the path with its id.
-    expect(records.find((r) => r.requestId === "session-1")).toMatchObject({ route: "unmatched", status: 404, level: "info" });
+    expect(records.find((r) => r.requestId === "session-1")).toMatchObject({
+      route: "unmatched",
+      status: 404,
+      level: "info",
+    });
     expect(records.find((r) => r.requestId === "session-2")).toMatchObject({ route: "/v1/sessions/:id", status: 400 });
     // Without authentication on the route, no principal is written.
     expect(records.find((r) => r.requestId === "health-1")).toEqual({
@@ -110,7 +139,8 @@ describe("VIGIL_LOG_FORMAT=json", () => {
       instance: "pod-a",
     });
     const all = lines.join("\n");
-    for (const secret of ["SECRET-IMAGE-BYTES", KEY, hashApiKey(KEY), "secret-session-id", "landmarks"]) expect(all).not.toContain(secret);
+    for (const secret of ["SECRET-IMAGE-BYTES", KEY, hashApiKey(KEY), "secret-session-id", "landmarks"])
+      expect(all).not.toContain(secret);
   });
 
   test("text lines start with the time and carry the route and the request id", async () => {
