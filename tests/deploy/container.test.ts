@@ -6,9 +6,17 @@
  * sessions through a Redis on the host.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fixtureBytes } from "../support/images";
-import { freePort, redisServerBinary, startRedisServer, type RedisServer } from "../support/redis-server";
+import {
+  freePort,
+  redisServerBinary,
+  startRedisServer,
+  type RedisServer,
+  type RedisTls,
+} from "../support/redis-server";
 
 const repo = new URL("../../", import.meta.url).pathname;
 const podmanBinary = ["/usr/bin/podman", "/usr/local/bin/podman"].find((p) => Bun.file(p).size > 0);
@@ -47,6 +55,8 @@ const ENV = {
 
 const started: string[] = [];
 let redis: RedisServer | undefined;
+let tlsRedis: RedisServer | undefined;
+const certificates = mkdtempSync(join(tmpdir(), "vigil-container-tls-"));
 
 function podman(...args: string[]) {
   const result = Bun.spawnSync([...PODMAN, ...args], { stdout: "pipe", stderr: "pipe" });
@@ -118,7 +128,27 @@ beforeAll(() => {
 afterAll(async () => {
   for (const name of started) podman("rm", "--force", "--time", "0", name);
   await redis?.stop();
+  await tlsRedis?.stop();
+  rmSync(certificates, { recursive: true, force: true });
 });
+
+/** A CA and a certificate for 127.0.0.1 signed by it (openssl), for a TLS Redis. */
+function makeCertificates(): RedisTls {
+  const file = (name: string) => join(certificates, name);
+  const openssl = (command: string) => {
+    const result = Bun.spawnSync(["openssl", ...command.split(" ")], {
+      cwd: certificates,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(result.exitCode, result.stderr.toString()).toBe(0);
+  };
+  openssl("req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=vigil-test-ca");
+  openssl("req -newkey rsa:2048 -nodes -keyout redis.key -out redis.csr -subj /CN=127.0.0.1");
+  writeFileSync(file("san.cnf"), "subjectAltName=IP:127.0.0.1\n");
+  openssl("x509 -req -in redis.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out redis.pem -days 1 -extfile san.cnf");
+  return { certFile: file("redis.pem"), keyFile: file("redis.key"), caFile: file("ca.pem") };
+}
 
 describe.skipIf(skip)("the image", () => {
   test("holds the binary, glibc's files, the CA roots and the non-root user, and nothing else", () => {
@@ -301,5 +331,43 @@ describe.skipIf(skip)("isolation and sharing", () => {
     expect(frames.map((f) => f.session.frames)).toEqual([1, 2, 3, 4]);
     const fromB = await (await fetch(`${urlB}/v1/sessions/shared-session`)).json();
     expect(fromB.frames).toBe(4);
+  }, 120_000);
+
+  test("rediss:// to a TLS Redis: its certificate is verified against the CA given, or refused", async () => {
+    const tls = makeCertificates();
+    tlsRedis = await startRedisServer({ tls });
+    expect(tlsRedis.url).toStartWith("rediss://");
+    const host = ["--network", "host"];
+    const common = { VIGIL_HOST: "127.0.0.1", VIGIL_REDIS_URL: tlsRedis.url, VIGIL_WORKERS: "1" };
+    const [portExtra, portSystem, portNot] = [await freePort(), await freePort(), await freePort()];
+    const ca = (path: string) => ["--volume", `${tls.caFile}:${path}:ro`];
+    // The CA added to Bun's own roots; the CA as the system store (the image's /etc/ssl/certs, used with
+    // NODE_USE_SYSTEM_CA=1), mounted over Debian's; and no CA at all.
+    const extra = runContainer(`vigil-test-${process.pid}-tls`, [...host, ...ca("/etc/vigil/redis-ca.pem")], {
+      ...common,
+      VIGIL_PORT: String(portExtra),
+      NODE_EXTRA_CA_CERTS: "/etc/vigil/redis-ca.pem",
+    });
+    const system = runContainer(
+      `vigil-test-${process.pid}-tls-system`,
+      [...host, ...ca("/etc/ssl/certs/ca-certificates.crt")],
+      { ...common, VIGIL_PORT: String(portSystem), NODE_USE_SYSTEM_CA: "1" },
+    );
+    const none = runContainer(`vigil-test-${process.pid}-tls-no-ca`, host, { ...common, VIGIL_PORT: String(portNot) });
+    const urls = [portExtra, portSystem, portNot].map((port) => `http://127.0.0.1:${port}`);
+    for (const [i, name] of [extra, system, none].entries()) await waitReady(urls[i], name);
+    const frame = async (url: string, second: number) => {
+      const headers = { "x-session-id": "tls-session", "x-capture-time": String(Date.now() - 10_000 + second * 1000) };
+      const response = await post(url, headers);
+      expect(response.status).toBe(200);
+      return (await response.json()).session;
+    };
+    expect(await frame(urls[0], 0)).toMatchObject({ available: true, frames: 1 });
+    expect(await frame(urls[1], 1)).toMatchObject({ available: true, frames: 2 });
+    // Without the CA the Redis certificate is refused: the frame is answered, without its session.
+    expect(await frame(urls[2], 2)).toMatchObject({ available: false });
+    expect(await (await fetch(`${urls[2]}/readyz`)).json()).toMatchObject({
+      sessions: { store: "redis", available: false },
+    });
   }, 120_000);
 });

@@ -33,14 +33,27 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** A TLS-only Redis: its certificate and key (PEM files) and the CA that signed them. */
+export interface RedisTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+export async function startRedisServer(options: { tls?: RedisTls } = {}): Promise<RedisServer> {
   if (!redisServerBinary) throw new Error("redis-server is not installed (apt-get install redis-server; .ci/run does)");
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "vigil-redis-"));
   let child: ReturnType<typeof Bun.spawn> | undefined;
+  const { tls } = options;
+  // With TLS, the port speaks only TLS (no plain port) and clients need no certificate of their own.
+  const listen = tls
+    ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.certFile, "--tls-key-file", tls.keyFile]
+    : ["--port", String(port)];
+  const tlsTrust = tls ? ["--tls-ca-cert-file", tls.caFile, "--tls-auth-clients", "no"] : [];
   const launch = async () => {
     child = Bun.spawn(
-      [redisServerBinary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", "", "--loglevel", "warning"],
+      [redisServerBinary, ...listen, ...tlsTrust, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", "", "--loglevel", "warning"],
       { stdout: "ignore", stderr: "inherit" },
     );
     const deadline = Date.now() + 5000;
@@ -56,7 +69,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     await child?.exited;
   };
   return {
-    url: `redis://127.0.0.1:${port}/0`,
+    url: `${tls ? "rediss" : "redis"}://127.0.0.1:${port}/0`,
     port,
     get pid() {
       return child!.pid;
