@@ -64,8 +64,8 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
   const app = new OpenAPIHono<AccessEnv>();
 
   const idle = createIdleCollector(IDLE_COLLECT_MS);
-  // Metrics and the access log. The route label is the matched pattern, never the raw path (bounded labels).
   app.use("*", requestId());
+  // Metrics and the access log. The route label is the matched pattern, never the raw path (bounded labels).
   app.use("*", async (c, next) => {
     idle.touch();
     // Which instance answered: with a balancer in front, this shows where a session lives.
@@ -79,9 +79,9 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
       const seconds = (performance.now() - started) / 1000;
       const route = c.res.status === 404 ? "unmatched" : routePath(c);
       metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
-      // Route, status and request id only: no query string, no body, no headers (frames and keys never reach the logs).
+      // Route, status and request id: no query string, no body, no headers (frames and keys never reach the logs).
       if (config.logRequests) {
-        const record = requestRecord(c, started, c.get("principal")?.id);
+        const record = requestRecord(c, route, seconds * 1000, c.get("principal")?.id);
         if (log.request) log.request(record);
         else log(requestLine(record));
       }

@@ -12,7 +12,6 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import { routePath } from "hono/route";
 
 export type LogFormat = "text" | "json";
 
@@ -103,13 +102,13 @@ export function requestId(): MiddlewareHandler {
 }
 
 /** The line of an answered request; `principal` is the principal's id when the route authenticated one. */
-export function requestRecord(c: Context, started: number, principal?: string): RequestRecord {
+export function requestRecord(c: Context, route: string, durationMs: number, principal?: string): RequestRecord {
   return {
     requestId: requestIdOf(c),
     method: c.req.method,
-    route: c.res.status === 404 ? "unmatched" : routePath(c),
+    route,
     status: c.res.status,
-    durationMs: performance.now() - started,
+    durationMs,
     ...(principal ? { principal: principalHash(principal) } : {}),
   };
 }
