@@ -22,8 +22,8 @@ mkdir -p "$root"
 arch=$(dpkg --print-architecture)
 while read -r package version package_arch sha256; do
   case "$package" in ''|'#'*) continue ;; esac
-  [ "$package_arch" = all ] || [ "$package_arch" = "$arch" ] || {
-    echo "build-root: $lock pins $package for $package_arch; this machine is $arch" >&2; exit 1; }
+  # One line per architecture: the lines for other machines are skipped.
+  [ "$package_arch" = all ] || [ "$package_arch" = "$arch" ] || continue
   (cd "$work" && apt-get download -q "$package=$version" >/dev/null 2>"$work/apt.err") || {
     cat "$work/apt.err" >&2
     echo "build-root: apt-get download $package=$version failed (run apt-get update; if Debian no longer serves" \
@@ -34,6 +34,10 @@ while read -r package version package_arch sha256; do
   echo "$sha256  $deb" | sha256sum --check --quiet - || { echo "build-root: $deb does not match $lock" >&2; exit 1; }
   dpkg-deb -x "$deb" "$work/$package"
 done < "$lock"
+
+for package in libc6 ca-certificates; do
+  [ -d "$work/$package" ] || { echo "build-root: $lock has no $package for $arch" >&2; exit 1; }
+done
 
 install -m 0755 dist/vigil "$root/vigil"
 
