@@ -2,8 +2,8 @@
  * The container image, built and run for real: `npm run image` (buildah, the repository's Dockerfile) once,
  * then podman runs it as an operator would, with a read-only root (and no tmpfs), a 512 MB memory limit and
  * its non-root user: ready, a real photo analysed, metrics, 30 users for 10 s within the memory limit, no
- * outbound connection, SIGTERM with frames in flight (each answered, exit 0), and two containers sharing
- * sessions through a Redis on the host.
+ * outbound connection, SIGTERM with frames in flight (each answered, exit 0), two containers sharing
+ * sessions through a Redis on the host, and rediss:// to a TLS Redis whose certificate is verified.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
