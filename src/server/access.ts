@@ -103,7 +103,14 @@ export function corsPolicy(config: AccessConfig): MiddlewareHandler {
     origin: (origin) => (allowed.has(origin) ? origin : null),
     allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type", "X-Session-Id", "X-Capture-Time", "X-Frame-Crop"],
-    exposeHeaders: ["Retry-After", "X-Vigil-Instance", "X-Request-Id", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+    exposeHeaders: [
+      "Retry-After",
+      "X-Vigil-Instance",
+      "X-Request-Id",
+      "RateLimit-Limit",
+      "RateLimit-Remaining",
+      "RateLimit-Reset",
+    ],
     maxAge: 600,
   });
 }

@@ -53,7 +53,23 @@ export async function startRedisServer(options: { tls?: RedisTls } = {}): Promis
   const tlsTrust = tls ? ["--tls-ca-cert-file", tls.caFile, "--tls-auth-clients", "no"] : [];
   const launch = async () => {
     child = Bun.spawn(
-      [redisServerBinary, ...listen, ...tlsTrust, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", "", "--loglevel", "warning"],
+      [
+        redisServerBinary,
+        ...listen,
+        ...tlsTrust,
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--logfile",
+        "",
+        "--loglevel",
+        "warning",
+      ],
       { stdout: "ignore", stderr: "inherit" },
     );
     const deadline = Date.now() + 5000;
