@@ -23,7 +23,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "networking.k8s.io/v1 Ingress": Ingress,
 };
 
-// biome-ignore lint/suspicious/noExplicitAny: manifests are untyped YAML
+/** A manifest: untyped YAML. */
 type Manifest = any;
 
 function documents(file: string): Manifest[] {
