@@ -1,47 +1,42 @@
 /**
  * Request ids and the log lines (src/server/request-log.ts), through the real app (createApp) on a fake
- * analysis backend: the id is taken from the client when sane, made otherwise, answered in X-Request-Id and in
+ * analysis backend (tests/support/fake-backend.ts) whose every analysis fails: the id is taken from the client when sane, made otherwise, answered in X-Request-Id and in
  * every JSON error body (whichever middleware answered), and the JSON log holds one object per line with the
  * request's fields and never the image, the key or the token.
  */
-import { describe, expect, test } from "bun:test";
-import { loadServerConfig } from "../../src/config";
+import { afterAll, describe, expect, test } from "bun:test";
 import { hashApiKey } from "../../src/server/access";
-import { createApp, type AnalysisBackend } from "../../src/server/app";
-import { createMetrics } from "../../src/server/metrics";
 import { createLog, principalHash, requestIdFrom } from "../../src/server/request-log";
+import { FakeBackend, type FakeServer, startFakeServer } from "../support/fake-backend";
 
 const KEY = "request-log-test-key-0123456789";
 const IMAGE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new TextEncoder().encode("SECRET-IMAGE-BYTES")]);
 
-function appWithLog(format: "text" | "json", env: Record<string, string> = {}) {
+/** A backend whose analysis fails: the app's 500 path. */
+class FailingBackend extends FakeBackend {
+  override async analyze(): Promise<never> {
+    throw new Error("the fake backend fails every frame");
+  }
+}
+
+const servers: FakeServer[] = [];
+afterAll(async () => {
+  for (const server of servers) await server.stop();
+});
+
+function appWithLog(format: "text" | "json") {
   const lines: string[] = [];
-  const config = loadServerConfig([], {
+  const log = createLog(format, "pod-a", (line) => lines.push(line));
+  const env = {
     VIGIL_AUTH: "keys",
     VIGIL_API_KEY_HASHES: hashApiKey(KEY),
     VIGIL_INSTANCE_ID: "pod-a",
+    VIGIL_LOG_REQUESTS: "true",
     VIGIL_LOG_FORMAT: format,
-    ...env,
-  });
-  const backend: AnalysisBackend = {
-    analyze: async () => {
-      throw new Error("the fake backend fails every frame");
-    },
-    session: async () => undefined,
-    forgetSession: async () => false,
-    readiness: () => ({
-      ready: true,
-      workers: { size: 1, ready: 1, busy: 0, queued: 0, restarts: 0, recycled: 0 },
-      sessions: { store: "memory", available: true },
-    }),
   };
-  const metrics = createMetrics(() => ({ queued: 0, busy: 0, ready: 1, size: 1 }));
-  const app = createApp({
-    config,
-    backend,
-    metrics,
-    log: createLog(config.logFormat, config.instanceId, (l) => lines.push(l)),
-  });
+  const server = startFakeServer(env, new FailingBackend(), log);
+  servers.push(server);
+  const app = { request: (path: string, init?: RequestInit) => fetch(server.url + path, init) };
   return { app, lines };
 }
 

@@ -8,7 +8,7 @@
 import { loadServerConfig, type ServerConfig } from "../../src/config";
 import type { FrameOutcome } from "../../src/frame/frame-contract";
 import type { AnalyzedFrame } from "../../src/server/analysis-body";
-import { type AnalysisBackend, createApp, type SessionCapture } from "../../src/server/app";
+import { type AnalysisBackend, type AppOptions, createApp, type SessionCapture } from "../../src/server/app";
 import { createMetrics } from "../../src/server/metrics";
 import type { SessionRef } from "../../src/server/principal";
 import type { SessionAnswer } from "../../src/session/session-frames";
@@ -149,9 +149,14 @@ export interface FakeServer {
 
 /**
  * createApp with a FakeBackend, served by Bun.serve as start-server.ts serves it (the same read timeout), with the
- * test server's defaults (server.ts: no auth, limits out of the way) under `overrides`.
+ * test server's defaults (server.ts: no auth, limits out of the way) under `overrides`; `log` gets the app's
+ * lines (none by default).
  */
-export function startFakeServer(overrides: Record<string, string> = {}, backend = new FakeBackend()): FakeServer {
+export function startFakeServer(
+  overrides: Record<string, string> = {},
+  backend = new FakeBackend(),
+  log: AppOptions["log"] = () => {},
+): FakeServer {
   const config = loadServerConfig([], {
     VIGIL_PORT: "0",
     VIGIL_LOG_REQUESTS: "false",
@@ -166,7 +171,7 @@ export function startFakeServer(overrides: Record<string, string> = {}, backend 
     const { size, ready, busy, queued } = backend.readiness().workers;
     return { size, ready, busy, queued };
   });
-  const app = createApp({ config, backend, metrics, log: () => {} });
+  const app = createApp({ config, backend, metrics, log });
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
