@@ -4,7 +4,7 @@
 #   npm ci && npm run build && deploy/image/build-root.sh && docker build -t vigil .
 FROM scratch
 COPY dist/image-root/ /
-# mimalloc reads its settings when the process starts (src/allocator-env.ts): set here, so no re-exec is needed.
+# mimalloc reads its settings when the process starts (src/cli/allocator-env.ts): set here, so no re-exec is needed.
 ENV VIGIL_HOST=0.0.0.0 \
     VIGIL_PORT=8080 \
     MIMALLOC_PURGE_DELAY=1000
