@@ -20,10 +20,11 @@ export async function serveCommand(args: string[]): Promise<void> {
   const log = createLog(config.logFormat, config.instanceId);
   if (config.processes > 1) return supervise(config, args, log);
   const child = isSupervisedChild();
-  const server = await startServer(config, log, { reusePort: child });
+  // A child of --processes takes the shared port only when it can answer (its siblings serve meanwhile).
+  const server = await startServer(config, log, { reusePort: child, listenWhenReady: child });
   log(
     `vigil listening on ${server.url} with ${config.workers} worker(s), sessions ` +
-      `${config.redisUrl ? "in Redis" : "in memory"}; loading models`,
+      `${config.redisUrl ? "in Redis" : "in memory"}${child ? "" : "; loading models"}`,
   );
   server.pool.whenAllReady().then(() => {
     log("all workers ready");

@@ -20,7 +20,7 @@ import type { FaceEngine } from "../engine/face-engine";
 import { boundingBox, projectFromCrop, roiFromLandmarks } from "../engine/roi";
 import type { Landmark, Roi } from "../engine/types";
 import { decodeImage } from "../image/decode";
-import type { ImageLimits } from "../image/probe";
+import { probeImage, type ImageLimits } from "../image/probe";
 import type { FrameCrop, FrameOutcome, FrameRequest } from "./frame-contract";
 import { frameTimings } from "./frame-timings";
 import { modelVersions } from "./model-versions";
@@ -104,11 +104,14 @@ export async function analyzeCropFrame(
 ): Promise<FrameOutcome> {
   const { crop } = request;
   const t0 = performance.now();
-  const image = await decodeImage(bytes, options.limits, { fitWithin: MAX_CROP_IMAGE_SIDE });
-  if (image.sourceWidth !== image.sourceHeight)
-    throw new CropError(`a crop image must be square; this one is ${image.sourceWidth}x${image.sourceHeight}`);
-  if (image.sourceWidth > MAX_CROP_IMAGE_SIDE)
+  // The declared size first (the header alone): a small file declaring a large image is refused undecoded.
+  const declared = await probeImage(bytes, options.limits);
+  const { width, height } = declared;
+  if (width !== height) throw new CropError(`a crop image must be square; this one is ${width}x${height}`);
+  if (width > MAX_CROP_IMAGE_SIDE) {
     throw new CropError(`a crop image may be at most ${MAX_CROP_IMAGE_SIDE}x${MAX_CROP_IMAGE_SIDE}`);
+  }
+  const image = await decodeImage(bytes, options.limits);
   const side = image.width;
   const t1 = performance.now();
   // The crop is the face ROI: the landmark model takes the whole image, no detector unless the face left it.

@@ -1,7 +1,7 @@
 /**
  * Who may use the API, and how much. Middleware from Hono and hono-rate-limiter where they exist:
  *   - Authentication sets the request's principal (principal.ts), in one of three modes (VIGIL_AUTH):
- *     - keys: API keys as `Authorization: Bearer <key>` (hono/bearer-auth). Only the keys' sha256 is
+ *     - keys: API keys as `Authorization: Bearer <key>` (bearer.ts). Only the keys' sha256 is
  *       configured, and the comparison runs in constant time, so neither the config nor the timing gives a
  *       key away.
  *     - jwt: bearer JWTs (jwt-auth.ts).
@@ -10,18 +10,18 @@
  *   - Secure headers on every answer (hono/secure-headers).
  *   - A frame rate per session and a higher one per principal (hono-rate-limiter): 429 with Retry-After.
  *   - Caps on requests in flight per session and per principal: 429, so one client cannot hold every worker
- *     and the queue.
+ *     and the queue. A frame counts against them once its body is in; while it uploads, against its address.
  * Limits count per session because one key may be shared by many users (an extension shipped with one key
  * for a whole school): each user's session gets its own allowance. The per-principal caps, higher, stop a
  * client from multiplying its allowance by inventing session ids.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
 import { getConnInfo } from "hono/bun";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { rateLimiter } from "hono-rate-limiter";
+import { bearerCredential, unauthorized } from "./bearer";
 import { jwtAuth, type JwtConfig } from "./jwt-auth";
 import { keyPrincipal, LOCAL_PRINCIPAL, principalOf, sessionStoreKey, type AccessEnv } from "./principal";
 import { SESSION_ID_PATTERN } from "./schemas";
@@ -40,7 +40,7 @@ export const hashApiKey = (key: string) => createHash("sha256").update(key).dige
 
 const jsonError = (code: string, message: string) => ({ error: { code, message } });
 
-/** Sets the request's principal, or answers 401 (400 for a malformed header with keys). */
+/** Sets the request's principal, or answers 401 (bearer.ts: the same refusals in every mode). */
 export function authenticate(config: AccessConfig): MiddlewareHandler<AccessEnv> {
   if (config.auth === "jwt") return jwtAuth(config);
   if (config.auth === "none") {
@@ -54,21 +54,15 @@ export function authenticate(config: AccessConfig): MiddlewareHandler<AccessEnv>
 
 function apiKeys(config: AccessConfig): MiddlewareHandler<AccessEnv> {
   const hashes = config.apiKeyHashes.map((h) => Buffer.from(h, "hex"));
-  return bearerAuth({
-    verifyToken: (token, c) => {
-      const presented = createHash("sha256").update(token).digest();
-      // Compare with every configured hash (no early exit), each in constant time.
-      let match = false;
-      for (const hash of hashes) match = timingSafeEqual(presented, hash) || match;
-      if (match) c.set("principal", keyPrincipal(presented.toString("hex")));
-      return match;
-    },
-    noAuthenticationHeader: { message: jsonError("unauthorized", "send the API key as Authorization: Bearer <key>") },
-    invalidAuthenticationHeader: {
-      message: jsonError("unauthorized", "the Authorization header is not a Bearer token"),
-    },
-    invalidToken: { message: jsonError("unauthorized", "the API key is not valid") },
-  });
+  return async (c, next) => {
+    const presented = createHash("sha256").update(bearerCredential(c, "the API key")).digest();
+    // Compare with every configured hash (no early exit), each in constant time.
+    let match = false;
+    for (const hash of hashes) match = timingSafeEqual(presented, hash) || match;
+    if (!match) throw unauthorized("the API key is not valid");
+    c.set("principal", keyPrincipal(presented.toString("hex")));
+    await next();
+  };
 }
 
 /**
@@ -77,12 +71,7 @@ function apiKeys(config: AccessConfig): MiddlewareHandler<AccessEnv> {
  */
 export function limitedPrincipal(c: Context<AccessEnv>): string {
   const principal = principalOf(c);
-  if (principal.scheme !== "none") return principal.id;
-  try {
-    return "ip:" + (getConnInfo(c).remote.address ?? "unknown");
-  } catch {
-    return "ip:unknown";
-  }
+  return principal.scheme !== "none" ? principal.id : `ip:${clientAddress(c)}`;
 }
 
 /**
@@ -90,7 +79,8 @@ export function limitedPrincipal(c: Context<AccessEnv>): string {
  * without one, the principal's session-less traffic as a whole (the `-` session, which no id can name).
  */
 export function limitedSession(c: Context<AccessEnv>): string {
-  const id = c.req.header("x-session-id");
+  // A frame names its session in X-Session-Id; a session read (GET /v1/sessions/:id) in its path.
+  const id = c.req.header("x-session-id") ?? c.req.param("id");
   return sessionStoreKey({
     owner: limitedPrincipal(c),
     id: id !== undefined && SESSION_ID_PATTERN.test(id) ? id : "-",
@@ -129,7 +119,8 @@ export function securityHeaders(): MiddlewareHandler {
 }
 
 /**
- * Frames a second: per session, then per principal (a frame refused for its session does not count for its principal).
+ * Frames a second: per session, then per principal (a frame refused for its session does not count for its
+ * principal). A session read (GET) counts as a frame of its session: the same middleware serves both routes.
  */
 export function frameRateLimits(config: AccessConfig): MiddlewareHandler<AccessEnv>[] {
   const limit = (perSecond: number, keyGenerator: (c: Context<AccessEnv>) => string, whose: string) =>
@@ -140,7 +131,8 @@ export function frameRateLimits(config: AccessConfig): MiddlewareHandler<AccessE
       keyGenerator,
       handler: (c) => {
         c.header("Retry-After", "1");
-        return c.json(jsonError("rate_limited", `more than ${perSecond} frames a second ${whose}`), 429);
+        const what = c.req.method === "GET" ? "frames and session reads" : "frames";
+        return c.json(jsonError("rate_limited", `more than ${perSecond} ${what} a second ${whose}`), 429);
       },
     });
   return [
@@ -151,6 +143,44 @@ export function frameRateLimits(config: AccessConfig): MiddlewareHandler<AccessE
     ),
     limit(config.rateLimitPerPrincipalPerSecond, limitedPrincipal, "for this caller (all its sessions together)"),
   ];
+}
+
+/** The caller's address, as the connection shows it ("unknown" where there is none, as in app.request). */
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Reads a frame's body before the in-flight caps count it. While its bytes arrive a request counts only
+ * against its address (at most maxInFlightPerPrincipal uploads at once from one address, then 429), not its
+ * session or principal: uploads stalled by one holder of a shared key hold no slot of the key's other users,
+ * and a stalled upload is closed after the read timeout. The body is read once; the handler gets it from
+ * Hono's cache.
+ */
+export function receiveUpload(config: AccessConfig): MiddlewareHandler<AccessEnv> {
+  const uploading = new Map<string, number>();
+  return async (c, next) => {
+    const address = clientAddress(c);
+    const now = uploading.get(address) ?? 0;
+    if (now >= config.maxInFlightPerPrincipal) {
+      c.header("Retry-After", "1");
+      const message = `more than ${config.maxInFlightPerPrincipal} uploads in progress from this address`;
+      return c.json(jsonError("too_many_concurrent", message), 429);
+    }
+    uploading.set(address, now + 1);
+    try {
+      await c.req.arrayBuffer();
+    } finally {
+      const left = (uploading.get(address) ?? 1) - 1;
+      if (left <= 0) uploading.delete(address);
+      else uploading.set(address, left);
+    }
+    await next();
+  };
 }
 
 /** Requests in flight at once: per session and per principal. */

@@ -10,7 +10,8 @@ import { routePath } from "hono/route";
 import type { ServerConfig } from "../config";
 import { ApiError, errorResponse, toApiError } from "./api-error";
 import { HTTPException } from "hono/http-exception";
-import { authenticate, corsPolicy, frameRateLimits, inFlightLimit, securityHeaders } from "./access";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { authenticate, corsPolicy, frameRateLimits, inFlightLimit, receiveUpload, securityHeaders } from "./access";
 import { registerDemo } from "./demo-page";
 import { registerDocs } from "./docs";
 import { createIdleCollector, IDLE_COLLECT_MS } from "../pool/idle-collector";
@@ -91,8 +92,13 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
   app.use("*", securityHeaders());
   app.use("/v1/*", corsPolicy(config));
   app.use("/v1/*", authenticate(config));
-  app.use("/v1/*", inFlightLimit(config));
-  for (const limit of frameRateLimits(config)) app.on("POST", "/v1/analyze", limit);
+  for (const limit of frameRateLimits(config)) {
+    app.on("POST", "/v1/analyze", limit);
+    app.on("GET", "/v1/sessions/:id", limit);
+  }
+  // A frame counts against its session's and principal's caps once its body is in (receiveUpload).
+  const inFlight = inFlightLimit(config);
+  app.on(["GET", "DELETE"], "/v1/sessions/:id", inFlight);
 
   app.get("/healthz", (c) => c.json({ status: "ok" as const }));
 
@@ -114,6 +120,8 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
         throw new ApiError(413, "body_too_large", `the request body is larger than ${config.maxBodyBytes} bytes`);
       },
     }),
+    receiveUpload(config),
+    inFlight,
     async (c) => {
       const started = performance.now();
       const query = AnalyzeQuery.safeParse(c.req.query());
@@ -146,14 +154,29 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
-    // Middleware (API keys) answers with its own prepared JSON response.
+    // A Hono HTTPException carries its own prepared response.
     if (error instanceof HTTPException) return error.getResponse();
-    const apiError = toApiError(error);
-    if (apiError.status >= 500 && apiError.status !== 503)
-      log(`error on ${c.req.method} ${c.req.path}: ${(error as Error)?.stack ?? error}`);
+    // The client closed the connection (or it timed out) before the request was read: nobody to answer, no fault here.
+    const apiError = c.req.raw.signal.aborted ? CLIENT_CLOSED : toApiError(error);
+    if (apiError.status >= 500 && apiError.status !== 503) {
+      log(`error on ${c.req.method} ${c.req.path}: ${describeError(error)}`);
+    }
     return errorResponse(c, apiError);
   });
   return app;
+}
+
+/** nginx's 499: the client closed the connection before the answer; counted in the metrics under it. */
+const CLIENT_CLOSED = new ApiError(
+  499 as ContentfulStatusCode,
+  "client_closed",
+  "the client closed the connection before its request was read",
+);
+
+/** An error for the log: its stack, else its name and message, never an empty line. */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack || `${error.name}: ${error.message || "(no message)"}`;
+  return String(error) || "(an empty error)";
 }
 
 function validSessionId(id: string): string {
@@ -233,7 +256,7 @@ async function readImage(c: Context): Promise<Uint8Array> {
     "unsupported_media_type",
     contentType
       ? `content type ${contentType} is not accepted; send image/jpeg, image/png, image/webp or multipart/form-data ` +
-        `with an image field`
+          `with an image field`
       : "missing Content-Type; send image/jpeg, image/png, image/webp or multipart/form-data",
   );
 }

@@ -34,7 +34,7 @@ const SECURITY_SCHEMES = {
       scheme: "bearer",
       description:
         "An API key issued by the operator (vigil new-key), sent as `Authorization: Bearer <key>`. Sessions belong " +
-          "to the key that made them.",
+        "to the key that made them.",
     },
   },
   jwt: {
@@ -45,9 +45,9 @@ const SECURITY_SCHEMES = {
       bearerFormat: "JWT",
       description:
         "A JWT from the operator's identity provider, sent as `Authorization: Bearer <token>`: HS256 or RS256/ES256 " +
-          "as configured, with the configured `aud` and `iss`, an `exp`, and a `sub` naming the user. Sessions " +
-          "belong to the token's `sub` (under its `iss`). A refused token gets 401 `unauthorized` saying why " +
-          "(expired, wrong audience, wrong issuer, bad signature, ...).",
+        "as configured, with the configured `aud` and `iss`, an `exp`, and a `sub` naming the user. Sessions " +
+        "belong to the token's `sub` (under its `iss`). A refused token gets 401 `unauthorized` saying why " +
+        "(expired, wrong audience, wrong issuer, bad signature, ...).",
     },
   },
 } as const;
@@ -58,7 +58,15 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
   if (auth !== "none")
     registry.registerComponent("securitySchemes", SECURITY_SCHEMES[auth].name, SECURITY_SCHEMES[auth].scheme);
   const accessErrors: Array<[number, string]> =
-    auth === "none" ? [] : [[401, "No credentials, or credentials refused (`unauthorized`); with WWW-Authenticate."]];
+    auth === "none"
+      ? []
+      : [
+          [
+            401,
+            "No credentials, a malformed Authorization header, or credentials refused (`unauthorized`); " +
+              "with WWW-Authenticate.",
+          ],
+        ];
   registry.registerPath({
     method: "post",
     path: "/v1/analyze",
@@ -66,9 +74,9 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
     security,
     description:
       "The body is the image itself (JPEG, PNG or WebP) or a multipart form with an `image` file field. Answers " +
-        "whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality. With " +
-        "X-Session-Id the frame joins that session of the caller: the same id sent by another caller (another API " +
-        "key or JWT subject) names a different session.",
+      "whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality. With " +
+      "X-Session-Id the frame joins that session of the caller: the same id sent by another caller (another API " +
+      "key or JWT subject) names a different session.",
     request: {
       query: AnalyzeQuery,
       headers: SessionHeaders,
@@ -97,7 +105,7 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
         [
           429,
           "More frames a second, or more requests in flight, than allowed for the session or for the caller (all its " +
-            "sessions together). Has Retry-After.",
+            "sessions together), or more uploads in progress from one address. Has Retry-After.",
         ],
         [
           503,
@@ -127,6 +135,7 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
         [400, "Malformed session id."],
         ...accessErrors,
         [404, "Unknown to this caller: never seen, expired, forgotten, or another caller's."],
+        [429, "Over the session's or the caller's rate: a read counts as a frame. Has Retry-After."],
         [503, "The session store (Redis) cannot be reached."],
       ),
     },
@@ -144,7 +153,11 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
         [400, "Malformed session id."],
         ...accessErrors,
         [404, "Unknown to this caller."],
-        [503, "The session store (Redis) cannot be reached."],
+        [
+          503,
+          "The session store (Redis) did not answer in time: the session may still be forgotten once it does; " +
+            "retry (204 or 404 both mean it is gone).",
+        ],
       ),
     },
   });

@@ -7,7 +7,12 @@
  *     VIGIL_JWKS_FILE; `alg: none` and any other algorithm are refused before a key is chosen, so an HS256
  *     token "signed" with an RSA public key is never checked against it (jose also binds each JWK to the
  *     algorithms of its key type);
- *   - the signature, before any claim is trusted;
+ *   - every part of the token in canonical base64url, before jose sees it (one spelling per token; jose alone
+ *     accepts padded or stray-bit variants);
+ *   - the signature, before any claim is trusted. An ES256 signature's high-s twin (s replaced by n - s) is
+ *     accepted, as jose accepts it: signers do not normalise s, so about half of all valid ES256 tokens carry
+ *     a high s, and the twin signs the same claims (Vigil keeps nothing keyed by a token's bytes: no replay
+ *     list, no cache);
  *   - `aud` and `iss` equal to the configured ones; `exp` required and in the future, `nbf` (if present) in
  *     the past, both with a small clock leeway (VIGIL_JWT_CLOCK_TOLERANCE_SECONDS); `sub` required.
  * A refusal is 401 `unauthorized` with a message saying which check failed, and a WWW-Authenticate challenge
@@ -16,7 +21,7 @@
 import type { MiddlewareHandler } from "hono";
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
 import { loadJwksFile } from "../auth/jwks-file";
-import { ApiError } from "./api-error";
+import { bearerCredential, unauthorized } from "./bearer";
 import { jwtPrincipal, type AccessEnv } from "./principal";
 
 export interface JwtConfig {
@@ -31,16 +36,6 @@ const SECRET_ALGORITHMS = ["HS256"];
 const PUBLIC_KEY_ALGORITHMS = ["RS256", "ES256"];
 /** Longest `sub` accepted: it becomes part of every session's store key. */
 const MAX_SUBJECT_LENGTH = 256;
-/** 401 with an RFC 6750 challenge: no error code when no credentials were sent at all. */
-function unauthorized(message: string, error: "invalid_token" | "invalid_request" | null = "invalid_token"): ApiError {
-  // The description repeats the message, as a quoted header value: printable ASCII without quotes.
-  const description = message.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, "?");
-  return new ApiError(401, "unauthorized", message, {
-    "WWW-Authenticate": error
-      ? `Bearer realm="vigil", error="${error}", error_description="${description}"`
-      : `Bearer realm="vigil"`,
-  });
-}
 
 /** Why a token was refused, in words a client developer can act on. */
 function explain(error: unknown, config: JwtConfig, algorithms: string[]): string {
@@ -93,6 +88,15 @@ async function verifyToken(
   }
 }
 
+/**
+ * jose decodes base64url leniently (Uint8Array.fromBase64's loose mode): a signature with `=` appended, or with
+ * the unused low bits of its last character changed, decodes to the same bytes and verifies. So one token would
+ * have many spellings; only the canonical one (what an encoder writes) is accepted.
+ */
+function isCanonicalBase64url(part: string): boolean {
+  return /^[A-Za-z0-9_-]*$/.test(part) && Buffer.from(part, "base64url").toString("base64url") === part;
+}
+
 /** The authentication middleware for VIGIL_AUTH=jwt; config.ts has checked that one key source is set. */
 export function jwtAuth(config: JwtConfig): MiddlewareHandler<AccessEnv> {
   const key =
@@ -108,19 +112,23 @@ export function jwtAuth(config: JwtConfig): MiddlewareHandler<AccessEnv> {
     requiredClaims: ["sub", "exp"],
   };
   return async (c, next) => {
-    const header = c.req.header("authorization");
-    if (!header) throw unauthorized("send a JWT as Authorization: Bearer <token>", null);
-    const match = /^Bearer +(\S+)\s*$/i.exec(header);
-    if (!match) throw unauthorized("the Authorization header is not a Bearer token", "invalid_request");
+    const token = bearerCredential(c, "a JWT");
+    if (!token.split(".").every(isCanonicalBase64url)) {
+      throw unauthorized("the token is malformed: each part must be canonical base64url (no padding, no stray bits)");
+    }
     let payload: JWTPayload;
     try {
-      payload = await verifyToken(match[1], key, options);
+      payload = await verifyToken(token, key, options);
     } catch (error) {
       throw unauthorized(explain(error, config, algorithms));
     }
     const { sub, iss } = payload;
     if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) {
       throw unauthorized(`the token's sub must be a string of 1 to ${MAX_SUBJECT_LENGTH} characters`);
+    }
+    // JSON may carry a lone UTF-16 surrogate ("\ud800"): valid JSON, not text, and no principal can be made of it.
+    if (!sub.isWellFormed() || (typeof iss === "string" && !iss.isWellFormed())) {
+      throw unauthorized("the token's sub or iss is not well-formed Unicode (it holds a lone UTF-16 surrogate)");
     }
     c.set("principal", jwtPrincipal(String(iss), sub));
     await next();

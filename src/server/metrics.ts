@@ -98,13 +98,20 @@ export function createMetrics(poolStats: () => PoolGauges) {
   });
   const sessionStoreUnavailable = new Counter({
     name: "vigil_session_store_unavailable_total",
-    help: "Session store operations that failed or timed out (the frame was answered without its session, or a " +
+    help:
+      "Session store operations that failed or timed out (the frame was answered without its session, or a " +
       "session request got 503).",
     labelNames: ["operation"] as const,
     registers: [registry],
   });
+  const unreadableRecords = new Counter({
+    name: "vigil_session_records_unreadable_total",
+    help: "Stored sessions this version could not read (another version's or damaged), treated as absent and replaced.",
+    registers: [registry],
+  });
   return {
     registry,
+    onSessionRecordUnreadable: () => unreadableRecords.inc(),
     trackSessionStore(store: SessionStore) {
       sessionStore = store;
     },

@@ -58,3 +58,6 @@ export interface SessionRef {
  * (SESSION_ID_PATTERN).
  */
 export const sessionStoreKey = (ref: SessionRef): string => `${ref.owner}/${ref.id}`;
+
+/** The principal a session store key belongs to (the inverse of sessionStoreKey's first part). */
+export const sessionOwnerOf = (key: string): string => key.slice(0, key.lastIndexOf("/"));

@@ -4,6 +4,8 @@
  * processes. This parent process loads no models and serves nothing: it starts the children (the same
  * executable: `bun src/main.ts` in development, the single binary when compiled), starts again any that dies,
  * and on SIGTERM or SIGINT passes the signal on and waits for every child to finish its in-flight frames.
+ * A child takes the shared port only once its models are loaded (startServer's listenWhenReady), so a restarted
+ * child never gets connections while its siblings could answer them.
  */
 import { createServer } from "node:net";
 import { isCompiledBinary } from "./compiled-binary";

@@ -10,12 +10,13 @@ import type { AnalysisJob, AnalysisWorkerData } from "../pool/analysis-job";
 import { WorkerPool } from "../pool/worker-pool";
 import { openSessionStore } from "../session/open-session-store";
 import { framePlanSettings } from "../session/frame-plan";
+import { historyBounds } from "../session/session-config";
 import { SessionFrames } from "../session/session-frames";
 import { SessionStoreUnavailable } from "../session/session-store";
 import { ApiError } from "./api-error";
 import { createApp, type AnalysisBackend } from "./app";
 import { createMetrics } from "./metrics";
-import { sessionStoreKey } from "./principal";
+import { sessionOwnerOf, sessionStoreKey } from "./principal";
 
 export interface RunningServer {
   url: string;
@@ -28,12 +29,17 @@ export interface RunningServer {
 export interface StartOptions {
   /** Share the port with sibling processes (SO_REUSEPORT): set for the children of `vigil serve --processes N`. */
   reusePort?: boolean;
+  /**
+   * Take the port only once every worker has loaded its models. For a child of `--processes N`: while its
+   * siblings serve, the kernel would otherwise hand it connections it can only answer 503 `not_ready`.
+   */
+  listenWhenReady?: boolean;
 }
 
 export async function startServer(
   config: ServerConfig,
   log: (line: string) => void = (line) => console.log(line),
-  { reusePort = false }: StartOptions = {},
+  { reusePort = false, listenWhenReady = false }: StartOptions = {},
 ): Promise<RunningServer> {
   let pool: WorkerPool<AnalysisJob, FrameOutcome> | undefined;
   const metrics = createMetrics(() => pool?.stats() ?? { queued: 0, busy: 0, ready: 0, size: 0 });
@@ -66,11 +72,15 @@ export async function startServer(
   );
   const activePool = pool;
 
-  const store = openSessionStore(config, log);
+  const store = openSessionStore(config, log, {
+    ownerOf: sessionOwnerOf,
+    onUnreadable: metrics.onSessionRecordUnreadable,
+  });
   metrics.trackSessionStore(store);
   const sessions = new SessionFrames({
     store,
     rules: config.sessionRules,
+    bounds: historyBounds(config.sessionRules, config.rateLimitPerSecond),
     plan: framePlanSettings(config),
     onUnavailable: metrics.onSessionStoreUnavailable,
   });
@@ -97,7 +107,11 @@ export async function startServer(
         crop: crop !== undefined,
       };
       let queueMs = 0;
-      const { analysis, session: state, next } = await sessions.analyze(frame, async (search: FaceSearch) => {
+      const {
+        analysis,
+        session: state,
+        next,
+      } = await sessions.analyze(frame, async (search: FaceSearch) => {
         const run = await runJob(image, { ...search, landmarks, crop });
         queueMs = run.queueMs;
         return run.outcome;
@@ -114,6 +128,7 @@ export async function startServer(
   };
 
   const app = createApp({ config, backend, metrics, log });
+  if (listenWhenReady) await activePool.whenAllReady();
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,

@@ -41,6 +41,13 @@ export interface FramePlanInput {
   schedule: DetectionSchedule | null;
   /** Ask for crops at all (VIGIL_CROP_FRAMES), and at which output size. */
   cropOutputSize: number | null;
+  /** The client's full frame, in pixels: an asked crop always fits it (fitToFrame). */
+  frameSize?: FrameSize;
+}
+
+export interface FrameSize {
+  width: number;
+  height: number;
 }
 
 export function planNextFrame(input: FramePlanInput): NextFrame {
@@ -54,20 +61,35 @@ function plan(input: FramePlanInput): { next: NextFrame; fullForDetection: boole
     return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: false };
   const detectionDue = !schedule || capturedAt + nextFrameAfterMs >= schedule.nextDetectAt;
   if (detectionDue) return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: true };
-  const [roi] = rois;
+  const roi = input.frameSize ? fitToFrame(rois[0], input.frameSize) : rounded(rois[0]);
+  if (!roi) return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: false };
+  const crop = { ...roi, outputSize: cropOutputSize };
+  return { next: { nextFrameAfterMs, frame: "crop", crop }, fullForDetection: false };
+}
+
+const rounded = (roi: Roi): Roi => ({
+  centerX: round2(roi.centerX),
+  centerY: round2(roi.centerY),
+  size: round2(roi.size),
+  rotation: round4(roi.rotation),
+});
+
+/**
+ * The face ROI as a crop the server accepts back (crop-frame.ts parseFrameCrop): its centre inside the frame,
+ * its size at most twice the frame's long side, its rotation within a turn. A face at the frame's edge, or one
+ * filling it, gets its crop moved and shrunk to fit (the landmark model finds the face anywhere in the crop);
+ * a frame of no known size gets no crop.
+ */
+export function fitToFrame(roi: Roi, { width, height }: FrameSize): Roi | null {
+  if (!(width >= 1 && height >= 1)) return null;
+  const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
+  const { centerX, centerY, size, rotation } = rounded(roi);
   return {
-    next: {
-      nextFrameAfterMs,
-      frame: "crop",
-      crop: {
-        centerX: round2(roi.centerX),
-        centerY: round2(roi.centerY),
-        size: round2(roi.size),
-        rotation: round4(roi.rotation),
-        outputSize: cropOutputSize,
-      },
-    },
-    fullForDetection: false,
+    centerX: clamp(centerX, 0, width),
+    centerY: clamp(centerY, 0, height),
+    size: clamp(size, 1, 2 * Math.max(width, height)),
+    // The same turn within (-π, π]: round4(π) is still well within ±2π.
+    rotation: round4(Math.atan2(Math.sin(rotation), Math.cos(rotation))),
   };
 }
 
@@ -95,6 +117,8 @@ export interface AnsweredFrame {
   presences: number[];
   trackedFaces: number;
   rois: readonly Roi[];
+  /** The client's full frame (for a crop, the frame it was cut from), in pixels. */
+  frameSize: FrameSize;
   summary: PacingInput["summary"];
   latest: Observation;
   /** detection-policy.ts jitterDraw for this frame; 0 when unset. */
@@ -144,6 +168,7 @@ export function afterFrame(
     rois: frame.newest ? frame.rois : [],
     schedule: scheduled,
     cropOutputSize: settings.cropOutputSize,
+    frameSize: frame.frameSize,
   });
   // For a client that follows the plan (this frame was the crop it asked for), the full frame asked for in
   // place of a crop is the detection, whenever it comes: one faster than the pace asked (still at 1 frame/s)

@@ -1,6 +1,8 @@
 /**
  * Sessions in this process's memory, bounded: a session idle longer than `idleTtlMs` is forgotten, and when
- * `maxSessions` are held the least recently updated one makes room. Every step runs synchronously on the
+ * `maxSessions` are held the least recently updated session of the owner holding the most makes room. So a
+ * client inventing session ids evicts its own sessions, not other owners' (with `ownerOf`; without it every
+ * key is its own owner and the least recently updated session goes). Every step runs synchronously on the
  * event loop, so an update is atomic within the process; other processes cannot see these sessions.
  */
 import type { SessionRecord } from "./session-record";
@@ -9,6 +11,8 @@ import type { SessionChange, SessionStore, SessionStoreHealth } from "./session-
 export interface MemorySessionStoreOptions {
   maxSessions: number;
   idleTtlMs: number;
+  /** Who a key belongs to (the server: its principal, principal.ts sessionOwnerOf). */
+  ownerOf?: (key: string) => string;
   /** Clock for expiry (ms); injectable for tests. */
   clock?: () => number;
 }
@@ -21,12 +25,16 @@ interface Held {
 export class MemorySessionStore implements SessionStore {
   // A Map iterates in insertion order; re-inserting on every update makes it least-recently-used first.
   private readonly sessions = new Map<string, Held>();
+  /** Sessions held per owner. */
+  private readonly owned = new Map<string, number>();
+  private readonly ownerOf: (key: string) => string;
   private readonly clock: () => number;
   private evictions = 0;
   private sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: MemorySessionStoreOptions) {
     this.clock = options.clock ?? Date.now;
+    this.ownerOf = options.ownerOf ?? ((key) => key);
   }
 
   /** Expires idle sessions periodically (they also expire lazily when looked up). */
@@ -42,17 +50,19 @@ export class MemorySessionStore implements SessionStore {
 
   async update<T>(key: string, change: SessionChange<T>): Promise<T> {
     const { record, result } = change(this.live(key)?.record);
-    this.sessions.delete(key);
+    this.remove(key);
     while (this.sessions.size >= this.options.maxSessions) {
-      this.sessions.delete(this.sessions.keys().next().value as string);
+      this.evictOne();
       this.evictions++;
     }
     this.sessions.set(key, { record, lastSeen: this.clock() });
+    const owner = this.ownerOf(key);
+    this.owned.set(owner, (this.owned.get(owner) ?? 0) + 1);
     return result;
   }
 
   async delete(key: string): Promise<boolean> {
-    return this.sessions.delete(key);
+    return this.remove(key);
   }
 
   health(): SessionStoreHealth {
@@ -70,8 +80,7 @@ export class MemorySessionStore implements SessionStore {
 
   sweep(): void {
     const now = this.clock();
-    for (const [key, held] of this.sessions)
-      if (now - held.lastSeen > this.options.idleTtlMs) this.sessions.delete(key);
+    for (const [key, held] of this.sessions) if (now - held.lastSeen > this.options.idleTtlMs) this.remove(key);
   }
 
   async close(): Promise<void> {
@@ -81,9 +90,30 @@ export class MemorySessionStore implements SessionStore {
   private live(key: string): Held | undefined {
     const held = this.sessions.get(key);
     if (held && this.clock() - held.lastSeen > this.options.idleTtlMs) {
-      this.sessions.delete(key);
+      this.remove(key);
       return undefined;
     }
     return held;
+  }
+
+  private remove(key: string): boolean {
+    if (!this.sessions.delete(key)) return false;
+    const owner = this.ownerOf(key);
+    const left = (this.owned.get(owner) ?? 1) - 1;
+    if (left > 0) this.owned.set(owner, left);
+    else this.owned.delete(owner);
+    return true;
+  }
+
+  /** Forgets the least recently updated session of the owner holding the most (the oldest overall on a tie). */
+  private evictOne(): void {
+    let most = 0;
+    for (const count of this.owned.values()) most = Math.max(most, count);
+    for (const key of this.sessions.keys()) {
+      if (this.owned.get(this.ownerOf(key)) === most) {
+        this.remove(key);
+        return;
+      }
+    }
   }
 }

@@ -9,22 +9,34 @@
  * would need a connection per concurrent frame instead of one pipelined connection; a lock would hold the
  * session for a round trip more and leave a stale lock behind a crashed instance. Frames of one session
  * rarely collide (one a second), so a retry is rare and cheap; the change is a pure function of the record.
+ * A frame's first attempt starts from the record and version its load read: one HMGET and one EVALSHA a frame.
+ * A record this version cannot read (another version's during a rolling upgrade, or damaged) is no session:
+ * it is reported (onUnreadable) and the next frame replaces it.
  *
  * Every command has a short timeout. When Redis is down or slow the command fails at once (no offline queue)
  * or at the timeout with SessionStoreUnavailable, and the client reconnects in the background by itself.
  */
 import { RedisClient } from "bun";
 import { createHash } from "node:crypto";
-import type { SessionRecord } from "./session-record";
+import { parseSessionRecord, type SessionRecord } from "./session-record";
 import {
   SessionStoreUnavailable,
   type SessionChange,
   type SessionStore,
   type SessionStoreHealth,
+  type UpdateBasis,
 } from "./session-store";
 
-/** KEYS[1]: the session; ARGV: expected version ("" for none), new version, record JSON, TTL in ms. */
-export const CAS_SCRIPT = `local v = redis.call('HGET', KEYS[1], 'v')
+/**
+ * KEYS[1]: the session; ARGV: expected version ("" for none), new version, record JSON, TTL in ms. A key of
+ * another type than a hash (not written by this store) counts as no session and is replaced.
+ */
+export const CAS_SCRIPT = `local t = redis.call('TYPE', KEYS[1]).ok
+if t ~= 'hash' and t ~= 'none' then
+  if ARGV[1] ~= '' then return 0 end
+  redis.call('DEL', KEYS[1])
+end
+local v = redis.call('HGET', KEYS[1], 'v')
 if (v or '') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'r', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -42,6 +54,11 @@ export interface RedisSessionStoreOptions {
   maxAttempts?: number;
   /** Least time between two reconnection attempts while Redis is unreachable. */
   reconnectEveryMs?: number;
+  /**
+   * Told of a stored record this version cannot read (another version's, damaged, a key of another type):
+   * the session is treated as absent, and the next frame replaces it.
+   */
+  onUnreadable?(key: string, reason: string): void;
   /** Told when the store becomes unavailable (with why) and available again: for the log. */
   onHealthChange?(health: SessionStoreHealth): void;
 }
@@ -52,6 +69,8 @@ export class RedisSessionStore implements SessionStore {
   private downReason: string | undefined = "connecting";
   private connecting: Promise<void> | undefined;
   private lastConnectAttempt = 0;
+  /** The version each record returned by `get` was stored under (for update's basis). */
+  private readonly versions = new WeakMap<SessionRecord, string>();
 
   constructor(private readonly options: RedisSessionStoreOptions) {
     this.prefix = options.keyPrefix ?? "vigil:session:";
@@ -74,17 +93,22 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(key: string): Promise<SessionRecord | undefined> {
-    const [, json] = await this.read(key);
-    return json === null ? undefined : (JSON.parse(json) as SessionRecord);
+    const { version, record } = await this.load(key);
+    if (record) this.versions.set(record, version ?? "");
+    return record;
   }
 
-  async update<T>(key: string, change: SessionChange<T>): Promise<T> {
+  async update<T>(key: string, change: SessionChange<T>, basis?: UpdateBasis): Promise<T> {
     const attempts = this.options.maxAttempts ?? 10;
+    // One read and one compare-and-set per frame: the first attempt starts from what the frame loaded.
+    let known = basis && (basis.record === undefined || this.versions.has(basis.record)) ? basis.record : null;
     for (let attempt = 0; attempt < attempts; attempt++) {
       // Frames that collided read again at random moments, so that they do not collide again.
       if (attempt > 0) await Bun.sleep(Math.random() * 2 * attempt);
-      const [version, json] = await this.read(key);
-      const { record, result } = change(json === null ? undefined : (JSON.parse(json) as SessionRecord));
+      const { version, record: current } =
+        known === null ? await this.load(key) : { version: known && this.versions.get(known), record: known };
+      known = null;
+      const { record, result } = change(current);
       const next = String(Number(version ?? 0) + 1);
       const args = [
         "1",
@@ -132,8 +156,22 @@ export class RedisSessionStore implements SessionStore {
     this.client.close();
   }
 
-  private async read(key: string): Promise<[string | null, string | null]> {
-    return (await this.command("HMGET", [this.prefix + key, "v", "r"])) as [string | null, string | null];
+  /** The stored record and its version; a record this version cannot read is reported and counts as none. */
+  private async load(key: string): Promise<{ version: string | null; record: SessionRecord | undefined }> {
+    let version: string | null;
+    let json: string | null;
+    try {
+      [version, json] = (await this.command("HMGET", [this.prefix + key, "v", "r"])) as [string | null, string | null];
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("WRONGTYPE")) throw error;
+      this.options.onUnreadable?.(key, "a key of another type than a hash");
+      return { version: null, record: undefined };
+    }
+    if (json === null) return { version, record: undefined };
+    const parsed = parseSessionRecord(json);
+    if ("record" in parsed) return { version, record: parsed.record };
+    this.options.onUnreadable?.(key, parsed.unreadable);
+    return { version, record: undefined };
   }
 
   private async compareAndSet(args: string[]): Promise<boolean> {

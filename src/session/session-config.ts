@@ -142,3 +142,23 @@ export const sessionRulesSchema = z
 
 export type SessionRules = z.infer<typeof sessionRulesSchema>;
 export const DEFAULT_SESSION_RULES: SessionRules = sessionRulesSchema.parse({});
+
+/** How far back a session's history reaches from its newest frame: the longer of the PERCLOS and yawn windows. */
+export const historyWindowMs = (rules: SessionRules): number => Math.max(rules.yawnWindowMs, rules.perclosWindowMs);
+
+/**
+ * What bounds a session's history besides its window: frames closer in capture time than the per-session rate
+ * limit allows are not filed, and it holds at most the window times that rate (1,200 frames with the defaults).
+ * Capture times are the client's: without this, frames stamped a millisecond apart would all be kept.
+ */
+export interface HistoryBounds {
+  minFrameIntervalMs: number;
+  maxFrames: number;
+}
+
+export function historyBounds(rules: SessionRules, framesPerSecond: number): HistoryBounds {
+  return {
+    minFrameIntervalMs: Math.floor(1000 / framesPerSecond),
+    maxFrames: Math.ceil((historyWindowMs(rules) / 1000) * framesPerSecond),
+  };
+}

@@ -16,13 +16,14 @@ import type { FaceSearch, FrameOutcome } from "../frame/frame-contract";
 import { jitterDraw, trackingFor } from "./detection-policy";
 import { afterFrame, type FramePlanSettings, type NextFrame } from "./frame-plan";
 import { observationOf } from "./observation";
-import type { SessionRules } from "./session-config";
+import type { HistoryBounds, SessionRules } from "./session-config";
 import { SessionHistory, type SessionSummary } from "./session-history";
 import type { SessionRecord } from "./session-record";
 import { SessionStoreUnavailable, type SessionChange, type SessionStore } from "./session-store";
 
 export type SessionAnswer =
-  ({ id: string; available: true; fresh: boolean } & SessionSummary) | { id: string; available: false; reason: string };
+  | ({ id: string; available: true; fresh: boolean } & SessionSummary)
+  | { id: string; available: false; reason: string };
 
 /** A frame as its session sees it. */
 export interface SessionFrame {
@@ -44,6 +45,8 @@ export type StoreOperation = "load" | "save" | "read" | "delete";
 export interface SessionFramesOptions {
   store: SessionStore;
   rules: SessionRules;
+  /** How many frames a session may hold (session-config.ts historyBounds). */
+  bounds: HistoryBounds;
   /** When the detector runs again, pacing, and face crops (frame-plan.ts framePlanSettings). */
   plan: FramePlanSettings;
   /** The store could not be reached: for a metric. */
@@ -68,9 +71,9 @@ export class SessionFrames {
     const analysis = await analyze(search);
     if (!loaded.ok) return { analysis, session: { id: frame.id, available: false, reason: loaded.reason } };
     const trackedFaces = frame.crop ? 1 : (search.track?.length ?? 0);
-    const saved = await this.attempt("save", () =>
-      this.options.store.update(frame.key, this.fileFrame(frame, analysis, trackedFaces)),
-    );
+    const change = this.fileFrame(frame, analysis, trackedFaces);
+    const basis = { record: loaded.value };
+    const saved = await this.attempt("save", () => this.options.store.update(frame.key, change, basis));
     if (!saved.ok) return { analysis, session: { id: frame.id, available: false, reason: saved.reason } };
     return { analysis, ...saved.value };
   }
@@ -78,14 +81,8 @@ export class SessionFrames {
   /** The session's state without a frame; undefined when there is none. Throws SessionStoreUnavailable. */
   async read(key: string, id: string): Promise<SessionAnswer | undefined> {
     const record = await this.required("read", () => this.options.store.get(key));
-    return (
-      record && {
-        id,
-        available: true,
-        fresh: false,
-        ...SessionHistory.fromJSON(record.history, this.options.rules).summary(),
-      }
-    );
+    const history = record && SessionHistory.fromJSON(record.history, this.options.rules, this.options.bounds);
+    return history && { id, available: true, fresh: false, ...history.summary() };
   }
 
   /** Forgets the session; false when there was none. Throws SessionStoreUnavailable. */
@@ -119,9 +116,10 @@ export class SessionFrames {
     trackedFaces: number,
   ): SessionChange<{ session: SessionAnswer; next: NextFrame }> {
     return (current) => {
+      const { rules, bounds } = this.options;
       const history = current
-        ? SessionHistory.fromJSON(current.history, this.options.rules)
-        : new SessionHistory(this.options.rules);
+        ? SessionHistory.fromJSON(current.history, rules, bounds)
+        : new SessionHistory(rules, bounds);
       const latest = observationOf(analysis, frame.capturedAt);
       const filed = history.observe(latest);
       // The whole record is kept: fields this module does not know about stay as they were.
@@ -141,6 +139,7 @@ export class SessionFrames {
           presences: analysis.faces.map((face) => face.presenceScore),
           trackedFaces,
           rois: analysis.tracking,
+          frameSize: { width: analysis.image.width, height: analysis.image.height },
           summary,
           latest,
           jitterDraw: jitterDraw(frame.key, frame.capturedAt),

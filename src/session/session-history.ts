@@ -3,8 +3,10 @@
  * PERCLOS, closures, streaks, yawns, and the state.
  *
  * Frames arrive about once a second and may come late, twice, or out of order. Each observation is filed by
- * its capture time; a duplicate time is ignored; the present is always the latest capture time seen, so a
- * late frame can fill in the past (it counts towards PERCLOS) but never rewrites the current state's start.
+ * its capture time; a duplicate time is ignored, and so, with bounds (session-config.ts HistoryBounds), is a
+ * frame closer in capture time to a kept one than the rate limit allows; the present is always the latest
+ * capture time seen, so a late frame can fill in the past (it counts towards PERCLOS) but never rewrites the
+ * current state's start.
  * Everything is recomputed from the history on each frame: with a few minutes of frames at 1 fps that is
  * cheap, and it keeps the rules a pure function of the evidence (the fields below are plain data, so a
  * history can be stored and restored as it is).
@@ -16,7 +18,7 @@
  */
 import { eyesClosed, personalBaseline, showsBaselineEyes, type EyeBaseline, type EyeBasis } from "./eye-baseline";
 import type { EyeEars, Observation } from "./observation";
-import type { SessionRules } from "./session-config";
+import { historyWindowMs, type HistoryBounds, type SessionRules } from "./session-config";
 
 export type SessionStateName = "focused" | "drowsy" | "asleep" | "away" | "distracted" | "not_alone" | "unknown";
 
@@ -98,7 +100,11 @@ export class SessionHistory {
   private framesSeen = 0;
   private firstAt = 0;
 
-  constructor(private readonly rules: SessionRules) {}
+  /** Without bounds only the window limits the history (the rules alone, for studies and tests). */
+  constructor(
+    private readonly rules: SessionRules,
+    private readonly bounds?: HistoryBounds,
+  ) {}
 
   /** The history as plain data (JSON.stringify calls this). The list is a copy: the snapshot stays as taken. */
   toJSON(): SessionHistorySnapshot {
@@ -112,8 +118,8 @@ export class SessionHistory {
   }
 
   /** A history that goes on from a snapshot (toJSON's, possibly through JSON text) under the given rules. */
-  static fromJSON(snapshot: SessionHistorySnapshot, rules: SessionRules): SessionHistory {
-    const history = new SessionHistory(rules);
+  static fromJSON(snapshot: SessionHistorySnapshot, rules: SessionRules, bounds?: HistoryBounds): SessionHistory {
+    const history = new SessionHistory(rules, bounds);
     history.observations = snapshot.observations.slice();
     history.currentState = snapshot.state;
     history.stateSince = snapshot.stateSince;
@@ -122,16 +128,23 @@ export class SessionHistory {
     return history;
   }
 
-  /** Files a frame; returns false for a duplicate (same capture time) that changes nothing. */
+  /**
+   * Files a frame; returns false for one that changes nothing: a duplicate (same capture time), or with
+   * bounds a frame closer than `minFrameIntervalMs` to a kept one.
+   */
   observe(observation: Observation): boolean {
     const list = this.observations;
     let index = list.length;
     while (index > 0 && list[index - 1].at > observation.at) index--;
-    if (index > 0 && list[index - 1].at === observation.at) return false;
+    const gap = Math.max(1, this.bounds?.minFrameIntervalMs ?? 1);
+    if (index > 0 && observation.at - list[index - 1].at < gap) return false;
+    if (index < list.length && list[index].at - observation.at < gap) return false;
     list.splice(index, 0, observation);
     this.framesSeen++;
     if (this.framesSeen === 1 || observation.at < this.firstAt) this.firstAt = observation.at;
-    this.forgetBefore(this.now - Math.max(this.rules.yawnWindowMs, this.rules.perclosWindowMs));
+    this.forgetBefore(this.now - historyWindowMs(this.rules));
+    const excess = this.bounds ? list.length - this.bounds.maxFrames : 0;
+    if (excess > 0) list.splice(0, excess);
     const judged = this.judgeEyes();
     const state = this.judge(judged);
     if (state !== this.currentState) {

@@ -11,6 +11,14 @@ import type { SessionRecord } from "./session-record";
 /** The change a frame makes to its session: the new record to store, and what to answer from it. */
 export type SessionChange<T> = (current: SessionRecord | undefined) => { record: SessionRecord; result: T };
 
+/**
+ * What `get` just returned for the key, when the caller read it before updating (a frame loads its session,
+ * analyses, then files): a store may try its first compare-and-set on it instead of reading again.
+ */
+export interface UpdateBasis {
+  record: SessionRecord | undefined;
+}
+
 export interface SessionStoreHealth {
   store: "memory" | "redis";
   /** False while the store cannot be reached: frames are still analysed, without their session. */
@@ -25,9 +33,10 @@ export interface SessionStore {
   /**
    * Reads the session, applies `change` and stores the record it returns, as one atomic step: if another
    * instance changed the session meanwhile, `change` runs again on the newer record. So `change` must be a
-   * pure function of its argument. The stored session's idle expiry starts again.
+   * pure function of its argument. The stored session's idle expiry starts again. With `basis`, the first
+   * attempt may start from it; if the session changed since, the store reads it again as usual.
    */
-  update<T>(key: string, change: SessionChange<T>): Promise<T>;
+  update<T>(key: string, change: SessionChange<T>, basis?: UpdateBasis): Promise<T>;
   /** Forgets the session; false when there was none. */
   delete(key: string): Promise<boolean>;
   health(): SessionStoreHealth;

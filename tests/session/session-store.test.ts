@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { MemorySessionStore } from "../../src/session/memory-session-store";
-import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
+import { DEFAULT_SESSION_RULES, historyBounds } from "../../src/session/session-config";
 import { framePlanSettings } from "../../src/session/frame-plan";
 import type { FaceSearch } from "../../src/frame/frame-contract";
 import { SessionFrames, type FrameAnalysis } from "../../src/session/session-frames";
@@ -13,8 +13,13 @@ import { SessionHistory } from "../../src/session/session-history";
 import type { SessionRecord } from "../../src/session/session-record";
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
-const record = (frames: number): SessionRecord => ({ history: { ...new SessionHistory(DEFAULT_SESSION_RULES).toJSON(), frames }, tracking: null, framePlan: null });
-const put = (store: MemorySessionStore, key: string, frames = 1) => store.update(key, (current) => ({ record: record(frames), result: current === undefined }));
+const record = (frames: number): SessionRecord => ({
+  history: { ...new SessionHistory(DEFAULT_SESSION_RULES).toJSON(), frames },
+  tracking: null,
+  framePlan: null,
+});
+const put = (store: MemorySessionStore, key: string, frames = 1) =>
+  store.update(key, (current) => ({ record: record(frames), result: current === undefined }));
 
 test("memory store: sessions expire after inactivity and the least recently updated is evicted at the cap", async () => {
   let now = 0;
@@ -96,13 +101,28 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
 
   test("tracks the previous frame's face within the gap, re-detects periodically, and never lets a late frame move the tracking", async () => {
     const store = new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 });
-    const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, plan: framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 3000, trackingMaxGapMs: 3000, faceCropSize: 192, pacing: true, sessionRules: DEFAULT_SESSION_RULES }) });
+    const sessions = new SessionFrames({
+      store,
+      rules: DEFAULT_SESSION_RULES,
+      bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
+      plan: framePlanSettings({
+        redetectEveryMs: 3000,
+        redetectMaxEveryMs: 3000,
+        trackingMaxGapMs: 3000,
+        faceCropSize: 192,
+        pacing: true,
+        sessionRules: DEFAULT_SESSION_RULES,
+      }),
+    });
     const tracks: boolean[] = [];
     const frame = async (second: number, faces = 1) => {
-      const { session } = await sessions.analyze({ key: "k", id: "session-1", capturedAt: T0 + second * 1000 }, async ({ track }) => {
-        tracks.push(track !== undefined);
-        return analysis(faces, track !== undefined);
-      });
+      const { session } = await sessions.analyze(
+        { key: "k", id: "session-1", capturedAt: T0 + second * 1000 },
+        async ({ track }) => {
+          tracks.push(track !== undefined);
+          return analysis(faces, track !== undefined);
+        },
+      );
       return session;
     };
     expect(await frame(0)).toMatchObject({ id: "session-1", available: true, fresh: true, frames: 1 });
@@ -123,7 +143,19 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
 
   test("a session's first frame gets the full-range detector; a frame after one with nobody is expected empty; a tracked face's look is full range", async () => {
     const store = new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 });
-    const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, plan: framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 3000, trackingMaxGapMs: 3000, faceCropSize: 192, pacing: true, sessionRules: DEFAULT_SESSION_RULES }) });
+    const sessions = new SessionFrames({
+      store,
+      rules: DEFAULT_SESSION_RULES,
+      bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
+      plan: framePlanSettings({
+        redetectEveryMs: 3000,
+        redetectMaxEveryMs: 3000,
+        trackingMaxGapMs: 3000,
+        faceCropSize: 192,
+        pacing: true,
+        sessionRules: DEFAULT_SESSION_RULES,
+      }),
+    });
     const searches: FaceSearch[] = [];
     const frame = (second: number, faces: number) =>
       sessions.analyze({ key: "k", id: "session-1", capturedAt: T0 + second * 1000 }, async (search) => {
@@ -135,7 +167,9 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     await frame(2, 1); // expected empty, but someone came: the worker analyses it whole
     await frame(3, 1); // tracked
     await frame(5, 1); // the look for a second person is due: full range
-    expect(searches.map(({ track, detector, expectEmpty }) => ({ tracked: track !== undefined, detector, expectEmpty }))).toEqual([
+    expect(
+      searches.map(({ track, detector, expectEmpty }) => ({ tracked: track !== undefined, detector, expectEmpty })),
+    ).toEqual([
       { tracked: false, detector: "full", expectEmpty: undefined },
       { tracked: false, detector: undefined, expectEmpty: true },
       { tracked: false, detector: undefined, expectEmpty: true },

@@ -113,6 +113,7 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
         presences: Array.from({ length: faces }, () => truth.presence ?? 1),
         trackedFaces: crop ? 1 : (track?.length ?? 0),
         rois,
+        frameSize: { width: 640, height: 480 },
         summary,
         latest,
         jitterDraw: jitterDraw("simulated", t),

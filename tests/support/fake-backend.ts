@@ -144,6 +144,8 @@ export interface FakeServer {
   url: string;
   config: ServerConfig;
   backend: FakeBackend;
+  /** The app's metrics (what /metrics serves). */
+  metrics: ReturnType<typeof createMetrics>;
   stop(): Promise<void>;
 }
 
@@ -182,6 +184,7 @@ export function startFakeServer(
     url: `http://127.0.0.1:${server.port}`,
     config,
     backend,
+    metrics,
     stop: async () => {
       backend.release();
       await server.stop(true);
