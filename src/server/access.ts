@@ -10,7 +10,8 @@
  *   - Secure headers on every answer (hono/secure-headers).
  *   - A frame rate per session and a higher one per principal (hono-rate-limiter): 429 with Retry-After.
  *   - Caps on requests in flight per session and per principal: 429, so one client cannot hold every worker
- *     and the queue. A frame counts against them once its body is in; while it uploads, against its address.
+ *     and the queue. A frame counts against them once its body is in; while it uploads, against its
+ *     principal at its address.
  * Limits count per session because one key may be shared by many users (an extension shipped with one key
  * for a whole school): each user's session gets its own allowance. The per-principal caps, higher, stop a
  * client from multiplying its allowance by inventing session ids.
@@ -156,28 +157,30 @@ function clientAddress(c: Context): string {
 
 /**
  * Reads a frame's body before the in-flight caps count it. While its bytes arrive a request counts only
- * against its address (at most maxInFlightPerPrincipal uploads at once from one address, then 429), not its
- * session or principal: uploads stalled by one holder of a shared key hold no slot of the key's other users,
- * and a stalled upload is closed after the read timeout. The body is read once; the handler gets it from
- * Hono's cache.
+ * against its principal at its address (at most maxInFlightPerPrincipal uploads at once, then 429), not its
+ * session or its principal as a whole: uploads stalled by one holder of a shared key hold no slot of the key's
+ * users elsewhere, and a stalled upload is closed after the read timeout. Behind a proxy every client has the
+ * proxy's address, and the count is per principal as before (nginx buffers a body before passing it on, so
+ * uploads from it take no time). The body is read once; the handler gets it from Hono's cache.
  */
 export function receiveUpload(config: AccessConfig): MiddlewareHandler<AccessEnv> {
   const uploading = new Map<string, number>();
   return async (c, next) => {
-    const address = clientAddress(c);
-    const now = uploading.get(address) ?? 0;
+    // A principal never holds a space (hex digests, URI-encoded JWT parts): the key is unambiguous.
+    const key = `${limitedPrincipal(c)} ${clientAddress(c)}`;
+    const now = uploading.get(key) ?? 0;
     if (now >= config.maxInFlightPerPrincipal) {
       c.header("Retry-After", "1");
-      const message = `more than ${config.maxInFlightPerPrincipal} uploads in progress from this address`;
+      const message = `more than ${config.maxInFlightPerPrincipal} uploads in progress for this caller from this address`;
       return c.json(jsonError("too_many_concurrent", message), 429);
     }
-    uploading.set(address, now + 1);
+    uploading.set(key, now + 1);
     try {
       await c.req.arrayBuffer();
     } finally {
-      const left = (uploading.get(address) ?? 1) - 1;
-      if (left <= 0) uploading.delete(address);
-      else uploading.set(address, left);
+      const left = (uploading.get(key) ?? 1) - 1;
+      if (left <= 0) uploading.delete(key);
+      else uploading.set(key, left);
     }
     await next();
   };

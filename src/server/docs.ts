@@ -105,7 +105,7 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
         [
           429,
           "More frames a second, or more requests in flight, than allowed for the session or for the caller (all its " +
-            "sessions together), or more uploads in progress from one address. Has Retry-After.",
+            "sessions together), or more of its uploads in progress from one address. Has Retry-After.",
         ],
         [
           503,

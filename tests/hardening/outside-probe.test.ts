@@ -247,6 +247,6 @@ describe("stalled uploads", () => {
     // The stalling address itself is held to its own allowance of uploads in progress.
     const more = await stall("stalled-session-extra");
     expect(more).toStartWith("HTTP/1.1 429");
-    expect(more).toContain("uploads in progress from this address");
+    expect(more).toContain("uploads in progress for this caller from this address");
   });
 });
