@@ -107,11 +107,7 @@ export async function startServer(
         crop: crop !== undefined,
       };
       let queueMs = 0;
-      const {
-        analysis,
-        session: state,
-        next,
-      } = await sessions.analyze(frame, async (search: FaceSearch) => {
+      const { analysis, session: state, next } = await sessions.analyze(frame, async (search: FaceSearch) => {
         const run = await runJob(image, { ...search, landmarks, crop });
         queueMs = run.queueMs;
         return run.outcome;
