@@ -171,7 +171,8 @@ export function receiveUpload(config: AccessConfig): MiddlewareHandler<AccessEnv
     const now = uploading.get(key) ?? 0;
     if (now >= config.maxInFlightPerPrincipal) {
       c.header("Retry-After", "1");
-      const message = `more than ${config.maxInFlightPerPrincipal} uploads in progress for this caller from this address`;
+      const limit = config.maxInFlightPerPrincipal;
+      const message = `more than ${limit} uploads in progress for this caller from this address`;
       return c.json(jsonError("too_many_concurrent", message), 429);
     }
     uploading.set(key, now + 1);

@@ -25,7 +25,7 @@ export function unauthorized(
   });
 }
 
-/** The request's bearer credential; 401 when there is none or the header is malformed. `what`: "the API key", "a JWT". */
+/** The request's bearer credential; 401 when there is none or the header is malformed. `what`: "a JWT", ... */
 export function bearerCredential(c: Context, what: string): string {
   const header = c.req.header("authorization");
   if (!header)

@@ -215,7 +215,7 @@ describe("stalled uploads", () => {
     for (const socket of sockets) socket.destroy();
   });
 
-  /** An upload from 127.0.0.2 that declares 70 000 bytes, sends 100 and then nothing; resolves with its answer, if any. */
+  /** An upload from 127.0.0.2 declaring 70 000 bytes, sending 100, then nothing; resolves with its answer, if any. */
   const stall = (session: string) =>
     new Promise<string>((resolve) => {
       let answer = "";

@@ -92,7 +92,8 @@ test.skipIf(skip)(
       expect(unreadable.length).toBe(before + 1);
       const { session } = await sessions.analyze({ key: `p/${id}`, id, capturedAt: T0 }, async () => analysis);
       expect({ id, session }).toMatchObject({ id, session: { available: true, fresh: true, frames: 1 } });
-      // The first frame met it (its load, and its compare-and-set's read again when the version differed) and replaced it.
+      // The first frame met it (its load, and the read again after its compare-and-set found another version)
+      // and replaced it.
       const counted = unreadable.length;
       expect(counted).toBeGreaterThan(before + 1);
       const { session: second } = await sessions.analyze(
