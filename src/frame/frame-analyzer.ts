@@ -3,6 +3,7 @@
  * engine, then measure each face and the image quality. Used by the worker threads and by the CLI.
  */
 import { imageQuality } from "../analysis/image-quality";
+import { eyeAppearance } from "../analysis/eye-appearance";
 import { measureFace } from "../analysis/face-measures";
 import type { Thresholds } from "../analysis/thresholds";
 import { DEFAULT_ENGINE_OPTIONS, DETECTOR_INPUT_SIZE, FaceEngine, type DetectorRange } from "../engine/face-engine";
@@ -99,7 +100,7 @@ export class FrameAnalyzer {
     const engineResult = this.engine.analyze(frame, { track, detector: request.detector });
     const t2 = performance.now();
     const faces = engineResult.faces.map((face) => {
-      const measures = measureFace(face.landmarks, this.options.thresholds);
+      const measures = measureFace(face.landmarks, this.options.thresholds, eyeAppearance(frame, face.landmarks));
       return {
         box: scaleBox(face.box, toOriginal),
         detectionScore: face.detectionScore,

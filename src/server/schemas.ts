@@ -52,8 +52,20 @@ const Eye = z
       .boolean()
       .describe(
         `Openness under eyes.closedBelow (EAR under ${CLOSED_EAR} with the defaults, chosen on real closed and open ` +
-          "eyes: docs/thresholds.md), unless the face is looking down (gaze.down). One frame's absolute answer; " +
-          "a session judges eyes against the person's own open eyes.",
+          "eyes: docs/thresholds.md) and the eye's pixels agree (looksClosed at least eyes.appearanceOpenBelow), or " +
+          "the lids nearly met (EAR under eyes.appearanceMaxEar) over an eye whose pixels show only lid " +
+          "(looksClosed over eyes.appearanceClosedAbove); never while the face is looking down (gaze.down). One " +
+          "frame's absolute answer; a session judges eyes against the person's own open eyes.",
+      ),
+    looksClosed: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .optional()
+      .describe(
+        "Probability that the eye is closed by what its pixels show (iris and sclera, or lid), from a small " +
+          "classifier on the eye region (docs/thresholds.md); absent where it could not be sampled.",
       ),
   })
   .openapi("Eye");
@@ -83,8 +95,9 @@ const Face = z
           .describe(
             `Looking down (reading, writing) with the eyes open: the head is pitched down past gaze.downPitch ` +
               `(${DEFAULT_THRESHOLDS.gaze.downPitch}°) and the lids leave at least a pupil's width of the iris ` +
-              "uncovered. Such a face's eyes are never `closed`; sessions count it as focused reading. A gaze " +
-              "lowered by the eyes alone, head level, is not detected.",
+              "uncovered, or, head level, both lids are low enough to read as closed over eyes whose pixels show an " +
+              "iris (looksClosed under eyes.appearanceOpenBelow). Such a face's eyes are never `closed`; sessions " +
+              "count it as focused reading.",
           ),
       })
       .describe("Iris position within the eyes."),

@@ -145,8 +145,20 @@ describe("personal baseline", () => {
     )!;
     const frame = (left: number, right: number) => ({ at: T0, ...eyes(0.3), ear: { left, right } });
     const under = closedBelowEar(0.3, R) - 0.005;
-    expect(eyesClosed(frame(0.1, 0.3), baseline)).toBe(false);
-    expect(eyesClosed(frame(0.1, under), baseline)).toBe(true);
+    expect(eyesClosed(frame(0.1, 0.3), baseline, R)).toBe(false);
+    expect(eyesClosed(frame(0.1, under), baseline, R)).toBe(true);
+  });
+
+  test("lids under the baseline over an eye whose pixels show an iris are a lowered gaze, not a closure", () => {
+    const baseline = personalBaseline(
+      Array.from({ length: 30 }, (_, s) => ({ at: T0 + s * 1000, ...eyes(0.3) })),
+      R,
+    )!;
+    const low = { at: T0, ...eyes(0.3), ear: { left: 0.12, right: 0.12 } };
+    expect(eyesClosed({ ...low, looksClosed: { left: 0.97, right: 0.95 } }, baseline, R)).toBe(true);
+    expect(eyesClosed({ ...low, looksClosed: { left: 0.005, right: 0.97 } }, baseline, R)).toBe(false);
+    expect(eyesClosed({ ...low, looksClosed: { left: 0.1, right: 0.97 } }, baseline, R)).toBe(true);
+    expect(eyesClosed({ ...low, looksClosed: null }, baseline, R)).toBe(true);
   });
 
   test("the rules refuse a ceiling under the floor", () => {
