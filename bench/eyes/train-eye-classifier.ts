@@ -16,15 +16,31 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { EXTRA_FEATURES, eyeFeatures, FEATURE_COUNT, PATCH_H, PATCH_W, predictClosed, type EyeAppearanceModel } from "../../src/analysis/eye-appearance";
+import {
+  EXTRA_FEATURES,
+  eyeFeatures,
+  FEATURE_COUNT,
+  PATCH_H,
+  PATCH_W,
+  predictClosed,
+  type EyeAppearanceModel,
+} from "../../src/analysis/eye-appearance";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
 import { collect, patchOf, roc, type EyeObservation } from "../eval-eyes";
 
 const { values: args } = parseArgs({
-  options: { cache: { type: "string" }, out: { type: "string" }, "write-model": { type: "boolean" }, "down-weight": { type: "string" }, help: { type: "boolean" } },
+  options: {
+    cache: { type: "string" },
+    out: { type: "string" },
+    "write-model": { type: "boolean" },
+    "down-weight": { type: "string" },
+    help: { type: "boolean" },
+  },
 });
 if (args.help) {
-  console.log("npx bun bench/eyes/train-eye-classifier.ts [--cache FILE] [--out DIR] [--write-model]\n(see the file's comment)");
+  console.log(
+    "npx bun bench/eyes/train-eye-classifier.ts [--cache FILE] [--out DIR] [--write-model]\n(see the file's comment)",
+  );
   process.exit(0);
 }
 
@@ -56,7 +72,8 @@ const AUGMENT = 4;
 
 async function samples(): Promise<Sample[]> {
   const features = (patch: number[]) => Array.from(eyeFeatures(Float32Array.from(patch)));
-  const withFeatures = (list: Sample[]) => list.map((s) => ({ ...s, x: features(s.patches[0]), augmented: s.patches.slice(1).map(features) }));
+  const withFeatures = (list: Sample[]) =>
+    list.map((s) => ({ ...s, x: features(s.patches[0]), augmented: s.patches.slice(1).map(features) }));
   if (args.cache && existsSync(args.cache)) return withFeatures(JSON.parse(readFileSync(args.cache, "utf8")));
   const { eyes } = await collect(DEFAULT_THRESHOLDS, { appearance: false, augment: AUGMENT });
   const out: Sample[] = [];
@@ -64,8 +81,21 @@ async function samples(): Promise<Sample[]> {
     const patches = patchOf.get(e);
     if (!patches || e.uncertain || e.label === "half") continue;
     out.push({
-      file: e.file, face: e.face, person: e.person, variant: e.variant, eye: e.eye, label: e.label, flags: e.flags, ear: e.ear,
-      earClosed: e.closed, pitch: e.pitch, faceWidth: e.faceWidth, patches: patches.map((p) => Array.from(p, (v) => +v.toFixed(1))), x: [], augmented: [], y: e.label === "closed" ? 1 : 0,
+      file: e.file,
+      face: e.face,
+      person: e.person,
+      variant: e.variant,
+      eye: e.eye,
+      label: e.label,
+      flags: e.flags,
+      ear: e.ear,
+      earClosed: e.closed,
+      pitch: e.pitch,
+      faceWidth: e.faceWidth,
+      patches: patches.map((p) => Array.from(p, (v) => +v.toFixed(1))),
+      x: [],
+      augmented: [],
+      y: e.label === "closed" ? 1 : 0,
     });
   }
   if (args.cache) writeFileSync(args.cache, JSON.stringify(out));
@@ -117,8 +147,18 @@ export function train(samples: readonly Sample[], lambda = 0.02, iterations = 20
   }
   const pixels = PATCH_W * PATCH_H;
   const hog = FEATURE_COUNT - pixels - EXTRA_FEATURES.length;
-  const features = [...Array.from({ length: pixels }, (_, i) => `patch[${Math.floor(i / PATCH_W)}][${i % PATCH_W}]`), ...Array.from({ length: hog }, (_, i) => `hog[${i}]`), ...EXTRA_FEATURES];
-  return { features, mean: mean.map((m) => +m.toFixed(5)), scale: scale.map((s) => +s.toFixed(5)), weights: Array.from(w, (x) => +x.toFixed(5)), bias: +b.toFixed(5) };
+  const features = [
+    ...Array.from({ length: pixels }, (_, i) => `patch[${Math.floor(i / PATCH_W)}][${i % PATCH_W}]`),
+    ...Array.from({ length: hog }, (_, i) => `hog[${i}]`),
+    ...EXTRA_FEATURES,
+  ];
+  return {
+    features,
+    mean: mean.map((m) => +m.toFixed(5)),
+    scale: scale.map((s) => +s.toFixed(5)),
+    weights: Array.from(w, (x) => +x.toFixed(5)),
+    bias: +b.toFixed(5),
+  };
 }
 
 /**
@@ -132,7 +172,10 @@ export function personHeldOut(data: readonly Sample[], lambda: number, folds?: n
   const p = new Array(data.length).fill(NaN);
   for (const fold of new Set(foldOf.values())) {
     const held = data.map((s, i) => [s, i] as const).filter(([s]) => foldOf.get(s.person) === fold);
-    const model = train(data.filter((s) => foldOf.get(s.person) !== fold), lambda);
+    const model = train(
+      data.filter((s) => foldOf.get(s.person) !== fold),
+      lambda,
+    );
     for (const [s, i] of held) p[i] = predictClosed(s.x, model);
   }
   return p;
@@ -143,21 +186,33 @@ const rows: Record<string, unknown>[] = [];
 console.log(`${data.length} eyes, ${new Set(data.map((s) => s.person)).size} people`);
 const aucOf = (sel: (s: Sample) => boolean, score: (i: number) => number) => {
   const idx = data.map((_, i) => i).filter((i) => sel(data[i]));
-  return roc(idx.filter((i) => data[i].y === 1).map((i) => -score(i)), idx.filter((i) => data[i].y === 0).map((i) => -score(i))).auc;
+  return roc(
+    idx.filter((i) => data[i].y === 1).map((i) => -score(i)),
+    idx.filter((i) => data[i].y === 0).map((i) => -score(i)),
+  ).auc;
 };
 const hand = FEATURE_COUNT - 1;
 const report: Record<string, unknown> = {
   date: new Date().toISOString(),
   eyes: data.length,
   people: new Set(data.map((s) => s.person)).size,
-  handMadeAuc: aucOf(() => true, (i) => -data[i].x[hand]),
-  earAuc: aucOf(() => true, (i) => -data[i].ear),
+  handMadeAuc: aucOf(
+    () => true,
+    (i) => -data[i].x[hand],
+  ),
+  earAuc: aucOf(
+    () => true,
+    (i) => -data[i].ear,
+  ),
 };
 // Lambda chosen on 6 person-disjoint folds; then the leave-one-person-out predictions with it.
 let best: { lambda: number; auc: number } | null = null;
 for (const lambda of [0.003, 0.01, 0.03]) {
   const q = personHeldOut(data, lambda, 6);
-  const auc = aucOf(() => true, (i) => q[i]);
+  const auc = aucOf(
+    () => true,
+    (i) => q[i],
+  );
   rows.push({ lambda, sixFoldAuc: auc });
   console.log(`lambda ${lambda}: 6-fold (by person) AUC ${auc.toFixed(4)}`);
   if (!best || auc > best.auc) best = { lambda, auc };
@@ -166,7 +221,10 @@ report.lambdas = rows;
 const { lambda } = best!;
 report.lambda = lambda;
 const p = personHeldOut(data, lambda);
-report.lopoAuc = aucOf(() => true, (i) => p[i]);
+report.lopoAuc = aucOf(
+  () => true,
+  (i) => p[i],
+);
 console.log(`lambda ${lambda}: leave-one-person-out AUC ${(report.lopoAuc as number).toFixed(4)}`);
 
 /** The product's rule (face-measures.ts withAppearance) with given thresholds, on LOPO probabilities. */
@@ -179,14 +237,28 @@ const score = (sel: (s: Sample) => boolean, decide: (i: number) => boolean) => {
   const idx = data.map((_, i) => i).filter((i) => sel(data[i]));
   const closed = idx.filter((i) => data[i].y === 1);
   const open = idx.filter((i) => data[i].label === "open");
-  return { closed: closed.length, caught: closed.filter(decide).length, open: open.length, openCalledClosed: open.filter(decide).length };
+  return {
+    closed: closed.length,
+    caught: closed.filter(decide).length,
+    open: open.length,
+    openCalledClosed: open.filter(decide).length,
+  };
 };
 const sweep = [];
 for (const openBelow of [0.1, 0.2, 0.3, 0.5])
   for (const closedAbove of [0.8, 0.9, 0.95, 0.98, 1.01])
     for (const maxEar of [0.2, 0.22, 0.25]) {
-      const r = score((s) => s.variant !== "asIs", (i) => rule(i, openBelow, closedAbove, maxEar));
-      sweep.push({ openBelow, closedAbove, maxEar, recall: r.caught / r.closed, falseClosed: r.openCalledClosed / r.open });
+      const r = score(
+        (s) => s.variant !== "asIs",
+        (i) => rule(i, openBelow, closedAbove, maxEar),
+      );
+      sweep.push({
+        openBelow,
+        closedAbove,
+        maxEar,
+        recall: r.caught / r.closed,
+        falseClosed: r.openCalledClosed / r.open,
+      });
     }
 report.sweepWebcamAndSmall = sweep;
 const t = DEFAULT_THRESHOLDS.eyes;
@@ -202,12 +274,41 @@ for (const variant of ["asIs", "webcam", "small"]) {
 }
 report.byVariant = byVariant;
 /** Every eye's leave-one-person-out probability, for choosing and checking the rule's thresholds. */
-report.predictions = data.map((s, i) => ({ file: s.file, face: s.face ?? 0, variant: s.variant, eye: s.eye, label: s.label, flags: s.flags, ear: +s.ear.toFixed(3), closedByLids: s.earClosed, pitch: +s.pitch.toFixed(1), faceWidth: Math.round(s.faceWidth), pClosed: +p[i].toFixed(4) }));
+report.predictions = data.map((s, i) => ({
+  file: s.file,
+  face: s.face ?? 0,
+  variant: s.variant,
+  eye: s.eye,
+  label: s.label,
+  flags: s.flags,
+  ear: +s.ear.toFixed(3),
+  closedByLids: s.earClosed,
+  pitch: +s.pitch.toFixed(1),
+  faceWidth: Math.round(s.faceWidth),
+  pClosed: +p[i].toFixed(4),
+}));
 report.lopoMistakes = data.flatMap((s, i) =>
-  (s.y === 1) !== p[i] >= 0.5 ? [{ file: s.file, variant: s.variant, eye: s.eye, label: s.label, ear: +s.ear.toFixed(3), pClosed: +p[i].toFixed(3), flags: s.flags }] : [],
+  (s.y === 1) !== p[i] >= 0.5
+    ? [
+        {
+          file: s.file,
+          variant: s.variant,
+          eye: s.eye,
+          label: s.label,
+          ear: +s.ear.toFixed(3),
+          pClosed: +p[i].toFixed(3),
+          flags: s.flags,
+        },
+      ]
+    : [],
 );
 console.log(JSON.stringify(byVariant, null, 1));
-console.log(sweep.filter((r) => r.falseClosed <= 0.006).sort((a, b) => b.recall - a.recall).slice(0, 8));
+console.log(
+  sweep
+    .filter((r) => r.falseClosed <= 0.006)
+    .sort((a, b) => b.recall - a.recall)
+    .slice(0, 8),
+);
 /** The product's rule on the LOPO probabilities, by condition (as bench/eval-eyes.ts reports the final model). */
 const decideAtDefaults = (i: number) => rule(i, t.appearanceOpenBelow, t.appearanceClosedAbove, t.appearanceMaxEar);
 const conditions: Record<string, (s: Sample) => boolean> = {
@@ -225,7 +326,10 @@ const byCondition: Record<string, unknown> = {};
 for (const variant of ["webcam", "small", "asIs"])
   for (const [name, sel] of Object.entries(conditions)) {
     const inVariant = (s: Sample) => s.variant === variant && sel(s);
-    byCondition[`${variant}: ${name}`] = { combined: score(inVariant, decideAtDefaults), lids: score(inVariant, (i) => data[i].earClosed) };
+    byCondition[`${variant}: ${name}`] = {
+      combined: score(inVariant, decideAtDefaults),
+      lids: score(inVariant, (i) => data[i].earClosed),
+    };
   }
 report.byCondition = byCondition;
 
@@ -245,16 +349,47 @@ function markdown(): string {
     `| --- | --- | --- | --- |`,
   ];
   for (const [variant, v] of Object.entries(byVariant) as [string, Record<string, ReturnType<typeof score>>][]) {
-    for (const [name, r] of [["lids alone (before)", v.lidsAlone], ["appearance alone (p >= 0.5)", v.appearanceAlone], ["combined, defaults", v.combined]] as const)
-      lines.push(`| ${variant} | ${name} | ${r.caught} of ${r.closed} (${pct(r.caught, r.closed)}) | ${r.openCalledClosed} of ${r.open} (${pct(r.openCalledClosed, r.open)}) |`);
+    for (const [name, r] of [
+      ["lids alone (before)", v.lidsAlone],
+      ["appearance alone (p >= 0.5)", v.appearanceAlone],
+      ["combined, defaults", v.combined],
+    ] as const)
+      lines.push(
+        `| ${variant} | ${name} | ${r.caught} of ${r.closed} (${pct(r.caught, r.closed)}) | ${r.openCalledClosed} of ${r.open} (${pct(r.openCalledClosed, r.open)}) |`,
+      );
   }
-  lines.push(``, `By condition (combined rule at the defaults on the leave-one-person-out probabilities; in brackets the lids alone):`, ``);
-  lines.push(`| framing: condition | closed eyes | caught | recall | open eyes | called closed |`, `| --- | --- | --- | --- | --- | --- |`);
-  for (const [name, r] of Object.entries(byCondition) as [string, { combined: ReturnType<typeof score>; lids: ReturnType<typeof score> }][]) {
-    lines.push(`| ${name} | ${r.combined.closed} | ${r.combined.caught} (${r.lids.caught}) | ${pct(r.combined.caught, r.combined.closed)} | ${r.combined.open} | ${r.combined.openCalledClosed} (${r.lids.openCalledClosed}) |`);
+  lines.push(
+    ``,
+    `By condition (combined rule at the defaults on the leave-one-person-out probabilities; in brackets the lids alone):`,
+    ``,
+  );
+  lines.push(
+    `| framing: condition | closed eyes | caught | recall | open eyes | called closed |`,
+    `| --- | --- | --- | --- | --- | --- |`,
+  );
+  for (const [name, r] of Object.entries(byCondition) as [
+    string,
+    { combined: ReturnType<typeof score>; lids: ReturnType<typeof score> },
+  ][]) {
+    lines.push(
+      `| ${name} | ${r.combined.closed} | ${r.combined.caught} (${r.lids.caught}) | ${pct(r.combined.caught, r.combined.closed)} | ${r.combined.open} | ${r.combined.openCalledClosed} (${r.lids.openCalledClosed}) |`,
+    );
   }
-  lines.push(``, `Where the classifier is wrong (probability on the wrong side of 0.5), leave-one-person-out:`, ``, `| file | framing | eye | label | EAR | p(closed) |`, `| --- | --- | --- | --- | --- | --- |`);
-  for (const m of report.lopoMistakes as { file: string; variant: string; eye: string; label: string; ear: number; pClosed: number }[])
+  lines.push(
+    ``,
+    `Where the classifier is wrong (probability on the wrong side of 0.5), leave-one-person-out:`,
+    ``,
+    `| file | framing | eye | label | EAR | p(closed) |`,
+    `| --- | --- | --- | --- | --- | --- |`,
+  );
+  for (const m of report.lopoMistakes as {
+    file: string;
+    variant: string;
+    eye: string;
+    label: string;
+    ear: number;
+    pClosed: number;
+  }[])
     lines.push(`| ${m.file} | ${m.variant} | ${m.eye} | ${m.label} | ${m.ear} | ${m.pClosed} |`);
   lines.push(``);
   return lines.join("\n");

@@ -207,7 +207,8 @@ function folded(m: EyeAppearanceModel): { weights: Float64Array; bias: number } 
 }
 
 const MODEL = model as EyeAppearanceModel;
-if (MODEL.weights.length !== FEATURE_COUNT) throw new Error(`eye-appearance-model.json has ${MODEL.weights.length} weights, expected ${FEATURE_COUNT}`);
+if (MODEL.weights.length !== FEATURE_COUNT)
+  throw new Error(`eye-appearance-model.json has ${MODEL.weights.length} weights, expected ${FEATURE_COUNT}`);
 
 const FOLDED = folded(MODEL);
 const FEATURES = new Float64Array(FEATURE_COUNT);

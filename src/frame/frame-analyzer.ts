@@ -46,12 +46,15 @@ export class FrameAnalyzer {
   }
 
   static async create(options: FrameAnalyzerOptions): Promise<FrameAnalyzer> {
-    const [engine] = await Promise.all([FaceEngine.create({
+    const [engine] = await Promise.all([
+      FaceEngine.create({
         maxFaces: options.maxFaces,
         detectUpsideDown: options.detectUpsideDown ?? false,
         defaultDetector: options.defaultDetector ?? DEFAULT_ENGINE_OPTIONS.defaultDetector,
         heapLimitMb: options.engineHeapMb,
-      }), loadDecoders()]);
+      }),
+      loadDecoders(),
+    ]);
     return new FrameAnalyzer(engine, options);
   }
 

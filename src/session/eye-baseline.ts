@@ -94,9 +94,14 @@ export function closedBelowEar(openEar: number, rules: Pick<SessionRules, "shutE
  * landmark fit). Eyes lowered to a desk or a book are never closed: that is reading; nor are lids low over an
  * eye whose pixels show an iris (looksOpenBelow), as in the per-frame rule.
  */
-export function eyesClosed(o: Observation, baseline: EyeBaseline | null, rules: Pick<SessionRules, "looksOpenBelow">): boolean {
+export function eyesClosed(
+  o: Observation,
+  baseline: EyeBaseline | null,
+  rules: Pick<SessionRules, "looksOpenBelow">,
+): boolean {
   if (o.faces === 0 || o.lookingDown) return false;
   if (!baseline || !o.ear) return o.eyesClosed;
-  if (o.looksClosed && (o.looksClosed.left < rules.looksOpenBelow || o.looksClosed.right < rules.looksOpenBelow)) return false;
+  if (o.looksClosed && (o.looksClosed.left < rules.looksOpenBelow || o.looksClosed.right < rules.looksOpenBelow))
+    return false;
   return o.ear.left < baseline.closedBelowEar.left && o.ear.right < baseline.closedBelowEar.right;
 }

