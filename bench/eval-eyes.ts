@@ -378,7 +378,8 @@ export async function collect(thresholds: Thresholds = DEFAULT_THRESHOLDS, optio
       record("asIs", match, frame);
       if (!match) {
         record("webcam", null, frame);
-        return record("small", null, frame);
+        record("small", null, frame);
+        return;
       }
       const webcam = webcamFraming(frame, match);
       record("webcam", nearest(engine.analyze(webcam.frame).faces, webcam.center), webcam.frame);
@@ -588,7 +589,7 @@ export function byCondition(eyes: EyeObservation[], variant: Variant) {
     [`looking down, head lowered (pitch -${HEAD_LOWERED_PITCH}° or lower)`]: row(
       (e) => down(e) && e.pitch <= -HEAD_LOWERED_PITCH,
     ),
-    [`closures with the head drooping (pitch -10° or lower)`]: row((e) => e.label === "closed" && e.pitch <= -10),
+    "closures with the head drooping (pitch -10° or lower)": row((e) => e.label === "closed" && e.pitch <= -10),
     all: row(() => true),
   };
 }
@@ -779,7 +780,7 @@ if (import.meta.main) {
   const imagesRead = new Set(data.faces.map((f) => f.file)).size;
   const report = buildReport(data, DEFAULT_THRESHOLDS, imagesRead);
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "eyes.json"), JSON.stringify(report, null, 1) + "\n");
+  writeFileSync(join(out, "eyes.json"), `${JSON.stringify(report, null, 1)}\n`);
   writeFileSync(join(out, "eyes.md"), markdown(report));
   console.log(markdown(report));
 }

@@ -397,11 +397,11 @@ function markdown(): string {
 
 const outDir = args.out ?? new URL("../results/", import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, "eyes-appearance.json"), JSON.stringify(report, null, 1) + "\n");
+writeFileSync(join(outDir, "eyes-appearance.json"), `${JSON.stringify(report, null, 1)}\n`);
 writeFileSync(join(outDir, "eyes-appearance.md"), markdown());
 if (args["write-model"]) {
   const model = train(data, lambda);
   const path = new URL("../../src/analysis/eye-appearance-model.json", import.meta.url).pathname;
-  writeFileSync(path, JSON.stringify(model) + "\n");
+  writeFileSync(path, `${JSON.stringify(model)}\n`);
   console.log(`model written to ${path} (trained on ${data.length} eyes, lambda ${lambda})`);
 }

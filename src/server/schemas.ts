@@ -251,7 +251,7 @@ export const SessionUnavailable = z
   .openapi("SessionUnavailable", {
     description:
       "The session store (Redis) could not be reached in time: the frame was analysed and answered, but not filed in " +
-        "its session. Sessions resume by themselves when the store is back.",
+      "its session. Sessions resume by themselves when the store is back.",
   });
 
 const Crop = z
@@ -301,8 +301,8 @@ export const NextFrame = z
   .openapi("NextFrame", {
     description:
       "With X-Session-Id: what the server wants next. Clients may ignore it (full frames at a fixed rate keep " +
-        "working), or follow it: fewer frames while nothing changes, and only the face leaves the browser while it " +
-        "is tracked.",
+      "working), or follow it: fewer frames while nothing changes, and only the face leaves the browser while it " +
+      "is tracked.",
   });
 
 export const Analysis = z
@@ -384,9 +384,9 @@ export const SessionHeaders = z.object({
       example: "318.5,231.25,305.1,-0.0421,640,480",
       description:
         "The image is a face crop, as asked in the previous answer's `next.crop`: " +
-          "centerX,centerY,size,rotation,frameWidth,frameHeight (frame pixels, radians). The image must be square. " +
-          "Needs X-Session-Id. Crop pixel (u, v) of an S x S image shows the frame point centre + R(rotation)((u - " +
-          "S/2) size/S, (v - S/2) size/S). Bad geometry: 400 invalid_crop.",
+        "centerX,centerY,size,rotation,frameWidth,frameHeight (frame pixels, radians). The image must be square. " +
+        "Needs X-Session-Id. Crop pixel (u, v) of an S x S image shows the frame point centre + R(rotation)((u - " +
+        "S/2) size/S, (v - S/2) size/S). Bad geometry: 400 invalid_crop.",
     }),
 });
 
