@@ -3,8 +3,10 @@
  *
  * The lids' landmarks cannot tell a shut eye from an eye lowered to a book (the upper lid follows the iris
  * down; docs/thresholds.md), and they read a shut eye behind glasses or in a small, blurred face as half
- * open. The eye region's pixels can: an open eye has a dark iris between brighter sclera and skin, a shut
- * one a smooth band of skin crossed by the lash line. So each eye's region is sampled into a small grey
+ * open. The eye region's pixels hold what the landmarks lose: an open eye has a dark iris between brighter
+ * sclera and skin, a shut one a smooth band of skin crossed by the lash line. (Measured, the classifier below
+ * catches shut eyes the lids miss; lowered eyes it has seen too few of, and reads as lid: docs/thresholds.md.)
+ * So each eye's region is sampled into a small grey
  * patch aligned by the eye's corners (outer corner left, the brow up, the same for both eyes), normalised
  * for brightness and contrast, and a logistic regression (weights in eye-appearance-model.json, trained by
  * bench/eyes/train-eye-classifier.ts, which says on what) turns the patch and its gradients into the
@@ -22,7 +24,7 @@ const SPAN_X = 1.5;
 const SPAN_Y = 0.75;
 
 export interface EyeAppearanceModel {
-  /** What the features are (checked against FEATURE_NAMES so stale weights are refused). */
+  /** What the features are, by name; a model whose weight count is not FEATURE_COUNT is refused at load. */
   features: string[];
   mean: number[];
   scale: number[];
@@ -109,8 +111,9 @@ export function eyePatch(frame: RgbaFrame, landmarks: readonly Vec3[], eye: "lef
 
 /**
  * A measure made by hand: how much darker the darkest part of the eye's middle is than the patch around
- * it, in units of the patch's spread. An open eye's iris and pupil make a dark blob well under the skin; a
- * shut eye has only the lash line, thin, so its darkest eighth is much closer to the rest.
+ * it, in units of the patch's spread: an open eye's iris and pupil make a dark blob well under the skin. Alone
+ * it barely tells shut eyes from open ones (leave-one-person-out AUC 0.58: the lash line is dark too); it is
+ * one feature among the patch's.
  */
 export function irisContrast(patch: Float32Array): number {
   let mean = 0;
