@@ -19,6 +19,7 @@ import { decodeImage } from "../../src/image/decode";
 import { webcamFraming } from "../../bench/eval-eyes";
 import { evalPhoto } from "../support/eval-photos";
 import { rotate180 } from "../support/images";
+import { syntheticFace } from "./synthetic-face";
 
 const T = DEFAULT_THRESHOLDS;
 
@@ -78,6 +79,28 @@ describe("the rule: lids checked against the pixels", () => {
     expect(withAppearance(eye(0.1), 0.3, T).closed).toBe(true);
     expect(withAppearance(eye(0.1), null, T)).toEqual(eye(0.1));
     expect(withAppearance(eye(0.1), 0.3, T).looksClosed).toBe(0.3);
+  });
+});
+
+describe("the face: lids low over irises, head level", () => {
+  // The canonical face with its upper lids on the lower ones: EAR 0, closed by the lids, head level.
+  const shut = syntheticFace({ lidClosure: 1 });
+
+  test("both eyes showing an iris: looking down (reading), neither eye closed", () => {
+    const m = measureFace(shut, T, { left: 0.005, right: 0.002 });
+    expect(m.gaze.down).toBe(true);
+    expect([m.eyes.left.closed, m.eyes.right.closed]).toEqual([false, false]);
+  });
+
+  test("one eye showing lid, or no pixels: closed, not looking down", () => {
+    for (const appearance of [{ left: 0.005, right: 0.6 }, null]) {
+      const m = measureFace(shut, T, appearance);
+      expect(m.gaze.down).toBe(false);
+      expect([m.eyes.left.closed, m.eyes.right.closed]).toEqual([
+        appearance === null || appearance.left >= T.eyes.appearanceOpenBelow,
+        true,
+      ]);
+    }
   });
 });
 
