@@ -281,6 +281,8 @@ export function personOf(file: string, face: number): string {
     .pop()!
     .replace(/\.[a-z]+$/, "");
   if (file.includes("/yale/")) return `yale-${base.split("-")[0]}`;
+  // One repository's screenshots per person, named <repository owner>-<state>.
+  if (file.includes("/drowsy-screenshots/")) return `screenshots-${base.split("-")[0]}`;
   if (file.includes("/driverhelper/")) {
     const name = base
       .toLowerCase()
