@@ -17,9 +17,9 @@ const repo = new URL("../", import.meta.url).pathname;
 /** Modules of the load bench, not commands. */
 const MODULES = new Set(["bench/load/open-loop.ts", "bench/load/generator-series.ts", "bench/load/latency-chart.ts"]);
 /** Commands that do not answer --help yet (running them without it would run them). */
-const WITHOUT_HELP = new Set(["bench/eval-eyes.ts"]);
+const WITHOUT_HELP = new Set<string>();
 
-const commands = ["bench", "bench/experiments", "bench/load"]
+const commands = ["bench", "bench/experiments", "bench/load", "bench/eyes"]
   .flatMap((dir) =>
     readdirSync(join(repo, dir))
       .filter((f) => f.endsWith(".ts"))

@@ -24,6 +24,8 @@ export interface EyeState {
   openness: number;
   ear: number;
   closed: boolean;
+  /** Probability (0..1) that the eye is closed by what its pixels show (eye-appearance.ts); null without pixels. */
+  looksClosed?: number | null;
 }
 
 /** Six landmark indices in Soukupová & Čech's order: p1 and p4 the corners, p2/p3 upper lid over p6/p5. */

@@ -3,6 +3,7 @@
  * plain, JSON-ready object per face. The shape is the API's (src/server/schemas.ts, Face).
  */
 import { isLookingDown } from "./downcast";
+import type { EyeAppearance } from "./eye-appearance";
 import { eyeShape } from "./eye-shape";
 import { eyeAspectRatio, eyeState, type EyeState } from "./eyes";
 import { judgeFarEye } from "./far-eye";
@@ -22,20 +23,35 @@ export interface FaceMeasures {
   mouth: Mouth;
 }
 
-export function measureFace(landmarks: readonly Vec3[], t: Thresholds): FaceMeasures {
+/**
+ * `appearance`: each eye's probability of being closed by its pixels (eye-appearance.ts), where the frame's
+ * pixels were at hand; without it the lids decide alone, as they do for an eye that could not be sampled.
+ *
+ * With it, an eye is closed only when its pixels agree (withAppearance), and the face looks down also when
+ * both lids are low over eyes that show an iris (a gaze lowered with the head level, reading).
+ */
+export function measureFace(
+  landmarks: readonly Vec3[],
+  t: Thresholds,
+  appearance?: EyeAppearance | null,
+): FaceMeasures {
   const pose = headPose(landmarks);
+  const byLids = {
+    left: eyeState(eyeAspectRatio(landmarks, LEFT_EYE_EAR), t.eyes),
+    right: eyeState(eyeAspectRatio(landmarks, RIGHT_EYE_EAR), t.eyes),
+  };
+  const look = { left: appearance?.left ?? null, right: appearance?.right ?? null };
+  const bothShow = (test: (p: number) => boolean) =>
+    look.left !== null && look.right !== null && test(look.left) && test(look.right);
+  const lidsLowOverIrises =
+    byLids.left.closed && byLids.right.closed && bothShow((p) => p < t.eyes.appearanceOpenBelow);
   // A face looking down (reading, writing) has narrowed eyes that are not closing: never called closed.
-  const down = isLookingDown(
-    pose,
-    [eyeShape(landmarks, LEFT_EYE_CONTOUR), eyeShape(landmarks, RIGHT_EYE_CONTOUR)],
-    t.gaze,
-  );
+  const down =
+    lidsLowOverIrises ||
+    isLookingDown(pose, [eyeShape(landmarks, LEFT_EYE_CONTOUR), eyeShape(landmarks, RIGHT_EYE_CONTOUR)], t.gaze);
   const judged = (state: EyeState): EyeState => (down && state.closed ? { ...state, closed: false } : state);
   const seen = judgeFarEye(
-    {
-      left: eyeState(eyeAspectRatio(landmarks, LEFT_EYE_EAR), t.eyes),
-      right: eyeState(eyeAspectRatio(landmarks, RIGHT_EYE_EAR), t.eyes),
-    },
+    { left: withAppearance(byLids.left, look.left, t), right: withAppearance(byLids.right, look.right, t) },
     pose.yaw,
     t.eyes,
   );
@@ -49,4 +65,17 @@ export function measureFace(landmarks: readonly Vec3[], t: Thresholds): FaceMeas
     lookingAway: isLookingAway(pose, irises, !left.closed && !right.closed, t.gaze),
     mouth: mouth(landmarks, t.mouth.yawnAbove),
   };
+}
+
+/**
+ * The lids' answer checked against the eye's pixels (thresholds.ts, appearance*): lids low over an eye that
+ * shows an iris is open; lids not quite met (EAR under appearanceMaxEar) over an eye that shows only lid is
+ * closed. Adds `looksClosed` (the probability) where the eye could be sampled; without it the state is unchanged.
+ */
+export function withAppearance(state: EyeState, pClosed: number | null, t: Thresholds): EyeState {
+  if (pClosed === null) return state;
+  const closed = state.closed
+    ? pClosed >= t.eyes.appearanceOpenBelow
+    : state.ear < t.eyes.appearanceMaxEar && pClosed > t.eyes.appearanceClosedAbove;
+  return { ...state, closed, looksClosed: pClosed };
 }

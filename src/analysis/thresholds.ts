@@ -12,15 +12,19 @@ const eyes = z
       .min(0)
       .max(1)
       .default(0.09)
-      .describe("EAR of a shut eye (openness 0): the median EAR of the closed eyes of bench/data/eyes " +
-          "(docs/thresholds.md). closedBelow is in openness, so moving this moves the closed threshold."),
+      .describe(
+        "EAR of a shut eye (openness 0): the median EAR of the closed eyes of bench/data/eyes " +
+          "(docs/thresholds.md). closedBelow is in openness, so moving this moves the closed threshold.",
+      ),
     earOpen: z
       .number()
       .min(0)
       .max(1)
       .default(0.28)
-      .describe("EAR of a normally open eye (openness 1): the median of the open eyes of bench/data/eyes " +
-          "(docs/thresholds.md); Soukupová & Čech 2016 report ~0.3. Must exceed earShut."),
+      .describe(
+        "EAR of a normally open eye (openness 1): the median of the open eyes of bench/data/eyes " +
+          "(docs/thresholds.md); Soukupová & Čech 2016 report ~0.3. Must exceed earShut.",
+      ),
     closedBelow: z
       .number()
       .min(0)
@@ -42,6 +46,41 @@ const eyes = z
         "|yaw| (degrees) from which the far eye, seen edge-on and partly behind the nose, takes the near eye's " +
           "openness and closed (far-eye.ts). Measured: turned faces with shut eyes read 0.15-0.19 on the far eye, " +
           "0.11-0.12 on the near one.",
+      ),
+    appearanceOpenBelow: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe(
+        "An eye the lids call closed is open after all when its pixels' probability of closed " +
+          "(eye-appearance.ts) is under this: lids low over a visible iris (eyes lowered to a book or a phone). " +
+          "Chosen leave-one-person-out on bench/data/eyes (bench/results/eyes-appearance.md): the closed eyes " +
+          "the lids catch read 0.04 or more there, so 0.01 costs none of them; higher ones do (0.05: one eye, " +
+          "0.5: four to five per framing), and none rescues the set's one open eye the lids call closed (lids " +
+          "low over a lowered iris, 0.80-1.0: the classifier has seen too few lowered eyes to know one).",
+      ),
+    appearanceClosedAbove: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.9)
+      .describe(
+        "An eye the lids call open is closed when its pixels' probability of closed is over this and its EAR " +
+          "is under appearanceMaxEar: shut eyes behind glasses or in a small, blurred face, whose mesh lids do " +
+          "not meet. Chosen leave-one-person-out on bench/data/eyes (bench/results/eyes-appearance.md): framed " +
+          "as a webcam, closed recall 97.2% -> 98.6%, open eyes called closed unchanged (1 of 197); 0.95 " +
+          "catches one eye fewer, with the same open eyes.",
+      ),
+    appearanceMaxEar: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.22)
+      .describe(
+        "EAR under which the eye's pixels may call it closed (appearanceClosedAbove); over it the lids are " +
+          "clearly apart. Shut eyes the lids miss read 0.145-0.23 (docs/thresholds.md); 0.22 and 0.2 score the " +
+          "same on bench/data/eyes.",
       ),
   })
   .refine((e) => e.earOpen > e.earShut, { message: "eyes.earOpen must be greater than eyes.earShut" });

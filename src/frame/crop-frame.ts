@@ -14,6 +14,7 @@
  * every measure, box and landmark of the answer is in frame pixels as for a full frame.
  */
 import { imageQuality } from "../analysis/image-quality";
+import { eyeAppearance } from "../analysis/eye-appearance";
 import { measureFace } from "../analysis/face-measures";
 import type { Thresholds } from "../analysis/thresholds";
 import type { FaceEngine } from "../engine/face-engine";
@@ -127,7 +128,8 @@ export async function analyzeCropFrame(
     box,
     detectionScore: face.detectionScore,
     presenceScore: face.presenceScore,
-    ...measureFace(landmarks, options.thresholds),
+    // The eyes' pixels are the crop's: sampled at the landmarks in crop coordinates.
+    ...measureFace(landmarks, options.thresholds, eyeAppearance(image, face.landmarks)),
     ...(request.landmarks ? { landmarks: landmarks.map((p) => [p.x, p.y, p.z]) } : {}),
   }));
   // Brightness and sharpness over the face, in the crop (sampled on a fixed grid relative to the face box).

@@ -3,6 +3,7 @@
  * engine, then measure each face and the image quality. Used by the worker threads and by the CLI.
  */
 import { imageQuality } from "../analysis/image-quality";
+import { eyeAppearance } from "../analysis/eye-appearance";
 import { measureFace } from "../analysis/face-measures";
 import type { Thresholds } from "../analysis/thresholds";
 import { DEFAULT_ENGINE_OPTIONS, DETECTOR_INPUT_SIZE, FaceEngine, type DetectorRange } from "../engine/face-engine";
@@ -45,12 +46,15 @@ export class FrameAnalyzer {
   }
 
   static async create(options: FrameAnalyzerOptions): Promise<FrameAnalyzer> {
-    const [engine] = await Promise.all([FaceEngine.create({
+    const [engine] = await Promise.all([
+      FaceEngine.create({
         maxFaces: options.maxFaces,
         detectUpsideDown: options.detectUpsideDown ?? false,
         defaultDetector: options.defaultDetector ?? DEFAULT_ENGINE_OPTIONS.defaultDetector,
         heapLimitMb: options.engineHeapMb,
-      }), loadDecoders()]);
+      }),
+      loadDecoders(),
+    ]);
     return new FrameAnalyzer(engine, options);
   }
 
@@ -99,7 +103,7 @@ export class FrameAnalyzer {
     const engineResult = this.engine.analyze(frame, { track, detector: request.detector });
     const t2 = performance.now();
     const faces = engineResult.faces.map((face) => {
-      const measures = measureFace(face.landmarks, this.options.thresholds);
+      const measures = measureFace(face.landmarks, this.options.thresholds, eyeAppearance(frame, face.landmarks));
       return {
         box: scaleBox(face.box, toOriginal),
         detectionScore: face.detectionScore,

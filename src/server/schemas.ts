@@ -52,8 +52,20 @@ const Eye = z
       .boolean()
       .describe(
         `Openness under eyes.closedBelow (EAR under ${CLOSED_EAR} with the defaults, chosen on real closed and open ` +
-          "eyes: docs/thresholds.md), unless the face is looking down (gaze.down). One frame's absolute answer; " +
-          "a session judges eyes against the person's own open eyes.",
+          "eyes: docs/thresholds.md) and the eye's pixels agree (looksClosed at least eyes.appearanceOpenBelow), or " +
+          "the lids nearly met (EAR under eyes.appearanceMaxEar) over an eye whose pixels show only lid " +
+          "(looksClosed over eyes.appearanceClosedAbove); never while the face is looking down (gaze.down). One " +
+          "frame's absolute answer; a session judges eyes against the person's own open eyes.",
+      ),
+    looksClosed: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .optional()
+      .describe(
+        "Probability that the eye is closed by what its pixels show (iris and sclera, or lid), from a small " +
+          "classifier on the eye region (docs/thresholds.md); absent where it could not be sampled.",
       ),
   })
   .openapi("Eye");
@@ -83,8 +95,9 @@ const Face = z
           .describe(
             `Looking down (reading, writing) with the eyes open: the head is pitched down past gaze.downPitch ` +
               `(${DEFAULT_THRESHOLDS.gaze.downPitch}°) and the lids leave at least a pupil's width of the iris ` +
-              "uncovered. Such a face's eyes are never `closed`; sessions count it as focused reading. A gaze " +
-              "lowered by the eyes alone, head level, is not detected.",
+              "uncovered, or, head level, both lids are low enough to read as closed over eyes whose pixels show an " +
+              "iris (looksClosed under eyes.appearanceOpenBelow). Such a face's eyes are never `closed`; sessions " +
+              "count it as focused reading.",
           ),
       })
       .describe("Iris position within the eyes."),
@@ -238,7 +251,7 @@ export const SessionUnavailable = z
   .openapi("SessionUnavailable", {
     description:
       "The session store (Redis) could not be reached in time: the frame was analysed and answered, but not filed in " +
-        "its session. Sessions resume by themselves when the store is back.",
+      "its session. Sessions resume by themselves when the store is back.",
   });
 
 const Crop = z
@@ -288,8 +301,8 @@ export const NextFrame = z
   .openapi("NextFrame", {
     description:
       "With X-Session-Id: what the server wants next. Clients may ignore it (full frames at a fixed rate keep " +
-        "working), or follow it: fewer frames while nothing changes, and only the face leaves the browser while it " +
-        "is tracked.",
+      "working), or follow it: fewer frames while nothing changes, and only the face leaves the browser while it " +
+      "is tracked.",
   });
 
 export const Analysis = z
@@ -371,9 +384,9 @@ export const SessionHeaders = z.object({
       example: "318.5,231.25,305.1,-0.0421,640,480",
       description:
         "The image is a face crop, as asked in the previous answer's `next.crop`: " +
-          "centerX,centerY,size,rotation,frameWidth,frameHeight (frame pixels, radians). The image must be square. " +
-          "Needs X-Session-Id. Crop pixel (u, v) of an S x S image shows the frame point centre + R(rotation)((u - " +
-          "S/2) size/S, (v - S/2) size/S). Bad geometry: 400 invalid_crop.",
+        "centerX,centerY,size,rotation,frameWidth,frameHeight (frame pixels, radians). The image must be square. " +
+        "Needs X-Session-Id. Crop pixel (u, v) of an S x S image shows the frame point centre + R(rotation)((u - " +
+        "S/2) size/S, (v - S/2) size/S). Bad geometry: 400 invalid_crop.",
     }),
 });
 

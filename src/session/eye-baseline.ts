@@ -91,10 +91,17 @@ export function closedBelowEar(openEar: number, rules: Pick<SessionRules, "shutE
 /**
  * Whether the frame's eyes are closed: against the person's baseline when there is one, else the per-frame
  * (absolute) answer. Both eyes must be closed, as in the per-frame rule (one shut eye is a wink or a bad
- * landmark fit). Eyes lowered to a desk or a book are never closed: that is reading.
+ * landmark fit). Eyes lowered to a desk or a book are never closed: that is reading; nor are lids low over an
+ * eye whose pixels show an iris (looksOpenBelow), as in the per-frame rule.
  */
-export function eyesClosed(o: Observation, baseline: EyeBaseline | null): boolean {
+export function eyesClosed(
+  o: Observation,
+  baseline: EyeBaseline | null,
+  rules: Pick<SessionRules, "looksOpenBelow">,
+): boolean {
   if (o.faces === 0 || o.lookingDown) return false;
   if (!baseline || !o.ear) return o.eyesClosed;
+  if (o.looksClosed && (o.looksClosed.left < rules.looksOpenBelow || o.looksClosed.right < rules.looksOpenBelow))
+    return false;
   return o.ear.left < baseline.closedBelowEar.left && o.ear.right < baseline.closedBelowEar.right;
 }

@@ -18,6 +18,8 @@ export interface Observation {
   openness: number | null;
   /** The main face's eye aspect ratios (null without a face): what the personal baseline is made of. */
   ear: EyeEars | null;
+  /** Each eye's probability of closed by its pixels (face.eyes.*.looksClosed); absent or null without them. */
+  looksClosed?: EyeEars | null;
   /** The main face's eyes are lowered to a desk, a book or a keyboard (`face.gaze.down`): reading. */
   lookingDown: boolean;
   lookingAway: boolean;
@@ -36,6 +38,10 @@ export function observationOf(result: Pick<FrameOutcome, "faces" | "image">, cap
     eyesClosed: face ? face.eyes.left.closed && face.eyes.right.closed : false,
     openness: face ? (face.eyes.left.openness + face.eyes.right.openness) / 2 : null,
     ear: face ? { left: face.eyes.left.ear, right: face.eyes.right.ear } : null,
+    looksClosed:
+      face && face.eyes.left.looksClosed != null && face.eyes.right.looksClosed != null
+        ? { left: face.eyes.left.looksClosed, right: face.eyes.right.looksClosed }
+        : null,
     // Eyes lowered to a desk, a book or a keyboard, open rather than closed (src/analysis/downcast.ts).
     lookingDown: face ? face.gaze.down === true : false,
     lookingAway: face ? face.lookingAway : false,

@@ -109,6 +109,16 @@ export const sessionRulesSchema = z
           "shutEar: EAR < shutEar + 0.2 (baseline - shutEar). PERCLOS P80 (Wierwille et al. 1994; Dinges & Grace " +
           "1998).",
       ),
+    looksOpenBelow: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe(
+        "An eye whose pixels give a probability of closed under this (face.eyes.*.looksClosed) shows an iris: " +
+          "lids low over it are a lowered gaze, not a closure, against the personal baseline too. The per-frame " +
+          "rule's eyes.appearanceOpenBelow (docs/thresholds.md).",
+      ),
     awayAfterMs: z.number().int().min(0).default(5_000).describe("No person for this long: away."),
     notAloneAfterMs: z.number().int().min(0).default(3_000).describe("Two or more faces for this long: not alone."),
     distractedAfterMs: z

