@@ -79,7 +79,9 @@ export async function superviseProcesses(
       stopping = true;
       for (const child of children.values()) child.kill(signal);
       // Each child finishes its in-flight frames within its grace period; one that hangs past it is killed.
-      const force = setTimeout(() => children.forEach((child) => child.kill("SIGKILL")), config.shutdownGraceMs + 5000);
+      const force = setTimeout(() => {
+        for (const child of children.values()) child.kill("SIGKILL");
+      }, config.shutdownGraceMs + 5000);
       await Promise.all([...children.values()].map((child) => child.exited));
       clearTimeout(force);
     })());

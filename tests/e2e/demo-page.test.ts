@@ -29,7 +29,8 @@ test.skipIf(SKIP_BROWSER_TESTS)("the demo page shows a face as focused with land
   const page = await scene.browser.context.newPage();
   // The size of every frame the page posts (a Blob body is invisible to the browser's request events).
   await page.addInitScript(() => {
-    const sizes: number[] = ((window as any).frameSizes = []);
+    const sizes: number[] = [];
+    (window as any).frameSizes = sizes;
     const original = window.fetch;
     window.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
       if (String(input).includes("/v1/analyze") && init?.body instanceof Blob) sizes.push(init.body.size);
