@@ -92,7 +92,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
       lookingAway: false,
       mouth: { yawn: false },
     })) as unknown as FrameAnalysis["faces"],
-    image: { quality: { tooDark: false, tooBlurry: false } } as FrameAnalysis["image"],
+    image: { width: 640, height: 480, quality: { tooDark: false, tooBlurry: false } } as FrameAnalysis["image"],
     tracked,
     tracking: faces ? [roi] : [],
   });
