@@ -54,7 +54,10 @@ export class LoadPressure {
   /** The workers' busy share over the window (a frame counts when it finishes). */
   utilisation(): number {
     const since = this.now() - this.options.windowMs;
-    while (this.finished.length && this.finished[0].at <= since) this.busyInWindowMs -= this.finished.shift()!.busyMs;
+    while (this.finished.length && this.finished[0].at <= since) {
+      this.busyInWindowMs -= this.finished[0].busyMs;
+      this.finished.shift();
+    }
     return this.busyInWindowMs / (this.options.windowMs * this.options.workers);
   }
 

@@ -51,7 +51,10 @@ describe("startFrameLoop (capture.js)", () => {
     const delays: number[] = [];
     try {
       (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas = class {};
-      globalThis.setTimeout = ((_: () => void, ms: number) => (delays.push(ms), 0)) as unknown as typeof setTimeout;
+      globalThis.setTimeout = ((_: () => void, ms: number) => {
+        delays.push(ms);
+        return 0;
+      }) as unknown as typeof setTimeout;
       for (const draw of [0, 0.25, 0.999]) {
         Math.random = () => draw;
         const stop = startFrameLoop({ video: { readyState: 0 }, framesPerSecond: 2, request: {}, onAnswer() {}, onFailure() {} } as never);
