@@ -20,9 +20,18 @@ async function classStarts(url: string) {
   const prefix = crypto.randomUUID();
   return Promise.all(
     Array.from({ length: CLASS }, async (_, i) => {
-      const response = await fetch(`${url}/v1/analyze`, { method: "POST", body: frame, headers: { "content-type": "image/jpeg", "x-session-id": `${prefix}-${i}` } });
+      const response = await fetch(`${url}/v1/analyze`, {
+        method: "POST",
+        body: frame,
+        headers: { "content-type": "image/jpeg", "x-session-id": `${prefix}-${i}` },
+      });
       const body = await response.json();
-      return { status: response.status, retryAfter: response.headers.get("retry-after"), next: body.next, session: body.session };
+      return {
+        status: response.status,
+        retryAfter: response.headers.get("retry-after"),
+        next: body.next,
+        session: body.session,
+      };
     }),
   );
 }
@@ -31,7 +40,11 @@ const metric = (text: string, pattern: RegExp) => Number(text.match(pattern)?.[1
 
 test("a class starting at once: every first frame is answered, and the answers spread the next frames", async () => {
   // First frames may wait 20 s longer (5 s by default): on a busy machine 24 of them can take more than 5 s.
-  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "4", VIGIL_NEW_SESSION_EXTRA_WAIT_MS: "20000" });
+  server = await startTestServer({
+    VIGIL_WORKERS: "1",
+    VIGIL_MAX_QUEUE: "4",
+    VIGIL_NEW_SESSION_EXTRA_WAIT_MS: "20000",
+  });
   const answers = await classStarts(server.url);
   expect(answers.map((a) => a.status)).toEqual(Array(CLASS).fill(200));
   for (const a of answers) expect(a.session).toMatchObject({ available: true, fresh: true, state: "focused" });
@@ -45,7 +58,10 @@ test("a class starting at once: every first frame is answered, and the answers s
   expect(deferred.length).toBeGreaterThan(CLASS / 2);
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   expect(metric(metrics, /^vigil_frames_deferred_total\{reason="new_session"\} (\d+)/m)).toBe(deferred.length);
-  expect(metric(metrics, /^vigil_frames_deferred_seconds_total\{reason="new_session"\} ([\d.e-]+)/m)).toBeCloseTo(deferred.reduce((s, ms) => s + ms - 1000, 0) / 1000, 3);
+  expect(metric(metrics, /^vigil_frames_deferred_seconds_total\{reason="new_session"\} ([\d.e-]+)/m)).toBeCloseTo(
+    deferred.reduce((s, ms) => s + ms - 1000, 0) / 1000,
+    3,
+  );
   const multiplier = metric(metrics, /^vigil_pace_multiplier (\S+)/m);
   expect(multiplier).toBeGreaterThanOrEqual(1);
   expect(multiplier).toBeLessThanOrEqual(2);
