@@ -61,7 +61,8 @@ try {
     check(`${file} --help`, r.code === 0 && r.stdout.trim().length > 0, r.code === 0 ? "" : r.stderr.slice(-300));
   }
 
-  const load = await run(["bench/load/run-load.ts", "--smoke", "--out", out], 120_000);
+  // Three servers (with and without load-aware pacing, and a fresh one for the class start): about 80 s here.
+  const load = await run(["bench/load/run-load.ts", "--smoke", "--out", out], 240_000);
   check(
     "load bench (run-load.ts --smoke)",
     load.code === 0,

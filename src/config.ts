@@ -143,6 +143,29 @@ export const serverConfigSchema = z.object({
       "Adaptive pacing: the answer's next.nextFrameAfterMs is 2 s while a state is steady (focused and calm for 10 " +
         "s, or away for 10 s), else 1 s (src/session/pacing.ts). false: always 1 s.",
     ),
+  loadPacing: boolFlag
+    .default(true)
+    .describe(
+      "Load-aware pacing (with VIGIL_PACING): as the workers get busy, answers ask steady sessions (focused and " +
+        "calm, or away, for 10 s) for later frames, up to VIGIL_LOAD_PACING_MAX_MS, and past half load calm " +
+        "sessions not yet steady, up to 2 s; a new session's first answer spreads its next frame over the same " +
+        "range; and a new session's first frame may wait VIGIL_NEW_SESSION_EXTRA_WAIT_MS longer for a worker, " +
+        "behind the frames of running sessions. Sessions whose eyes close or whose state is changing keep their " +
+        "pace (docs/sessions.md). false: the pace never depends on load.",
+    ),
+  loadPacingMaxMs: integer(1000, 10_000)
+    .default(4000)
+    .describe(
+      "The slowest pace load-aware pacing asks of a session (next.nextFrameAfterMs), reached when the workers are " +
+        "at their limit.",
+    ),
+  newSessionExtraWaitMs: integer(0, 60_000)
+    .default(5000)
+    .describe(
+      "With load-aware pacing: how much longer than VIGIL_MAX_QUEUE_WAIT_MS (and VIGIL_FRAME_DEADLINE_MS) a new " +
+        "session's first frame may wait for a worker; frames of running sessions go ahead of it meanwhile. A " +
+        "class of 100 starting at once is about 3 s of first frames for 2 workers.",
+    ),
   // Where sessions live, and how many server processes share them (docs/sessions.md: Memory, Scale-out).
   redisUrl: z
     .string()

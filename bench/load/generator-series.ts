@@ -22,7 +22,7 @@ export class GeneratorSeries {
   }
 
   /** One step's result; `onMeasuring` is called when its counted seconds begin. */
-  async step(step: { users: number; seconds: number; settleSeconds: number }, onMeasuring: () => void = () => {}): Promise<LoadResult> {
+  async step(step: { users: number; seconds: number; settleSeconds: number; arrivalWindowMs?: number }, onMeasuring: () => void = () => {}): Promise<LoadResult> {
     this.child.stdin.write(`${JSON.stringify(step)}\n`);
     this.child.stdin.flush();
     for (;;) {

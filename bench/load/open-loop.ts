@@ -68,6 +68,11 @@ export interface OpenLoopStep {
   seconds: number;
   /** Seconds run before the counted ones, uncounted. */
   settleSeconds?: number;
+  /**
+   * The users this step adds send their first frames within this many ms of its start (default: spread over
+   * the mode's period, 1 s, or 2 s for paced users): 1000 for a class whose first frames all come in one second.
+   */
+  arrivalWindowMs?: number;
   /** Called when the counted seconds begin (after the settling ones). */
   onMeasuring?: () => void;
 }
@@ -85,13 +90,27 @@ export interface TimelineBin {
   maxLatencyMs: number;
 }
 
-export type OpenLoopResult = LoadResult & { timeline?: TimelineBin[] };
+/**
+ * The users a step added (modes crop and paced, which read the answers): how long after the step began every
+ * one of them had a frame answered with its session's state, and a state other than "unknown"; null when some
+ * had none by the end of the step.
+ */
+export interface NewUsersResult {
+  users: number;
+  secondsToState: number | null;
+  secondsToKnownState: number | null;
+  /** Added users with no answered frame by the end of the step. */
+  withoutState: number;
+}
+
+export type OpenLoopResult = LoadResult & { timeline?: TimelineBin[]; newUsers?: NewUsersResult };
 
 /** An answer's `next`, as the server plans it (frame-plan.ts); read defensively, every field may be missing. */
 type NextFrame = Partial<PlannedFrame>;
 
 interface Answer {
   next?: NextFrame;
+  session?: { available?: boolean; state?: string };
   timings?: { queueMs?: number; stages?: { detect?: number } };
 }
 
@@ -150,6 +169,9 @@ export class OpenLoopFleet {
   private readonly nextCrop: Array<Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }> | null> = [];
   /** Each user's last `next`, kept through a 503 as capture.js keeps it. */
   private readonly lastNext: Array<NextFrame | null> = [];
+  /** When (the fleet's clock) each user first had an answer with its session's state, and a known state. */
+  private readonly stateAt: Array<number | undefined> = [];
+  private readonly knownStateAt: Array<number | undefined> = [];
   // The photo does not move, so the server keeps asking for nearly the same crop. The geometry is snapped to
   // a 1 px / 0.005 rad grid (and the header says the snapped geometry, which is what was cut), so each crop
   // is cut and encoded once: the generator shares the server's cores, and a browser would do this work on
@@ -175,11 +197,25 @@ export class OpenLoopFleet {
     const tally = new Tally(measureFrom, measureFrom + step.seconds * 1000, this.options.timelineBinMs);
     this.tally = tally;
     if (step.onMeasuring) setTimeout(step.onMeasuring, measureFrom - this.now());
-    while (this.running < step.users) this.loops.push(this.user(this.running++, start));
+    const firstAdded = this.running;
+    const windowMs = step.arrivalWindowMs ?? periodMs(this.mode);
+    while (this.running < step.users) this.loops.push(this.user(this.running++, start, windowMs));
     await this.sleep(-1, tally.to);
     // Timers fire a little late: the step ends once every frame due before its end has gone and been answered.
     while (tally.pending.size || this.nextDue.some((due) => due < tally.to)) await Bun.sleep(5);
-    return this.result(tally, step);
+    const added = step.users - firstAdded;
+    return { ...this.result(tally, step), ...(added > 0 && this.mode !== "full" ? { newUsers: this.newUsers(firstAdded, step.users, start) } : {}) };
+  }
+
+  /** What became of users [from, to), who joined at `start`. */
+  private newUsers(from: number, to: number, start: number): NewUsersResult {
+    const latest = (times: Array<number | undefined>) => {
+      const added = times.slice(from, to);
+      return added.length === to - from && added.every((t) => t !== undefined) ? Number(((Math.max(...(added as number[])) - start) / 1000).toFixed(2)) : null;
+    };
+    let withoutState = 0;
+    for (let i = from; i < to; i++) if (this.stateAt[i] === undefined) withoutState++;
+    return { users: to - from, secondsToState: latest(this.stateAt), secondsToKnownState: latest(this.knownStateAt), withoutState };
   }
 
   /** Stops every user (sleeping ones at once) and resolves when their frames in flight are answered. */
@@ -192,11 +228,11 @@ export class OpenLoopFleet {
     await Promise.all(this.loops);
   }
 
-  /** One user's client, from its first frame (`joinedAt` plus its phase) until the fleet stops. */
-  private async user(index: number, joinedAt: number): Promise<void> {
+  /** One user's client, from its first frame (`joinedAt` plus its phase of `windowMs`) until the fleet stops. */
+  private async user(index: number, joinedAt: number, windowMs: number): Promise<void> {
     this.lastNext[index] = null;
     this.nextCrop[index] = null;
-    let dueAt = joinedAt + Math.round(phaseOf(index) * periodMs(this.mode));
+    let dueAt = joinedAt + Math.round(phaseOf(index) * windowMs);
     const inFlight = new Set<Promise<unknown>>();
     for (let first = true; ; first = false) {
       this.nextDue[index] = dueAt;
@@ -321,6 +357,10 @@ export class OpenLoopFleet {
       bin.maxLatencyMs = Math.max(bin.maxLatencyMs, Math.round(latencyMs));
     }
     this.lastNext[user] = next;
+    if (answer?.session?.available) {
+      this.stateAt[user] ??= this.now();
+      if (answer.session.state && answer.session.state !== "unknown") this.knownStateAt[user] ??= this.now();
+    }
     if (atDesk && next?.frame === "crop" && next.crop) this.nextCrop[user] = this.cropFor(next.crop);
     return { next, pauseMs };
   }

@@ -2,6 +2,9 @@
  * Vigil's load benchmark, one command:  bun bench/load/run-load.ts [--smoke] [--step-seconds 10]
  *     [--steps 20,40,60,...] [--overload-seconds 60] [--workers 2] [--scenarios full,crop,paced]
  *     [--ceiling-seconds 8] [--ceiling-warmup-seconds 10] [--settle-seconds 5] [--name load-16-cores] [--skip-without-sessions]
+ *     [--paced-steps 100,150,...] [--class-users 100] [--class-onto 200] [--class-seconds 20]
+ *     [--class-steady-seconds 15]
+ *     [--overload-paced-seconds 60] [--overload-paced-settle-seconds 10] [--overload-paced-base paced|static]
  *
  * The original system's scenario: N virtual users each posting a 640x480 webcam JPEG once a second (open
  * loop), stepped up until the 99th percentile passes 150 ms or any frame fails. Then the same users as the
@@ -10,9 +13,18 @@
  * users send (engine-ceiling.ts "users"), and tracked-forever / detector-every-frame; one worker against the
  * pool; a fresh process per frame (the first design); the full-frame steps without sessions (no tracking);
  * the server's CPU time, kernel time and minor page faults per answered frame, beside the engine's. Then an
- * overload at three times the capacity and the recovery after it. Writes bench/results/<name>.{json,md}
- * (name: load-latest unless --name; with it also load-latency.svg): the newest run is the one result, and a run
- * the docs cite is kept under its own name (--name, or git mv). No timing here is asserted anywhere.
+ * overload at three times the capacity and the recovery after it.
+ *
+ * Load-aware pacing (docs/sessions.md): the paced users are stepped up twice in the same run, on a server with
+ * it (capacityUsersPaced) and on one without it (VIGIL_LOAD_PACING=false: capacityUsersPacedStatic); paced users
+ * at 2x and 3x the paced capacity for --overload-paced-seconds (share of frames refused); and a class start:
+ * --class-onto paced users steady (calm, at their sparse pace), then --class-users new ones whose first frames
+ * all come within one second, on each server (classStart, classStartStatic): frames refused (503), frames whose
+ * next frame was asked for later because of load (from the server's /metrics) and by how much, the p99 of the
+ * answered frames (first frames left out, as everywhere here), and the seconds until every new session had a
+ * state. Writes bench/results/<name>.{json,md} (name: load-latest unless --name; with it also load-latency.svg):
+ * the newest run is the one result, and a run the docs cite is kept under its own name (--name, or git mv). No
+ * timing here is asserted anywhere.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -27,6 +39,7 @@ import { procStat } from "../lib/proc-stat";
 import { linesOf } from "../lib/lines";
 import { GeneratorSeries } from "./generator-series";
 import { exitOnHelp } from "../lib/help";
+import type { NewUsersResult, TimelineBin } from "./open-loop";
 
 exitOnHelp(import.meta);
 
@@ -45,6 +58,14 @@ const { values: args } = parseArgs({
     "settle-seconds": { type: "string" },
     name: { type: "string" },
     "skip-without-sessions": { type: "boolean", default: false },
+    "paced-steps": { type: "string" },
+    "class-users": { type: "string" },
+    "class-onto": { type: "string" },
+    "class-seconds": { type: "string" },
+    "class-steady-seconds": { type: "string" },
+    "overload-paced-seconds": { type: "string" },
+    "overload-paced-settle-seconds": { type: "string" },
+    "overload-paced-base": { type: "string" },
   },
 });
 const smoke = args.smoke!;
@@ -60,6 +81,21 @@ const workers = Number(args.workers ?? 2);
 const ceilingSeconds = Number(args["ceiling-seconds"] ?? (smoke ? 2 : 8));
 // Uncounted seconds before each ceiling: the server it is compared with has been serving for minutes.
 const ceilingWarmupSeconds = Number(args["ceiling-warmup-seconds"] ?? (smoke ? 0 : 10));
+// Paced users cost about half a frame a second each, and load-aware pacing fits more still: their own steps.
+const pacedSteps = (args["paced-steps"] ?? args.steps ?? (smoke ? "2" : "100,150,200,250,300,350,400,450,500,550,600,700,800")).split(",").map(Number);
+const classUsers = Number(args["class-users"] ?? (smoke ? 3 : 100));
+const classOnto = Number(args["class-onto"] ?? (smoke ? 3 : 200));
+const classSeconds = Number(args["class-seconds"] ?? (smoke ? 4 : 20));
+// The steady users' first seconds, uncounted: 10 s calm before their pace is sparse (pacing.ts steadyAfterMs).
+const classSteadySeconds = Number(args["class-steady-seconds"] ?? (smoke ? 2 : 15));
+const overloadPacedSeconds = Number(args["overload-paced-seconds"] ?? (smoke ? 2 : 60));
+// Uncounted seconds of the overload first: its users all arrive at once, which the class start measures.
+const overloadPacedSettleSeconds = Number(args["overload-paced-settle-seconds"] ?? (smoke ? 0 : 10));
+const overloadPacedBase = (args["overload-paced-base"] ?? "paced") as "paced" | "static";
+if (!["paced", "static"].includes(overloadPacedBase)) throw new Error("--overload-paced-base must be paced or static");
+// Load-aware pacing's pressure falls by 0.1 a second (src/pool/load-pressure.ts): a pause between loads on the
+// same server lets it come back to rest, so that a load does not start with the pace the one before left.
+const restMs = smoke ? 0 : 10_000;
 
 /**
  * What users send, one entry per scenario; each is stepped up on its own and reported as its capacity field.
@@ -77,7 +113,7 @@ interface LoadScenario {
 const SCENARIOS: readonly LoadScenario[] = [
   { key: "fullFrames", capacityField: "capacityUsers", mode: "full", description: "full 640x480 frames at a fixed 1 frame/s (the original system's scenario)" },
   { key: "faceCrop", capacityField: "capacityUsersFaceCrop", mode: "crop", description: "face-crop frames when the server asks for them (full frames otherwise), 1 frame/s" },
-  { key: "paced", capacityField: "capacityUsersPaced", mode: "paced", description: "face-crop frames at the pace the server's answers ask for (nextFrameAfterMs)" },
+  { key: "paced", capacityField: "capacityUsersPaced", mode: "paced", description: "face-crop frames at the pace the server's answers ask for (nextFrameAfterMs), load-aware pacing on" },
 ];
 const wanted = (args.scenarios ?? "full,crop,paced").split(",");
 const scenarios = SCENARIOS.filter((s) => wanted.includes(s.mode));
@@ -134,10 +170,21 @@ async function runProcess(cmd: string[], onLine: (line: string) => void = () => 
   return out;
 }
 
+async function stopServer(server: Awaited<ReturnType<typeof startBenchServer>>) {
+  server.child.kill("SIGTERM");
+  await server.child.exited;
+}
+
 const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
 
-// mode, cropFrames and meanBytesPerFrame come from generators that know the newer clients' modes.
-type Generated = LoadResult & { mode?: string; cropFrames?: number; meanBytesPerFrame?: number };
+// mode, cropFrames, meanBytesPerFrame and newUsers come from generators that know the newer clients' modes.
+type Generated = LoadResult & {
+  mode?: string;
+  cropFrames?: number;
+  meanBytesPerFrame?: number;
+  newUsers?: NewUsersResult;
+  timeline?: TimelineBin[];
+};
 
 /** A load's generator result beside the server's CPU, kernel time, faults and memory over its counted seconds. */
 async function measured(users: number, sessions: boolean, pid: number, generate: (measureFromNow: () => void) => Promise<Generated>) {
@@ -176,7 +223,7 @@ type Step = Awaited<ReturnType<typeof measured>>;
 const held = (s: Step) => s.latencyMs.p99 <= TARGET_P99_MS && s.errors === 0 && s.shed === 0;
 
 /** Steps up; null when the generator does not know the scenario's mode (it did not echo it back). */
-async function stepUp(url: string, pid: number, sessions: boolean, mode: LoadScenario["mode"] = "full"): Promise<Step[] | null> {
+async function stepUp(url: string, pid: number, sessions: boolean, mode: LoadScenario["mode"] = "full", stepList = steps): Promise<Step[] | null> {
   const results: Step[] = [];
   // The users of one series stay from step to step, sending at their pace, and each step adds new ones: a
   // session's steady state (tracked, the detector every few seconds, sparse frames once calm) is what a server
@@ -184,7 +231,7 @@ async function stepUp(url: string, pid: number, sessions: boolean, mode: LoadSce
   // open-loop.ts). Each step settles (settleSeconds) so that the users it adds are past their first frames.
   const series = (args.generator ?? "open-loop") === "open-loop" ? new GeneratorSeries({ url, sessions, frames: framePaths, ...(mode === "full" ? {} : { mode }) }) : null;
   try {
-    for (const users of steps) {
+    for (const users of stepList) {
       const step = series
         ? await measured(users, sessions, pid, async (measureFromNow) => (await series.step({ users, seconds: stepSeconds, settleSeconds }, measureFromNow)) as Generated)
         : await load(url, users, stepSeconds, sessions, pid, mode, settleSeconds);
@@ -206,15 +253,19 @@ const highestHeld = (series: Step[]) => series.filter(held).reduce((n, s) => Mat
 /** The busiest step that held: where the server's cost per frame is read. */
 const busiestHeld = (series: Step[]) => series.filter(held).at(-1) ?? null;
 
-console.error(`load benchmark: ${workers} workers, steps ${steps.join(",")}, ${stepSeconds} s each, scenarios ${scenarios.map((s) => s.mode).join(",")}`);
+console.error(`load benchmark: ${workers} workers, steps ${steps.join(",")} (paced ${pacedSteps.join(",")}), ${stepSeconds} s each, scenarios ${scenarios.map((s) => s.mode).join(",")}`);
 const server = await startBenchServer(workers);
 const scenarioResults: Record<string, { description: string; measured: boolean; capacityUsers: number | null; steps: Step[]; note?: string }> = {};
-for (const scenario of scenarios) {
-  const series = await stepUp(server.url, server.child.pid, true, scenario.mode);
-  scenarioResults[scenario.key] = series
+/** One scenario stepped up on `url`, as its report entry. */
+async function scenarioResult(scenario: LoadScenario, url: string, pid: number) {
+  const series = await stepUp(url, pid, true, scenario.mode, scenario.mode === "paced" ? pacedSteps : steps);
+  return series
     ? { description: scenario.description, measured: true, capacityUsers: highestHeld(series), steps: series }
     : { description: scenario.description, measured: false, capacityUsers: null, steps: [], note: `bench/load/generator.ts does not support mode "${scenario.mode}"` };
-  await Bun.sleep(500);
+}
+for (const scenario of scenarios) {
+  scenarioResults[scenario.key] = await scenarioResult(scenario, server.url, server.child.pid);
+  await Bun.sleep(Math.max(500, restMs));
 }
 for (const scenario of SCENARIOS.filter((s) => !scenarios.includes(s))) {
   scenarioResults[scenario.key] = { description: scenario.description, measured: false, capacityUsers: null, steps: [], note: "left out of this run (--scenarios)" };
@@ -240,8 +291,98 @@ if (overloadSeconds > 0 && capacity > 0) {
     recovery: { users: recovery.users, p99Ms: recovery.latencyMs.p99, shed: recovery.shed, errors: recovery.errors, recovered: held(recovery) },
   };
 }
-server.child.kill("SIGTERM");
-await server.child.exited;
+await stopServer(server);
+
+/** The deferred-frame counters of a server's /metrics (vigil_frames_deferred_*, by reason). */
+async function deferredCounters(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (name: string, reason: string) => Number(text.match(new RegExp(`^${name}\\{reason="${reason}"\\} (\\S+)`, "m"))?.[1] ?? 0);
+  const reasons = ["calm", "new_session"] as const;
+  return Object.fromEntries(reasons.map((r) => [r, { frames: sum("vigil_frames_deferred_total", r), seconds: sum("vigil_frames_deferred_seconds_total", r) }])) as Record<(typeof reasons)[number], { frames: number; seconds: number }>;
+}
+
+/**
+ * A class start: `classOnto` paced users until they are steady, then `classUsers` more whose first frames all come
+ * within one second, counted for `classSeconds` from that second on.
+ */
+async function classStart(url: string, pid: number) {
+  console.error(`  class start: ${classUsers} users within 1 s onto ${classOnto} steady paced users`);
+  // A timeline of the class's seconds (1 s bins: frames, refused, detections, longest queue wait and latency).
+  const series = new GeneratorSeries({ url, sessions: true, frames: framePaths, mode: "paced", timelineBinMs: 1000 });
+  try {
+    await series.step({ users: classOnto, seconds: 1, settleSeconds: classSteadySeconds });
+    const before = await deferredCounters(url);
+    const step = await measured(classOnto + classUsers, true, pid, async (measureFromNow) =>
+      (await series.step({ users: classOnto + classUsers, seconds: classSeconds, settleSeconds: 0, arrivalWindowMs: 1000 }, measureFromNow)) as Generated,
+    );
+    const after = await deferredCounters(url);
+    const delta = (r: keyof typeof after) => ({ frames: after[r].frames - before[r].frames, seconds: after[r].seconds - before[r].seconds });
+    const calm = delta("calm");
+    const fresh = delta("new_session");
+    const deferred = calm.frames + fresh.frames;
+    const result = {
+      users: classUsers,
+      onto: classOnto,
+      seconds: classSeconds,
+      sent: step.sent,
+      refused: step.shed,
+      errors: step.errors,
+      deferred,
+      deferredMeanMs: deferred ? Math.round(((calm.seconds + fresh.seconds) * 1000) / deferred) : 0,
+      deferredCalm: { frames: calm.frames, meanMs: calm.frames ? Math.round((calm.seconds * 1000) / calm.frames) : 0 },
+      deferredNewSessions: { frames: fresh.frames, meanMs: fresh.frames ? Math.round((fresh.seconds * 1000) / fresh.frames) : 0 },
+      p50Ms: step.latencyMs.p50,
+      p99Ms: step.latencyMs.p99,
+      maxMs: step.latencyMs.max,
+      secondsToState: step.newUsers?.secondsToState ?? null,
+      secondsToKnownState: step.newUsers?.secondsToKnownState ?? null,
+      withoutState: step.newUsers?.withoutState ?? classUsers,
+      serverCpuPercent: step.serverCpuPercent,
+      timeline: step.timeline ?? [],
+    };
+    console.error(`    refused ${result.refused}, deferred ${result.deferred} (mean ${result.deferredMeanMs} ms), p99 ${result.p99Ms} ms, every new session had a state after ${result.secondsToState ?? "n/a"} s`);
+    return result;
+  } finally {
+    await series.close();
+  }
+}
+
+/** Paced users, all new, at `users` for the overload's counted seconds (after its uncounted settling ones). */
+async function pacedOverload(url: string, pid: number, users: number) {
+  console.error(`  paced overload: ${users} users for ${overloadPacedSeconds} s after ${overloadPacedSettleSeconds} s`);
+  const storm = await load(url, users, overloadPacedSeconds, true, pid, "paced", overloadPacedSettleSeconds);
+  return { users, seconds: overloadPacedSeconds, settleSeconds: overloadPacedSettleSeconds, sent: storm.sent, refused: storm.shed, shedShare: storm.sent ? Number((storm.shed / storm.sent).toFixed(4)) : 0, admittedP99Ms: storm.latencyMs.p99, errors: storm.errors, serverCpuPercent: storm.serverCpuPercent };
+}
+
+// The same paced users on a server without load-aware pacing: the same run's figure without it, and its class start.
+const pacedWanted = scenarios.some((s) => s.mode === "paced");
+let pacedStatic: (typeof scenarioResults)[string] | null = null;
+let classStartStatic: Awaited<ReturnType<typeof classStart>> | null = null;
+if (pacedWanted) {
+  const staticServer = await startBenchServer(workers, ["--load-pacing", "false"]);
+  console.error("  without load-aware pacing (--load-pacing false):");
+  pacedStatic = await scenarioResult(SCENARIOS.find((s) => s.mode === "paced")!, staticServer.url, staticServer.child.pid);
+  await Bun.sleep(Math.max(500, restMs));
+  classStartStatic = await classStart(staticServer.url, staticServer.child.pid);
+  await stopServer(staticServer);
+}
+
+// A fresh server with load-aware pacing (the default): the class start, then the paced overloads.
+let classStartResult: Awaited<ReturnType<typeof classStart>> | null = null;
+let overloadPaced: Record<string, unknown> | null = null;
+if (pacedWanted) {
+  const paced = await startBenchServer(workers);
+  classStartResult = await classStart(paced.url, paced.child.pid);
+  const base = overloadPacedBase === "paced" ? scenarioResults.paced.capacityUsers : (pacedStatic?.capacityUsers ?? null);
+  if (overloadPacedSeconds > 0 && base) {
+    await Bun.sleep(restMs);
+    const x2 = await pacedOverload(paced.url, paced.child.pid, base * 2);
+    await Bun.sleep(restMs);
+    const x3 = await pacedOverload(paced.url, paced.child.pid, base * 3);
+    overloadPaced = { base: overloadPacedBase === "paced" ? "capacityUsersPaced" : "capacityUsersPacedStatic", baseUsers: base, x2, x3 };
+  }
+  await stopServer(paced);
+}
 
 // Baselines, measured with the server stopped so they have the machine to themselves.
 const ceiling = async (w: number, mix: CeilingMix) => lastJson(await runProcess([process.execPath, "bench/load/engine-ceiling.ts", JSON.stringify({ workers: w, seconds: ceilingSeconds, warmupSeconds: ceilingWarmupSeconds, mix, frames: framePaths })]));
@@ -304,10 +445,14 @@ const report = {
   capacityUsers: capacity,
   capacityUsersFaceCrop: capacityOf("faceCrop"),
   capacityUsersPaced: capacityOf("paced"),
+  capacityUsersPacedStatic: pacedStatic?.capacityUsers ?? null,
+  classStart: classStartResult,
+  classStartStatic,
+  overloadPaced,
   capacityUsersWithoutSessions: capacityNoSessions,
   withSessions,
   withoutSessions,
-  scenarios: Object.fromEntries(Object.entries(scenarioResults).filter(([key]) => key !== "fullFrames")),
+  scenarios: { ...Object.fromEntries(Object.entries(scenarioResults).filter(([key]) => key !== "fullFrames")), ...(pacedStatic ? { pacedStatic } : {}) },
   overload,
   baselines,
   costPerFrame,
@@ -329,6 +474,45 @@ const capacityCell = (key: LoadScenario["key"]) => {
 const scenarioSections = SCENARIOS.filter((s) => s.key !== "fullFrames" && scenarioResults[s.key].measured)
   .map((s) => `\n## ${s.description} (${s.capacityField})\n\n${table}${stepRows(scenarioResults[s.key].steps)}\n`)
   .join("");
+type ClassStart = NonNullable<typeof classStartResult>;
+const classRow = (label: string, c: ClassStart | null) =>
+  c
+    ? `| ${label} | ${c.sent} | ${c.refused} | ${c.errors} | ${c.deferred} (mean ${c.deferredMeanMs} ms; calm ${c.deferredCalm.frames}, new ${c.deferredNewSessions.frames}) | ${c.p50Ms} | ${c.p99Ms} | ${c.secondsToState ?? `not all (${c.withoutState} without)`} | ${c.secondsToKnownState ?? "n/a"} | ${c.serverCpuPercent}% |`
+    : `| ${label} | not measured | | | | | | | | |`;
+const overloadRow = (label: string, o: any) => (o ? `| ${label} | ${o.users} | ${o.sent} | ${o.refused} (${(o.shedShare * 100).toFixed(1)}%) | ${o.admittedP99Ms} | ${o.errors} | ${o.serverCpuPercent}% |` : "");
+const loadPacingSection = pacedWanted
+  ? `
+## Load-aware pacing (same run)
+
+| paced users held (p99 ≤ ${TARGET_P99_MS} ms, nothing shed) | users |
+| --- | --- |
+| with load-aware pacing (\`capacityUsersPaced\`) | **${report.capacityUsersPaced ?? "n/a"}** |
+| without (\`--load-pacing false\`, \`capacityUsersPacedStatic\`) | **${report.capacityUsersPacedStatic ?? "n/a"}** |
+| ratio | ${report.capacityUsersPaced && report.capacityUsersPacedStatic ? r2(report.capacityUsersPaced / report.capacityUsersPacedStatic) : "n/a"} |
+
+Class start: ${classOnto} paced users steady (${classSteadySeconds} s uncounted), then ${classUsers} new users whose first frames all come
+within one second; counted for ${classSeconds} s from that second. Refused: 503s to these clients, who all follow \`next\`.
+Deferred: answers that asked for the next frame later than the session's own pace because of load (/metrics). p50/p99:
+answered frames, first frames left out. State: seconds until every new session had an answer with its state (known: other than
+\`unknown\`; an empty desk is \`unknown\` until \`away\`, 5 s).
+
+| server | frames sent | refused (503) | errors | deferred | p50 ms | p99 ms | s until every new session has a state | s until a known state | server CPU |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${classRow("with load-aware pacing (`classStart`)", classStartResult)}
+${classRow("without (`classStartStatic`)", classStartStatic)}
+${overloadPaced ? `
+Paced users overloading the server with load-aware pacing, all new (${overloadPacedSettleSeconds} s uncounted, then ${overloadPacedSeconds} s counted), at 2x and 3x \`${(overloadPaced as any).base}\` (${(overloadPaced as any).baseUsers}):
+
+| load | users | frames sent | refused (503) | p99 of answered ms | errors | server CPU |
+| --- | --- | --- | --- | --- | --- | --- |
+${overloadRow("2x", (overloadPaced as any).x2)}
+${overloadRow("3x", (overloadPaced as any).x3)}
+` : ""}${pacedStatic?.measured ? `
+### Paced users without load-aware pacing (capacityUsersPacedStatic)
+
+${table}${stepRows(pacedStatic.steps)}
+` : ""}`
+  : "";
 const ohaLines = [
   `oha -z ${stepSeconds}s -q <0.8 N> -c <0.8 N> --latency-correction -m POST -H 'content-type: image/jpeg' -D person.jpg http://HOST:PORT/v1/analyze`,
   `oha -z ${stepSeconds}s -q <0.2 N> -c <0.2 N> --latency-correction -m POST -H 'content-type: image/jpeg' -D empty.jpg http://HOST:PORT/v1/analyze`,
@@ -356,7 +540,7 @@ mix (${Math.round(costPerFrame.engineMix.trackedShare * 100)}% tracked, ${Math.r
 ## With sessions (X-Session-Id: tracking skips the detector)
 
 ${table}${stepRows(withSessions)}
-${scenarioSections}${withoutSessions.length ? `\n## Without sessions (every frame runs the detector)\n\n${table}${stepRows(withoutSessions)}\n` : ""}
+${scenarioSections}${loadPacingSection}${withoutSessions.length ? `\n## Without sessions (every frame runs the detector)\n\n${table}${stepRows(withoutSessions)}\n` : ""}
 ## Side by side (same run)
 
 | measure | value |
@@ -401,4 +585,13 @@ writeFileSync(join(outDir, `${name}.md`), md);
 if (name === "load-latest") {
   writeFileSync(join(outDir, "load-latency.svg"), latencyChart(withSessions, withoutSessions, TARGET_P99_MS));
 }
-console.log(JSON.stringify({ report: join(outDir, `${name}.md`), capacityUsers: capacity, capacityUsersFaceCrop: report.capacityUsersFaceCrop, capacityUsersPaced: report.capacityUsersPaced }));
+console.log(
+  JSON.stringify({
+    report: join(outDir, `${name}.md`),
+    capacityUsers: capacity,
+    capacityUsersFaceCrop: report.capacityUsersFaceCrop,
+    capacityUsersPaced: report.capacityUsersPaced,
+    capacityUsersPacedStatic: report.capacityUsersPacedStatic,
+    classStart: report.classStart,
+  }),
+);

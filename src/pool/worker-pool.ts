@@ -9,7 +9,11 @@
  *     and is never handed to a worker afterwards;
  *   - a worker that crashes, reports itself broken (its runtime ran out of heap), or runs one frame longer
  *     than `jobTimeoutMs` (a hang), is terminated and replaced; only the frame it held fails
- *     ("worker_failed"), the others go on.
+ *     ("worker_failed"), the others go on;
+ *   - a frame run with `patient` (a new session's first frame, see `patience`) may wait `patience.extraWaitMs`
+ *     longer than the others, in its own bounded queue, and is served only when no other frame has waited
+ *     longer than it has beyond that allowance: frames of sessions already running go first, and a class that
+ *     starts at once waits its turn instead of being refused.
  * Payload bytes are transferred to the worker, not copied.
  */
 import { Worker } from "node:worker_threads";
@@ -33,6 +37,13 @@ export interface WorkerPoolOptions {
   jobTimeoutMs: number;
   /** Pause before starting a replacement for a worker that failed while starting, doubled on each failure. */
   restartBackoffMs?: number;
+  /** Frames run with `patient`: how much longer they may wait, and how many may wait (unset: like any frame). */
+  patience?: { extraWaitMs: number; maxQueue: number };
+}
+
+export interface RunOptions {
+  /** The frame may wait `patience.extraWaitMs` longer, behind the frames that may not (a new session's first). */
+  patient?: boolean;
 }
 
 export interface JobOutcome<R> {
@@ -63,6 +74,8 @@ interface Job<P, R> {
   payload: P;
   transfer: ArrayBuffer[];
   enqueuedAt: number;
+  /** When it is served at the latest in order: enqueuedAt, plus the extra wait of a patient frame. */
+  dueAt: number;
   deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   resolve(outcome: JobOutcome<R>): void;
   reject(error: Error): void;
@@ -89,7 +102,9 @@ export class WorkerJobError extends Error {
 
 export class WorkerPool<P, R> {
   private readonly slots: Slot<P, R>[] = [];
+  /** Waiting frames, in order of arrival: the ordinary ones, and the patient ones (RunOptions.patient). */
   private readonly queue: Job<P, R>[] = [];
+  private readonly patientQueue: Job<P, R>[] = [];
   private nextJobId = 1;
   private closing = false;
   private consecutiveInitFailures = 0;
@@ -109,46 +124,64 @@ export class WorkerPool<P, R> {
   }
 
   /** Queues one frame. Rejects with PoolError (503 material) or WorkerJobError (the input's fault). */
-  run(payload: P, transfer: ArrayBuffer[] = []): Promise<JobOutcome<R>> {
+  run(payload: P, transfer: ArrayBuffer[] = [], { patient = false }: RunOptions = {}): Promise<JobOutcome<R>> {
     if (this.closing) return Promise.reject(new PoolError("shutting_down", "the server is shutting down"));
     if (!this.slots.some((s) => s.ready))
       return Promise.reject(new PoolError("not_ready", "the analysis workers are still loading their models"));
-    if (this.queue.length >= this.options.maxQueue) {
+    const patience = patient ? this.options.patience : undefined;
+    const lane = patience ? this.patientQueue : this.queue;
+    const maxQueue = patience ? patience.maxQueue : this.options.maxQueue;
+    const extraWaitMs = patience?.extraWaitMs ?? 0;
+    const waitMs = this.waitForNewFrame(patience !== undefined);
+    if (lane.length >= maxQueue) {
       this.observer.onShed?.("overloaded");
       return Promise.reject(
         new PoolError(
           "overloaded",
-          `all ${this.slots.length} workers are busy and ${this.queue.length} frames are waiting`,
+          `all ${this.slots.length} workers are busy and ${lane.length} frames are waiting`,
+          retryAfterSeconds(waitMs),
         ),
       );
     }
-    // Only when every worker is busy does a frame wait at all.
-    const waitMs = this.slots.some(canTakeJob)
-      ? 0
-      : this.expectedWait.forNewFrame(this.queue.length, this.slots.filter((s) => s.ready).length);
-    if (this.options.maxQueueWaitMs !== undefined && waitMs > this.options.maxQueueWaitMs) {
+    if (this.options.maxQueueWaitMs !== undefined && waitMs > this.options.maxQueueWaitMs + extraWaitMs) {
       this.observer.onShed?.("overloaded");
       return Promise.reject(
         new PoolError(
           "overloaded",
           `all ${this.slots.length} workers are busy; a frame queued now would wait about ${Math.round(waitMs)} ms`,
+          retryAfterSeconds(waitMs),
         ),
       );
     }
     return new Promise<JobOutcome<R>>((resolve, reject) => {
+      const enqueuedAt = performance.now();
       const job: Job<P, R> = {
         id: this.nextJobId++,
         payload,
         transfer,
-        enqueuedAt: performance.now(),
+        enqueuedAt,
+        dueAt: enqueuedAt + extraWaitMs,
         deadlineTimer: undefined,
         resolve,
         reject,
       };
-      job.deadlineTimer = setTimeout(() => this.expire(job), this.options.queueDeadlineMs);
-      this.queue.push(job);
+      job.deadlineTimer = setTimeout(() => this.expire(job, lane), this.options.queueDeadlineMs + extraWaitMs);
+      lane.push(job);
       this.dispatch();
     });
+  }
+
+  /**
+   * Expected wait of a frame queued now (expected-wait.ts): 0 while a worker is free. An ordinary frame waits
+   * behind the ordinary frames and the patient ones already past their allowance; a patient one behind all.
+   */
+  waitForNewFrame(patient = false): number {
+    if (this.slots.some(canTakeJob)) return 0;
+    const now = performance.now();
+    const patientAhead = patient
+      ? this.patientQueue.length
+      : this.patientQueue.filter((job) => job.dueAt <= now).length;
+    return this.expectedWait.forNewFrame(this.queue.length + patientAhead, this.slots.filter((s) => s.ready).length);
   }
 
   /** True when every worker has loaded its models. */
@@ -171,7 +204,7 @@ export class WorkerPool<P, R> {
       size: this.slots.length,
       ready: this.slots.filter((s) => s.ready).length,
       busy: this.slots.filter((s) => s.job).length,
-      queued: this.queue.length,
+      queued: this.queue.length + this.patientQueue.length,
       restarts: this.restarts,
       recycled: this.recycled,
     };
@@ -190,7 +223,7 @@ export class WorkerPool<P, R> {
   /** Stops taking frames, lets queued and running frames finish, then ends the workers. */
   async close(): Promise<void> {
     this.closing = true;
-    if (this.queue.length || this.slots.some((s) => s.job))
+    if (this.queue.length || this.patientQueue.length || this.slots.some((s) => s.job))
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await Promise.all(
       this.slots.map((slot) => {
@@ -309,16 +342,14 @@ export class WorkerPool<P, R> {
     this.slots[slot.index] = this.spawn(slot.index);
   }
 
-  private expire(job: Job<P, R>): void {
-    const position = this.queue.indexOf(job);
+  private expire(job: Job<P, R>, lane: Job<P, R>[]): void {
+    const position = lane.indexOf(job);
     if (position === -1) return; // already running: the hang timer covers it from here
-    this.queue.splice(position, 1);
+    lane.splice(position, 1);
     this.observer.onShed?.("deadline_exceeded");
+    const waited = Math.round(performance.now() - job.enqueuedAt);
     job.reject(
-      new PoolError(
-        "deadline_exceeded",
-        `the frame waited ${this.options.queueDeadlineMs} ms for a worker and is too old to analyse`,
-      ),
+      new PoolError("deadline_exceeded", `the frame waited ${waited} ms for a worker and is too old to analyse`),
     );
     this.settleIfIdle();
   }
@@ -326,7 +357,7 @@ export class WorkerPool<P, R> {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (!canTakeJob(slot)) continue;
-      const job = this.queue.shift();
+      const job = this.nextJob();
       if (!job) break;
       clearTimeout(job.deadlineTimer);
       slot.job = job;
@@ -341,10 +372,25 @@ export class WorkerPool<P, R> {
     this.settleIfIdle();
   }
 
+  /**
+   * The waiting frame served next: of the two queues' oldest, the one due first (a patient one once its
+   * allowance is spent).
+   */
+  private nextJob(): Job<P, R> | undefined {
+    const [ordinary, patient] = [this.queue[0], this.patientQueue[0]];
+    if (patient && (!ordinary || patient.dueAt < ordinary.dueAt)) return this.patientQueue.shift();
+    return this.queue.shift();
+  }
+
   private settleIfIdle(): void {
-    if (this.queue.length === 0 && !this.slots.some((s) => s.job))
+    if (this.queue.length === 0 && this.patientQueue.length === 0 && !this.slots.some((s) => s.job))
       for (const wake of this.idleWaiters.splice(0)) wake();
   }
+}
+
+/** Retry-After for a frame refused because it would wait `waitMs`: that wait, in whole seconds, at least 1. */
+function retryAfterSeconds(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
 /** A worker that is loaded, idle and not being replaced: dispatch hands it the next frame. */

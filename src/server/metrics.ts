@@ -14,7 +14,7 @@ export interface PoolGauges {
   size: number;
 }
 
-export function createMetrics(poolStats: () => PoolGauges) {
+export function createMetrics(poolStats: () => PoolGauges, paceMultiplier: () => number = () => 1) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "vigil_" });
   const requestDuration = new Histogram({
@@ -61,6 +61,32 @@ export function createMetrics(poolStats: () => PoolGauges) {
     collect() {
       this.set(poolStats().size);
     },
+  });
+  new Gauge({
+    name: "vigil_pace_multiplier",
+    help:
+      "How much load-aware pacing slows steady sessions now: their pace over the unloaded one (1: not at all; " +
+      "VIGIL_LOAD_PACING_MAX_MS over 2 s at most).",
+    registers: [registry],
+    collect() {
+      this.set(paceMultiplier());
+    },
+  });
+  const framesDeferred = new Counter({
+    name: "vigil_frames_deferred_total",
+    help:
+      "Answers that asked for the next frame later than the session's own pace because of load: calm sessions " +
+      "slowed (calm), new sessions spread (new_session).",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  const deferredSeconds = new Counter({
+    name: "vigil_frames_deferred_seconds_total",
+    help:
+      "How much later, in all, those answers asked for the next frame (over vigil_frames_deferred_total: the " +
+      "mean).",
+    labelNames: ["reason"] as const,
+    registers: [registry],
   });
   const workerBusy = new Counter({
     name: "vigil_worker_busy_seconds_total",
@@ -115,6 +141,11 @@ export function createMetrics(poolStats: () => PoolGauges) {
       sessionStore = store;
     },
     onSessionStoreUnavailable: (operation: StoreOperation) => sessionStoreUnavailable.inc({ operation }),
+    /** An answer asked for the next frame `ms` later than the session's own pace (calm: slowed; new: spread). */
+    onDeferred(reason: "calm" | "new_session", ms: number) {
+      framesDeferred.inc({ reason });
+      deferredSeconds.inc({ reason }, ms / 1000);
+    },
     requestDuration,
     inFlight,
     poolObserver: {

@@ -7,7 +7,7 @@ import { z } from "@hono/zod-openapi";
 import { DEFAULT_THRESHOLDS } from "../analysis/thresholds";
 import { defaultOptions } from "../config";
 import { QUICK_LOOK_SIDE } from "../frame/quick-look";
-import { DEFAULT_PACING } from "../session/pacing";
+import { DEFAULT_LOAD_PACING, DEFAULT_PACING } from "../session/pacing";
 import { DEFAULT_SESSION_RULES as RULES } from "../session/session-config";
 
 const OPTIONS = defaultOptions();
@@ -276,7 +276,9 @@ export const NextFrame = z
         `Capture the next frame this long after this frame's capture time (X-Capture-Time): ` +
           `${DEFAULT_PACING.sparseMs} ` +
           `while a state is steady (focused with the eyes well open for ${seconds(DEFAULT_PACING.steadyAfterMs)}, or ` +
-          `away for ${seconds(DEFAULT_PACING.steadyAfterMs)}), ${DEFAULT_PACING.normalMs} otherwise. ` +
+          `away for ${seconds(DEFAULT_PACING.steadyAfterMs)}), ${DEFAULT_PACING.normalMs} otherwise; while the ` +
+          `server is busy, steady sessions up to VIGIL_LOAD_PACING_MAX_MS (${DEFAULT_LOAD_PACING.ceilingMs}), and a ` +
+          `new session's first answer spread between ${DEFAULT_PACING.normalMs} and that. ` +
           "See docs/sessions.md, Pacing.",
       ),
     frame: z

@@ -7,9 +7,11 @@ import { ANALYSIS_WORKER_URL } from "../analysis-worker-url";
 import type { ServerConfig } from "../config";
 import type { FaceSearch, FrameOutcome, FrameRequest } from "../frame/frame-contract";
 import type { AnalysisJob, AnalysisWorkerData } from "../pool/analysis-job";
+import { DEFAULT_LOAD_PRESSURE, LoadPressure } from "../pool/load-pressure";
 import { WorkerPool } from "../pool/worker-pool";
 import { openSessionStore } from "../session/open-session-store";
 import { framePlanSettings } from "../session/frame-plan";
+import { paceMultiplier } from "../session/pacing";
 import { historyBounds } from "../session/session-config";
 import { SessionFrames } from "../session/session-frames";
 import { SessionStoreUnavailable } from "../session/session-store";
@@ -42,7 +44,17 @@ export async function startServer(
   { reusePort = false, listenWhenReady = false }: StartOptions = {},
 ): Promise<RunningServer> {
   let pool: WorkerPool<AnalysisJob, FrameOutcome> | undefined;
-  const metrics = createMetrics(() => pool?.stats() ?? { queued: 0, busy: 0, ready: 0, size: 0 });
+  const plan = framePlanSettings(config);
+  // Load-aware pacing (session/pacing.ts loadPacedMs) reads the pool's pressure as each frame is answered.
+  const loadPressure = plan.loadPacing
+    ? new LoadPressure({ ...DEFAULT_LOAD_PRESSURE, workers: config.workers, maxWaitMs: config.maxQueueWaitMs })
+    : null;
+  // The wait behind every queued frame, new sessions' first frames included: a class's backlog is load too.
+  const pressure = () => (loadPressure && pool ? loadPressure.value(pool.waitForNewFrame(true)) : 0);
+  const metrics = createMetrics(
+    () => pool?.stats() ?? { queued: 0, busy: 0, ready: 0, size: 0 },
+    () => (plan.loadPacing ? paceMultiplier(pressure(), config.sessionRules, plan.loadPacing) : 1),
+  );
   const workerData: AnalysisWorkerData = {
     thresholds: config.thresholds,
     recycleAboveHeapBytes: config.workerRecycleHeapMb * 1024 * 1024,
@@ -61,9 +73,22 @@ export async function startServer(
       maxQueueWaitMs: config.maxQueueWaitMs,
       queueDeadlineMs: config.frameDeadlineMs,
       jobTimeoutMs: config.jobTimeoutMs,
+      // A new session's first frame may wait longer, behind the running sessions' frames (load-aware pacing).
+      ...(loadPressure
+        ? {
+            patience: {
+              extraWaitMs: config.newSessionExtraWaitMs,
+              maxQueue: config.maxQueue * NEW_SESSION_QUEUE_FACTOR,
+            },
+          }
+        : {}),
     },
     {
       ...metrics.poolObserver,
+      onJobFinished(busyMs) {
+        metrics.poolObserver.onJobFinished(busyMs);
+        loadPressure?.observe(busyMs);
+      },
       onWorkerRestart(kind, reason) {
         metrics.poolObserver.onWorkerRestart(kind);
         log(`worker replaced (${kind}): ${reason}`);
@@ -81,18 +106,22 @@ export async function startServer(
     store,
     rules: config.sessionRules,
     bounds: historyBounds(config.sessionRules, config.rateLimitPerSecond),
-    plan: framePlanSettings(config),
+    plan,
+    ...(loadPressure ? { pressure } : {}),
     onUnavailable: metrics.onSessionStoreUnavailable,
   });
 
-  /** One frame through a worker: its outcome, unchanged, and how long it waited for a worker. */
-  async function runJob(image: Uint8Array, request: FrameRequest) {
+  /**
+   * One frame through a worker: its outcome, unchanged, and how long it waited for a worker. `patient`: a new
+   * session's first frame, which may wait longer (load-aware pacing).
+   */
+  async function runJob(image: Uint8Array, request: FrameRequest, patient = false) {
     // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
     const buffer =
       image.byteOffset === 0 && image.byteLength === image.buffer.byteLength
         ? (image.buffer as ArrayBuffer)
         : image.slice().buffer;
-    const { value, queueMs } = await activePool.run({ ...request, image: buffer }, [buffer]);
+    const { value, queueMs } = await activePool.run({ ...request, image: buffer }, [buffer], { patient });
     return { outcome: value, queueMs };
   }
 
@@ -107,11 +136,13 @@ export async function startServer(
         crop: crop !== undefined,
       };
       let queueMs = 0;
-      const { analysis, session: state, next } = await sessions.analyze(frame, async (search: FaceSearch) => {
-        const run = await runJob(image, { ...search, landmarks, crop });
+      const answer = await sessions.analyze(frame, async (search: FaceSearch, { fresh }) => {
+        const run = await runJob(image, { ...search, landmarks, crop }, fresh);
         queueMs = run.queueMs;
         return run.outcome;
       });
+      const { analysis, session: state, next, deferredMs } = answer;
+      if (deferredMs) metrics.onDeferred(state.available && state.fresh ? "new_session" : "calm", deferredMs);
       return { outcome: analysis, queueMs, session: state, next };
     },
     session: (ref) => storeRequest(() => sessions.read(sessionStoreKey(ref), ref.id)),
@@ -150,6 +181,12 @@ export async function startServer(
 
   return { url, port: server.port as number, pool: activePool, stop };
 }
+
+/**
+ * How many first frames of new sessions may wait, as a multiple of VIGIL_MAX_QUEUE (a bound on the memory they
+ * hold: 64 KB a webcam frame): a class starting at once is hundreds of them, each allowed seconds.
+ */
+const NEW_SESSION_QUEUE_FACTOR = 8;
 
 /** A session request (GET, DELETE) while the store cannot be reached: 503, which the client may retry. */
 async function storeRequest<T>(request: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 /**
- * What a session's answer asks of the client's next frame (`next` in the API): when to send it (pacing.ts),
- * and whether a face crop will do or a full frame is needed (detection-policy.ts decides when the detector
- * must see the whole frame again).
+ * What a session's answer asks of the client's next frame (`next` in the API): when to send it (pacing.ts,
+ * slowed by the pool's load for calm and new sessions: pacing.ts loadPacedMs), and whether a face crop will do
+ * or a full frame is needed (detection-policy.ts decides when the detector must see the whole frame again).
  *
  * A crop is asked for only when exactly one face is tracked and the next frame will not be a detection frame:
  * a second person, or a face that left the crop, can only be found in a full frame. The crop is the face ROI
@@ -10,7 +10,16 @@
  */
 import type { Roi } from "../engine/types";
 import { nextSchedule, type DetectionPolicyOptions, type DetectionSchedule } from "./detection-policy";
-import { calmSince, DEFAULT_PACING, nextFrameAfterMs, type PacingInput, type PacingOptions } from "./pacing";
+import {
+  calmSince,
+  DEFAULT_LOAD_PACING,
+  DEFAULT_PACING,
+  loadPacedMs,
+  paceOf,
+  type LoadPacingOptions,
+  type PacingInput,
+  type PacingOptions,
+} from "./pacing";
 import type { SessionRules } from "./session-config";
 import type { Observation } from "./observation";
 
@@ -102,6 +111,8 @@ export interface FramePlanSettings {
   detection: DetectionPolicyOptions;
   /** null: fixed 1 s (VIGIL_PACING=false). */
   pacing: PacingOptions | null;
+  /** Load-aware pacing (with `pacing` only); null: the pace never depends on load (VIGIL_LOAD_PACING=false). */
+  loadPacing: LoadPacingOptions | null;
   rules: SessionRules;
   cropOutputSize: number | null;
 }
@@ -123,6 +134,8 @@ export interface AnsweredFrame {
   latest: Observation;
   /** detection-policy.ts jitterDraw for this frame; 0 when unset. */
   jitterDraw?: number;
+  /** The pool's pressure when the frame was answered (pool/load-pressure.ts); unset: none. */
+  pressure?: number;
 }
 
 /** What the plan keeps on the session record between frames (plain data). */
@@ -132,12 +145,15 @@ export interface FramePlanState {
   calmSince: number | null;
 }
 
-/** The plan's state after a frame, and the `next` of its answer. Pure. */
+/**
+ * The plan's state after a frame, the `next` of its answer, and how much later than the session's own pace
+ * that asks for the next frame because of load (`deferredMs`, 0 when not). Pure.
+ */
 export function afterFrame(
   state: FramePlanState | null,
   frame: AnsweredFrame,
   settings: FramePlanSettings,
-): { state: FramePlanState; next: NextFrame } {
+): { state: FramePlanState; next: NextFrame; deferredMs: number } {
   const previous = state ?? { detection: null, calmSince: null };
   const scheduled = frame.newest
     ? nextSchedule(
@@ -155,31 +171,53 @@ export function afterFrame(
   const calm = frame.newest
     ? calmSince(previous.calmSince, frame.latest, settings.pacing ?? DEFAULT_PACING)
     : previous.calmSince;
-  const afterMs = settings.pacing
-    ? nextFrameAfterMs(
-        { summary: frame.summary, latest: frame.latest, calmSince: calm },
-        settings.rules,
-        settings.pacing,
-      )
-    : 1000;
-  const { next, fullForDetection } = plan({
-    capturedAt: frame.capturedAt,
-    nextFrameAfterMs: afterMs,
-    rois: frame.newest ? frame.rois : [],
-    schedule: scheduled,
-    cropOutputSize: settings.cropOutputSize,
-    frameSize: frame.frameSize,
-  });
+  const pace = settings.pacing
+    ? paceOf({ summary: frame.summary, latest: frame.latest, calmSince: calm }, settings.rules, settings.pacing)
+    : null;
+  const ownMs = pace?.ms ?? 1000;
+  const rois = frame.newest ? frame.rois : [];
+  const fresh = state === null;
+  // A new session spread under load is a session that started that much later: its first re-detection moves
+  // with its next frame, so that a class's sessions do not all look for a second person in the same second.
+  const scheduleFor = (afterMs: number) =>
+    fresh && scheduled && afterMs > ownMs
+      ? { ...scheduled, nextDetectAt: scheduled.nextDetectAt + afterMs - ownMs }
+      : scheduled;
+  const planFor = (nextFrameAfterMs: number) =>
+    plan({
+      capturedAt: frame.capturedAt,
+      nextFrameAfterMs,
+      rois,
+      schedule: scheduleFor(nextFrameAfterMs),
+      cropOutputSize: settings.cropOutputSize,
+      frameSize: frame.frameSize,
+    });
+  let afterMs = ownMs;
+  if (pace && settings.loadPacing && frame.pressure) {
+    // A second draw from the frame's one (its low bits), so that the spread does not follow the detection jitter.
+    const draw = ((frame.jitterDraw ?? 0) * 65_536) % 1;
+    afterMs = loadPacedMs(pace, { pressure: frame.pressure, fresh, draw }, settings.loadPacing);
+  }
+  let planned = planFor(afterMs);
+  // A tracked face sent whole (no crop asked) is followed only within the tracking gap: slowed past it, the next
+  // frame would run the detector, more work than the frame the slower pace saves.
+  const tracked = rois.length > 0 && planned.next.frame === "full" && !planned.fullForDetection;
+  if (afterMs > ownMs && tracked && afterMs > settings.detection.trackingMaxGapMs) {
+    afterMs = Math.max(ownMs, settings.detection.trackingMaxGapMs);
+    planned = planFor(afterMs);
+  }
+  const { next, fullForDetection } = planned;
   // For a client that follows the plan (this frame was the crop it asked for), the full frame asked for in
   // place of a crop is the detection, whenever it comes: one faster than the pace asked (still at 1 frame/s)
   // would otherwise send it before the detection falls due, have it only tracked, and send a second full
   // frame for the detection itself. A client sending only full frames keeps the schedule as it is.
   const followsPlan = fullForDetection && frame.crop;
+  const schedule = scheduleFor(afterMs);
   const detection =
-    followsPlan && scheduled
-      ? { ...scheduled, nextDetectAt: Math.min(scheduled.nextDetectAt, frame.capturedAt + 1) }
-      : scheduled;
-  return { state: { detection, calmSince: calm }, next };
+    followsPlan && schedule
+      ? { ...schedule, nextDetectAt: Math.min(schedule.nextDetectAt, frame.capturedAt + 1) }
+      : schedule;
+  return { state: { detection, calmSince: calm }, next, deferredMs: afterMs - ownMs };
 }
 
 /** The plan's settings from the server's configuration. */
@@ -189,6 +227,9 @@ export function framePlanSettings(config: {
   trackingMaxGapMs: number;
   faceCropSize: number;
   pacing: boolean;
+  /** Load-aware pacing on, and its ceiling (VIGIL_LOAD_PACING, VIGIL_LOAD_PACING_MAX_MS); unset: off. */
+  loadPacing?: boolean;
+  loadPacingMaxMs?: number;
   sessionRules: SessionRules;
 }): FramePlanSettings {
   return {
@@ -200,6 +241,10 @@ export function framePlanSettings(config: {
       jitter: REDETECT_JITTER,
     },
     pacing: config.pacing ? DEFAULT_PACING : null,
+    loadPacing:
+      config.pacing && config.loadPacing
+        ? { ceilingMs: config.loadPacingMaxMs ?? DEFAULT_LOAD_PACING.ceilingMs }
+        : null,
     rules: config.sessionRules,
     cropOutputSize: config.faceCropSize > 0 ? config.faceCropSize : null,
   };

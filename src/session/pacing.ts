@@ -24,6 +24,15 @@
  * average in the simulations): closures that begin in a sparse stretch, before a frame caught one, are
  * missing. Eyes that snap shut from wide open during a sparse stretch are seen up to `sparseMs - normalMs`
  * (1 s) later. The sparse interval is kept under the session's `maxFrameGapMs` so that streaks stay unbroken.
+ *
+ * Under load (loadPacedMs), steady sessions are asked for later frames still, up to a ceiling (`ceilingMs`,
+ * VIGIL_LOAD_PACING_MAX_MS, 4 s), as the pool's pressure rises (pool/load-pressure.ts); past half pressure,
+ * calm sessions not yet steady too, up to the sparse pace; every other pace stays as it is, so a session whose
+ * eyes close, droop or whose state is building up is never slowed. A frame stands for no more than
+ * `maxFrameGapMs` even when the next comes later: while focused and calm nothing is lost (no streak is
+ * building); while away the state holds (a frame with nobody keeps `away`) though `noPersonMs` restarts. What it
+ * costs: eyes that snap shut from wide open during a slowed stretch are seen by the next frame, up to one slowed
+ * interval later, and asleep with them (tests/session/pacing.test.ts measures it at each pace).
  */
 import type { SessionRules } from "./session-config";
 import type { Observation } from "./observation";
@@ -82,22 +91,109 @@ export function calmSince(
 }
 
 export function nextFrameAfterMs(
-  { summary, latest, calmSince }: PacingInput,
+  input: PacingInput,
   rules: SessionRules,
   options: PacingOptions = DEFAULT_PACING,
 ): number {
+  return paceOf(input, rules, options).ms;
+}
+
+/**
+ * Which pace applies: dense (something is closing), sparse (a steady state), settling (normal, but calm: focused,
+ * this frame calm, and no closed frame, closure or yawn in the session's window: calm, not yet for long), or
+ * normal (anything else, e.g. a streak building up).
+ */
+export type PaceKind = "dense" | "normal" | "settling" | "sparse";
+
+/** A pace, its kind, and for a settling session the slowest load may make it (the sparse pace). */
+export interface Pace {
+  ms: number;
+  kind: PaceKind;
+  slowestMs?: number;
+}
+
+export function paceOf(
+  { summary, latest, calmSince }: PacingInput,
+  rules: SessionRules,
+  options: PacingOptions = DEFAULT_PACING,
+): Pace {
   const m = summary.measures;
   const face = latest.faces > 0 && !latest.unusable;
   const closing =
     face && (latest.eyesClosed || (latest.openness !== null && latest.openness < options.droopBelow) || latest.yawn);
   const perclosRising = m.perclos !== null && m.perclos >= rules.drowsyPerclos / 2;
-  if (closing || m.eyesClosedMs > 0 || perclosRising || summary.state === "drowsy") return options.denseMs;
+  if (closing || m.eyesClosedMs > 0 || perclosRising || summary.state === "drowsy") {
+    return { ms: options.denseMs, kind: "dense" };
+  }
 
-  const sparse = Math.min(options.sparseMs, Math.floor(rules.maxFrameGapMs * 0.8));
-  if (m.yawns > 0) return options.normalMs;
+  const sparse = { ms: sparseMs(rules, options), kind: "sparse" as const };
+  const normal = { ms: options.normalMs, kind: "normal" as const };
+  if (m.yawns > 0) return normal;
   if (summary.state === "focused" && calmSince !== null && latest.at - calmSince >= options.steadyAfterMs)
     return sparse;
   if (summary.state === "away" && latest.faces === 0 && latest.at - Date.parse(summary.since) >= options.steadyAfterMs)
     return sparse;
-  return options.normalMs;
+  if (summary.state === "focused" && calmSince !== null && m.closedFrames === 0 && m.closures === 0) {
+    return { ...normal, kind: "settling", slowestMs: sparse.ms };
+  }
+  return normal;
+}
+
+/** The sparse pace under the session rules: kept under their frame gap, so that streaks stay unbroken. */
+export function sparseMs(rules: SessionRules, options: PacingOptions = DEFAULT_PACING): number {
+  return Math.min(options.sparseMs, Math.floor(rules.maxFrameGapMs * 0.8));
+}
+
+export interface LoadPacingOptions {
+  /** The slowest pace load may ask of a session (VIGIL_LOAD_PACING_MAX_MS). */
+  ceilingMs: number;
+}
+
+export const DEFAULT_LOAD_PACING: LoadPacingOptions = { ceilingMs: 4000 };
+
+/** What load-aware pacing knows of a frame: the pool's pressure, and whether the session is new. */
+export interface LoadInput {
+  /** pool/load-pressure.ts: 0 (room to spare) to 1 (at the limit). */
+  pressure: number;
+  /** This is the session's first frame. */
+  fresh: boolean;
+  /** A number in [0, 1) drawn for this frame (detection-policy.ts jitterDraw), for a new session's spread. */
+  draw: number;
+}
+
+/**
+ * The pace under load, from the pace the session's own state asks (`pace`):
+ *   - a steady session (sparse): from the sparse pace at no pressure to `ceilingMs` at full pressure;
+ *   - a new session's first answer (normal or settling): spread at random over up to `pressure` of the way from
+ *     the normal pace to the ceiling, so that sessions that arrive together (a class at nine) send their next
+ *     frames apart;
+ *   - a settling session (calm, not yet for long; no sign of closing eyes in its window): second, from half
+ *     pressure on, from the normal pace to the sparse one at full pressure, no slower than a steady session is
+ *     asked for without load;
+ *   - anything else (dense, normal): unchanged.
+ * Never slower than `ceilingMs`, nor faster than the pace asked.
+ */
+export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOptions = DEFAULT_LOAD_PACING): number {
+  const pressure = Math.min(1, Math.max(0, load.pressure));
+  const ceiling = Math.max(options.ceilingMs, pace.ms);
+  if (pace.kind === "sparse") return Math.round(pace.ms + pressure * (ceiling - pace.ms));
+  if (pace.kind === "dense") return pace.ms;
+  if (load.fresh) return Math.round(pace.ms + load.draw * pressure * (ceiling - pace.ms));
+  if (pace.kind === "settling") {
+    const late = Math.max(0, (pressure - 0.5) / 0.5);
+    const slowest = Math.min(ceiling, Math.max(pace.ms, pace.slowestMs ?? pace.ms));
+    return Math.round(pace.ms + late * (slowest - pace.ms));
+  }
+  return pace.ms;
+}
+
+/** The factor by which load slows a steady session now: 1 at no pressure, ceiling / sparse at full. */
+export function paceMultiplier(
+  pressure: number,
+  rules: SessionRules,
+  options: LoadPacingOptions = DEFAULT_LOAD_PACING,
+  pacing: PacingOptions = DEFAULT_PACING,
+): number {
+  const sparse = sparseMs(rules, pacing);
+  return loadPacedMs({ ms: sparse, kind: "sparse" }, { pressure, fresh: false, draw: 0 }, options) / sparse;
 }

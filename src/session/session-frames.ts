@@ -48,6 +48,8 @@ export interface SessionFramesOptions {
   bounds: HistoryBounds;
   /** When the detector runs again, pacing, and face crops (frame-plan.ts framePlanSettings). */
   plan: FramePlanSettings;
+  /** The pool's pressure (pool/load-pressure.ts) when a frame is answered, for load-aware pacing; unset: none. */
+  pressure?: () => number;
   /** The store could not be reached: for a metric. */
   onUnavailable?(operation: StoreOperation, reason: string): void;
 }
@@ -56,21 +58,23 @@ export class SessionFrames {
   constructor(private readonly options: SessionFramesOptions) {}
 
   /**
-   * Runs `analyze` (given how to look for the faces) for a frame of a session, and files what it saw. `next`
-   * is what the client should send next; without a reachable store there is none (the client then keeps its
-   * own pace and sends full frames).
+   * Runs `analyze` (given how to look for the faces, and whether this is the session's first frame: with no
+   * record yet it may wait longer for a worker) for a frame of a session, and files what it saw. `next` is what
+   * the client should send next, and `deferredMs` how much later than the session's own pace it asks for it
+   * because of load; without a reachable store there is neither (the client then keeps its own pace and sends
+   * full frames).
    */
   async analyze<A extends FrameAnalysis>(
     frame: SessionFrame,
-    analyze: (search: FaceSearch) => Promise<A>,
-  ): Promise<{ analysis: A; session: SessionAnswer; next?: NextFrame }> {
+    analyze: (search: FaceSearch, session: { fresh: boolean }) => Promise<A>,
+  ): Promise<{ analysis: A; session: SessionAnswer; next?: NextFrame; deferredMs?: number }> {
     const loaded = await this.attempt("load", () => this.options.store.get(frame.key));
     // A crop is its own face position: nothing to track, no detector over the whole frame.
     const search = loaded.ok && !frame.crop ? this.faceSearch(loaded.value, frame.capturedAt) : {};
-    const analysis = await analyze(search);
+    const analysis = await analyze(search, { fresh: loaded.ok && !frame.crop && loaded.value === undefined });
     if (!loaded.ok) return { analysis, session: { id: frame.id, available: false, reason: loaded.reason } };
     const trackedFaces = frame.crop ? 1 : (search.track?.length ?? 0);
-    const change = this.fileFrame(frame, analysis, trackedFaces);
+    const change = this.fileFrame(frame, analysis, trackedFaces, this.options.pressure?.());
     const basis = { record: loaded.value };
     const saved = await this.attempt("save", () => this.options.store.update(frame.key, change, basis));
     if (!saved.ok) return { analysis, session: { id: frame.id, available: false, reason: saved.reason } };
@@ -113,7 +117,8 @@ export class SessionFrames {
     frame: SessionFrame,
     analysis: FrameAnalysis,
     trackedFaces: number,
-  ): SessionChange<{ session: SessionAnswer; next: NextFrame }> {
+    pressure?: number,
+  ): SessionChange<{ session: SessionAnswer; next: NextFrame; deferredMs: number }> {
     return (current) => {
       const { rules, bounds } = this.options;
       const history = current
@@ -142,13 +147,18 @@ export class SessionFrames {
           summary,
           latest,
           jitterDraw: jitterDraw(frame.key, frame.capturedAt),
+          pressure,
         },
         this.options.plan,
       );
       record.framePlan = planned.state;
       return {
         record,
-        result: { session: { id: frame.id, available: true, fresh: !current, ...summary }, next: planned.next },
+        result: {
+          session: { id: frame.id, available: true, fresh: !current, ...summary },
+          next: planned.next,
+          deferredMs: planned.deferredMs,
+        },
       };
     };
   }

@@ -107,3 +107,20 @@ test("the timeline (bench/load/timeline.ts) bins the counted frames by when they
   for (const bin of r.timeline!.slice(1)) expect(bin.detections).toBeGreaterThanOrEqual(1);
   expect(r.timeline!.every((b) => b.shed === 0 && b.errors === 0 && b.maxLatencyMs > 0)).toBe(true);
 }, 60_000);
+
+test("a series step can bring its new users' first frames within one second (a class start) and says when each had a state", async () => {
+  const scenario = { url: server.url, sessions: true, mode: "paced", frames, series: true };
+  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  child.stdin.write(`${JSON.stringify({ users: 2, seconds: 2 })}\n${JSON.stringify({ users: 5, seconds: 3, arrivalWindowMs: 1000 })}\n`);
+  child.stdin.end();
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  expect(code, err).toBe(0);
+  const [first, second] = out.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  expect(first.newUsers).toMatchObject({ users: 2, withoutState: 0 });
+  expect(second.newUsers).toMatchObject({ users: 3, withoutState: 0 });
+  expect(second.newUsers.secondsToState).toBeGreaterThan(0);
+  // The three new users' first frames all fall in the step's first second, so all of them are counted: with the
+  // two users already there, at least one frame each.
+  expect(second.sent).toBeGreaterThanOrEqual(5);
+  expect(second.errors).toBe(0);
+}, 60_000);

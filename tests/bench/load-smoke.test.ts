@@ -40,5 +40,29 @@ test("bench/load/run-load.ts --smoke runs the scenario and writes its report", a
       expect(scenario.note).toContain("does not support");
     }
   }
-  expect(readFileSync(join(out, "load-smoke.md"), "utf8")).toContain("| users | p50 ms |");
-}, 120_000);
+  // Load-aware pacing: the paced users stepped up with it and without it, the class start on both servers, and the
+  // paced overloads at 2x and 3x; the fields load-latest.json records.
+  expect(report.capacityUsersPaced).toBeGreaterThan(0);
+  expect(report.capacityUsersPacedStatic).toBeGreaterThan(0);
+  expect(report.scenarios.pacedStatic.steps[0].mode).toBe("paced");
+  for (const classStart of [report.classStart, report.classStartStatic]) {
+    expect(classStart).toMatchObject({ users: 3, onto: 3, errors: 0, withoutState: 0 });
+    for (const field of ["refused", "deferred", "deferredMeanMs", "p99Ms", "secondsToState"]) expect(typeof classStart[field]).toBe("number");
+    // Every frame of the class step: the steady users' and the new ones'.
+    expect(classStart.sent).toBeGreaterThan(3);
+    expect(classStart.secondsToState).toBeGreaterThan(0);
+    // Its seconds, bin by bin, as many frames as were counted.
+    expect(classStart.timeline.reduce((n: number, bin: { frames: number }) => n + bin.frames, 0)).toBe(classStart.sent);
+  }
+  expect(report.overloadPaced).toMatchObject({ base: "capacityUsersPaced", baseUsers: report.capacityUsersPaced });
+  expect(report.overloadPaced.x2.users).toBe(2 * report.capacityUsersPaced);
+  expect(report.overloadPaced.x3.users).toBe(3 * report.capacityUsersPaced);
+  for (const o of [report.overloadPaced.x2, report.overloadPaced.x3]) {
+    expect(o.sent).toBeGreaterThan(0);
+    expect(o.shedShare).toBeGreaterThanOrEqual(0);
+    expect(o.shedShare).toBeLessThanOrEqual(1);
+  }
+  const md = readFileSync(join(out, "load-smoke.md"), "utf8");
+  expect(md).toContain("| users | p50 ms |");
+  expect(md).toContain("## Load-aware pacing (same run)");
+}, 240_000);

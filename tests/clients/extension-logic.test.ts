@@ -41,3 +41,31 @@ describe("states", () => {
     expect(ALERTS.away.sound).toBe(false);
   });
 });
+
+describe("startFrameLoop (capture.js)", () => {
+  test("the first frame is due a random part of one frame interval after the start, not at once", async () => {
+    const { startFrameLoop } = await import("../../clients/extension/lib/capture.js");
+    const realTimeout = globalThis.setTimeout;
+    const realRandom = Math.random;
+    const realCanvas = (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas;
+    const delays: number[] = [];
+    try {
+      (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas = class {};
+      globalThis.setTimeout = ((_: () => void, ms: number) => {
+        delays.push(ms);
+        return 0;
+      }) as unknown as typeof setTimeout;
+      for (const draw of [0, 0.25, 0.999]) {
+        Math.random = () => draw;
+        const stop = startFrameLoop({ video: { readyState: 0 }, framesPerSecond: 2, request: {}, onAnswer() {}, onFailure() {} } as never);
+        stop();
+      }
+    } finally {
+      globalThis.setTimeout = realTimeout;
+      Math.random = realRandom;
+      (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas = realCanvas;
+    }
+    // 2 frames a second: spread over the first 500 ms.
+    expect(delays).toEqual([0, 125, 499.5]);
+  });
+});

@@ -58,6 +58,17 @@ describe("server configuration", () => {
     refused({ VIGIL_PACING: "sometimes" });
   });
 
+  test("load-aware pacing: on, a 4 s ceiling and 5 s more for a new session's first frame by default; refused values", () => {
+    expect(loadServerConfig([], { VIGIL_AUTH: "none" })).toMatchObject({ loadPacing: true, loadPacingMaxMs: 4000, newSessionExtraWaitMs: 5000 });
+    const set = loadServerConfig(["--load-pacing", "false", "--load-pacing-max-ms", "6000"], { VIGIL_AUTH: "none", VIGIL_NEW_SESSION_EXTRA_WAIT_MS: "0" });
+    expect(set).toMatchObject({ loadPacing: false, loadPacingMaxMs: 6000, newSessionExtraWaitMs: 0 });
+    const refused = (env: Record<string, string>) => expect(() => loadServerConfig([], { VIGIL_AUTH: "none", ...env })).toThrow(Object.keys(env)[0]);
+    refused({ VIGIL_LOAD_PACING_MAX_MS: "500" });
+    refused({ VIGIL_LOAD_PACING_MAX_MS: "20000" }); // over the clients' own 10 s bound (capture.js)
+    refused({ VIGIL_NEW_SESSION_EXTRA_WAIT_MS: "-1" });
+    refused({ VIGIL_LOAD_PACING: "maybe" });
+  });
+
   test("the queue's bounds: a wait in ms and a count, each refused outside its range", () => {
     expect(loadServerConfig(["--max-queue-wait-ms", "100", "--max-queue", "8"], { VIGIL_AUTH: "none" })).toMatchObject({ maxQueueWaitMs: 100, maxQueue: 8 });
     for (const bad of ["0", "-5", "1.5", "soon", "60001"]) expect(() => loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_MAX_QUEUE_WAIT_MS: bad })).toThrow("VIGIL_MAX_QUEUE_WAIT_MS");

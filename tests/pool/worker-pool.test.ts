@@ -154,3 +154,73 @@ describe("WorkerPool", () => {
     pool = undefined;
   });
 });
+
+describe("WorkerPool: patient frames (a new session's first)", () => {
+  test("wait behind the frames of running sessions, in their own queue, and are admitted where an ordinary frame is refused", async () => {
+    const shed: string[] = [];
+    const p = await startPool({ size: 1, maxQueue: 2, maxQueueWaitMs: 250, patience: { extraWaitMs: 2000, maxQueue: 20 } }, { onShed: (code: string) => shed.push(code) });
+    for (let i = 0; i < 3; i++) await p.run({ action: "busy", ms: 100 });
+    const order: string[] = [];
+    const track = (name: string, run: Promise<unknown>) => run.then(() => order.push(name), (e) => order.push(`${name}:${e.code}`));
+    const blocker = track("blocker", p.run({ action: "busy", ms: 100 }));
+    // Five first frames (500 ms of work, over the 250 ms bound) are admitted; two ordinary frames go ahead of them.
+    const patient = Array.from({ length: 5 }, (_, i) => track(`new${i}`, p.run({ action: "busy", ms: 100 }, [], { patient: true })));
+    const ordinary = [track("a", p.run({ action: "busy", ms: 100 })), track("b", p.run({ action: "busy", ms: 100 }))];
+    // A third ordinary frame finds their queue full (maxQueue 2): refused, as without patient frames.
+    const refused = await p.run({ action: "busy", ms: 100 }).catch((e) => e);
+    expect(refused).toBeInstanceOf(PoolError);
+    expect(refused.code).toBe("overloaded");
+    await Promise.all([blocker, ...patient, ...ordinary]);
+    expect(order).toEqual(["blocker", "a", "b", "new0", "new1", "new2", "new3", "new4"]);
+    expect(shed).toEqual(["overloaded"]);
+  });
+
+  test("without patience configured a patient frame is an ordinary one; the patient queue has its own bound", async () => {
+    const p = await startPool({ size: 1, maxQueue: 1, maxQueueWaitMs: 250 });
+    const blocker = p.run({ action: "busy", ms: 100 });
+    const queued = p.run({ action: "busy", ms: 10 }, [], { patient: true });
+    expect((await p.run({ action: "echo", value: 1 }, [], { patient: true }).catch((e) => e)).code).toBe("overloaded");
+    await Promise.all([blocker, queued]);
+    await p.close();
+    const q = await startPool({ size: 1, maxQueue: 10, maxQueueWaitMs: 10_000, patience: { extraWaitMs: 1000, maxQueue: 2 } });
+    const running = q.run({ action: "busy", ms: 100 });
+    const two = [q.run({ action: "busy", ms: 10 }, [], { patient: true }), q.run({ action: "busy", ms: 10 }, [], { patient: true })];
+    expect((await q.run({ action: "echo", value: 1 }, [], { patient: true }).catch((e) => e)).code).toBe("overloaded");
+    expect((await Promise.all([running, ...two])).length).toBe(3);
+  });
+
+  test("a patient frame past its extra wait goes ahead of newer ordinary frames: it is never starved", async () => {
+    const p = await startPool({ size: 1, maxQueue: 100, queueDeadlineMs: 5000, patience: { extraWaitMs: 150, maxQueue: 10 } });
+    const order: string[] = [];
+    const blocker = p.run({ action: "busy", ms: 300 }).then(() => order.push("blocker"));
+    const patient = p.run({ action: "echo", value: 1 }, [], { patient: true }).then(() => order.push("new"));
+    await Bun.sleep(200);
+    // Queued 200 ms after the patient frame, whose allowance (150 ms) has run out: it is served first.
+    const ordinary = p.run({ action: "echo", value: 2 }).then(() => order.push("ordinary"));
+    await Promise.all([blocker, patient, ordinary]);
+    expect(order).toEqual(["blocker", "new", "ordinary"]);
+  });
+
+  test("Retry-After of a refused frame is its expected wait in whole seconds, at least 1, whichever bound refused it", async () => {
+    const p = await startPool({ size: 1, maxQueue: 100, maxQueueWaitMs: 1000, queueDeadlineMs: 10_000, jobTimeoutMs: 5000 });
+    for (let i = 0; i < 3; i++) await p.run({ action: "busy", ms: 300 });
+    const running = [p.run({ action: "busy", ms: 300 }), ...Array.from({ length: 3 }, () => p.run({ action: "busy", ms: 300 }))];
+    // Behind the running frame and three more: about (3 + 0.5) x 300 = 1050 ms.
+    const refused = await p.run({ action: "busy", ms: 300 }).catch((e) => e);
+    expect(refused.code).toBe("overloaded");
+    expect(refused.retryAfterSeconds).toBe(2);
+    await Promise.all(running);
+    await p.close();
+    // The count bound of the patient queue: behind a running frame, four ordinary ones and two patient ones
+    // (300 ms each) a frame would wait about (6 + 0.5) x 300 = 1950 ms: Retry-After 2.
+    const q = await startPool({ size: 1, maxQueue: 10, maxQueueWaitMs: 10_000, queueDeadlineMs: 10_000, jobTimeoutMs: 5000, patience: { extraWaitMs: 10_000, maxQueue: 2 } });
+    for (let i = 0; i < 3; i++) await q.run({ action: "busy", ms: 300 });
+    const queued = [q.run({ action: "busy", ms: 300 }), ...Array.from({ length: 4 }, () => q.run({ action: "busy", ms: 300 }))];
+    queued.push(q.run({ action: "busy", ms: 300 }, [], { patient: true }), q.run({ action: "busy", ms: 300 }, [], { patient: true }));
+    const full = await q.run({ action: "busy", ms: 300 }, [], { patient: true }).catch((e) => e);
+    expect(full.code).toBe("overloaded");
+    expect(full.message).toMatch(/2 frames are waiting/);
+    expect(full.retryAfterSeconds).toBe(2);
+    await Promise.all(queued);
+  });
+});

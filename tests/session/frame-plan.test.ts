@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { cropRotatedSquare } from "../../src/engine/crop";
 import { cropPointToFrame, formatFrameCrop, parseFrameCrop } from "../../src/frame/crop-frame";
-import { trackingFor } from "../../src/session/detection-policy";
+import { jitterDraw, trackingFor } from "../../src/session/detection-policy";
 import { afterFrame, framePlanSettings, planNextFrame, type FramePlanState } from "../../src/session/frame-plan";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 
@@ -97,6 +97,68 @@ describe("afterFrame: the full frame asked for a detection is the detection", ()
   test("crops disabled or no single face: the schedule is left as it was", () => {
     expect(afterFrame(calmDueAt20s(), tracked(18_500), planSettings(0)).state.detection?.nextDetectAt).toBe(20_000);
     expect(afterFrame(calmDueAt20s(), { ...tracked(18_500), rois: [roi, roi], presences: [1, 1], trackedFaces: 2 }, settings).state.detection?.nextDetectAt).toBe(20_000);
+  });
+});
+
+describe("afterFrame under load (load-aware pacing)", () => {
+  const loadSettings = (faceCropSize: number) =>
+    framePlanSettings({
+      redetectEveryMs: 3000,
+      redetectMaxEveryMs: 10_000,
+      trackingMaxGapMs: 3000,
+      faceCropSize,
+      pacing: true,
+      loadPacing: true,
+      sessionRules: DEFAULT_SESSION_RULES,
+    });
+  const calm = (at: number, pressure: number) => ({
+    capturedAt: at,
+    newest: true,
+    crop: true,
+    detectorRan: false,
+    presences: [1],
+    trackedFaces: 1,
+    rois: [roi],
+    frameSize: FRAME,
+    summary: focusedSummary,
+    latest: calmObservation(at),
+    pressure,
+  });
+  const calmFor = (): FramePlanState => ({ detection: { nextDetectAt: 60_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 });
+
+  test("a calm session's next crop is asked for later, by the amount it reports deferred; none without pressure or when off", () => {
+    const loaded = afterFrame(calmFor(), calm(18_000, 1), loadSettings(192));
+    expect(loaded.next).toMatchObject({ nextFrameAfterMs: 4000, frame: "crop" });
+    expect(loaded.deferredMs).toBe(2000);
+    expect(afterFrame(calmFor(), calm(18_000, 0), loadSettings(192))).toMatchObject({ next: { nextFrameAfterMs: 2000 }, deferredMs: 0 });
+    expect(afterFrame(calmFor(), calm(18_000, 1), planSettings(192))).toMatchObject({ next: { nextFrameAfterMs: 2000 }, deferredMs: 0 });
+  });
+
+  test("with crops off, a tracked face is slowed no further than the tracking gap (its next frame still tracks)", () => {
+    const planned = afterFrame(calmFor(), { ...calm(18_000, 1), crop: false }, loadSettings(0));
+    expect(planned.next).toEqual({ nextFrameAfterMs: 3000, frame: "full" });
+    expect(trackingFor({ rois: [roi], at: 18_000 }, planned.state.detection, 21_000, loadSettings(0).detection).track).toEqual([roi]);
+  });
+
+  test("a new session's first answer is spread (a draw per session and frame); later, calm sessions settle at up to 2 s", () => {
+    const first = (key: number) => afterFrame(null, { ...calm(18_000, 1), crop: false, detectorRan: true, trackedFaces: 0, jitterDraw: jitterDraw(`session-${key}`, 18_000) }, loadSettings(192));
+    const paces = Array.from({ length: 10 }, (_, key) => first(key).next.nextFrameAfterMs);
+    // Its first re-detection moves with it: the session's schedule is as if it had started that much later.
+    for (let key = 0; key < 10; key++) {
+      const { state, deferredMs } = first(key);
+      const unloaded = afterFrame(null, { ...calm(18_000, 0), crop: false, detectorRan: true, trackedFaces: 0, jitterDraw: jitterDraw(`session-${key}`, 18_000) }, loadSettings(192));
+      expect(state.detection!.nextDetectAt - unloaded.state.detection!.nextDetectAt).toBe(deferredMs);
+    }
+    expect(Math.min(...paces)).toBeGreaterThanOrEqual(1000);
+    expect(Math.max(...paces)).toBeLessThanOrEqual(4000);
+    expect(new Set(paces).size).toBeGreaterThan(5);
+    // Calm for 3 s: slowed to the sparse pace at full pressure, not at half.
+    const settling = (pressure: number) => afterFrame({ detection: schedule, calmSince: 15_000 }, calm(18_000, pressure), loadSettings(192));
+    expect(settling(1)).toMatchObject({ next: { nextFrameAfterMs: 2000 }, deferredMs: 1000 });
+    expect(settling(0.5)).toMatchObject({ next: { nextFrameAfterMs: 1000 }, deferredMs: 0 });
+    // A closed frame in the window (a caught blink): 1 s whatever the load.
+    const blinked = { ...calm(18_000, 1), summary: { ...focusedSummary, measures: { ...focusedSummary.measures, closedFrames: 1 } } };
+    expect(afterFrame({ detection: schedule, calmSince: 15_000 }, blinked, loadSettings(192))).toMatchObject({ next: { nextFrameAfterMs: 1000 }, deferredMs: 0 });
   });
 });
 

@@ -81,15 +81,18 @@ describe("history snapshots", () => {
 
 describe("a frame's session logic (session-frames.ts) over the memory store", () => {
   const roi = { centerX: 100, centerY: 100, size: 80, rotation: 0 };
-  const analysis = (faces: number, tracked: boolean): FrameAnalysis => ({
+  const analysis = (faces: number, tracked: boolean, openness = 0.9): FrameAnalysis => ({
     faces: Array.from({ length: faces }, () => ({
       presenceScore: 1,
-      eyes: { left: { closed: false, openness: 0.9, ear: 0.27 }, right: { closed: false, openness: 0.9, ear: 0.27 } },
+      eyes: {
+        left: { closed: openness < 0.2, openness, ear: 0.3 * openness },
+        right: { closed: openness < 0.2, openness, ear: 0.3 * openness },
+      },
       gaze: { down: false },
       lookingAway: false,
       mouth: { yawn: false },
     })) as unknown as FrameAnalysis["faces"],
-    image: { quality: { tooDark: false, tooBlurry: false } } as FrameAnalysis["image"],
+    image: { width: 640, height: 480, quality: { tooDark: false, tooBlurry: false } } as FrameAnalysis["image"],
     tracked,
     tracking: faces ? [roi] : [],
   });
@@ -166,5 +169,42 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
       { tracked: true, detector: undefined, expectEmpty: undefined },
       { tracked: false, detector: "full", expectEmpty: undefined },
     ]);
+  });
+
+  test("under load the answers ask a calm session for later frames (deferredMs), a closing one never; a first frame is marked fresh", async () => {
+    const store = new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 });
+    const plan = framePlanSettings({
+      redetectEveryMs: 3000,
+      redetectMaxEveryMs: 10_000,
+      trackingMaxGapMs: 3000,
+      faceCropSize: 192,
+      pacing: true,
+      loadPacing: true,
+      sessionRules: DEFAULT_SESSION_RULES,
+    });
+    const bounds = historyBounds(DEFAULT_SESSION_RULES, 4);
+    const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, bounds, plan, pressure: () => 1 });
+    const fresh: boolean[] = [];
+    let at = T0;
+    const frame = async (openness = 0.9) => {
+      const answer = await sessions.analyze({ key: "k", id: "session-1", capturedAt: at }, async (search, session) => {
+        fresh.push(session.fresh);
+        return analysis(1, search.track !== undefined, openness);
+      });
+      at += answer.next!.nextFrameAfterMs;
+      return { afterMs: answer.next!.nextFrameAfterMs, deferredMs: answer.deferredMs };
+    };
+    const first = await frame();
+    expect(first.afterMs).toBeGreaterThanOrEqual(1000);
+    expect(first.deferredMs).toBe(first.afterMs - 1000);
+    // Calm, not yet for 10 s: 2 s at full pressure (1 s of it for the load).
+    expect(await frame()).toEqual({ afterMs: 2000, deferredMs: 1000 });
+    while (at - T0 < 12_000) await frame();
+    // Calm for 10 s: from the sparse 2 s to the 4 s ceiling.
+    expect(await frame()).toEqual({ afterMs: 4000, deferredMs: 2000 });
+    // The eyes close: 1 s, nothing for the load.
+    expect(await frame(0.05)).toEqual({ afterMs: 1000, deferredMs: 0 });
+    expect(fresh[0]).toBe(true);
+    expect(fresh.slice(1).every((f) => !f)).toBe(true);
   });
 });

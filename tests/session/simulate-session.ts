@@ -6,7 +6,8 @@
  *     detection; when every followed face has gone the engine runs the detector in that same frame (as
  *     FaceEngine does), except in a crop, which shows only where the face was.
  * The client either sends a frame every second (the fixed rate the session rules were written for), or
- * follows next.nextFrameAfterMs and next.frame (crop or full) as capture.js does.
+ * follows next.nextFrameAfterMs and next.frame (crop or full) as capture.js does, optionally under a constant
+ * pool pressure (load-aware pacing).
  */
 import { DEFAULT_SESSION_RULES, type SessionRules } from "../../src/session/session-config";
 import { SessionHistory, type SessionStateName } from "../../src/session/session-history";
@@ -33,10 +34,16 @@ export interface SimulationOptions {
   rules?: SessionRules;
   redetectEveryMs?: number;
   redetectMaxEveryMs?: number;
+  /** The pool's pressure (0-1) through the whole session, for load-aware pacing (paced client only); unset: 0. */
+  pressure?: number;
+  /** Load-aware pacing's ceiling (VIGIL_LOAD_PACING_MAX_MS); unset: the default. */
+  loadPacingMaxMs?: number;
 }
 
 export interface Simulation {
   frames: number;
+  /** The longest time between two frames the client was asked for. */
+  longestGapMs: number;
   cropFrames: number;
   detections: number;
   /** When each state was entered (the capture time of the frame that entered it), in order. */
@@ -55,6 +62,8 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
     trackingMaxGapMs: 3000,
     faceCropSize: 256,
     pacing: options.client === "paced",
+    loadPacing: options.pressure !== undefined,
+    loadPacingMaxMs: options.loadPacingMaxMs,
     sessionRules: rules,
   });
   const history = new SessionHistory(rules);
@@ -64,6 +73,7 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
   let state: SessionStateName = "unknown";
   const result: Simulation = {
     frames: 0,
+    longestGapMs: 0,
     cropFrames: 0,
     detections: 0,
     transitions: [],
@@ -117,6 +127,7 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
         summary,
         latest,
         jitterDraw: jitterDraw("simulated", t),
+        pressure: options.pressure,
       },
       settings,
     );
@@ -126,7 +137,9 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
       state = summary.state;
       result.transitions.push({ state, at: t });
     }
-    t += options.client === "paced" ? next.nextFrameAfterMs : 1000;
+    const gap = options.client === "paced" ? next.nextFrameAfterMs : 1000;
+    result.longestGapMs = Math.max(result.longestGapMs, gap);
+    t += gap;
   }
   return result;
 }

@@ -12,7 +12,9 @@
  * A "not now" answer (429, 503) leaves the last `next` standing: the frame was not analysed, so the session's
  * plan has not changed, and a full frame (six times the bytes, twice the server's work) is the last thing an
  * overloaded server needs. Its Retry-After is waited out with up to half as much again at random, so that
- * clients turned away in the same second do not all come back in the same second.
+ * clients turned away in the same second do not all come back in the same second. For the same reason the
+ * first frame is captured a random part of one frame interval after the start: a class that starts together
+ * does not send its first frames (the costliest: the server looks for faces in the whole frame) in one instant.
  */
 export const CAPTURE_WIDTH = 640;
 export const CAPTURE_HEIGHT = 480;
@@ -68,7 +70,7 @@ export function startFrameLoop({ video, framesPerSecond, request, onAnswer, onFa
     // The next capture is due `interval` after this one; if the answer came later than that, at once.
     schedule(capturedAt + interval - Date.now());
   };
-  tick();
+  schedule(Math.random() * fixedIntervalMs);
   return () => {
     stopped = true;
     clearTimeout(timer);

@@ -1,0 +1,77 @@
+/**
+ * How loaded the workers are, as one number from 0 (room to spare) to 1 (at the limit), for load-aware pacing
+ * (session/pacing.ts loadPacedMs): the answers ask calm sessions for later frames as it rises, before the pool
+ * has to refuse any.
+ *
+ * Two signs of load, the larger counts:
+ *   - utilisation: the share of the workers' time spent on frames over the last `windowMs`, from the busy time
+ *     of the frames finished in it; 0 up to `from`, rising to 1 at `to`. Below `from` the pool has room, and
+ *     a slower pace would cost the sessions detail for nothing;
+ *   - the wait: the expected wait behind every frame queued now (expected-wait.ts; new sessions' first frames,
+ *     which may wait longer, included) over the pool's bound, the point where it starts refusing ordinary
+ *     frames. A burst (a class starting at once) shows here before it shows in a window.
+ * Pressure rises at once and falls by at most `releasePerSecond`: the clients answer a change of pace only
+ * with their next frame (seconds later), so a pace that dropped back the moment the queue emptied would bring
+ * the same load straight back.
+ */
+export interface LoadPressureOptions {
+  workers: number;
+  /** Utilisation at which pressure starts rising from 0. */
+  from: number;
+  /** Utilisation at which pressure is 1. */
+  to: number;
+  windowMs: number;
+  /** The expected wait at which pressure is 1: the pool's bound (VIGIL_MAX_QUEUE_WAIT_MS). */
+  maxWaitMs: number;
+  releasePerSecond: number;
+}
+
+export const DEFAULT_LOAD_PRESSURE: Omit<LoadPressureOptions, "workers" | "maxWaitMs"> = {
+  from: 0.6,
+  to: 0.85,
+  windowMs: 3000,
+  releasePerSecond: 0.1,
+};
+
+export class LoadPressure {
+  /** Busy time of the frames finished in the window, with when they finished (oldest first). */
+  private readonly finished: Array<{ at: number; busyMs: number }> = [];
+  private busyInWindowMs = 0;
+  private last = { at: 0, value: 0 };
+
+  constructor(
+    private readonly options: LoadPressureOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** A worker finished a frame after `busyMs` of work. */
+  observe(busyMs: number): void {
+    if (!(busyMs >= 0)) return;
+    this.finished.push({ at: this.now(), busyMs });
+    this.busyInWindowMs += busyMs;
+  }
+
+  /** The workers' busy share over the window (a frame counts when it finishes). */
+  utilisation(): number {
+    const since = this.now() - this.options.windowMs;
+    while (this.finished.length && this.finished[0].at <= since) {
+      this.busyInWindowMs -= this.finished[0].busyMs;
+      this.finished.shift();
+    }
+    return this.busyInWindowMs / (this.options.windowMs * this.options.workers);
+  }
+
+  /** The pressure now, given the expected wait behind every frame queued now. */
+  value(waitMs: number): number {
+    const { from, to, maxWaitMs, releasePerSecond } = this.options;
+    const byUse = (this.utilisation() - from) / (to - from);
+    const byWait = maxWaitMs > 0 ? waitMs / maxWaitMs : 0;
+    const raw = clamp01(Math.max(byUse, byWait));
+    const at = this.now();
+    const released = this.last.value - (releasePerSecond * (at - this.last.at)) / 1000;
+    this.last = { at, value: Math.max(raw, released, 0) };
+    return this.last.value;
+  }
+}
+
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));

@@ -1,0 +1,46 @@
+/** The pool's pressure for load-aware pacing (src/pool/load-pressure.ts), on a clock the test moves. */
+import { expect, test } from "bun:test";
+import { DEFAULT_LOAD_PRESSURE, LoadPressure } from "../../src/pool/load-pressure";
+
+function pressure() {
+  let now = 0;
+  const p = new LoadPressure({ ...DEFAULT_LOAD_PRESSURE, workers: 2, maxWaitMs: 250 }, () => now);
+  /** `ms` of time in which the two workers are busy for `share` of it, in 10 ms frames. */
+  const run = (ms: number, share: number) => {
+    const frames = Math.round((ms * 2 * share) / 10);
+    for (let i = 0; i < frames; i++) {
+      now += ms / frames;
+      p.observe(10);
+    }
+    if (!frames) now += ms;
+  };
+  return { p, run, advance: (ms: number) => (now += ms) };
+}
+
+test("0 while the workers have room (under 60% busy); rising to 1 at 85%", () => {
+  const { p, run } = pressure();
+  run(3000, 0.5);
+  expect(p.utilisation()).toBeCloseTo(0.5, 1);
+  expect(p.value(0)).toBe(0);
+  run(3000, 0.725);
+  expect(p.value(0)).toBeCloseTo(0.5, 1);
+  run(3000, 0.95);
+  expect(p.value(0)).toBe(1);
+});
+
+test("a queue shows at once: the expected wait over the pool's bound, whatever the window says", () => {
+  const { p } = pressure();
+  expect(p.value(125)).toBe(0.5);
+  expect(p.value(400)).toBe(1);
+});
+
+test("it rises at once and falls by at most 0.1 a second", () => {
+  const { p, run, advance } = pressure();
+  expect(p.value(250)).toBe(1);
+  advance(2000);
+  expect(p.value(0)).toBeCloseTo(0.8, 5);
+  run(3000, 0);
+  expect(p.value(0)).toBeCloseTo(0.5, 5);
+  advance(10_000);
+  expect(p.value(0)).toBe(0);
+});

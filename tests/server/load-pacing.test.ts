@@ -1,0 +1,81 @@
+/**
+ * Load-aware pacing through the real HTTP server with a real worker and models: a class whose sessions all send
+ * their first frame at once, against one worker whose queue holds four frames.
+ */
+import { afterEach, expect, test } from "bun:test";
+import { fixtureBytes } from "../support/images";
+import { startTestServer } from "../support/server";
+
+let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+const CLASS = 24;
+
+/** CLASS new sessions' first frames, all sent at once; each answer's status, Retry-After and `next`. */
+async function classStarts(url: string) {
+  const frame = await fixtureBytes("grace_hopper.jpg");
+  const prefix = crypto.randomUUID();
+  return Promise.all(
+    Array.from({ length: CLASS }, async (_, i) => {
+      const response = await fetch(`${url}/v1/analyze`, {
+        method: "POST",
+        body: frame,
+        headers: { "content-type": "image/jpeg", "x-session-id": `${prefix}-${i}` },
+      });
+      const body = await response.json();
+      return {
+        status: response.status,
+        retryAfter: response.headers.get("retry-after"),
+        next: body.next,
+        session: body.session,
+      };
+    }),
+  );
+}
+
+const metric = (text: string, pattern: RegExp) => Number(text.match(pattern)?.[1] ?? Number.NaN);
+
+test("a class starting at once: every first frame is answered, and the answers spread the next frames", async () => {
+  // First frames may wait 20 s longer (5 s by default): on a busy machine 24 of them can take more than 5 s.
+  server = await startTestServer({
+    VIGIL_WORKERS: "1",
+    VIGIL_MAX_QUEUE: "4",
+    VIGIL_NEW_SESSION_EXTRA_WAIT_MS: "20000",
+  });
+  const answers = await classStarts(server.url);
+  expect(answers.map((a) => a.status)).toEqual(Array(CLASS).fill(200));
+  for (const a of answers) expect(a.session).toMatchObject({ available: true, fresh: true, state: "focused" });
+  // The first answers came while the worker was busy: spread between the normal pace and the 4 s ceiling.
+  const paces = answers.map((a) => a.next.nextFrameAfterMs);
+  for (const ms of paces) {
+    expect(ms).toBeGreaterThanOrEqual(1000);
+    expect(ms).toBeLessThanOrEqual(4000);
+  }
+  const deferred = paces.filter((ms) => ms > 1000);
+  expect(deferred.length).toBeGreaterThan(CLASS / 2);
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  expect(metric(metrics, /^vigil_frames_deferred_total\{reason="new_session"\} (\d+)/m)).toBe(deferred.length);
+  expect(metric(metrics, /^vigil_frames_deferred_seconds_total\{reason="new_session"\} ([\d.e-]+)/m)).toBeCloseTo(
+    deferred.reduce((s, ms) => s + ms - 1000, 0) / 1000,
+    3,
+  );
+  const multiplier = metric(metrics, /^vigil_pace_multiplier (\S+)/m);
+  expect(multiplier).toBeGreaterThanOrEqual(1);
+  expect(multiplier).toBeLessThanOrEqual(2);
+  expect(metrics).not.toMatch(/vigil_frames_shed_total\{/);
+}, 60_000);
+
+test("without load-aware pacing the same class is partly refused with 503 and Retry-After, and nothing is spread", async () => {
+  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "4", VIGIL_LOAD_PACING: "false" });
+  const answers = await classStarts(server.url);
+  const refused = answers.filter((a) => a.status === 503);
+  expect(refused.length).toBeGreaterThan(0);
+  for (const a of refused) expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
+  for (const a of answers.filter((a) => a.status === 200)) expect(a.next.nextFrameAfterMs).toBe(1000);
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  expect(metric(metrics, /^vigil_pace_multiplier (\S+)/m)).toBe(1);
+  expect(metrics).not.toMatch(/^vigil_frames_deferred_total\{/m);
+}, 60_000);
