@@ -283,6 +283,8 @@ export function personOf(file: string, face: number): string {
   if (file.includes("/yale/")) return `yale-${base.split("-")[0]}`;
   // One repository's screenshots per person, named <repository owner>-<state>.
   if (file.includes("/drowsy-screenshots/")) return `screenshots-${base.split("-")[0]}`;
+  // One person per file-name prefix (<repository owner>-<what>), whatever the repository called the state.
+  if (file.includes("/webcam-people/")) return `webcam-${base.split("-")[0]}`;
   if (file.includes("/driverhelper/")) {
     const name = base
       .toLowerCase()

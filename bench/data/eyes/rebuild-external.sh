@@ -4,7 +4,7 @@
 #   git --git-dir "$MIRRORS/<owner>+<name>/repo" show COMMIT:PATH
 # and then the entry's `source.command` with IN and OUT replaced by the fetched file and the output path (the
 # labels.json path less its leading "external/", under OUT). Every command is recorded there: the Yale GIFs
-# are turned into PNG (`convert-im6.q16 IN OUT`), every JPEG is written by
+# and the webcam-people screenshots are written as PNG (`convert-im6.q16 IN OUT`), every JPEG is written by
 # `convert-im6.q16 IN -auto-orient -resize '640x640>' -quality 92 OUT` (EXIF orientation applied, scaled to
 # fit 640 px where larger, quality 92; the proctoring frames, 640x480 already, are only re-encoded).
 #
