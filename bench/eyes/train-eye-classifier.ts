@@ -191,15 +191,22 @@ const aucOf = (sel: (s: Sample) => boolean, score: (i: number) => number) => {
     idx.filter((i) => data[i].y === 0).map((i) => -score(i)),
   ).auc;
 };
-const hand = FEATURE_COUNT - 1;
+const hand = FEATURE_COUNT - EXTRA_FEATURES.length;
+/** Each hand-made feature alone, as a score for "closed" (the larger side taken: AUC >= 0.5). */
+const handMade = Object.fromEntries(
+  EXTRA_FEATURES.map((name, k) => {
+    const auc = aucOf(
+      () => true,
+      (i) => data[i].x[hand + k],
+    );
+    return [name, +Math.max(auc, 1 - auc).toFixed(4)];
+  }),
+);
 const report: Record<string, unknown> = {
   date: new Date().toISOString(),
   eyes: data.length,
   people: new Set(data.map((s) => s.person)).size,
-  handMadeAuc: aucOf(
-    () => true,
-    (i) => -data[i].x[hand],
-  ),
+  handMadeAuc: handMade,
   earAuc: aucOf(
     () => true,
     (i) => -data[i].ear,
@@ -261,6 +268,19 @@ for (const openBelow of [0.1, 0.2, 0.3, 0.5])
       });
     }
 report.sweepWebcamAndSmall = sweep;
+/**
+ * The reading veto (appearanceOpenBelow) on its own, webcam framing: closed eyes the lids call closed that it
+ * would open, against open eyes lowered to a desk (lookingDown) the lids call closed that it would open.
+ */
+const lidsClosedWebcam = data.map((_, i) => i).filter((i) => data[i].variant === "webcam" && data[i].earClosed);
+report.vetoWebcam = [0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 0.99].map((below) => ({
+  openBelow: below,
+  closedOpened: lidsClosedWebcam.filter((i) => data[i].y === 1 && p[i] < below).length,
+  closedByLids: lidsClosedWebcam.filter((i) => data[i].y === 1).length,
+  loweredOpened: lidsClosedWebcam.filter((i) => data[i].flags.includes("lookingDown") && p[i] < below).length,
+  loweredByLids: lidsClosedWebcam.filter((i) => data[i].flags.includes("lookingDown") && data[i].label === "open")
+    .length,
+}));
 const t = DEFAULT_THRESHOLDS.eyes;
 const byVariant: Record<string, unknown> = {};
 for (const variant of ["asIs", "webcam", "small"]) {
@@ -340,9 +360,9 @@ function markdown(): string {
     ``,
     `${String(report.date).slice(0, 16).replace("T", " ")} UTC, \`npx bun bench/eyes/train-eye-classifier.ts --write-model\` (VIGIL_EYES_EXTERNAL set: the committed and external parts of bench/data/eyes).`,
     ``,
-    `${data.length} eyes (closed, open and squinting; half-closed and uncertain ones left out) of ${report.people} people, each in three framings (as photographed, webcam 640x480 with the face 30% of the width, and a 90 px face), plus ${AUGMENT} jittered copies of each patch for training. Logistic regression on the 24x12 grey patch, its gradient histograms and the hand-made iris contrast (src/analysis/eye-appearance.ts); lambda ${lambda} (chosen on 6 person-disjoint folds: ${(report.lambdas as { lambda: number; sixFoldAuc: number }[]).map((r) => `${r.lambda}: ${r.sixFoldAuc.toFixed(4)}`).join(", ")}). Every probability below comes from a model trained without that person's photos.`,
+    `${data.length} eyes (closed, open and squinting; half-closed and uncertain ones left out) of ${report.people} people, each in three framings (as photographed, webcam 640x480 with the face 30% of the width, and a 90 px face), plus ${AUGMENT} jittered copies of each patch for training. Logistic regression on the 24x12 grey patch, its gradient histograms, the hand-made iris contrast and the three lidBand measures (glint, dark band, darkest row; src/analysis/eye-appearance.ts); lambda ${lambda} (chosen on 6 person-disjoint folds: ${(report.lambdas as { lambda: number; sixFoldAuc: number }[]).map((r) => `${r.lambda}: ${r.sixFoldAuc.toFixed(4)}`).join(", ")}). Every probability below comes from a model trained without that person's photos.`,
     ``,
-    `- ROC AUC, closed vs open and squinting eyes: appearance **${(report.lopoAuc as number).toFixed(4)}** (leave-one-person-out); EAR ${(report.earAuc as number).toFixed(4)} on the same eyes; the hand-made iris contrast alone ${(report.handMadeAuc as number).toFixed(4)} (so the learned classifier is the one used).`,
+    `- ROC AUC, closed vs open and squinting eyes: appearance **${(report.lopoAuc as number).toFixed(4)}** (leave-one-person-out); EAR ${(report.earAuc as number).toFixed(4)} on the same eyes; each hand-made measure alone: ${Object.entries(handMade).map(([k, v]) => `${k} ${v}`).join(", ")} (so the learned classifier is the one used).`,
     `- Rule (face-measures.ts withAppearance) at the defaults: an eye the lids call closed stays closed unless its probability is under ${t.appearanceOpenBelow}; an eye the lids call open is closed when its probability is over ${t.appearanceClosedAbove} and its EAR under ${t.appearanceMaxEar}.`,
     ``,
     `| framing | rule | closed eyes caught | open eyes called closed |`,
@@ -358,6 +378,16 @@ function markdown(): string {
         `| ${variant} | ${name} | ${r.caught} of ${r.closed} (${pct(r.caught, r.closed)}) | ${r.openCalledClosed} of ${r.open} (${pct(r.openCalledClosed, r.open)}) |`,
       );
   }
+  lines.push(
+    ``,
+    `The reading veto alone (webcam framing): of the eyes the lids call closed, how many a veto at each threshold would call open (appearanceOpenBelow; the default is ${t.appearanceOpenBelow}):`,
+    ``,
+    `| p(closed) under | shut eyes opened (of those the lids call closed) | eyes lowered to a desk opened (of those the lids call closed) |`,
+    `| --- | --- | --- |`,
+    ...(report.vetoWebcam as { openBelow: number; closedOpened: number; closedByLids: number; loweredOpened: number; loweredByLids: number }[]).map(
+      (v) => `| ${v.openBelow} | ${v.closedOpened} of ${v.closedByLids} | ${v.loweredOpened} of ${v.loweredByLids} |`,
+    ),
+  );
   lines.push(
     ``,
     `By condition (combined rule at the defaults on the leave-one-person-out probabilities; in brackets the lids alone):`,

@@ -139,6 +139,53 @@ const MIDDLE = (() => {
   return { rows, cols, values: new Float32Array((rows[1] - rows[0]) * (cols[1] - cols[0])) };
 })();
 
+/**
+ * Three measures of what lies between the lids, from the patch's middle columns (30-70% across), in units of
+ * the patch's spread: `glint`, how far the brightest cell of the middle rows stands over their 80th
+ * percentile (a cornea's specular highlight is a small spot brighter than the skin around it; a lid's sheen is
+ * broad); `darkBand`, the share of rows darker than the patch's mean by half a spread (an iris under a lowered
+ * lid makes a thick dark band, a shut lid's lashes a thin line); `darkRow`, the darkest row's height (0 top,
+ * towards the brow). Leave-one-person-out they add a little to the patch and its gradients
+ * (bench/results/eyes-appearance.md); they do not tell an eye lowered to a desk from a shut one.
+ */
+export function lidBand(patch: Float32Array): [glint: number, darkBand: number, darkRow: number] {
+  let mean = 0;
+  for (const v of patch) mean += v;
+  mean /= patch.length;
+  let variance = 0;
+  for (const v of patch) variance += (v - mean) ** 2;
+  const sd = Math.sqrt(variance / patch.length) + 4;
+  let n = 0;
+  let peak = -Infinity;
+  for (let r = BAND.rows[0]; r < BAND.rows[1]; r++)
+    for (let c = BAND.cols[0]; c < BAND.cols[1]; c++) {
+      const v = patch[r * PATCH_W + c];
+      BAND.values[n++] = v;
+      if (v > peak) peak = v;
+    }
+  BAND.values.sort();
+  const glint = (peak - BAND.values[Math.floor(n * 0.8)]) / sd;
+  let dark = 0;
+  let darkest = Infinity;
+  let darkRow = 0;
+  const width = BAND.cols[1] - BAND.cols[0];
+  for (let r = 0; r < PATCH_H; r++) {
+    let m = 0;
+    for (let c = BAND.cols[0]; c < BAND.cols[1]; c++) m += patch[r * PATCH_W + c];
+    m /= width;
+    if (m < mean - 0.5 * sd) dark++;
+    if (m < darkest) [darkest, darkRow] = [m, r];
+  }
+  return [glint, dark / PATCH_H, darkRow / PATCH_H];
+}
+
+/** lidBand's middle: columns 30-70% across, all rows but the two at each edge for the glint. */
+const BAND = (() => {
+  const rows = [2, PATCH_H - 2] as const;
+  const cols = [Math.floor(PATCH_W * 0.3), Math.ceil(PATCH_W * 0.7)] as const;
+  return { rows, cols, values: new Float32Array((rows[1] - rows[0]) * (cols[1] - cols[0])) };
+})();
+
 /** Orientation bins and cell side (patch pixels) of the gradient histograms. */
 const HOG_BINS = 8;
 const HOG_CELL = 4;
@@ -172,13 +219,13 @@ export function gradientHistograms(patch: Float32Array, into: Float64Array, offs
 }
 
 /** The features after the patch's pixels and its gradient histograms. */
-export const EXTRA_FEATURES = ["irisContrast"] as const;
+export const EXTRA_FEATURES = ["irisContrast", "glint", "darkBand", "darkRow"] as const;
 export const FEATURE_COUNT = PATCH_W * PATCH_H + HOG_FEATURES + EXTRA_FEATURES.length;
 
 /**
  * The classifier's input for one eye, from its pixels only (the lids' landmarks decide separately, and the
  * two are combined in face-measures.ts): the patch at zero mean and unit spread, its gradient histograms,
- * and the hand-made iris contrast.
+ * the hand-made iris contrast and lidBand's three measures.
  */
 export function eyeFeatures(patch: Float32Array, into?: Float64Array): Float64Array {
   const x = into ?? new Float64Array(FEATURE_COUNT);
@@ -191,6 +238,10 @@ export function eyeFeatures(patch: Float32Array, into?: Float64Array): Float64Ar
   for (let i = 0; i < patch.length; i++) x[i] = (patch[i] - mean) / sd;
   gradientHistograms(patch, x, patch.length);
   x[patch.length + HOG_FEATURES] = irisContrast(patch);
+  const [glint, darkBand, darkRow] = lidBand(patch);
+  x[patch.length + HOG_FEATURES + 1] = glint;
+  x[patch.length + HOG_FEATURES + 2] = darkBand;
+  x[patch.length + HOG_FEATURES + 3] = darkRow;
   return x;
 }
 
@@ -209,16 +260,26 @@ function folded(m: EyeAppearanceModel): { weights: Float64Array; bias: number } 
   return { weights, bias };
 }
 
-const MODEL = model as EyeAppearanceModel;
-if (MODEL.weights.length !== FEATURE_COUNT)
-  throw new Error(`eye-appearance-model.json has ${MODEL.weights.length} weights, expected ${FEATURE_COUNT}`);
-
-const FOLDED = folded(MODEL);
+let FOLDED: ReturnType<typeof folded> | null = null;
 const FEATURES = new Float64Array(FEATURE_COUNT);
+
+/**
+ * The committed model, folded on first use (so the trainer, which imports this module to compute the
+ * features, can run while the file on disk still matches an older feature set). Refuses a file whose weight
+ * count does not match the features.
+ */
+function committed(): ReturnType<typeof folded> {
+  if (FOLDED) return FOLDED;
+  const m = model as EyeAppearanceModel;
+  if (m.weights.length !== FEATURE_COUNT)
+    throw new Error(`eye-appearance-model.json has ${m.weights.length} weights, expected ${FEATURE_COUNT}`);
+  FOLDED = folded(m);
+  return FOLDED;
+}
 
 /** Both eyes' probability of being closed by what they show (the committed model unless `m` is given). */
 export function eyeAppearance(frame: RgbaFrame, landmarks: readonly Vec3[], m?: EyeAppearanceModel): EyeAppearance {
-  const model = m ? folded(m) : FOLDED;
+  const model = m ? folded(m) : committed();
   const one = (eye: "left" | "right") => {
     const patch = eyePatch(frame, landmarks, eye);
     if (!patch) return null;
