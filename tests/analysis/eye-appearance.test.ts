@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { eyeAppearance, eyePatch, FEATURE_COUNT, PATCH_H, PATCH_W } from "../../src/analysis/eye-appearance";
+import { eyeAppearance, eyePatch, FEATURE_COUNT, lidBand, PATCH_H, PATCH_W } from "../../src/analysis/eye-appearance";
 import model from "../../src/analysis/eye-appearance-model.json";
 import { measureFace, withAppearance } from "../../src/analysis/face-measures";
 import type { EyeState } from "../../src/analysis/eyes";
@@ -62,6 +62,32 @@ describe("the patch", () => {
   test("the committed weights fit the features", () => {
     expect(model.weights).toHaveLength(FEATURE_COUNT);
     expect(model.features).toHaveLength(FEATURE_COUNT);
+  });
+});
+
+describe("what lies between the lids (lidBand)", () => {
+  // Patches drawn on skin-grey 150: `rows` dark rows (40) across the middle, and optionally one bright cell.
+  const drawn = (rows: number[], glintAt?: [number, number]) => {
+    const patch = new Float32Array(PATCH_W * PATCH_H).fill(150);
+    for (const r of rows) for (let c = 0; c < PATCH_W; c++) patch[r * PATCH_W + c] = 40;
+    if (glintAt) patch[glintAt[0] * PATCH_W + glintAt[1]] = 255;
+    return patch;
+  };
+
+  test("a small bright spot in the eye's middle is a glint; an even band has none", () => {
+    const [withGlint] = lidBand(drawn([6, 7, 8], [5, PATCH_W / 2]));
+    const [without] = lidBand(drawn([6, 7, 8]));
+    expect(without).toBe(0);
+    expect(withGlint).toBeGreaterThan(1);
+  });
+
+  test("a thick dark band (an iris under a lowered lid) against a lash line, and where the darkest row is", () => {
+    const [, thick, thickRow] = lidBand(drawn([5, 6, 7, 8]));
+    const [, thin, thinRow] = lidBand(drawn([9]));
+    expect(thick).toBeCloseTo(4 / PATCH_H, 6);
+    expect(thin).toBeCloseTo(1 / PATCH_H, 6);
+    expect(thickRow).toBeCloseTo(5 / PATCH_H, 6);
+    expect(thinRow).toBeCloseTo(9 / PATCH_H, 6);
   });
 });
 
