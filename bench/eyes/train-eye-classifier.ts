@@ -272,8 +272,15 @@ report.sweepWebcamAndSmall = sweep;
  * The reading veto (appearanceOpenBelow) on its own, webcam framing: closed eyes the lids call closed that it
  * would open, against open eyes lowered to a desk (lookingDown) the lids call closed that it would open.
  */
+interface VetoRow {
+  openBelow: number;
+  closedOpened: number;
+  closedByLids: number;
+  loweredOpened: number;
+  loweredByLids: number;
+}
 const lidsClosedWebcam = data.map((_, i) => i).filter((i) => data[i].variant === "webcam" && data[i].earClosed);
-report.vetoWebcam = [0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 0.99].map((below) => ({
+report.vetoWebcam = [0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 0.99].map((below): VetoRow => ({
   openBelow: below,
   closedOpened: lidsClosedWebcam.filter((i) => data[i].y === 1 && p[i] < below).length,
   closedByLids: lidsClosedWebcam.filter((i) => data[i].y === 1).length,
@@ -380,11 +387,13 @@ function markdown(): string {
   }
   lines.push(
     ``,
-    `The reading veto alone (webcam framing): of the eyes the lids call closed, how many a veto at each threshold would call open (appearanceOpenBelow; the default is ${t.appearanceOpenBelow}):`,
+    "The reading veto alone (webcam framing): of the eyes the lids call closed, how many a veto at each " +
+      `threshold would call open (appearanceOpenBelow; the default is ${t.appearanceOpenBelow}):`,
     ``,
-    `| p(closed) under | shut eyes opened (of those the lids call closed) | eyes lowered to a desk opened (of those the lids call closed) |`,
+    "| p(closed) under | shut eyes opened (of those the lids call closed) | " +
+      "eyes lowered to a desk opened (of those the lids call closed) |",
     `| --- | --- | --- |`,
-    ...(report.vetoWebcam as { openBelow: number; closedOpened: number; closedByLids: number; loweredOpened: number; loweredByLids: number }[]).map(
+    ...(report.vetoWebcam as VetoRow[]).map(
       (v) => `| ${v.openBelow} | ${v.closedOpened} of ${v.closedByLids} | ${v.loweredOpened} of ${v.loweredByLids} |`,
     ),
   );

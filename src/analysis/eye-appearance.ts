@@ -110,18 +110,27 @@ export function eyePatch(frame: RgbaFrame, landmarks: readonly Vec3[], eye: "lef
 }
 
 /**
+ * The patch's mean and its standard deviation plus 4 grey levels (so a flat patch, all skin or all dark,
+ * does not blow its noise up into features).
+ */
+function meanAndSpread(patch: Float32Array): { mean: number; spread: number } {
+  let mean = 0;
+  for (const v of patch) mean += v;
+  mean /= patch.length;
+  let variance = 0;
+  for (const v of patch) variance += (v - mean) ** 2;
+  return { mean, spread: Math.sqrt(variance / patch.length) + 4 };
+}
+
+/**
  * A measure made by hand: how much darker the darkest part of the eye's middle is than the patch around
  * it, in units of the patch's spread: an open eye's iris and pupil make a dark blob well under the skin. Alone
  * it barely tells shut eyes from open ones (leave-one-person-out AUC 0.58: the lash line is dark too); it is
  * one feature among the patch's.
  */
 export function irisContrast(patch: Float32Array): number {
-  let mean = 0;
-  for (const v of patch) mean += v;
-  mean /= patch.length;
-  let variance = 0;
-  for (const v of patch) variance += (v - mean) ** 2;
-  const sd = Math.sqrt(variance / patch.length);
+  const { mean, spread } = meanAndSpread(patch);
+  const sd = spread - 4;
   let n = 0;
   for (let r = MIDDLE.rows[0]; r < MIDDLE.rows[1]; r++)
     for (let c = MIDDLE.cols[0]; c < MIDDLE.cols[1]; c++) MIDDLE.values[n++] = patch[r * PATCH_W + c];
@@ -149,12 +158,7 @@ const MIDDLE = (() => {
  * (bench/results/eyes-appearance.md); they do not tell an eye lowered to a desk from a shut one.
  */
 export function lidBand(patch: Float32Array): [glint: number, darkBand: number, darkRow: number] {
-  let mean = 0;
-  for (const v of patch) mean += v;
-  mean /= patch.length;
-  let variance = 0;
-  for (const v of patch) variance += (v - mean) ** 2;
-  const sd = Math.sqrt(variance / patch.length) + 4;
+  const { mean, spread: sd } = meanAndSpread(patch);
   let n = 0;
   let peak = -Infinity;
   for (let r = BAND.rows[0]; r < BAND.rows[1]; r++)
@@ -229,12 +233,7 @@ export const FEATURE_COUNT = PATCH_W * PATCH_H + HOG_FEATURES + EXTRA_FEATURES.l
  */
 export function eyeFeatures(patch: Float32Array, into?: Float64Array): Float64Array {
   const x = into ?? new Float64Array(FEATURE_COUNT);
-  let mean = 0;
-  for (const v of patch) mean += v;
-  mean /= patch.length;
-  let variance = 0;
-  for (const v of patch) variance += (v - mean) ** 2;
-  const sd = Math.sqrt(variance / patch.length) + 4;
+  const { mean, spread: sd } = meanAndSpread(patch);
   for (let i = 0; i < patch.length; i++) x[i] = (patch[i] - mean) / sd;
   gradientHistograms(patch, x, patch.length);
   x[patch.length + HOG_FEATURES] = irisContrast(patch);
