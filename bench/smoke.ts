@@ -1,9 +1,10 @@
 /**
- * A fast end-to-end smoke of the benches (about a minute), run in CI after the tests:
- *   npx bun bench/smoke.ts            (npm run bench:smoke)
+ * A fast end-to-end smoke of the benches, run in CI after the tests:
+ *   npx bun bench/smoke.ts            (the first half of npm run bench:smoke; the second is bun test tests/bench:
+ *                                      the load bench's --smoke run and its series, the endurance and eye
+ *                                      evaluation smokes, each report checked field by field)
  * 1. Every bench command answers --help: prints its options, exits 0, runs nothing.
- * 2. The load bench (bench/load/run-load.ts --smoke): a real server, two users, the baselines; its report written.
- * 3. The engine-stages bench (bench/engine-stages.ts --runs 3): every stage timed in Bun and in Node.
+ * 2. The engine-stages bench (bench/engine-stages.ts --runs 3): every stage timed in Bun and in Node.
  * Reports go to a temporary folder, never to bench/results. Checks that the benches run and report what they
  * should, never how fast anything is.
  */
@@ -59,27 +60,6 @@ try {
     }
     const r = await run([file, "--help"], 30_000);
     check(`${file} --help`, r.code === 0 && r.stdout.trim().length > 0, r.code === 0 ? "" : r.stderr.slice(-300));
-  }
-
-  // Three servers (with and without load-aware pacing, and a fresh one for the class start): about 80 s here.
-  const load = await run(["bench/load/run-load.ts", "--smoke", "--out", out], 240_000);
-  check(
-    "load bench (run-load.ts --smoke)",
-    load.code === 0,
-    `${load.seconds.toFixed(0)} s ${load.code ? load.stderr.slice(-500) : ""}`,
-  );
-  if (load.code === 0) {
-    const report = JSON.parse(readFileSync(join(out, "load-smoke.json"), "utf8"));
-    const [step] = report.withSessions;
-    check(
-      "load bench: frames answered without errors",
-      step.ok > 0 && step.errors === 0,
-      JSON.stringify({ ok: step.ok, errors: step.errors }),
-    );
-    check(
-      "load bench: server and engine cost per frame",
-      step.serverCpuMsPerFrame > 0 && report.costPerFrame.engineCpuMs > 0,
-    );
   }
 
   const stages = await run(["bench/engine-stages.ts", "--runs", "3", "--out", out], 120_000);

@@ -38,6 +38,8 @@ interface CeilingRequest {
   /** Desk users run the detector on one frame in this many (default 10: 1 frame/s, a steady face re-detected every 10 s). */
   redetectEvery?: number;
   warmupSeconds?: number;
+  /** Each loop goes on past the seconds until it has sent this many frames (its users' first frames and beyond). */
+  minFramesPerLoop?: number;
   track?: boolean;
   frame?: string;
 }
@@ -78,9 +80,10 @@ function jobFor(user: SimUser, image: ArrayBuffer): AnalysisJob {
 const counts = { done: 0, tracked: 0, detectorRuns: 0, fullRange: 0 };
 const countFrom = performance.now() + (request.warmupSeconds ?? 0) * 1000;
 const deadline = countFrom + seconds * 1000;
+const minFramesPerLoop = request.minFramesPerLoop ?? 0;
 async function loop() {
   const users = makeUsers();
-  for (let turn = 0; performance.now() < deadline; turn++) {
+  for (let turn = 0; turn < minFramesPerLoop || performance.now() < deadline; turn++) {
     const user = users[turn % users.length];
     const copy = new Uint8Array(user.away ? empty! : person).buffer;
     const job = jobFor(user, copy);

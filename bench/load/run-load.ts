@@ -78,6 +78,8 @@ const overloadSeconds = Number(args["overload-seconds"] ?? (smoke ? 0 : 60));
 // what a step reports is the steady state of N users.
 const settleSeconds = Number(args["settle-seconds"] ?? (smoke ? 0 : 5));
 const workers = Number(args.workers ?? 2);
+// The smoke's short ceiling runs still send each simulated user a tracked frame, however slow the machine.
+const minFramesPerLoop = smoke ? 20 : 0;
 const ceilingSeconds = Number(args["ceiling-seconds"] ?? (smoke ? 2 : 8));
 // Uncounted seconds before each ceiling: the server it is compared with has been serving for minutes.
 const ceilingWarmupSeconds = Number(args["ceiling-warmup-seconds"] ?? (smoke ? 0 : 10));
@@ -385,7 +387,7 @@ if (pacedWanted) {
 }
 
 // Baselines, measured with the server stopped so they have the machine to themselves.
-const ceiling = async (w: number, mix: CeilingMix) => lastJson(await runProcess([process.execPath, "bench/load/engine-ceiling.ts", JSON.stringify({ workers: w, seconds: ceilingSeconds, warmupSeconds: ceilingWarmupSeconds, mix, frames: framePaths })]));
+const ceiling = async (w: number, mix: CeilingMix) => lastJson(await runProcess([process.execPath, "bench/load/engine-ceiling.ts", JSON.stringify({ workers: w, seconds: ceilingSeconds, warmupSeconds: ceilingWarmupSeconds, minFramesPerLoop, mix, frames: framePaths })]));
 const ceilingPoolUsers = await ceiling(workers, "users");
 const ceilingPool = await ceiling(workers, "detector");
 const ceilingPoolTracked = await ceiling(workers, "tracked");
