@@ -9,7 +9,10 @@ import { TextureStoreGL, withUnsupportedCallGuard } from "./webgl2-texture-store
 export class TextureStoreOffscreenCanvas {
   private context: TextureStoreGL | undefined;
 
-  constructor(public width: number, public height: number) {}
+  constructor(
+    public width: number,
+    public height: number,
+  ) {}
 
   getContext(kind: string): TextureStoreGL | null {
     if (kind !== "webgl2") return null;

@@ -61,7 +61,14 @@ export class TextureStoreGL {
     return [];
   }
   getContextAttributes() {
-    return { alpha: true, depth: false, stencil: false, antialias: false, premultipliedAlpha: false, preserveDrawingBuffer: false };
+    return {
+      alpha: true,
+      depth: false,
+      stencil: false,
+      antialias: false,
+      premultipliedAlpha: false,
+      preserveDrawingBuffer: false,
+    };
   }
   getError(): number {
     return GL.NO_ERROR;
@@ -121,7 +128,9 @@ export class TextureStoreGL {
       const format = args[6];
       const type = args[7];
       if (data && (format !== GL.RGBA || type !== GL.UNSIGNED_BYTE)) {
-        throw new Error(`WebGL stand-in: texImage2D with format 0x${Number(format).toString(16)} / type 0x${Number(type).toString(16)} is not supported (only RGBA/UNSIGNED_BYTE)`);
+        throw new Error(
+          `WebGL stand-in: texImage2D with format 0x${Number(format).toString(16)} / type 0x${Number(type).toString(16)} is not supported (only RGBA/UNSIGNED_BYTE)`,
+        );
       }
     }
     texture.width = width;
@@ -152,14 +161,25 @@ export class TextureStoreGL {
   }
 
   /** Copies a rectangle of the attached texture into `destination` (Emscripten passes the WASM heap + offset). */
-  readPixels(x: number, y: number, width: number, height: number, format: number, type: number, destination: ArrayBufferView, offset = 0): void {
+  readPixels(
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    format: number,
+    type: number,
+    destination: ArrayBufferView,
+    offset = 0,
+  ): void {
     const texture = this.framebufferTexture;
     if (!texture?.pixels) throw new Error("WebGL stand-in: readPixels with no texture attached to the framebuffer");
     if (format !== GL.RGBA || type !== GL.UNSIGNED_BYTE) {
       throw new Error("WebGL stand-in: readPixels supports only RGBA/UNSIGNED_BYTE");
     }
     if (x < 0 || y < 0 || x + width > texture.width || y + height > texture.height) {
-      throw new Error(`WebGL stand-in: readPixels rectangle ${x},${y} ${width}x${height} outside the ${texture.width}x${texture.height} texture`);
+      throw new Error(
+        `WebGL stand-in: readPixels rectangle ${x},${y} ${width}x${height} outside the ${texture.width}x${texture.height} texture`,
+      );
     }
     const elementSize = (destination as Uint8Array).BYTES_PER_ELEMENT ?? 1;
     const out = new Uint8Array(destination.buffer, destination.byteOffset + offset * elementSize, width * height * 4);
@@ -204,7 +224,9 @@ export function withUnsupportedCallGuard<T extends object>(context: T): T {
       if (property in target) return Reflect.get(target, property, receiver);
       if (typeof property === "string" && !/^[A-Z0-9_]+$/.test(property) && property !== "then") {
         return () => {
-          throw new Error(`WebGL stand-in: gl.${property}() is not implemented (Vigil runs MediaPipe with the CPU delegate, which should not need it)`);
+          throw new Error(
+            `WebGL stand-in: gl.${property}() is not implemented (Vigil runs MediaPipe with the CPU delegate, which should not need it)`,
+          );
         };
       }
       return undefined;

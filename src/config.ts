@@ -234,7 +234,12 @@ export const serverConfigSchema = z.object({
   corsOrigins: z
     .string()
     .default("")
-    .transform((text) => text.split(",").map((o) => o.trim()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .refine(
       (origins) =>
         origins.every(

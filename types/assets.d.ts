@@ -12,16 +12,25 @@ declare module "@mediapipe/tasks-vision/vision_wasm_module_internal.js" {
   export default factory;
 }
 declare module "@jsquash/jpeg/decode.js" {
-  export function init(module: WebAssembly.Module, overrides?: { print?: (s: string) => void; printErr?: (s: string) => void }): Promise<void>;
-  export default function decode(buffer: ArrayBuffer): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+  export function init(
+    module: WebAssembly.Module,
+    overrides?: { print?: (s: string) => void; printErr?: (s: string) => void },
+  ): Promise<void>;
+  export default function decode(
+    buffer: ArrayBuffer,
+  ): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
 }
 declare module "@jsquash/webp/decode.js" {
   export function init(module: WebAssembly.Module): Promise<void>;
-  export default function decode(buffer: ArrayBuffer): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+  export default function decode(
+    buffer: ArrayBuffer,
+  ): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
 }
 declare module "@jsquash/png/decode.js" {
   export function init(module: WebAssembly.Module): Promise<unknown>;
-  export default function decode(buffer: ArrayBuffer): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+  export default function decode(
+    buffer: ArrayBuffer,
+  ): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
 }
 declare module "swagger-ui-dist/swagger-ui.css" {
   const path: string;

@@ -18,7 +18,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { extractPackedAsset, findPackedAsset, parsePackedAssetIndex } from "./packed-assets";
-import { attachModelMetadata, buildImageInputMetadata, listTensors, readModelMetadata, readModelTables } from "./tflite-metadata";
+import {
+  attachModelMetadata,
+  buildImageInputMetadata,
+  listTensors,
+  readModelMetadata,
+  readModelTables,
+} from "./tflite-metadata";
 
 const here = dirname(new URL(import.meta.url).pathname);
 const require = createRequire(import.meta.url);
@@ -75,7 +81,8 @@ export const RECIPES: readonly ModelRecipe[] = [
     // The face mesh models take pixels in [0, 1].
     mean: 0,
     std: 255,
-    description: "MediaPipe face landmark model with attention: 468-point mesh, refined lips and eyes, irises; 192x192 RGB input.",
+    description:
+      "MediaPipe face landmark model with attention: 468-point mesh, refined lips and eyes, irises; 192x192 RGB input.",
   },
 ];
 
@@ -129,11 +136,13 @@ function assertSpliceKeptModel(recipe: ModelRecipe, input: Uint8Array, model: Ui
     throw new Error(`${recipe.file}: after adding metadata, ${what}`);
   };
   const readBack = readModelMetadata(model);
-  if (readBack.mean[0] !== recipe.mean || readBack.std[0] !== recipe.std || readBack.colorSpace !== "RGB") fail("the metadata does not read back");
+  if (readBack.mean[0] !== recipe.mean || readBack.std[0] !== recipe.std || readBack.colorSpace !== "RGB")
+    fail("the metadata does not read back");
   const tensors = listTensors(model);
   if (JSON.stringify(tensors) !== JSON.stringify(listTensors(input))) fail("the tensors differ from the original's");
   const inputShape = JSON.stringify(tensors.inputs[0]?.shape);
-  if (inputShape !== JSON.stringify([1, recipe.inputSize, recipe.inputSize, 3])) fail(`the input shape is ${inputShape}, not ${recipe.inputSize}x${recipe.inputSize} RGB`);
+  if (inputShape !== JSON.stringify([1, recipe.inputSize, recipe.inputSize, 3]))
+    fail(`the input shape is ${inputShape}, not ${recipe.inputSize}x${recipe.inputSize} RGB`);
   const before = readModelTables(input);
   const after = readModelTables(model);
   for (let i = 0; i < before.buffers.length; i++) {
@@ -163,7 +172,8 @@ function main(): void {
     if (existing && !updateLock && sha256(existing) === lock[recipe.file]?.output) {
       output = existing;
     } else {
-      if (existing && !updateLock) console.log(`build-models: ${recipe.file} on disk does not match models.lock.json; rebuilding it`);
+      if (existing && !updateLock)
+        console.log(`build-models: ${recipe.file} on disk does not match models.lock.json; rebuilding it`);
       output = buildModel(recipe, input, version);
       const outputProblem = updateLock ? null : checkAgainstLock(lock, recipe.file, "output", sha256(output));
       if (outputProblem) {
@@ -177,7 +187,12 @@ function main(): void {
     newLock[recipe.file] = { input: inputHash, output: outputHash };
     manifest[recipe.role] = {
       file: recipe.file,
-      source: { package: recipe.packageName, version, path: recipe.path, ...(byteRange ? { packedIn: recipe.packedIn!.data, byteRange } : {}) },
+      source: {
+        package: recipe.packageName,
+        version,
+        path: recipe.path,
+        ...(byteRange ? { packedIn: recipe.packedIn!.data, byteRange } : {}),
+      },
       input: { sha256: inputHash, bytes: input.length },
       output: { sha256: outputHash, bytes: output.length },
       inputSize: recipe.inputSize,
@@ -185,7 +200,9 @@ function main(): void {
     };
   }
   if (problems.length) {
-    console.error("build-models: FAILED, the model inputs or outputs are not the ones this repository was checked with:");
+    console.error(
+      "build-models: FAILED, the model inputs or outputs are not the ones this repository was checked with:",
+    );
     for (const p of problems) console.error("  - " + p);
     console.error("If the package change is intended, review it and run: bun wasm/build-models.ts --update-lock");
     process.exit(1);
@@ -193,9 +210,12 @@ function main(): void {
   // Written only when it changes, so an up-to-date run touches nothing.
   const manifestPath = join(OUTPUT_DIR, "manifest.json");
   const manifestText = JSON.stringify({ models: manifest }, null, 2) + "\n";
-  if (!existsSync(manifestPath) || readFileSync(manifestPath, "utf8") !== manifestText) writeFileSync(manifestPath, manifestText);
+  if (!existsSync(manifestPath) || readFileSync(manifestPath, "utf8") !== manifestText)
+    writeFileSync(manifestPath, manifestText);
   if (updateLock) writeFileSync(LOCK_FILE, JSON.stringify(newLock, null, 2) + "\n");
-  const checked = updateLock ? "models.lock.json rewritten with their sha256" : "sha256 checked against models.lock.json";
+  const checked = updateLock
+    ? "models.lock.json rewritten with their sha256"
+    : "sha256 checked against models.lock.json";
   console.log(`build-models: ${built ? `built ${built} model(s)` : "models up to date"} in ${OUTPUT_DIR} (${checked})`);
 }
 

@@ -17,7 +17,11 @@ export interface ModelBytes {
 }
 
 export function readModels(): Promise<ModelBytes> {
-  return Promise.all([readAsset(faceDetectorPath), readAsset(faceDetectorShortRangePath), readAsset(faceLandmarksPath)]).then(([faceDetector, faceDetectorShortRange, faceLandmarks]) => ({
+  return Promise.all([
+    readAsset(faceDetectorPath),
+    readAsset(faceDetectorShortRangePath),
+    readAsset(faceLandmarksPath),
+  ]).then(([faceDetector, faceDetectorShortRange, faceLandmarks]) => ({
     faceDetector,
     faceDetectorShortRange,
     faceLandmarks,

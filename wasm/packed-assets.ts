@@ -19,7 +19,9 @@ export function parsePackedAssetIndex(loaderSource: string): PackedAsset[] {
 export function findPackedAsset(index: readonly PackedAsset[], name: string): PackedAsset {
   const entry = index.find((e) => e.filename === name || e.filename.endsWith("/" + name));
   if (!entry) {
-    throw new Error(`packed asset ${name} is not in the index (it lists: ${index.map((e) => e.filename).join(", ") || "nothing"})`);
+    throw new Error(
+      `packed asset ${name} is not in the index (it lists: ${index.map((e) => e.filename).join(", ") || "nothing"})`,
+    );
   }
   return entry;
 }

@@ -79,7 +79,9 @@ export async function loadVisionRuntime(options: VisionRuntimeOptions = {}): Pro
 
 /** The instance's heap, found by type because its export name is minified. */
 function exportedMemory(instance: WebAssembly.Instance): WebAssembly.Memory {
-  const memory = Object.values(instance.exports).find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
+  const memory = Object.values(instance.exports).find(
+    (value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory,
+  );
   if (!memory) throw new Error("the MediaPipe runtime exports no memory");
   return memory;
 }
@@ -92,7 +94,8 @@ function limitHeap(memory: WebAssembly.Memory, limitBytes: number): void {
   const grow = memory.grow.bind(memory);
   Object.defineProperty(memory, "grow", {
     value(deltaPages: number) {
-      if (memory.buffer.byteLength + deltaPages * 65536 > limitBytes) throw new RangeError(`heap limit of ${limitBytes} bytes reached`);
+      if (memory.buffer.byteLength + deltaPages * 65536 > limitBytes)
+        throw new RangeError(`heap limit of ${limitBytes} bytes reached`);
       return grow(deltaPages);
     },
   });

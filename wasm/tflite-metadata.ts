@@ -24,7 +24,16 @@ export interface ImageInputMetadata {
 
 // Field slots (index in the table's vtable) from tensorflow/lite/schema/schema.fbs and
 // tensorflow_lite_support/metadata/metadata_schema.fbs.
-const MODEL = { version: 0, operatorCodes: 1, subgraphs: 2, description: 3, buffers: 4, metadataBuffer: 5, metadata: 6, signatureDefs: 7 } as const;
+const MODEL = {
+  version: 0,
+  operatorCodes: 1,
+  subgraphs: 2,
+  description: 3,
+  buffers: 4,
+  metadataBuffer: 5,
+  metadata: 6,
+  signatureDefs: 7,
+} as const;
 const MODEL_FIELD_COUNT = 8;
 const METADATA_NAME = "TFLITE_METADATA";
 const CONTENT_PROPERTIES_IMAGE = 2;
@@ -177,7 +186,19 @@ export function readModelTables(model: Uint8Array) {
 }
 
 // schema.fbs TensorType, by value.
-const TENSOR_TYPES = ["FLOAT32", "FLOAT16", "INT32", "UINT8", "INT64", "STRING", "BOOL", "INT16", "COMPLEX64", "INT8", "FLOAT64"];
+const TENSOR_TYPES = [
+  "FLOAT32",
+  "FLOAT16",
+  "INT32",
+  "UINT8",
+  "INT64",
+  "STRING",
+  "BOOL",
+  "INT16",
+  "COMPLEX64",
+  "INT8",
+  "FLOAT64",
+];
 const SUBGRAPH = { tensors: 0, inputs: 1, outputs: 2 } as const;
 const TENSOR = { shape: 0, type: 1, buffer: 2, name: 3 } as const;
 
@@ -234,7 +255,8 @@ export function attachModelMetadata(model: Uint8Array, metadata: Uint8Array): Ui
   // dropped silently, so refuse instead.
   const rootFieldCount = (bb.readUint16(root - bb.readInt32(root)) - 4) / 2;
   for (let field = MODEL_FIELD_COUNT; field < rootFieldCount; field++) {
-    if (bb.__offset(root, vtableSlot(field))) throw new Error(`the model's root table has field ${field}, which this splice does not know`);
+    if (bb.__offset(root, vtableSlot(field)))
+      throw new Error(`the model's root table has field ${field}, which this splice does not know`);
   }
   const fieldPosition = (field: number) => {
     const offset = bb.__offset(root, vtableSlot(field));
@@ -264,14 +286,21 @@ export function attachModelMetadata(model: Uint8Array, metadata: Uint8Array): Ui
   block.i32(newRoot - vtable);
   const slots = Array.from({ length: MODEL_FIELD_COUNT }, () => block.reserve32());
   if (fieldPosition(MODEL.version)) block.set32(slots[MODEL.version], bb.readUint32(fieldPosition(MODEL.version)));
-  for (const field of [MODEL.operatorCodes, MODEL.subgraphs, MODEL.description, MODEL.metadataBuffer, MODEL.signatureDefs]) {
+  for (const field of [
+    MODEL.operatorCodes,
+    MODEL.subgraphs,
+    MODEL.description,
+    MODEL.metadataBuffer,
+    MODEL.signatureDefs,
+  ]) {
     const target = fieldTarget(field);
     if (target) references.push({ at: slots[field], target: toOld(target) });
   }
 
   // metadata: the old entries plus ours.
   const metadataVector = block.vectorOfReferences(oldMetadataTables.length + 1);
-  for (const [i, table] of oldMetadataTables.entries()) references.push({ at: metadataVector.slots[i], target: toOld(table) });
+  for (const [i, table] of oldMetadataTables.entries())
+    references.push({ at: metadataVector.slots[i], target: toOld(table) });
   const entryVtable = block.position;
   block.u16(8); // vtable size: 2 fields
   block.u16(12); // table size

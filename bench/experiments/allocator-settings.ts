@@ -23,7 +23,13 @@ import { exitOnHelp } from "../lib/help";
 exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({
-  options: { users: { type: "string", default: "20" }, seconds: { type: "string", default: "10" }, rounds: { type: "string", default: "2" }, label: { type: "string" }, settings: { type: "string" } },
+  options: {
+    users: { type: "string", default: "20" },
+    seconds: { type: "string", default: "10" },
+    rounds: { type: "string", default: "2" },
+    label: { type: "string" },
+    settings: { type: "string" },
+  },
 });
 const users = Number(args.users);
 const seconds = Number(args.seconds);
@@ -34,7 +40,11 @@ const SETTINGS: Record<string, Record<string, string>> = {
   "MIMALLOC_PURGE_DELAY=1000": { MIMALLOC_PURGE_DELAY: "1000" },
   "MIMALLOC_PURGE_DELAY=-1 (never purge)": { MIMALLOC_PURGE_DELAY: "-1" },
 };
-const chosen = args.settings ? Object.fromEntries(Object.entries(SETTINGS).filter(([name]) => args.settings!.split(",").some((s) => name.includes(s)))) : SETTINGS;
+const chosen = args.settings
+  ? Object.fromEntries(
+      Object.entries(SETTINGS).filter(([name]) => args.settings!.split(",").some((s) => name.includes(s))),
+    )
+  : SETTINGS;
 
 const repo = new URL("../../", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "vigil-alloc-"));
@@ -46,7 +56,10 @@ writeFileSync(framePaths.empty, frames.empty);
 const counters = (pid: number) => procStat(pid);
 
 async function measure(env: Record<string, string>) {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MIMALLOC_"))) as Record<string, string>;
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MIMALLOC_"))) as Record<
+    string,
+    string
+  >;
   const server = await startBenchServer(2, [], { ...base, ...env });
   const pid = server.child.pid;
   try {
@@ -95,6 +108,18 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 rmSync(scratch, { recursive: true, force: true });
-const report = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0]?.model}`, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))), users, seconds, workers: 2, runs };
-if (args.label) writeFileSync(join(repo, `bench/results/allocator-settings-${args.label}.json`), JSON.stringify(report, null, 2) + "\n");
+const report = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} x ${cpus()[0]?.model}`,
+  loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))),
+  users,
+  seconds,
+  workers: 2,
+  runs,
+};
+if (args.label)
+  writeFileSync(
+    join(repo, `bench/results/allocator-settings-${args.label}.json`),
+    JSON.stringify(report, null, 2) + "\n",
+  );
 console.log(JSON.stringify(report));

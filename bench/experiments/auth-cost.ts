@@ -40,16 +40,42 @@ const base: AccessConfig = {
 const rsa = await generateKeyPair("RS256", { extractable: true });
 const ec = await generateKeyPair("ES256", { extractable: true });
 const jwksFile = join(mkdtempSync(join(tmpdir(), "vigil-bench-jwks-")), "jwks.json");
-writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(rsa.publicKey)), kid: "rsa" }, { ...(await exportJWK(ec.publicKey)), kid: "ec" }] }));
+writeFileSync(
+  jwksFile,
+  JSON.stringify({
+    keys: [
+      { ...(await exportJWK(rsa.publicKey)), kid: "rsa" },
+      { ...(await exportJWK(ec.publicKey)), kid: "ec" },
+    ],
+  }),
+);
 const token = (alg: string, key: CryptoKey | Uint8Array, kid?: string) =>
-  new SignJWT({}).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).setSubject("alice").setAudience(AUDIENCE).setIssuer(ISSUER).setExpirationTime("1h").sign(key);
+  new SignJWT({})
+    .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
+    .setSubject("alice")
+    .setAudience(AUDIENCE)
+    .setIssuer(ISSUER)
+    .setExpirationTime("1h")
+    .sign(key);
 
 const modes: Array<{ mode: string; config: AccessConfig; bearer?: string }> = [
   { mode: "none (baseline)", config: base },
   { mode: "API key (3 configured)", config: { ...base, auth: "keys" }, bearer: KEY },
-  { mode: "JWT HS256 (secret)", config: { ...base, auth: "jwt", jwtSecret: SECRET }, bearer: await token("HS256", new TextEncoder().encode(SECRET)) },
-  { mode: "JWT RS256 (JWKS, 2048-bit)", config: { ...base, auth: "jwt", jwksFile }, bearer: await token("RS256", rsa.privateKey, "rsa") },
-  { mode: "JWT ES256 (JWKS, P-256)", config: { ...base, auth: "jwt", jwksFile }, bearer: await token("ES256", ec.privateKey, "ec") },
+  {
+    mode: "JWT HS256 (secret)",
+    config: { ...base, auth: "jwt", jwtSecret: SECRET },
+    bearer: await token("HS256", new TextEncoder().encode(SECRET)),
+  },
+  {
+    mode: "JWT RS256 (JWKS, 2048-bit)",
+    config: { ...base, auth: "jwt", jwksFile },
+    bearer: await token("RS256", rsa.privateKey, "rsa"),
+  },
+  {
+    mode: "JWT ES256 (JWKS, P-256)",
+    config: { ...base, auth: "jwt", jwksFile },
+    bearer: await token("ES256", ec.privateKey, "ec"),
+  },
 ];
 
 function appFor(config: AccessConfig) {
@@ -82,12 +108,21 @@ let baseline = 0;
 for (const { mode, config, bearer } of modes) {
   const micros = await cpuPerRequest(appFor(config), bearer);
   if (config.auth === "none") baseline = micros;
-  rows.push({ mode, cpuMicrosecondsPerRequest: Math.round(micros * 10) / 10, overNoneMicroseconds: Math.round((micros - baseline) * 10) / 10 });
+  rows.push({
+    mode,
+    cpuMicrosecondsPerRequest: Math.round(micros * 10) / 10,
+    overNoneMicroseconds: Math.round((micros - baseline) * 10) / 10,
+  });
 }
 
-const machine = `${cpus().length} x ${cpus()[0]?.model.trim()}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
+const machine = `${cpus().length} x ${cpus()[0]?.model.trim()}; load average ${loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ")}`;
 const date = new Date().toISOString().slice(0, 10);
-writeFileSync(new URL("../results/auth-cost.json", import.meta.url), JSON.stringify({ date, machine, requests: REQUESTS, rounds: ROUNDS, bun: Bun.version, rows }, null, 2) + "\n");
+writeFileSync(
+  new URL("../results/auth-cost.json", import.meta.url),
+  JSON.stringify({ date, machine, requests: REQUESTS, rounds: ROUNDS, bun: Bun.version, rows }, null, 2) + "\n",
+);
 const table = rows.map((r) => `| ${r.mode} | ${r.cpuMicrosecondsPerRequest} | ${r.overNoneMicroseconds} |`).join("\n");
 writeFileSync(
   new URL("../results/auth-cost.md", import.meta.url),

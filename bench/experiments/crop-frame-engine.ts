@@ -39,9 +39,20 @@ engine.close();
 
 const per = (way: Way) => {
   const t = totals[way];
-  return { cpuMsPerFrame: +(t.cpuMs / t.calls).toFixed(2), cropMsPerFrame: +(t.stagesMs.cropMs / t.calls).toFixed(3), landmarksMsPerFrame: +(t.stagesMs.landmarksMs / t.calls).toFixed(2), frames: t.calls };
+  return {
+    cpuMsPerFrame: +(t.cpuMs / t.calls).toFixed(2),
+    cropMsPerFrame: +(t.stagesMs.cropMs / t.calls).toFixed(3),
+    landmarksMsPerFrame: +(t.stagesMs.landmarksMs / t.calls).toFixed(2),
+    frames: t.calls,
+  };
 };
-const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0]?.model.trim()}`, runtime: `Bun ${Bun.version}`, copied: per("copied"), warped: per("warped") };
+const results = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} x ${cpus()[0]?.model.trim()}`,
+  runtime: `Bun ${Bun.version}`,
+  copied: per("copied"),
+  warped: per("warped"),
+};
 const md = `# Face-crop frames in the engine: copied against warped (${results.date.slice(0, 10)})
 
 ${results.machine}, ${results.runtime}. Command: \`bun bench/experiments/crop-frame-engine.ts --rounds ${ROUNDS} --frames ${FRAMES}\`. One engine in

@@ -48,9 +48,15 @@ async function run(kind: "full-nosession" | "full-session" | "crop-only" | "crop
   for (let i = 0; i < total; i++) {
     if (i === 10) c0 = serverCpuMs();
     const headers: Record<string, string> = { "content-type": "image/jpeg" };
-    if (kind !== "full-nosession") Object.assign(headers, { "x-session-id": session, "x-capture-time": String(t0 + i * 1000) });
+    if (kind !== "full-nosession")
+      Object.assign(headers, { "x-session-id": session, "x-capture-time": String(t0 + i * 1000) });
     let body: Uint8Array<ArrayBuffer> = person;
-    const wanted = kind === "crop-only" ? (next?.crop ?? firstCrop) : kind === "crop-follow" && next?.frame === "crop" ? next.crop : null;
+    const wanted =
+      kind === "crop-only"
+        ? (next?.crop ?? firstCrop)
+        : kind === "crop-follow" && next?.frame === "crop"
+          ? next.crop
+          : null;
     if (wanted) {
       const cut = await cutFaceCrop(pixels, wanted);
       body = cut.jpeg;
@@ -69,7 +75,14 @@ async function run(kind: "full-nosession" | "full-session" | "crop-only" | "crop
     }
   }
   const cpuMs = serverCpuMs() - c0;
-  return { kind, frames: measuredFrom, cropFrames: crops, detectorRuns: detections, meanBytes: Math.round(bytes / measuredFrom), serverCpuMsPerFrame: Number((cpuMs / measuredFrom).toFixed(2)) };
+  return {
+    kind,
+    frames: measuredFrom,
+    cropFrames: crops,
+    detectorRuns: detections,
+    meanBytes: Math.round(bytes / measuredFrom),
+    serverCpuMsPerFrame: Number((cpuMs / measuredFrom).toFixed(2)),
+  };
 }
 
 const results = [];
@@ -110,6 +123,9 @@ Crop / full bytes: ${report.ratios.cropOverFullBytes.toFixed(2)}; crop / tracked
 following next (crops with a full frame whenever a detection is due) / full frames with a session: ${report.ratios.followOverFullSessionCpu.toFixed(2)}.
 `;
 const name = CROP_SIZE === 192 ? "crop-frames" : `crop-frames-${CROP_SIZE}`;
-writeFileSync(join(repo, `bench/results/${name}.json`), JSON.stringify({ ...report, cropSize: CROP_SIZE }, null, 2) + "\n");
+writeFileSync(
+  join(repo, `bench/results/${name}.json`),
+  JSON.stringify({ ...report, cropSize: CROP_SIZE }, null, 2) + "\n",
+);
 writeFileSync(join(repo, `bench/results/${name}.md`), md);
 console.log(md);

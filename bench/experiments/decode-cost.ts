@@ -54,7 +54,12 @@ async function measure(name: string, decode: Decode, withEngine: boolean) {
   );
 }
 
-for (const fit of [640, 320, 160]) await measure(`Bun.Image, fit ${fit}`, () => decodeImage(person, limits, { fitWithin: fit, output: pixels.take }), false);
+for (const fit of [640, 320, 160])
+  await measure(
+    `Bun.Image, fit ${fit}`,
+    () => decodeImage(person, limits, { fitWithin: fit, output: pixels.take }),
+    false,
+  );
 await measure("WASM mozjpeg", () => codecs.jpeg(person.slice().buffer), false);
 await measure("Bun.Image, fit 640", () => decodeImage(person, limits, { fitWithin: 640, output: pixels.take }), true);
 await measure("WASM mozjpeg", () => codecs.jpeg(person.slice().buffer), true);

@@ -52,7 +52,9 @@ const CANDIDATES: Record<string, Candidate> = {
     formats: FORMATS,
     load: async () => {
       const codecs = await loadWasmCodecs();
-      return Object.fromEntries(FORMATS.map((f) => [f, async (b: Uint8Array) => (await codecs[f](b.slice().buffer)).data]));
+      return Object.fromEntries(
+        FORMATS.map((f) => [f, async (b: Uint8Array) => (await codecs[f](b.slice().buffer)).data]),
+      );
     },
   },
   sharp: {
@@ -91,7 +93,8 @@ const CANDIDATES: Record<string, Candidate> = {
           const image = decodePng(b);
           if (image.channels === 4) return image.data as Uint8Array;
           const rgba = new Uint8Array(image.width * image.height * 4); // fast-png keeps RGB as RGB
-          for (let i = 0, o = 0; o < rgba.length; i += 3, o += 4) rgba.set([image.data[i], image.data[i + 1], image.data[i + 2], 255], o);
+          for (let i = 0, o = 0; o < rgba.length; i += 3, o += 4)
+            rgba.set([image.data[i], image.data[i + 1], image.data[i + 2], 255], o);
           return rgba;
         },
       };
@@ -142,7 +145,8 @@ async function measureHere(name: string) {
       const t = performance.now();
       const pixels = await decoders[format]!(frames[format]);
       if (i >= 5) times.push(performance.now() - t);
-      if (pixels.length !== 640 * 480 * 4) throw new Error(`${format}: decoded ${pixels.length} bytes, expected ${640 * 480 * 4}`);
+      if (pixels.length !== 640 * 480 * 4)
+        throw new Error(`${format}: decoded ${pixels.length} bytes, expected ${640 * 480 * 4}`);
     }
     medianMs[format] = Number(times.sort((a, b) => a - b)[20].toFixed(2));
   }
@@ -151,10 +155,19 @@ async function measureHere(name: string) {
   // The same JPEG in a worker thread must give the same pixels.
   const worker = await new Promise<string>((resolve) => {
     const w = new Worker(new URL(import.meta.url), { workerData: { candidate: name } });
-    w.once("message", (sum) => resolve(sum === checksum(first) ? "yes" : `different pixels (${sum} vs ${checksum(first)})`));
+    w.once("message", (sum) =>
+      resolve(sum === checksum(first) ? "yes" : `different pixels (${sum} vs ${checksum(first)})`),
+    );
     w.once("error", (error) => resolve(`fails: ${String(error).split("\n")[0]}`));
   });
-  return { firstMs: Number(firstMs.toFixed(1)), medianMs, rssGrowthMB, maxRssMB: mb(process.resourceUsage().maxRSS * 1024), worker, ...(name === "bun-image" ? await largeFrame() : {}) };
+  return {
+    firstMs: Number(firstMs.toFixed(1)),
+    medianMs,
+    rssGrowthMB,
+    maxRssMB: mb(process.resourceUsage().maxRSS * 1024),
+    worker,
+    ...(name === "bun-image" ? await largeFrame() : {}),
+  };
 }
 
 /** The chosen decoder on a 4000x3000 JPEG: in full, and scaled to 1280 inside the decoder (fitWithin). */
@@ -171,7 +184,10 @@ async function largeFrame() {
     return Number(times.sort((a, b) => a - b)[3].toFixed(1));
   };
   return {
-    jpeg4000x3000Ms: { full: await median(() => decodeImage(big, LIMITS)), fitWithin1280: await median(() => decodeImage(big, LIMITS, { fitWithin: 1280 })) },
+    jpeg4000x3000Ms: {
+      full: await median(() => decodeImage(big, LIMITS)),
+      fitWithin1280: await median(() => decodeImage(big, LIMITS, { fitWithin: 1280 })),
+    },
   };
 }
 
@@ -180,14 +196,26 @@ function compiledChecks(): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), "vigil-decoders-"));
   try {
     const binary = join(dir, "decoders-bench");
-    const build = spawnSync(process.execPath, ["build", "--compile", new URL(import.meta.url).pathname, "--outfile", binary], { encoding: "utf8" });
-    if (build.status !== 0) return Object.fromEntries(Object.keys(CANDIDATES).map((n) => [n, `build failed: ${build.stderr.trim().split("\n").at(-1)}`]));
+    const build = spawnSync(
+      process.execPath,
+      ["build", "--compile", new URL(import.meta.url).pathname, "--outfile", binary],
+      { encoding: "utf8" },
+    );
+    if (build.status !== 0)
+      return Object.fromEntries(
+        Object.keys(CANDIDATES).map((n) => [n, `build failed: ${build.stderr.trim().split("\n").at(-1)}`]),
+      );
     const empty = mkdtempSync(join(dir, "empty-"));
     return Object.fromEntries(
       Object.keys(CANDIDATES).map((name) => {
         const run = spawnSync(binary, ["--compiled-check", name], { cwd: empty, encoding: "utf8", timeout: 60_000 });
         const said = `${run.stdout}${run.stderr}`.trim().split("\n").filter(Boolean);
-        return [name, run.status === 0 && said.at(-1)?.startsWith("ok") ? "yes" : `fails: ${(said.find((l) => /^error:/i.test(l.trim())) ?? said.at(-1) ?? `exit ${run.status}`).slice(0, 160)}`];
+        return [
+          name,
+          run.status === 0 && said.at(-1)?.startsWith("ok")
+            ? "yes"
+            : `fails: ${(said.find((l) => /^error:/i.test(l.trim())) ?? said.at(-1) ?? `exit ${run.status}`).slice(0, 160)}`,
+        ];
       }),
     );
   } finally {
@@ -201,7 +229,8 @@ function medianOfRounds(rounds: Array<Record<string, unknown>>): Record<string, 
   for (const key of Object.keys(rounds.at(-1)!)) {
     const values = rounds.map((r) => r[key]);
     if (typeof values[0] === "number") merged[key] = (values as number[]).sort((a, b) => a - b)[values.length >> 1];
-    else if (values[0] && typeof values[0] === "object") merged[key] = medianOfRounds(values as Array<Record<string, unknown>>);
+    else if (values[0] && typeof values[0] === "object")
+      merged[key] = medianOfRounds(values as Array<Record<string, unknown>>);
     else merged[key] = values.at(-1);
   }
   return merged;
@@ -211,18 +240,24 @@ async function main() {
   // Candidates take turns, one fresh process each per round, so a burst of load on this shared machine
   // falls on all of them rather than on one; each number reported is the median over the rounds.
   const ROUNDS = Number(process.env.ROUNDS ?? 3);
-  const rounds: Record<string, Array<Record<string, unknown>>> = Object.fromEntries(Object.keys(CANDIDATES).map((n) => [n, []]));
+  const rounds: Record<string, Array<Record<string, unknown>>> = Object.fromEntries(
+    Object.keys(CANDIDATES).map((n) => [n, []]),
+  );
   const results: Record<string, unknown> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of Object.keys(CANDIDATES)) {
-      const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "--measure", name], { encoding: "utf8", timeout: 300_000 });
+      const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "--measure", name], {
+        encoding: "utf8",
+        timeout: 300_000,
+      });
       const line = child.stdout.trim().split("\n").at(-1) ?? "";
       if (child.status === 0) rounds[name].push(JSON.parse(line));
       else results[name] = { error: (child.stderr || child.stdout).trim().split("\n").slice(-3).join(" ") };
       console.error(`round ${round + 1}/${ROUNDS}`, name, line);
     }
   }
-  for (const name of Object.keys(CANDIDATES)) if (rounds[name].length > 0) results[name] = { ...medianOfRounds(rounds[name]), rounds: rounds[name].length };
+  for (const name of Object.keys(CANDIDATES))
+    if (rounds[name].length > 0) results[name] = { ...medianOfRounds(rounds[name]), rounds: rounds[name].length };
   const compiled = compiledChecks();
   const frames = await makeFrames();
   const header = {
@@ -232,17 +267,35 @@ async function main() {
     runtime: `Bun ${Bun.version}`,
     frameBytes: Object.fromEntries(FORMATS.map((f) => [f, frames[f].length])),
   };
-  const rows = Object.entries(CANDIDATES).map(([name, c]) => ({ candidate: name, label: c.label, ...(results[name] as object), compiledBinary: compiled[name] }));
+  const rows = Object.entries(CANDIDATES).map(([name, c]) => ({
+    candidate: name,
+    label: c.label,
+    ...(results[name] as object),
+    compiledBinary: compiled[name],
+  }));
   const here = new URL("../", import.meta.url).pathname;
   mkdirSync(`${here}results`, { recursive: true });
   writeFileSync(`${here}results/decoders.json`, JSON.stringify({ ...header, rows }, null, 2) + "\n");
   const cell = (v: unknown) => (v === undefined ? "-" : String(v));
-  type Row = { label: string; compiledBinary: string; medianMs?: Partial<Record<Format, number>>; firstMs?: number; rssGrowthMB?: number; worker?: string; error?: string };
+  type Row = {
+    label: string;
+    compiledBinary: string;
+    medianMs?: Partial<Record<Format, number>>;
+    firstMs?: number;
+    rssGrowthMB?: number;
+    worker?: string;
+    error?: string;
+  };
   const table = (rows as Row[])
-    .map((r) => `| ${r.label} | ${cell(r.medianMs?.jpeg)} | ${cell(r.medianMs?.png)} | ${cell(r.medianMs?.webp)} | ${cell(r.firstMs)} | ${cell(r.rssGrowthMB)} | ${cell(r.worker ?? r.error)} | ${r.compiledBinary} |`)
+    .map(
+      (r) =>
+        `| ${r.label} | ${cell(r.medianMs?.jpeg)} | ${cell(r.medianMs?.png)} | ${cell(r.medianMs?.webp)} | ${cell(r.firstMs)} | ${cell(r.rssGrowthMB)} | ${cell(r.worker ?? r.error)} | ${r.compiledBinary} |`,
+    )
     .join("\n");
   const fastest = FORMATS.map((f) => {
-    const best = (rows as Row[]).filter((r) => r.medianMs?.[f] !== undefined).sort((a, b) => a.medianMs![f]! - b.medianMs![f]!)[0];
+    const best = (rows as Row[])
+      .filter((r) => r.medianMs?.[f] !== undefined)
+      .sort((a, b) => a.medianMs![f]! - b.medianMs![f]!)[0];
     return `${f.toUpperCase()}: ${best?.label.split(" (")[0]}`;
   }).join("; ");
   const large = (results["bun-image"] as { jpeg4000x3000Ms?: { full: number; fitWithin1280: number } }).jpeg4000x3000Ms;

@@ -23,24 +23,39 @@ const engines = {
   tapped: await FaceEngine.create({ defaultDetector: "short" }),
   bundle: await FaceEngine.create({ defaultDetector: "short", tapLandmarkTensors: false }),
 };
-if (!engines.tapped.landmarkTensorsTapped) throw new Error("the embedding tap did not pass its start-up check: nothing to compare");
+if (!engines.tapped.landmarkTensorsTapped)
+  throw new Error("the embedding tap did not pass its start-up check: nothing to compare");
 type Way = keyof typeof engines;
 const { crop, whole } = await benchCropFrame(engines.tapped);
 const track = [whole];
 
 // The two ways must see the same face: same landmarks, to the last bit.
 const [a, b] = [engines.tapped.analyze(crop, { track }), engines.bundle.analyze(crop, { track })];
-if (JSON.stringify(a.faces[0]?.landmarks) !== JSON.stringify(b.faces[0]?.landmarks)) throw new Error("the tapped and the bundle's tensors gave different landmarks");
+if (JSON.stringify(a.faces[0]?.landmarks) !== JSON.stringify(b.faces[0]?.landmarks))
+  throw new Error("the tapped and the bundle's tensors gave different landmarks");
 
 const landmarksOnly = (way: Way) => ({ landmarksMs: engines[way].analyze(crop, { track }).timings.landmarksMs });
-const totals = await alternatingRounds({ tapped: () => landmarksOnly("tapped"), bundle: () => landmarksOnly("bundle") }, { rounds: ROUNDS, calls: FRAMES, warmUpCalls: 50 });
+const totals = await alternatingRounds(
+  { tapped: () => landmarksOnly("tapped"), bundle: () => landmarksOnly("bundle") },
+  { rounds: ROUNDS, calls: FRAMES, warmUpCalls: 50 },
+);
 for (const engine of Object.values(engines)) engine.close();
 
 const per = (way: Way) => {
   const t = totals[way];
-  return { cpuMsPerFrame: +(t.cpuMs / t.calls).toFixed(2), landmarksMsPerFrame: +(t.stagesMs.landmarksMs / t.calls).toFixed(2), frames: t.calls };
+  return {
+    cpuMsPerFrame: +(t.cpuMs / t.calls).toFixed(2),
+    landmarksMsPerFrame: +(t.stagesMs.landmarksMs / t.calls).toFixed(2),
+    frames: t.calls,
+  };
 };
-const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0]?.model.trim()}`, runtime: `Bun ${Bun.version}`, tapped: per("tapped"), bundle: per("bundle") };
+const results = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} x ${cpus()[0]?.model.trim()}`,
+  runtime: `Bun ${Bun.version}`,
+  tapped: per("tapped"),
+  bundle: per("bundle"),
+};
 const md = `# The landmark model's tensors: read from the result bytes against the bundle's objects (${results.date.slice(0, 10)})
 
 ${results.machine}, ${results.runtime}. Command: \`bun bench/experiments/embedding-reader.ts --rounds ${ROUNDS} --frames ${FRAMES}\`. Two engines in

@@ -29,12 +29,23 @@ import { exitOnHelp } from "../lib/help";
 exitOnHelp(import.meta);
 
 const { values: args } = parseArgs({
-  options: { layouts: { type: "string" }, steps: { type: "string" }, "step-seconds": { type: "string" }, "settle-seconds": { type: "string" }, out: { type: "string" } },
+  options: {
+    layouts: { type: "string" },
+    steps: { type: "string" },
+    "step-seconds": { type: "string" },
+    "settle-seconds": { type: "string" },
+    out: { type: "string" },
+  },
 });
 const layouts = (args.layouts ?? "1x2,1x2r,2x1").split(",").map((text) => {
   const match = text.match(/^(\d+)x(\d+)(r?)$/);
   if (!match) throw new Error(`a layout is PxW (processes x workers), optionally with r (Redis): ${text}`);
-  return { name: text, processes: Number(match[1]), workers: Number(match[2]), redis: match[3] === "r" || Number(match[1]) > 1 };
+  return {
+    name: text,
+    processes: Number(match[1]),
+    workers: Number(match[2]),
+    redis: match[3] === "r" || Number(match[1]) > 1,
+  };
 });
 const steps = (args.steps ?? "10,20,30,40,60,80").split(",").map(Number);
 const stepSeconds = Number(args["step-seconds"] ?? 10);
@@ -82,7 +93,10 @@ try {
     try {
       for (const users of steps) {
         let [tree0, redis0, t0] = [treeCpuMs(server.child.pid), treeCpuMs(redis.pid), performance.now()];
-        const load = await series.step({ users, seconds: stepSeconds, settleSeconds }, () => ([tree0, redis0, t0] = [treeCpuMs(server.child.pid), treeCpuMs(redis.pid), performance.now()]));
+        const load = await series.step(
+          { users, seconds: stepSeconds, settleSeconds },
+          () => ([tree0, redis0, t0] = [treeCpuMs(server.child.pid), treeCpuMs(redis.pid), performance.now()]),
+        );
         const seconds = (performance.now() - t0) / 1000;
         const step = {
           layout: layout.name,
@@ -92,7 +106,9 @@ try {
           redisCpuPercent: Math.round((treeCpuMs(redis.pid) - redis0) / 10 / seconds),
         };
         results.push(step);
-        console.error(`${layout.name} ${users} users: p50 ${load.latencyMs.p50} p99 ${load.latencyMs.p99} ms, ok/s ${load.throughputRps.toFixed(1)}, shed ${load.shed}, errors ${load.errors}, cpu ${step.serverCpuPercent}% (+ redis ${step.redisCpuPercent}%)`);
+        console.error(
+          `${layout.name} ${users} users: p50 ${load.latencyMs.p50} p99 ${load.latencyMs.p99} ms, ok/s ${load.throughputRps.toFixed(1)}, shed ${load.shed}, errors ${load.errors}, cpu ${step.serverCpuPercent}% (+ redis ${step.redisCpuPercent}%)`,
+        );
         if (load.latencyMs.p99 > TARGET_P99_MS || load.shed > 0 || load.errors > 0) break;
         await Bun.sleep(500);
       }
@@ -107,12 +123,24 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-type Step = { layout: string; users: number; latencyMs: LoadResult["latencyMs"]; shed: number; errors: number; throughputRps: number; serverCpuPercent: number; redisCpuPercent: number };
+type Step = {
+  layout: string;
+  users: number;
+  latencyMs: LoadResult["latencyMs"];
+  shed: number;
+  errors: number;
+  throughputRps: number;
+  serverCpuPercent: number;
+  redisCpuPercent: number;
+};
 const steps_ = results as Step[];
 const held = (s: Step) => s.latencyMs.p99 <= TARGET_P99_MS && s.shed === 0 && s.errors === 0;
 const date = new Date().toISOString().slice(0, 16).replace(/[T:]/g, "-");
 const machine = `${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GB, Bun ${Bun.version}`;
-const capacity = layouts.map((l) => `| ${l.name} | ${l.processes} | ${l.workers} | ${l.redis ? "Redis" : "memory"} | ${steps_.filter((s) => s.layout === l.name && held(s)).reduce((n, s) => Math.max(n, s.users), 0)} |`);
+const capacity = layouts.map(
+  (l) =>
+    `| ${l.name} | ${l.processes} | ${l.workers} | ${l.redis ? "Redis" : "memory"} | ${steps_.filter((s) => s.layout === l.name && held(s)).reduce((n, s) => Math.max(n, s.users), 0)} |`,
+);
 const md = `# Processes against workers (${date})
 
 Machine: ${machine}. Command: \`bun bench/experiments/processes.ts --layouts ${layouts.map((l) => l.name).join(",")} --steps ${steps.join(",")} --step-seconds ${stepSeconds} --settle-seconds ${settleSeconds}\`.
@@ -130,5 +158,8 @@ ${steps_.map((s) => `| ${s.layout} | ${s.users} | ${s.latencyMs.p50} | ${s.laten
 `;
 const out = args.out ?? join(repo, "bench/results");
 writeFileSync(join(out, `processes-${date}.md`), md);
-writeFileSync(join(out, `processes-${date}.json`), JSON.stringify({ date, machine, layouts, steps, stepSeconds, settleSeconds, results }, null, 2) + "\n");
+writeFileSync(
+  join(out, `processes-${date}.json`),
+  JSON.stringify({ date, machine, layouts, steps, stepSeconds, settleSeconds, results }, null, 2) + "\n",
+);
 console.log(md);

@@ -29,7 +29,15 @@ const rows: Record<"tracked" | "detected", Record<string, number[]>> = { tracked
 const t0 = Date.now() - FRAMES * 1000;
 for (let i = 0; i < FRAMES; i++) {
   const started = performance.now();
-  const response = await fetch(`${url}/v1/analyze`, { method: "POST", body: person, headers: { "content-type": "image/jpeg", "x-session-id": "profile-session", "x-capture-time": String(t0 + i * 1000) } });
+  const response = await fetch(`${url}/v1/analyze`, {
+    method: "POST",
+    body: person,
+    headers: {
+      "content-type": "image/jpeg",
+      "x-session-id": "profile-session",
+      "x-capture-time": String(t0 + i * 1000),
+    },
+  });
   const body = await response.json();
   const clientMs = performance.now() - started;
   if (response.status !== 200) throw new Error(`frame ${i}: ${response.status} ${JSON.stringify(body)}`);
@@ -58,20 +66,35 @@ await server.exited;
 
 // CPU profile of the engine in-process (main thread: the engine-stages bench runs the engine there).
 const profileDir = mkdtempSync(join(tmpdir(), "vigil-profile-"));
-const profiled = Bun.spawnSync([process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, "bench/lib/stage-timings.ts"], { cwd: repo, stdout: "pipe", stderr: "pipe" });
+const profiled = Bun.spawnSync(
+  [process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, "bench/lib/stage-timings.ts"],
+  { cwd: repo, stdout: "pipe", stderr: "pipe" },
+);
 const profileFile = readdirSync(profileDir).find((f) => f.endsWith(".md"));
-const profileText = profileFile ? readFileSync(join(profileDir, profileFile), "utf8") : `profile failed: ${profiled.stderr.toString().slice(0, 300)}`;
+const profileText = profileFile
+  ? readFileSync(join(profileDir, profileFile), "utf8")
+  : `profile failed: ${profiled.stderr.toString().slice(0, 300)}`;
 rmSync(profileDir, { recursive: true, force: true });
 // Keep the summary part of Bun's report: the top of the self-time table.
 const profileTop = profileText.split("\n").slice(0, 60).join("\n");
 
 const summary = Object.fromEntries(
-  (["detected", "tracked"] as const).map((kind) => [kind, Object.fromEntries(Object.entries(rows[kind]).map(([k, v]) => [k, Number(median(v).toFixed(2))]))]),
+  (["detected", "tracked"] as const).map((kind) => [
+    kind,
+    Object.fromEntries(Object.entries(rows[kind]).map(([k, v]) => [k, Number(median(v).toFixed(2))])),
+  ]),
 );
-const counts = { detected: rows.detected["client latency"]?.length ?? 0, tracked: rows.tracked["client latency"]?.length ?? 0 };
+const counts = {
+  detected: rows.detected["client latency"]?.length ?? 0,
+  tracked: rows.tracked["client latency"]?.length ?? 0,
+};
 const date = new Date().toISOString().slice(0, 10);
 mkdirSync(join(repo, "bench/results"), { recursive: true });
-writeFileSync(join(repo, "bench/results/profile-stages.json"), JSON.stringify({ date, machine: `${cpus().length} x ${cpus()[0]?.model}`, counts, medianMs: summary }, null, 2) + "\n");
+writeFileSync(
+  join(repo, "bench/results/profile-stages.json"),
+  JSON.stringify({ date, machine: `${cpus().length} x ${cpus()[0]?.model}`, counts, medianMs: summary }, null, 2) +
+    "\n",
+);
 const keys = Object.keys(summary.detected ?? summary.tracked ?? {});
 const md = `# Where a frame's time goes
 

@@ -27,9 +27,18 @@ const repo = join(here, "../..");
 const folders = [join(repo, "tests/fixtures"), join(repo, "bench/data/eyes/debian"), join(repo, "bench/data/eyes/npm")];
 const external = process.env.VIGIL_EYES_EXTERNAL ?? join(repo, "bench/data/eyes/external");
 if (existsSync(external)) for (const part of readdirSync(external)) folders.push(join(external, part));
-const photos = folders.flatMap((folder) => readdirSync(folder).filter((f) => /\.(jpe?g|png)$/i.test(f)).map((f) => join(folder, f)));
+const photos = folders.flatMap((folder) =>
+  readdirSync(folder)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .map((f) => join(folder, f)),
+);
 
-const settings = { maxFaces: 2, defaultDetector: "short" as const, limits: { maxPixels: 5e7, maxSide: 10_000 }, thresholds: DEFAULT_THRESHOLDS };
+const settings = {
+  maxFaces: 2,
+  defaultDetector: "short" as const,
+  limits: { maxPixels: 5e7, maxSide: 10_000 },
+  thresholds: DEFAULT_THRESHOLDS,
+};
 const whole = await FrameAnalyzer.create({ ...settings, inferenceMaxSide: 1280 });
 const quick = await FrameAnalyzer.create({ ...settings, inferenceMaxSide: QUICK_LOOK_SIDE });
 
@@ -40,7 +49,10 @@ let photosWithSomeone = 0;
 let missedPeople = 0;
 for (const photo of photos) {
   const bytes = await Bun.file(photo).bytes();
-  const [w, q] = [(await whole.analyze(bytes, { landmarks: false })).person.count, (await quick.analyze(bytes, { landmarks: false })).person.count];
+  const [w, q] = [
+    (await whole.analyze(bytes, { landmarks: false })).person.count,
+    (await quick.analyze(bytes, { landmarks: false })).person.count,
+  ];
   facesWhole += w;
   facesQuick += q;
   if (w > 0) photosWithSomeone++;
@@ -53,7 +65,10 @@ const { empty } = await benchFrames();
 const FRAMES = 150;
 const ROUNDS = 4;
 const emptyDesk = async (expectEmpty: boolean) => void (await whole.analyze(empty, { landmarks: false, expectEmpty }));
-const totals = await alternatingRounds({ whole: () => emptyDesk(false), quick: () => emptyDesk(true) }, { rounds: ROUNDS, calls: FRAMES, warmUpCalls: FRAMES });
+const totals = await alternatingRounds(
+  { whole: () => emptyDesk(false), quick: () => emptyDesk(true) },
+  { rounds: ROUNDS, calls: FRAMES, warmUpCalls: FRAMES },
+);
 const cpu = { whole: totals.whole.cpuMs / totals.whole.calls, quick: totals.quick.cpuMs / totals.quick.calls };
 whole.close();
 quick.close();

@@ -20,9 +20,23 @@ exitOnHelp(import.meta);
 const frames = Number(process.argv[2] ?? 2000);
 const ROUNDS = 5;
 // A session after five minutes at one frame a second: 300 observations and the tracking ROI.
-const observation = { at: 1_760_000_000_000, faces: 1, eyesClosed: false, openness: 0.83, lookingAway: false, yawn: false, unusable: false };
+const observation = {
+  at: 1_760_000_000_000,
+  faces: 1,
+  eyesClosed: false,
+  openness: 0.83,
+  lookingAway: false,
+  yawn: false,
+  unusable: false,
+};
 const record = JSON.stringify({
-  history: { observations: Array.from({ length: 300 }, (_, i) => ({ ...observation, at: observation.at + i * 1000 })), state: "focused", stateSince: 0, frames: 300, firstAt: 0 },
+  history: {
+    observations: Array.from({ length: 300 }, (_, i) => ({ ...observation, at: observation.at + i * 1000 })),
+    state: "focused",
+    stateSince: 0,
+    frames: 300,
+    firstAt: 0,
+  },
   tracking: { rois: [{ xCenter: 0.5, yCenter: 0.5, width: 0.3, height: 0.3, rotation: 0 }], at: 0 },
   framePlan: null,
 });
@@ -37,7 +51,9 @@ interface Client {
 async function clients(url: string): Promise<Client[]> {
   const bun = new RedisClient(url);
   await bun.connect();
-  const list: Client[] = [{ name: "Bun RedisClient (built in)", send: (c, a) => bun.send(c, a), close: () => bun.close() }];
+  const list: Client[] = [
+    { name: "Bun RedisClient (built in)", send: (c, a) => bun.send(c, a), close: () => bun.close() },
+  ];
   try {
     const { default: IORedis } = await import("ioredis" as string);
     const io = new IORedis(url);
@@ -78,7 +94,10 @@ try {
     }
   }
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const rows = list.map((client) => `| ${client.name} | ${median(samples.get(client)!.cpu).toFixed(3)} | ${median(samples.get(client)!.wall).toFixed(3)} |`);
+  const rows = list.map(
+    (client) =>
+      `| ${client.name} | ${median(samples.get(client)!.cpu).toFixed(3)} | ${median(samples.get(client)!.wall).toFixed(3)} |`,
+  );
   for (const client of list) await client.close();
   const md = `# Redis clients for the session store
 

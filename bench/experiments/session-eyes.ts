@@ -42,13 +42,18 @@ type Ears = { left: number; right: number };
 const { url, child } = await startBenchServer(1);
 
 async function analyze(body: Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
-  const response = await fetch(`${url}/v1/analyze`, { method: "POST", body, headers: { "content-type": "image/png", ...headers } });
+  const response = await fetch(`${url}/v1/analyze`, {
+    method: "POST",
+    body,
+    headers: { "content-type": "image/png", ...headers },
+  });
   const answer = await response.json();
   if (!response.ok) throw new Error(JSON.stringify(answer));
   return answer;
 }
 
-const earsOf = (answer: any): Ears | null => (answer.faces[0] ? { left: answer.faces[0].eyes.left.ear, right: answer.faces[0].eyes.right.ear } : null);
+const earsOf = (answer: any): Ears | null =>
+  answer.faces[0] ? { left: answer.faces[0].eyes.left.ear, right: answer.faces[0].eyes.right.ear } : null;
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const std = (v: number[]) => Math.sqrt(mean(v.map((x) => (x - mean(v)) ** 2)));
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
@@ -70,24 +75,39 @@ try {
   // 1. Same-person pairs.
   const pairs: { subject: string; eye: "left" | "right"; open: number; shut: number; ratio: number }[] = [];
   if (existsSync(yaleDir)) {
-    for (const normal of readdirSync(yaleDir).filter((f) => f.endsWith("-normal.png")).sort()) {
+    for (const normal of readdirSync(yaleDir)
+      .filter((f) => f.endsWith("-normal.png"))
+      .sort()) {
       const subject = normal.replace("-normal.png", "");
       const sleepy = join(yaleDir, `${subject}-sleepy.png`);
       if (!existsSync(sleepy)) continue;
       const open = earsOf(await analyze(new Uint8Array(await Bun.file(join(yaleDir, normal)).arrayBuffer())));
       const shut = earsOf(await analyze(new Uint8Array(await Bun.file(sleepy).arrayBuffer())));
       if (!open || !shut) continue;
-      for (const eye of ["left", "right"] as const) pairs.push({ subject, eye, open: open[eye], shut: shut[eye], ratio: shut[eye] / open[eye] });
+      for (const eye of ["left", "right"] as const)
+        pairs.push({ subject, eye, open: open[eye], shut: shut[eye], ratio: shut[eye] / open[eye] });
     }
   }
   const ratios = pairs.map((p) => p.ratio).sort((a, b) => a - b);
   const p80Share = (r: number) => r + 0.2 * (1 - r);
 
   // 2. Jitter on still faces, in a session.
-  const jitter: { photo: string; motion: string; frames: number; tracked: number; std: Ears; range: Ears; mean: Ears; series: Ears[] }[] = [];
+  const jitter: {
+    photo: string;
+    motion: string;
+    frames: number;
+    tracked: number;
+    std: Ears;
+    range: Ears;
+    mean: Ears;
+    series: Ears[];
+  }[] = [];
   const T0 = Date.now() - 3_600_000;
   for (const photo of STILL_PHOTOS) {
-    const decoded = await decodeImage(new Uint8Array(await Bun.file(join(repo, "tests/fixtures", photo)).arrayBuffer()), { maxPixels: 1e8 });
+    const decoded = await decodeImage(
+      new Uint8Array(await Bun.file(join(repo, "tests/fixtures", photo)).arrayBuffer()),
+      { maxPixels: 1e8 },
+    );
     for (const motion of ["none", "1-3 px"] as const) {
       const session = `jitter-${photo}-${motion}`.replace(/[^A-Za-z0-9._:-]/g, "-");
       const series: Ears[] = [];
@@ -99,15 +119,34 @@ try {
         const w = decoded.width - (motion === "none" ? 0 : 6);
         const h = decoded.height - (motion === "none" ? 0 : 6);
         const data = new Uint8Array(w * h * 4);
-        for (let y = 0; y < h; y++) data.set(decoded.data.subarray(((y + dy) * decoded.width + dx) * 4, ((y + dy) * decoded.width + dx + w) * 4), y * w * 4);
-        const answer = await analyze(encodePng({ data, width: w, height: h }), { "x-session-id": session, "x-capture-time": String(T0 + i * 1000) });
+        for (let y = 0; y < h; y++)
+          data.set(
+            decoded.data.subarray(((y + dy) * decoded.width + dx) * 4, ((y + dy) * decoded.width + dx + w) * 4),
+            y * w * 4,
+          );
+        const answer = await analyze(encodePng({ data, width: w, height: h }), {
+          "x-session-id": session,
+          "x-capture-time": String(T0 + i * 1000),
+        });
         const ears = earsOf(answer);
         if (!ears) throw new Error(`no face in ${photo} frame ${i}`);
         series.push(ears);
         if (answer.tracked) tracked++;
       }
-      const per = (f: (v: number[]) => number): Ears => ({ left: round(f(series.map((e) => e.left))), right: round(f(series.map((e) => e.right))) });
-      jitter.push({ photo, motion, frames: FRAMES, tracked, std: per(std), range: per((v) => Math.max(...v) - Math.min(...v)), mean: per(mean), series });
+      const per = (f: (v: number[]) => number): Ears => ({
+        left: round(f(series.map((e) => e.left))),
+        right: round(f(series.map((e) => e.right))),
+      });
+      jitter.push({
+        photo,
+        motion,
+        frames: FRAMES,
+        tracked,
+        std: per(std),
+        range: per((v) => Math.max(...v) - Math.min(...v)),
+        mean: per(mean),
+        series,
+      });
     }
   }
 
@@ -131,7 +170,14 @@ try {
       const crossing = filtered.findIndex((v, i) => i >= 10 && v < closedBelowEar(p.open, DEFAULT_SESSION_RULES));
       return crossing === -1 ? Infinity : crossing - 10;
     });
-    return { ...s, jitterLeftShare: jitterLeft.map((x) => round(x, 3)), closureDelayFrames: { median: delays.sort((a, b) => a - b)[Math.floor(delays.length / 2)] ?? null, max: Math.max(...delays) } };
+    return {
+      ...s,
+      jitterLeftShare: jitterLeft.map((x) => round(x, 3)),
+      closureDelayFrames: {
+        median: delays.sort((a, b) => a - b)[Math.floor(delays.length / 2)] ?? null,
+        max: Math.max(...delays),
+      },
+    };
   });
 
   // 4. The personal rule on every labelled face of a person the set has open eyes of: baseline = the
@@ -159,10 +205,24 @@ try {
     for (const image of labels) {
       const person = personOf(image.file);
       const face = image.faces[0];
-      if (!person || image.faces.length !== 1 || face.uncertain || face.lookingDown || !existsSync(join(dataDir, image.file))) continue;
+      if (
+        !person ||
+        image.faces.length !== 1 ||
+        face.uncertain ||
+        face.lookingDown ||
+        !existsSync(join(dataDir, image.file))
+      )
+        continue;
       const ears = earsOf(await analyze(new Uint8Array(await Bun.file(join(dataDir, image.file)).arrayBuffer())));
       if (!ears) continue;
-      const kind = face.left === "closed" && face.right === "closed" ? "closed" : face.left === "open" && face.right === "open" ? "open" : face.left === "closed" || face.right === "closed" ? "one eye closed" : "half or squint";
+      const kind =
+        face.left === "closed" && face.right === "closed"
+          ? "closed"
+          : face.left === "open" && face.right === "open"
+            ? "open"
+            : face.left === "closed" || face.right === "closed"
+              ? "one eye closed"
+              : "half or squint";
       labelled.push({ person, file: image.file, kind, ears });
     }
   }
@@ -171,7 +231,21 @@ try {
   const baselines = new Map<string, Ears>();
   for (const person of new Set(labelled.map((l) => l.person))) {
     const open = labelled.filter((l) => l.person === person && l.kind === "open");
-    if (open.length) baselines.set(person, { left: clampEar(quantile(open.map((l) => l.ears.left), rules.baselinePercentile)), right: clampEar(quantile(open.map((l) => l.ears.right), rules.baselinePercentile)) });
+    if (open.length)
+      baselines.set(person, {
+        left: clampEar(
+          quantile(
+            open.map((l) => l.ears.left),
+            rules.baselinePercentile,
+          ),
+        ),
+        right: clampEar(
+          quantile(
+            open.map((l) => l.ears.right),
+            rules.baselinePercentile,
+          ),
+        ),
+      });
   }
   const scored = labelled.filter((l) => baselines.has(l.person));
   const kinds = ["closed", "open", "half or squint", "one eye closed"];
@@ -181,14 +255,31 @@ try {
       kinds.map((k) => {
         const of = scored.filter((l) => l.kind === k);
         const b = (l: (typeof scored)[number]) => baselines.get(l.person)!;
-        return [k, { faces: of.length, calledClosed: of.filter((l) => l.ears.left < closedBelow(b(l).left) && l.ears.right < closedBelow(b(l).right)).length }];
+        return [
+          k,
+          {
+            faces: of.length,
+            calledClosed: of.filter(
+              (l) => l.ears.left < closedBelow(b(l).left) && l.ears.right < closedBelow(b(l).right),
+            ).length,
+          },
+        ];
       }),
     );
   const rows = [
-    { rule: `absolute (EAR < ${ABSOLUTE_CLOSED_BELOW.toFixed(3)}, today's per-frame default)`, byKind: tally(() => ABSOLUTE_CLOSED_BELOW) },
+    {
+      rule: `absolute (EAR < ${ABSOLUTE_CLOSED_BELOW.toFixed(3)}, today's per-frame default)`,
+      byKind: tally(() => ABSOLUTE_CLOSED_BELOW),
+    },
     ...absolutesTried.map((a) => ({ rule: `absolute EAR < ${a}`, byKind: tally(() => a) })),
-    ...shutEarsTried.map((shutEar) => ({ rule: `personal P80, shutEar ${shutEar}${shutEar === rules.shutEar ? " (default)" : ""}`, byKind: tally((b) => closedBelowEar(b, { shutEar, closedBelow: rules.closedBelow })) })),
-    ...sharesTried.map((share) => ({ rule: `personal, EAR < ${share} x baseline (not used)`, byKind: tally((b) => share * b) })),
+    ...shutEarsTried.map((shutEar) => ({
+      rule: `personal P80, shutEar ${shutEar}${shutEar === rules.shutEar ? " (default)" : ""}`,
+      byKind: tally((b) => closedBelowEar(b, { shutEar, closedBelow: rules.closedBelow })),
+    })),
+    ...sharesTried.map((share) => ({
+      rule: `personal, EAR < ${share} x baseline (not used)`,
+      byKind: tally((b) => share * b),
+    })),
   ];
   const shutEyeEars = scored.filter((l) => l.kind === "closed").flatMap((l) => [l.ears.left, l.ears.right]);
 
@@ -196,7 +287,15 @@ try {
     date: new Date().toISOString().slice(0, 10),
     dataDir: relative(repo, dataDir),
     pairs,
-    ratio: ratios.length ? { n: ratios.length, min: round(ratios[0], 3), median: round(ratios[Math.floor(ratios.length / 2)], 3), p90: round(ratios[Math.floor(0.9 * (ratios.length - 1))], 3), max: round(ratios.at(-1)!, 3) } : null,
+    ratio: ratios.length
+      ? {
+          n: ratios.length,
+          min: round(ratios[0], 3),
+          median: round(ratios[Math.floor(ratios.length / 2)], 3),
+          p90: round(ratios[Math.floor(0.9 * (ratios.length - 1))], 3),
+          max: round(ratios.at(-1)!, 3),
+        }
+      : null,
     shutEar: DEFAULT_SESSION_RULES.shutEar,
     closedBelow: DEFAULT_SESSION_RULES.closedBelow,
     pairsCaughtBySessionRule: pairs.filter((p) => p.shut < closedBelowEar(p.open, DEFAULT_SESSION_RULES)).length,
@@ -205,14 +304,38 @@ try {
     personalRule: {
       persons: baselines.size,
       faces: scored.length,
-      shutEyeEar: shutEyeEars.length ? { eyes: shutEyeEars.length, median: round(quantile(shutEyeEars, 0.5), 3), p90: round(quantile(shutEyeEars, 0.9), 3), max: round(Math.max(...shutEyeEars), 3) } : null,
+      shutEyeEar: shutEyeEars.length
+        ? {
+            eyes: shutEyeEars.length,
+            median: round(quantile(shutEyeEars, 0.5), 3),
+            p90: round(quantile(shutEyeEars, 0.9), 3),
+            max: round(Math.max(...shutEyeEars), 3),
+          }
+        : null,
       rows,
       // Per face: the larger of its two eyes' EAR over that eye's baseline (closed when under the ratio).
-      detail: scored.map((l) => ({ person: l.person, file: l.file, kind: l.kind, ears: l.ears, baseline: baselines.get(l.person)!, shareOfBaseline: round(Math.max(l.ears.left / baselines.get(l.person)!.left, l.ears.right / baselines.get(l.person)!.right), 3) })),
+      detail: scored.map((l) => ({
+        person: l.person,
+        file: l.file,
+        kind: l.kind,
+        ears: l.ears,
+        baseline: baselines.get(l.person)!,
+        shareOfBaseline: round(
+          Math.max(l.ears.left / baselines.get(l.person)!.left, l.ears.right / baselines.get(l.person)!.right),
+          3,
+        ),
+      })),
     },
   };
   mkdirSync(join(repo, "bench/results"), { recursive: true });
-  writeFileSync(join(repo, "bench/results/session-eyes.json"), JSON.stringify({ ...result, jitterSeries: jitter.map((j) => ({ photo: j.photo, motion: j.motion, series: j.series })) }, null, 2) + "\n");
+  writeFileSync(
+    join(repo, "bench/results/session-eyes.json"),
+    JSON.stringify(
+      { ...result, jitterSeries: jitter.map((j) => ({ photo: j.photo, motion: j.motion, series: j.series })) },
+      null,
+      2,
+    ) + "\n",
+  );
   const r = result.ratio;
   const md = [
     `# Session eye rules: measured basis (${result.date})`,
@@ -229,23 +352,33 @@ try {
     "",
     "| subject | eye | open EAR | shut EAR | shut / open |",
     "| --- | --- | --- | --- | --- |",
-    ...pairs.map((p) => `| ${p.subject} | ${p.eye} | ${p.open.toFixed(3)} | ${p.shut.toFixed(3)} | ${p.ratio.toFixed(2)} |`),
+    ...pairs.map(
+      (p) => `| ${p.subject} | ${p.eye} | ${p.open.toFixed(3)} | ${p.shut.toFixed(3)} | ${p.ratio.toFixed(2)} |`,
+    ),
     "",
     `## Jitter of EAR on a still face (${FRAMES} frames at 1 frame/s in one session)`,
     "",
     "| photo | motion | tracked frames | EAR std left / right | EAR range left / right | mean EAR left / right |",
     "| --- | --- | --- | --- | --- | --- |",
-    ...result.jitter.map((j) => `| ${j.photo} | ${j.motion} | ${j.tracked} | ${j.std.left} / ${j.std.right} | ${j.range.left} / ${j.range.right} | ${j.mean.left} / ${j.mean.right} |`),
+    ...result.jitter.map(
+      (j) =>
+        `| ${j.photo} | ${j.motion} | ${j.tracked} | ${j.std.left} / ${j.std.right} | ${j.range.left} / ${j.range.right} | ${j.mean.left} / ${j.mean.right} |`,
+    ),
     "",
     "## The personal rule on the labelled faces",
     "",
     `${scored.length} labelled faces of ${baselines.size} people the set has open eyes of (looking-down and uncertain faces left out). Each person's baseline is the ${rules.baselinePercentile} quantile of their open photos' EAR (held within ${rules.baselineMinEar}-${rules.baselineMaxEar}); a face is closed when both eyes are under their closed-below EAR. Personal P80: shutEar + ${rules.closedBelow} (baseline - shutEar). Cells: faces called closed / faces.`,
     "",
-    result.personalRule.shutEyeEar ? `Shut eyes (${result.personalRule.shutEyeEar.eyes}) read EAR median ${result.personalRule.shutEyeEar.median}, 90th percentile ${result.personalRule.shutEyeEar.p90}, max ${result.personalRule.shutEyeEar.max}.` : "",
+    result.personalRule.shutEyeEar
+      ? `Shut eyes (${result.personalRule.shutEyeEar.eyes}) read EAR median ${result.personalRule.shutEyeEar.median}, 90th percentile ${result.personalRule.shutEyeEar.p90}, max ${result.personalRule.shutEyeEar.max}.`
+      : "",
     "",
     `| rule | ${kinds.join(" | ")} |`,
     `| --- | ${kinds.map(() => "---").join(" | ")} |`,
-    ...rows.map((row) => `| ${row.rule} | ${kinds.map((k) => `${row.byKind[k].calledClosed} / ${row.byKind[k].faces}`).join(" | ")} |`),
+    ...rows.map(
+      (row) =>
+        `| ${row.rule} | ${kinds.map((k) => `${row.byKind[k].calledClosed} / ${row.byKind[k].faces}`).join(" | ")} |`,
+    ),
     "",
     "## One Euro filter at 1 frame/s",
     "",
@@ -253,7 +386,10 @@ try {
     "",
     "| setting | jitter left | closure delay (median / max frames) |",
     "| --- | --- | --- |",
-    ...filters.map((f) => `| ${f.name} | ${f.jitterLeftShare.join(", ")} | ${f.closureDelayFrames.median} / ${f.closureDelayFrames.max} |`),
+    ...filters.map(
+      (f) =>
+        `| ${f.name} | ${f.jitterLeftShare.join(", ")} | ${f.closureDelayFrames.median} / ${f.closureDelayFrames.max} |`,
+    ),
     "",
   ].join("\n");
   writeFileSync(join(repo, "bench/results/session-eyes.md"), md);

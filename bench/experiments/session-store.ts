@@ -35,7 +35,15 @@ const HISTORY_SECONDS = 300;
 const cpuMs = (pid: number, thread?: number): number => procStat(pid, thread).cpuMs;
 
 const analysis: FrameAnalysis = {
-  faces: [{ presenceScore: 1, eyes: { left: { closed: false, openness: 0.8, ear: 0.25 }, right: { closed: false, openness: 0.8, ear: 0.25 } }, gaze: { down: false }, lookingAway: false, mouth: { yawn: false } }] as unknown as FrameAnalysis["faces"],
+  faces: [
+    {
+      presenceScore: 1,
+      eyes: { left: { closed: false, openness: 0.8, ear: 0.25 }, right: { closed: false, openness: 0.8, ear: 0.25 } },
+      gaze: { down: false },
+      lookingAway: false,
+      mouth: { yawn: false },
+    },
+  ] as unknown as FrameAnalysis["faces"],
   image: { quality: { tooDark: false, tooBlurry: false } } as FrameAnalysis["image"],
   tracked: true,
   tracking: [{ centerX: 320, centerY: 240, size: 200, rotation: 0 }],
@@ -56,7 +64,11 @@ async function storeAlone(store: SessionStore, redisPid?: number) {
     }),
   });
   const t0 = Date.now() - 3_600_000;
-  const file = (session: number, second: number) => sessions.analyze({ key: `bench/${session}`, id: `bench-${session}`, capturedAt: t0 + second * 1000 }, async () => analysis);
+  const file = (session: number, second: number) =>
+    sessions.analyze(
+      { key: `bench/${session}`, id: `bench-${session}`, capturedAt: t0 + second * 1000 },
+      async () => analysis,
+    );
   for (let second = 0; second < HISTORY_SECONDS; second++) for (let s = 0; s < SESSIONS; s++) await file(s, second); // full histories
   const cpu = process.cpuUsage();
   const redisCpu = redisPid ? cpuMs(redisPid) : 0;
@@ -83,7 +95,11 @@ async function server(redisUrl?: string, redisPid?: number) {
       fetch(`${url}/v1/analyze`, {
         method: "POST",
         body: photo,
-        headers: { "content-type": "image/jpeg", "x-session-id": `bench-session-${i % 4}`, "x-capture-time": String(t0 + Math.floor(i / 4) * 1000) },
+        headers: {
+          "content-type": "image/jpeg",
+          "x-session-id": `bench-session-${i % 4}`,
+          "x-capture-time": String(t0 + Math.floor(i / 4) * 1000),
+        },
       }).then(async (r) => {
         if (r.status !== 200) throw new Error(`status ${r.status}`);
         const body = await r.json();
@@ -113,7 +129,16 @@ try {
   const recordKiB = Number(await Bun.$`redis-cli -p ${redis.port} --raw HSTRLEN vigil:session:bench/0 r`.text()) / 1024;
   const memoryServer = await server();
   const redisServer = await server(redis.url, redis.pid);
-  const results = { date: new Date().toISOString(), storeFrames, serverFrames, sessions: SESSIONS, historySeconds: HISTORY_SECONDS, recordKiB, store: { memory: memoryStore, redis: redisAlone }, server: { memory: memoryServer, redis: redisServer } };
+  const results = {
+    date: new Date().toISOString(),
+    storeFrames,
+    serverFrames,
+    sessions: SESSIONS,
+    historySeconds: HISTORY_SECONDS,
+    recordKiB,
+    store: { memory: memoryStore, redis: redisAlone },
+    server: { memory: memoryServer, redis: redisServer },
+  };
   const f = (n: number) => n.toFixed(3);
   const md = `# Session store: Redis against memory, per frame
 

@@ -29,16 +29,26 @@ const fixtures = new URL("../../tests/fixtures/", import.meta.url);
 const out = new URL("../results/", import.meta.url).pathname;
 
 async function framings(photo: string): Promise<Array<{ name: string; frame: RgbaFrame }>> {
-  const image = await decodeImage(await Bun.file(new URL(photo, fixtures)).bytes(), { maxPixels: 1e8, maxSide: 20_000 });
+  const image = await decodeImage(await Bun.file(new URL(photo, fixtures)).bytes(), {
+    maxPixels: 1e8,
+    maxSide: 20_000,
+  });
   const result: Array<{ name: string; frame: RgbaFrame }> = [];
   const toWebcam = async (x: number, y: number, w: number, h: number) => {
     const rows = new Uint8Array(w * h * 4);
-    for (let r = 0; r < h; r++) rows.set(image.data.subarray(((y + r) * image.width + x) * 4, ((y + r) * image.width + x + w) * 4), r * w * 4);
-    const png = await new Bun.Image(encodePng({ data: rows, width: w, height: h })).resize(640, 480, { fit: "fill" }).png({ compressionLevel: 0 }).bytes();
+    for (let r = 0; r < h; r++)
+      rows.set(image.data.subarray(((y + r) * image.width + x) * 4, ((y + r) * image.width + x + w) * 4), r * w * 4);
+    const png = await new Bun.Image(encodePng({ data: rows, width: w, height: h }))
+      .resize(640, 480, { fit: "fill" })
+      .png({ compressionLevel: 0 })
+      .bytes();
     return rgbaFromStoredPng(png);
   };
   // The whole photo, letterboxed into nothing: just scaled so its long side is 640.
-  const whole = await new Bun.Image(encodePng(image)).resize(640, 640, { fit: "inside" }).png({ compressionLevel: 0 }).bytes();
+  const whole = await new Bun.Image(encodePng(image))
+    .resize(640, 640, { fit: "inside" })
+    .png({ compressionLevel: 0 })
+    .bytes();
   result.push({ name: "whole", frame: rgbaFromStoredPng(whole) });
   for (const zoom of ZOOMS) {
     let w = Math.round(image.width * zoom);
@@ -49,7 +59,8 @@ async function framings(photo: string): Promise<Array<{ name: string; frame: Rgb
     }
     const y = Math.max(0, Math.round((image.height - h) * 0.3));
     const xs = [...new Set([0, Math.round((image.width - w) / 2), image.width - w])];
-    for (const [i, x] of xs.entries()) result.push({ name: `zoom ${zoom.toFixed(2)} pos ${i}`, frame: await toWebcam(x, y, w, h) });
+    for (const [i, x] of xs.entries())
+      result.push({ name: `zoom ${zoom.toFixed(2)} pos ${i}`, frame: await toWebcam(x, y, w, h) });
   }
   return result;
 }
@@ -69,7 +80,8 @@ function landmarkDistance(a: EngineResult["faces"][number], b: EngineResult["fac
   const r = a.landmarks[OUTER_EYE_CORNER_RIGHT_IN_IMAGE];
   const eyes = Math.hypot(r.x - l.x, r.y - l.y);
   let sum = 0;
-  for (let i = 0; i < a.landmarks.length; i++) sum += Math.hypot(a.landmarks[i].x - b.landmarks[i].x, a.landmarks[i].y - b.landmarks[i].y);
+  for (let i = 0; i < a.landmarks.length; i++)
+    sum += Math.hypot(a.landmarks[i].x - b.landmarks[i].x, a.landmarks[i].y - b.landmarks[i].y);
   return sum / a.landmarks.length / eyes;
 }
 
@@ -90,7 +102,9 @@ for (const photo of PHOTOS) {
     }
     const { short, full } = results;
     const pairs = full.faces.map((f) => {
-      const match = short.faces.map((s) => ({ s, overlap: iou(f.box, s.box) })).sort((x, y) => y.overlap - x.overlap)[0];
+      const match = short.faces
+        .map((s) => ({ s, overlap: iou(f.box, s.box) }))
+        .sort((x, y) => y.overlap - x.overlap)[0];
       return match && match.overlap > 0.3 ? { iou: match.overlap, landmarks: landmarkDistance(f, match.s) } : null;
     });
     rows.push({
@@ -106,7 +120,9 @@ for (const photo of PHOTOS) {
 }
 engine.close();
 
-const matched = rows.flatMap((r) => (r.landmarkDistance as Array<number | null>).filter((d): d is number => d !== null));
+const matched = rows.flatMap((r) =>
+  (r.landmarkDistance as Array<number | null>).filter((d): d is number => d !== null),
+);
 const ious = rows.flatMap((r) => (r.boxIou as Array<number | null>).filter((d): d is number => d !== null));
 const summary = {
   date: new Date().toISOString(),

@@ -13,7 +13,14 @@ import { exitOnHelp } from "../lib/help";
 
 exitOnHelp(import.meta);
 
-const { values: args } = parseArgs({ options: { workers: { type: "string", default: "2" }, seconds: { type: "string", default: "8" }, rounds: { type: "string", default: "2" }, env: { type: "string", multiple: true } } });
+const { values: args } = parseArgs({
+  options: {
+    workers: { type: "string", default: "2" },
+    seconds: { type: "string", default: "8" },
+    rounds: { type: "string", default: "2" },
+    env: { type: "string", multiple: true },
+  },
+});
 const workers = Number(args.workers);
 const seconds = Number(args.seconds);
 const extraEnv = Object.fromEntries((args.env ?? []).map((kv) => kv.split("=", 2) as [string, string]));
@@ -33,16 +40,29 @@ interface Ceiling {
 }
 async function ceilings(processes: number, workersEach: number): Promise<Ceiling[]> {
   const children = Array.from({ length: processes }, () =>
-    Bun.spawn([process.execPath, "bench/load/engine-ceiling.ts", JSON.stringify({ workers: workersEach, seconds, mix: "users", frames })], { cwd: repo, env: { ...process.env, ...extraEnv }, stdout: "pipe", stderr: "inherit" }),
+    Bun.spawn(
+      [
+        process.execPath,
+        "bench/load/engine-ceiling.ts",
+        JSON.stringify({ workers: workersEach, seconds, mix: "users", frames }),
+      ],
+      { cwd: repo, env: { ...process.env, ...extraEnv }, stdout: "pipe", stderr: "inherit" },
+    ),
   );
-  return Promise.all(children.map(async (c) => JSON.parse((await new Response(c.stdout).text()).trim().split("\n").pop()!) as Ceiling));
+  return Promise.all(
+    children.map(async (c) => JSON.parse((await new Response(c.stdout).text()).trim().split("\n").pop()!) as Ceiling),
+  );
 }
 
 for (let round = 0; round < Number(args.rounds); round++) {
-  for (const [processes, workersEach] of [[1, workers], [workers, 1]]) {
+  for (const [processes, workersEach] of [
+    [1, workers],
+    [workers, 1],
+  ]) {
     const runs = await ceilings(processes, workersEach);
     const frameCount = runs.reduce((n, r) => n + r.frames, 0);
-    const weighted = (key: keyof Ceiling) => Number((runs.reduce((n, r) => n + r[key] * r.frames, 0) / frameCount).toFixed(2));
+    const weighted = (key: keyof Ceiling) =>
+      Number((runs.reduce((n, r) => n + r[key] * r.frames, 0) / frameCount).toFixed(2));
     console.log(
       JSON.stringify({
         layout: `${processes} process(es) x ${workersEach} worker(s)`,

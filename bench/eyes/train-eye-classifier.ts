@@ -280,14 +280,16 @@ interface VetoRow {
   loweredByLids: number;
 }
 const lidsClosedWebcam = data.map((_, i) => i).filter((i) => data[i].variant === "webcam" && data[i].earClosed);
-report.vetoWebcam = [0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 0.99].map((below): VetoRow => ({
-  openBelow: below,
-  closedOpened: lidsClosedWebcam.filter((i) => data[i].y === 1 && p[i] < below).length,
-  closedByLids: lidsClosedWebcam.filter((i) => data[i].y === 1).length,
-  loweredOpened: lidsClosedWebcam.filter((i) => data[i].flags.includes("lookingDown") && p[i] < below).length,
-  loweredByLids: lidsClosedWebcam.filter((i) => data[i].flags.includes("lookingDown") && data[i].label === "open")
-    .length,
-}));
+report.vetoWebcam = [0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 0.99].map(
+  (below): VetoRow => ({
+    openBelow: below,
+    closedOpened: lidsClosedWebcam.filter((i) => data[i].y === 1 && p[i] < below).length,
+    closedByLids: lidsClosedWebcam.filter((i) => data[i].y === 1).length,
+    loweredOpened: lidsClosedWebcam.filter((i) => data[i].flags.includes("lookingDown") && p[i] < below).length,
+    loweredByLids: lidsClosedWebcam.filter((i) => data[i].flags.includes("lookingDown") && data[i].label === "open")
+      .length,
+  }),
+);
 const t = DEFAULT_THRESHOLDS.eyes;
 const byVariant: Record<string, unknown> = {};
 for (const variant of ["asIs", "webcam", "small"]) {
@@ -369,7 +371,11 @@ function markdown(): string {
     ``,
     `${data.length} eyes (closed, open and squinting; half-closed and uncertain ones left out) of ${report.people} people, each in three framings (as photographed, webcam 640x480 with the face 30% of the width, and a 90 px face), plus ${AUGMENT} jittered copies of each patch for training. Logistic regression on the 24x12 grey patch, its gradient histograms, the hand-made iris contrast and the three lidBand measures (glint, dark band, darkest row; src/analysis/eye-appearance.ts); lambda ${lambda} (chosen on 6 person-disjoint folds: ${(report.lambdas as { lambda: number; sixFoldAuc: number }[]).map((r) => `${r.lambda}: ${r.sixFoldAuc.toFixed(4)}`).join(", ")}). Every probability below comes from a model trained without that person's photos.`,
     ``,
-    `- ROC AUC, closed vs open and squinting eyes: appearance **${(report.lopoAuc as number).toFixed(4)}** (leave-one-person-out); EAR ${(report.earAuc as number).toFixed(4)} on the same eyes; each hand-made measure alone: ${Object.entries(handMade).map(([k, v]) => `${k} ${v}`).join(", ")} (so the learned classifier is the one used).`,
+    `- ROC AUC, closed vs open and squinting eyes: appearance **${(report.lopoAuc as number).toFixed(4)}** (leave-one-person-out); EAR ${(report.earAuc as number).toFixed(4)} on the same eyes; each hand-made measure alone: ${Object.entries(
+      handMade,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")} (so the learned classifier is the one used).`,
     `- Rule (face-measures.ts withAppearance) at the defaults: an eye the lids call closed stays closed unless its probability is under ${t.appearanceOpenBelow}; an eye the lids call open is closed when its probability is over ${t.appearanceClosedAbove} and its EAR under ${t.appearanceMaxEar}.`,
     ``,
     `| framing | rule | closed eyes caught | open eyes called closed |`,

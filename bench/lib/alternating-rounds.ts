@@ -20,7 +20,10 @@ export async function alternatingRounds<W extends string>(
   { rounds, calls, warmUpCalls }: { rounds: number; calls: number; warmUpCalls: number },
 ): Promise<Record<W, WayTotals>> {
   const names = Object.keys(ways) as W[];
-  const totals = Object.fromEntries(names.map((w) => [w, { cpuMs: 0, calls: 0, stagesMs: {} }])) as Record<W, WayTotals>;
+  const totals = Object.fromEntries(names.map((w) => [w, { cpuMs: 0, calls: 0, stagesMs: {} }])) as Record<
+    W,
+    WayTotals
+  >;
   for (let round = -1; round < rounds; round++) {
     for (const way of names) {
       const counted = round >= 0;

@@ -14,7 +14,10 @@ export async function benchCropFrame(engine: FaceEngine) {
   const frame = await decodeImage((await benchFrames()).person, limits);
   const [face] = engine.analyze(frame).faces;
   if (!face) throw new Error("no face found in the bench's webcam frame");
-  const crop = await decodeImage((await cutFaceCrop(frame, { ...face.roi, outputSize: LANDMARK_INPUT_SIZE })).jpeg, limits);
+  const crop = await decodeImage(
+    (await cutFaceCrop(frame, { ...face.roi, outputSize: LANDMARK_INPUT_SIZE })).jpeg,
+    limits,
+  );
   const half = LANDMARK_INPUT_SIZE / 2;
   const whole: Roi = { centerX: half, centerY: half, size: LANDMARK_INPUT_SIZE, rotation: 0 };
   return { crop, whole };

@@ -12,9 +12,15 @@ import { encodePng } from "./png";
 
 export const CROP_JPEG_QUALITY = 80;
 
-export async function cutFaceCrop(frame: RgbaFrame, crop: CropRequest, quality = CROP_JPEG_QUALITY): Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }> {
+export async function cutFaceCrop(
+  frame: RgbaFrame,
+  crop: CropRequest,
+  quality = CROP_JPEG_QUALITY,
+): Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }> {
   const side = crop.outputSize;
   const pixels = cropRotatedSquare(frame, crop, side);
-  const jpeg = new Uint8Array(await new Bun.Image(encodePng({ data: pixels, width: side, height: side })).jpeg({ quality }).bytes());
+  const jpeg = new Uint8Array(
+    await new Bun.Image(encodePng({ data: pixels, width: side, height: side })).jpeg({ quality }).bytes(),
+  );
   return { jpeg, header: formatFrameCrop({ ...crop, frameWidth: frame.width, frameHeight: frame.height }) };
 }

@@ -5,7 +5,20 @@ import { linesOf } from "./lines";
 const repo = new URL("../../", import.meta.url).pathname;
 
 /** The load generator is one client posing as many users: no keys, and no per-client limits. */
-export const BENCH_SERVER_FLAGS = ["--auth", "none", "--rate-limit-per-second", "10000", "--rate-limit-per-principal-per-second", "100000", "--max-in-flight-per-client", "10000", "--max-in-flight-per-principal", "100000", "--log-requests", "false"];
+export const BENCH_SERVER_FLAGS = [
+  "--auth",
+  "none",
+  "--rate-limit-per-second",
+  "10000",
+  "--rate-limit-per-principal-per-second",
+  "100000",
+  "--max-in-flight-per-client",
+  "10000",
+  "--max-in-flight-per-principal",
+  "100000",
+  "--log-requests",
+  "false",
+];
 
 export interface BenchServerOptions {
   /** `--processes`: server processes on one port, each with `workers` workers (more than 1 needs a Redis URL). */
@@ -18,12 +31,22 @@ export interface BenchServerOptions {
  * `vigil serve` with `workers` workers on a free port, ready to serve: every worker of every process has loaded
  * its models (with several processes, /readyz answers for one of them only, so their start lines are counted).
  */
-export async function startBenchServer(workers: number, extraFlags: string[] = [], env: Record<string, string | undefined> = process.env, options: BenchServerOptions = {}) {
+export async function startBenchServer(
+  workers: number,
+  extraFlags: string[] = [],
+  env: Record<string, string | undefined> = process.env,
+  options: BenchServerOptions = {},
+) {
   const { processes = 1, checkout = repo } = options;
   const port = 20000 + Math.floor(Math.random() * 20000);
   const flags = [...BENCH_SERVER_FLAGS, ...extraFlags, "--port", String(port), "--workers", String(workers)];
   if (processes > 1) flags.push("--processes", String(processes));
-  const child = Bun.spawn([process.execPath, "src/main.ts", "serve", ...flags], { cwd: checkout, env, stdout: processes > 1 ? "pipe" : "ignore", stderr: "inherit" });
+  const child = Bun.spawn([process.execPath, "src/main.ts", "serve", ...flags], {
+    cwd: checkout,
+    env,
+    stdout: processes > 1 ? "pipe" : "ignore",
+    stderr: "inherit",
+  });
   const url = `http://127.0.0.1:${port}`;
   if (processes > 1) {
     let ready = 0;
@@ -42,7 +65,13 @@ export async function startBenchServer(workers: number, extraFlags: string[] = [
     }
   } else {
     for (let i = 0; i < 300; i++) {
-      if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, child };
+      if (
+        await fetch(`${url}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return { url, child };
       if (child.exitCode !== null) break;
       await Bun.sleep(100);
     }

@@ -29,7 +29,17 @@ async function main() {
   const loadMs = performance.now() - t0;
   const decoders = typeof Bun === "undefined" ? await loadWasmCodecs() : await loadDecoders();
   const jpeg = fixture("grace_hopper.jpg");
-  const stages: Record<string, number[]> = { decode: [], detect: [], detectShortRange: [], crop: [], landmarks: [], merge: [], measures: [], total: [], trackedTotal: [] };
+  const stages: Record<string, number[]> = {
+    decode: [],
+    detect: [],
+    detectShortRange: [],
+    crop: [],
+    landmarks: [],
+    merge: [],
+    measures: [],
+    total: [],
+    trackedTotal: [],
+  };
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const start = performance.now();
     const decoded = await decoders.jpeg(jpeg.slice().buffer);
@@ -60,7 +70,15 @@ async function main() {
   engine.close();
   const runtime = typeof Bun !== "undefined" ? `Bun ${Bun.version}` : `Node ${process.version}`;
   const medians = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
-  console.log(JSON.stringify({ runtime, photo: "grace_hopper.jpg (512x600 JPEG)", runs: RUNS, modelLoadMs: Number(loadMs.toFixed(0)), medianMs: medians }));
+  console.log(
+    JSON.stringify({
+      runtime,
+      photo: "grace_hopper.jpg (512x600 JPEG)",
+      runs: RUNS,
+      modelLoadMs: Number(loadMs.toFixed(0)),
+      medianMs: medians,
+    }),
+  );
 }
 
 await main();

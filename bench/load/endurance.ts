@@ -19,7 +19,14 @@ import { exitOnHelp } from "../lib/help";
 
 exitOnHelp(import.meta);
 
-const { values: args } = parseArgs({ options: { minutes: { type: "string" }, users: { type: "string" }, out: { type: "string" }, "minute-seconds": { type: "string" } } });
+const { values: args } = parseArgs({
+  options: {
+    minutes: { type: "string" },
+    users: { type: "string" },
+    out: { type: "string" },
+    "minute-seconds": { type: "string" },
+  },
+});
 const repo = new URL("../../", import.meta.url).pathname;
 const outDir = args.out ?? join(repo, "bench/results");
 const minutes = Number(args.minutes ?? 30);
@@ -46,31 +53,58 @@ const started = performance.now();
 // Twelve samples a minute (every 5 s in a real run): memory swings by tens of MB between collections, so a
 // minute's mean needs enough samples whatever the minute's length.
 const sampleEveryMs = Math.max(1000, (minuteSeconds * 1000) / 12);
-const sampler = setInterval(() => memory.push({ second: Math.round((performance.now() - started) / 1000), rssMb: Math.round(residentMb(server.child.pid)) }), sampleEveryMs);
+const sampler = setInterval(
+  () =>
+    memory.push({
+      second: Math.round((performance.now() - started) / 1000),
+      rssMb: Math.round(residentMb(server.child.pid)),
+    }),
+  sampleEveryMs,
+);
 const perMinute: Array<LoadResult & { minute: number }> = [];
 console.error(`endurance: ${users} users (80% of ${capacity}) for ${minutes} x ${minuteSeconds} s`);
 for (let minute = 1; minute <= minutes; minute++) {
-  const scenario = { url: server.url, users, seconds: minuteSeconds, sessions: true, frames: framePaths, generator: "open-loop" };
-  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdout: "pipe", stderr: "inherit" });
+  const scenario = {
+    url: server.url,
+    users,
+    seconds: minuteSeconds,
+    sessions: true,
+    frames: framePaths,
+    generator: "open-loop",
+  };
+  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], {
+    cwd: repo,
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const out = await new Response(child.stdout).text();
   const result = JSON.parse(out.trim().split("\n").pop()!) as LoadResult;
   perMinute.push({ minute, ...result });
-  console.error(`  minute ${minute}: p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms, ok ${result.ok}, shed ${result.shed}, errors ${result.errors}, rss ${memory.at(-1)?.rssMb ?? "?"} MB`);
+  console.error(
+    `  minute ${minute}: p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms, ok ${result.ok}, shed ${result.shed}, errors ${result.errors}, rss ${memory.at(-1)?.rssMb ?? "?"} MB`,
+  );
 }
 clearInterval(sampler);
-const stayedUp = await fetch(`${server.url}/healthz`).then((r) => r.ok, () => false);
+const stayedUp = await fetch(`${server.url}/healthz`).then(
+  (r) => r.ok,
+  () => false,
+);
 server.child.kill("SIGTERM");
 await server.child.exited;
 rmSync(scratch, { recursive: true, force: true });
 
-const window = (from: number, to: number) => memory.filter((m) => m.second >= from && m.second < to).map((m) => m.rssMb);
+const window = (from: number, to: number) =>
+  memory.filter((m) => m.second >= from && m.second < to).map((m) => m.rssMb);
 // Medians: a sample taken just before a collection is a spike, not where memory sits.
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
 const total = minutes * minuteSeconds;
 const reference = median(window(minuteSeconds, 2 * minuteSeconds)) || median(window(0, total));
 const last = median(window(total - minuteSeconds, total + 10)) || reference;
 const flat = last <= reference * 1.1 + 20;
-const totals = perMinute.reduce((t, m) => ({ sent: t.sent + m.sent, errors: t.errors + m.errors, shed: t.shed + m.shed }), { sent: 0, errors: 0, shed: 0 });
+const totals = perMinute.reduce(
+  (t, m) => ({ sent: t.sent + m.sent, errors: t.errors + m.errors, shed: t.shed + m.shed }),
+  { sent: 0, errors: 0, shed: 0 },
+);
 const report = {
   date: new Date().toISOString(),
   machine: `${cpus().length} x ${cpus()[0]?.model}`,
@@ -80,14 +114,22 @@ const report = {
   minuteSeconds,
   totals,
   stayedUp,
-  memory: { referenceMb: Math.round(reference), lastMinuteMb: Math.round(last), peakMb: Math.max(...memory.map((m) => m.rssMb)), flat, samples: memory },
+  memory: {
+    referenceMb: Math.round(reference),
+    lastMinuteMb: Math.round(last),
+    peakMb: Math.max(...memory.map((m) => m.rssMb)),
+    flat,
+    samples: memory,
+  },
   latencyDrift: { firstP99Ms: perMinute[0]?.latencyMs.p99, lastP99Ms: perMinute.at(-1)?.latencyMs.p99 },
   perMinute,
 };
 mkdirSync(outDir, { recursive: true });
 const name = `endurance-${report.date.slice(0, 16).replace(/[:T]/g, "-")}`;
 writeFileSync(join(outDir, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
-const rows = perMinute.map((m) => `| ${m.minute} | ${m.latencyMs.p50} | ${m.latencyMs.p99} | ${m.ok} | ${m.shed} | ${m.errors} |`).join("\n");
+const rows = perMinute
+  .map((m) => `| ${m.minute} | ${m.latencyMs.p50} | ${m.latencyMs.p99} | ${m.ok} | ${m.shed} | ${m.errors} |`)
+  .join("\n");
 writeFileSync(
   join(outDir, `${name}.md`),
   `# Endurance ${report.date.slice(0, 10)}

@@ -52,8 +52,23 @@ const empty = request.frames?.empty ? readFileSync(request.frames.empty) : null;
 if (mix === "users" && !empty) throw new Error('mix "users" needs frames.empty');
 const redetectEvery = request.redetectEvery ?? 10;
 
-const workerData: AnalysisWorkerData = { thresholds: DEFAULT_THRESHOLDS, recycleAboveHeapBytes: 96 * 1024 * 1024, maxFaces: 2, maxImagePixels: 4e7, maxImageSide: 1e4, inferenceMaxSide: 1280, engineHeapMb: 512 };
-const pool = new WorkerPool<AnalysisJob, FrameOutcome>({ workerUrl: ANALYSIS_WORKER_URL, workerData, size: workers, maxQueue: 1000, queueDeadlineMs: 60_000, jobTimeoutMs: 30_000 });
+const workerData: AnalysisWorkerData = {
+  thresholds: DEFAULT_THRESHOLDS,
+  recycleAboveHeapBytes: 96 * 1024 * 1024,
+  maxFaces: 2,
+  maxImagePixels: 4e7,
+  maxImageSide: 1e4,
+  inferenceMaxSide: 1280,
+  engineHeapMb: 512,
+};
+const pool = new WorkerPool<AnalysisJob, FrameOutcome>({
+  workerUrl: ANALYSIS_WORKER_URL,
+  workerData,
+  size: workers,
+  maxQueue: 1000,
+  queueDeadlineMs: 60_000,
+  jobTimeoutMs: 30_000,
+});
 await pool.whenAllReady();
 
 /** One simulated user: what it sends and what the server would remember between its frames. */
@@ -64,7 +79,8 @@ interface SimUser {
 }
 // Ten users per loop (eight at the desk, two away), as many loops as frames in flight: every loop owns its users,
 // so each user's frames are in order, as a session's are.
-const makeUsers = (): SimUser[] => Array.from({ length: 10 }, (_, i) => ({ away: mix === "users" && i % 5 === 4, rois: undefined, frames: 0 }));
+const makeUsers = (): SimUser[] =>
+  Array.from({ length: 10 }, (_, i) => ({ away: mix === "users" && i % 5 === 4, rois: undefined, frames: 0 }));
 
 function jobFor(user: SimUser, image: ArrayBuffer): AnalysisJob {
   if (mix === "detector") return { image, landmarks: false };
@@ -103,10 +119,13 @@ const selfStat = () => procStat("self");
 
 let before = selfStat();
 let started = performance.now();
-const startCounting = setTimeout(() => {
-  before = selfStat();
-  started = performance.now();
-}, Math.max(0, countFrom - performance.now()));
+const startCounting = setTimeout(
+  () => {
+    before = selfStat();
+    started = performance.now();
+  },
+  Math.max(0, countFrom - performance.now()),
+);
 await Promise.all(Array.from({ length: workers * 2 }, loop));
 clearTimeout(startCounting);
 const elapsed = (performance.now() - started) / 1000;

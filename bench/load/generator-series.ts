@@ -16,18 +16,27 @@ export class GeneratorSeries {
   private readonly stderr: Promise<string>;
 
   constructor(scenario: Record<string, unknown>) {
-    this.child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify({ ...scenario, series: true })], { cwd: repo, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    this.child = Bun.spawn(
+      [process.execPath, "bench/load/generator.ts", JSON.stringify({ ...scenario, series: true })],
+      { cwd: repo, stdin: "pipe", stdout: "pipe", stderr: "pipe" },
+    );
     this.lines = linesOf(this.child.stdout);
     this.stderr = new Response(this.child.stderr).text();
   }
 
   /** One step's result; `onMeasuring` is called when its counted seconds begin. */
-  async step(step: { users: number; seconds: number; settleSeconds: number; arrivalWindowMs?: number }, onMeasuring: () => void = () => {}): Promise<LoadResult> {
+  async step(
+    step: { users: number; seconds: number; settleSeconds: number; arrivalWindowMs?: number },
+    onMeasuring: () => void = () => {},
+  ): Promise<LoadResult> {
     this.child.stdin.write(`${JSON.stringify(step)}\n`);
     this.child.stdin.flush();
     for (;;) {
       const { value: line, done } = await this.lines.next();
-      if (done) throw new Error(`the load generator ended during a step (exit ${await this.child.exited}): ${(await this.stderr).slice(-500)}`);
+      if (done)
+        throw new Error(
+          `the load generator ended during a step (exit ${await this.child.exited}): ${(await this.stderr).slice(-500)}`,
+        );
       if (line === "measuring") onMeasuring();
       else if (line.startsWith("{")) return JSON.parse(line);
     }

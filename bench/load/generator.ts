@@ -76,7 +76,10 @@ async function withAutocannon(): Promise<LoadResult> {
     setupRequest: (req: CannonRequest, context: object) => {
       const user = context as { session?: string };
       user.session ??= `bench-${crypto.randomUUID()}`;
-      req.headers = { "content-type": "image/jpeg", ...(scenario.sessions ? { "x-session-id": user.session, "x-capture-time": String(Date.now()) } : {}) };
+      req.headers = {
+        "content-type": "image/jpeg",
+        ...(scenario.sessions ? { "x-session-id": user.session, "x-capture-time": String(Date.now()) } : {}),
+      };
       return req;
     },
   });
@@ -106,16 +109,40 @@ async function withOha(oha: string): Promise<LoadResult> {
   const personRate = (scenario.users * 4) / 5;
   const emptyRate = scenario.users / 5;
   const command = (frame: string, rate: number, connections: number) => [
-    oha, "-z", `${scenario.seconds}s`, "-q", String(rate), "-c", String(Math.max(1, connections)), "--latency-correction", "--no-tui", "--output-format", "json",
-    "-m", "POST", "-H", "content-type: image/jpeg", "-D", frame, `${scenario.url}/v1/analyze`,
+    oha,
+    "-z",
+    `${scenario.seconds}s`,
+    "-q",
+    String(rate),
+    "-c",
+    String(Math.max(1, connections)),
+    "--latency-correction",
+    "--no-tui",
+    "--output-format",
+    "json",
+    "-m",
+    "POST",
+    "-H",
+    "content-type: image/jpeg",
+    "-D",
+    frame,
+    `${scenario.url}/v1/analyze`,
   ];
   // oha cannot vary headers per user, so this path measures the frames without sessions.
-  const commands = [command(scenario.frames.person, personRate, Math.ceil(personRate)), command(scenario.frames.empty, emptyRate, Math.ceil(emptyRate))];
-  const runs = await Promise.all(commands.map(async (cmd) => JSON.parse(await new Response(Bun.spawn(cmd, { stdout: "pipe" }).stdout).text())));
+  const commands = [
+    command(scenario.frames.person, personRate, Math.ceil(personRate)),
+    command(scenario.frames.empty, emptyRate, Math.ceil(emptyRate)),
+  ];
+  const runs = await Promise.all(
+    commands.map(async (cmd) => JSON.parse(await new Response(Bun.spawn(cmd, { stdout: "pipe" }).stdout).text())),
+  );
   const count = (run: any, code: string) => Number(run.statusCodeDistribution?.[code] ?? 0);
   const ok = runs.reduce((n, r) => n + count(r, "200"), 0);
   const shed = runs.reduce((n, r) => n + count(r, "503"), 0);
-  const sent = runs.reduce((n, r) => n + Object.values(r.statusCodeDistribution ?? {}).reduce((a: number, b) => a + Number(b), 0), 0);
+  const sent = runs.reduce(
+    (n, r) => n + Object.values(r.statusCodeDistribution ?? {}).reduce((a: number, b) => a + Number(b), 0),
+    0,
+  );
   const main = runs[0];
   return {
     tool: "oha",
@@ -126,7 +153,12 @@ async function withOha(oha: string): Promise<LoadResult> {
     shed,
     errors: sent - ok - shed,
     throughputRps: ok / scenario.seconds,
-    latencyMs: { p50: main.latencyPercentiles.p50 * 1000, p90: main.latencyPercentiles.p90 * 1000, p99: main.latencyPercentiles.p99 * 1000, max: main.summary.slowest * 1000 },
+    latencyMs: {
+      p50: main.latencyPercentiles.p50 * 1000,
+      p90: main.latencyPercentiles.p90 * 1000,
+      p99: main.latencyPercentiles.p99 * 1000,
+      max: main.summary.slowest * 1000,
+    },
   };
 }
 
@@ -136,7 +168,8 @@ async function openLoopUsers() {
   const read = (path: string) => new Uint8Array(readFileSync(path)) as Uint8Array<ArrayBuffer>;
   const person = read(scenario.frames.person);
   // Crops are cut from the decoded photo, as a browser cuts them from the camera's picture.
-  const personPixels = scenario.mode && scenario.mode !== "full" ? await decodeImage(person, { maxPixels: 1e8 }) : undefined;
+  const personPixels =
+    scenario.mode && scenario.mode !== "full" ? await decodeImage(person, { maxPixels: 1e8 }) : undefined;
   return { ...scenario, frames: { person, empty: read(scenario.frames.empty) }, personPixels };
 }
 
@@ -161,11 +194,20 @@ async function openLoopSeries(): Promise<void> {
 }
 
 if (scenario.series) {
-  if (scenario.generator && scenario.generator !== "open-loop") throw new Error("a series of steps needs the open-loop generator");
+  if (scenario.generator && scenario.generator !== "open-loop")
+    throw new Error("a series of steps needs the open-loop generator");
   await openLoopSeries();
 } else {
   const oha = ohaPath();
-  const generator = scenario.mode && scenario.mode !== "full" ? "open-loop" : (scenario.generator ?? (oha && !scenario.sessions ? "oha" : "open-loop"));
-  const result = generator === "oha" && oha ? await withOha(oha) : generator === "autocannon" ? await withAutocannon() : await withOpenLoop();
+  const generator =
+    scenario.mode && scenario.mode !== "full"
+      ? "open-loop"
+      : (scenario.generator ?? (oha && !scenario.sessions ? "oha" : "open-loop"));
+  const result =
+    generator === "oha" && oha
+      ? await withOha(oha)
+      : generator === "autocannon"
+        ? await withAutocannon()
+        : await withOpenLoop();
   console.log(JSON.stringify(result));
 }

@@ -14,7 +14,9 @@ export function latencyChart(withSessions: Point[], withoutSessions: Point[], ta
   const x = (u: number) => pad.left + (u / maxUsers) * (width - pad.left - pad.right);
   const y = (ms: number) => height - pad.bottom - (Math.min(ms, maxMs) / maxMs) * (height - pad.top - pad.bottom);
   const line = (points: Point[], key: "p50" | "p90" | "p99", colour: string, dash: string) =>
-    points.length ? `<polyline fill="none" stroke="${colour}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ""} points="${points.map((p) => `${x(p.users).toFixed(1)},${y(p.latencyMs[key]).toFixed(1)}`).join(" ")}"/>` : "";
+    points.length
+      ? `<polyline fill="none" stroke="${colour}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ""} points="${points.map((p) => `${x(p.users).toFixed(1)},${y(p.latencyMs[key]).toFixed(1)}`).join(" ")}"/>`
+      : "";
   const series = [
     ["p50", "#2a9d8f"],
     ["p90", "#e9c46a"],
@@ -23,8 +25,14 @@ export function latencyChart(withSessions: Point[], withoutSessions: Point[], ta
   const ticksX = Array.from({ length: 6 }, (_, i) => Math.round((maxUsers * i) / 5));
   const ticksY = Array.from({ length: 6 }, (_, i) => Math.round((maxMs * i) / 5));
   const legend = [
-    ...series.map(([k, c], i) => `<line x1="${width - 150}" y1="${50 + i * 22}" x2="${width - 120}" y2="${50 + i * 22}" stroke="${c}" stroke-width="2"/><text x="${width - 114}" y="${54 + i * 22}">${k} sessions</text>`),
-    ...series.map(([k, c], i) => `<line x1="${width - 150}" y1="${130 + i * 22}" x2="${width - 120}" y2="${130 + i * 22}" stroke="${c}" stroke-width="2" stroke-dasharray="5,4"/><text x="${width - 114}" y="${134 + i * 22}">${k} no sessions</text>`),
+    ...series.map(
+      ([k, c], i) =>
+        `<line x1="${width - 150}" y1="${50 + i * 22}" x2="${width - 120}" y2="${50 + i * 22}" stroke="${c}" stroke-width="2"/><text x="${width - 114}" y="${54 + i * 22}">${k} sessions</text>`,
+    ),
+    ...series.map(
+      ([k, c], i) =>
+        `<line x1="${width - 150}" y1="${130 + i * 22}" x2="${width - 120}" y2="${130 + i * 22}" stroke="${c}" stroke-width="2" stroke-dasharray="5,4"/><text x="${width - 114}" y="${134 + i * 22}">${k} no sessions</text>`,
+    ),
   ];
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>

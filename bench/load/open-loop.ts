@@ -141,7 +141,10 @@ class Tally {
     if (!this.binMs) return null;
     const index = Math.floor((dueAt - this.from) / this.binMs);
     let bin = this.timeline.get(index);
-    if (!bin) this.timeline.set(index, (bin = { atMs: index * this.binMs, frames: 0, shed: 0, errors: 0, detections: 0, maxQueueMs: 0, maxLatencyMs: 0 }));
+    if (!bin) {
+      bin = { atMs: index * this.binMs, frames: 0, shed: 0, errors: 0, detections: 0, maxQueueMs: 0, maxLatencyMs: 0 };
+      this.timeline.set(index, bin);
+    }
     return bin;
   }
 }
@@ -180,7 +183,8 @@ export class OpenLoopFleet {
 
   constructor(private readonly options: OpenLoopUsers) {
     this.mode = options.mode ?? "full";
-    if (this.mode !== "full" && (!options.sessions || !options.personPixels)) throw new Error(`mode ${this.mode} needs sessions and the decoded person frame`);
+    if (this.mode !== "full" && (!options.sessions || !options.personPixels))
+      throw new Error(`mode ${this.mode} needs sessions and the decoded person frame`);
     // Session ids are `<prefix>-<user index>`: every fleet's users are new sessions.
     this.prefix = `bench-${crypto.randomUUID()}`;
   }
@@ -204,18 +208,28 @@ export class OpenLoopFleet {
     // Timers fire a little late: the step ends once every frame due before its end has gone and been answered.
     while (tally.pending.size || this.nextDue.some((due) => due < tally.to)) await Bun.sleep(5);
     const added = step.users - firstAdded;
-    return { ...this.result(tally, step), ...(added > 0 && this.mode !== "full" ? { newUsers: this.newUsers(firstAdded, step.users, start) } : {}) };
+    return {
+      ...this.result(tally, step),
+      ...(added > 0 && this.mode !== "full" ? { newUsers: this.newUsers(firstAdded, step.users, start) } : {}),
+    };
   }
 
   /** What became of users [from, to), who joined at `start`. */
   private newUsers(from: number, to: number, start: number): NewUsersResult {
     const latest = (times: Array<number | undefined>) => {
       const added = times.slice(from, to);
-      return added.length === to - from && added.every((t) => t !== undefined) ? Number(((Math.max(...(added as number[])) - start) / 1000).toFixed(2)) : null;
+      return added.length === to - from && added.every((t) => t !== undefined)
+        ? Number(((Math.max(...(added as number[])) - start) / 1000).toFixed(2))
+        : null;
     };
     let withoutState = 0;
     for (let i = from; i < to; i++) if (this.stateAt[i] === undefined) withoutState++;
-    return { users: to - from, secondsToState: latest(this.stateAt), secondsToKnownState: latest(this.knownStateAt), withoutState };
+    return {
+      users: to - from,
+      secondsToState: latest(this.stateAt),
+      secondsToKnownState: latest(this.knownStateAt),
+      withoutState,
+    };
   }
 
   /** Stops every user (sleeping ones at once) and resolves when their frames in flight are answered. */
@@ -275,7 +289,13 @@ export class OpenLoopFleet {
   }
 
   private cropFor(asked: CropRequest) {
-    const snapped = { ...asked, centerX: Math.round(asked.centerX), centerY: Math.round(asked.centerY), size: Math.round(asked.size), rotation: Math.round(asked.rotation / 0.005) * 0.005 };
+    const snapped = {
+      ...asked,
+      centerX: Math.round(asked.centerX),
+      centerY: Math.round(asked.centerY),
+      size: Math.round(asked.size),
+      rotation: Math.round(asked.rotation / 0.005) * 0.005,
+    };
     const key = JSON.stringify(snapped);
     let crop = this.crops.get(key);
     if (!crop) {
@@ -301,7 +321,12 @@ export class OpenLoopFleet {
     return sending;
   }
 
-  private async exchange(user: number, firstFrame: boolean, dueAt: number, tally: Tally | null): Promise<{ next: NextFrame | null; pauseMs: number }> {
+  private async exchange(
+    user: number,
+    firstFrame: boolean,
+    dueAt: number,
+    tally: Tally | null,
+  ): Promise<{ next: NextFrame | null; pauseMs: number }> {
     const { options, mode } = this;
     // One user in five has left the desk (empty frames); the others sit in front of their camera.
     const atDesk = user % 5 !== 4;
@@ -367,7 +392,8 @@ export class OpenLoopFleet {
 
   private result(t: Tally, step: OpenLoopStep): OpenLoopResult {
     const latencies = Float64Array.from(t.latencies).sort();
-    const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0);
+    const pct = (p: number) =>
+      Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0);
     return {
       tool: "open-loop",
       mode: this.mode,

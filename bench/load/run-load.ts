@@ -84,7 +84,13 @@ const ceilingSeconds = Number(args["ceiling-seconds"] ?? (smoke ? 2 : 8));
 // Uncounted seconds before each ceiling: the server it is compared with has been serving for minutes.
 const ceilingWarmupSeconds = Number(args["ceiling-warmup-seconds"] ?? (smoke ? 0 : 10));
 // Paced users cost about half a frame a second each, and load-aware pacing fits more still: their own steps.
-const pacedSteps = (args["paced-steps"] ?? args.steps ?? (smoke ? "2" : "100,150,200,250,300,350,400,450,500,550,600,700,800")).split(",").map(Number);
+const pacedSteps = (
+  args["paced-steps"] ??
+  args.steps ??
+  (smoke ? "2" : "100,150,200,250,300,350,400,450,500,550,600,700,800")
+)
+  .split(",")
+  .map(Number);
 const classUsers = Number(args["class-users"] ?? (smoke ? 3 : 100));
 const classOnto = Number(args["class-onto"] ?? (smoke ? 3 : 200));
 const classSeconds = Number(args["class-seconds"] ?? (smoke ? 4 : 20));
@@ -113,13 +119,29 @@ interface LoadScenario {
   description: string;
 }
 const SCENARIOS: readonly LoadScenario[] = [
-  { key: "fullFrames", capacityField: "capacityUsers", mode: "full", description: "full 640x480 frames at a fixed 1 frame/s (the original system's scenario)" },
-  { key: "faceCrop", capacityField: "capacityUsersFaceCrop", mode: "crop", description: "face-crop frames when the server asks for them (full frames otherwise), 1 frame/s" },
-  { key: "paced", capacityField: "capacityUsersPaced", mode: "paced", description: "face-crop frames at the pace the server's answers ask for (nextFrameAfterMs), load-aware pacing on" },
+  {
+    key: "fullFrames",
+    capacityField: "capacityUsers",
+    mode: "full",
+    description: "full 640x480 frames at a fixed 1 frame/s (the original system's scenario)",
+  },
+  {
+    key: "faceCrop",
+    capacityField: "capacityUsersFaceCrop",
+    mode: "crop",
+    description: "face-crop frames when the server asks for them (full frames otherwise), 1 frame/s",
+  },
+  {
+    key: "paced",
+    capacityField: "capacityUsersPaced",
+    mode: "paced",
+    description: "face-crop frames at the pace the server's answers ask for (nextFrameAfterMs), load-aware pacing on",
+  },
 ];
 const wanted = (args.scenarios ?? "full,crop,paced").split(",");
 const scenarios = SCENARIOS.filter((s) => wanted.includes(s.mode));
-if (!scenarios.some((s) => s.mode === "full")) throw new Error("--scenarios must include full (the original scenario, and the baselines' mix)");
+if (!scenarios.some((s) => s.mode === "full"))
+  throw new Error("--scenarios must include full (the original scenario, and the baselines' mix)");
 const repo = new URL("../../", import.meta.url).pathname;
 const outDir = args.out ?? join(repo, "bench/results");
 const TARGET_P99_MS = 150;
@@ -177,7 +199,14 @@ async function stopServer(server: Awaited<ReturnType<typeof startBenchServer>>) 
   await server.child.exited;
 }
 
-const lastJson = (out: string) => JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
+const lastJson = (out: string) =>
+  JSON.parse(
+    out
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .pop()!,
+  );
 
 // mode, cropFrames, meanBytesPerFrame and newUsers come from generators that know the newer clients' modes.
 type Generated = LoadResult & {
@@ -189,7 +218,12 @@ type Generated = LoadResult & {
 };
 
 /** A load's generator result beside the server's CPU, kernel time, faults and memory over its counted seconds. */
-async function measured(users: number, sessions: boolean, pid: number, generate: (measureFromNow: () => void) => Promise<Generated>) {
+async function measured(
+  users: number,
+  sessions: boolean,
+  pid: number,
+  generate: (measureFromNow: () => void) => Promise<Generated>,
+) {
   const watched = await watchProcess(pid, generate);
   const answered = watched.result.ok;
   const perAnswered = (v: number) => (answered ? Number((v / answered).toFixed(2)) : null);
@@ -212,37 +246,82 @@ async function measured(users: number, sessions: boolean, pid: number, generate:
  * Used for the overload and the recovery after it, and for the steps when --generator is oha or autocannon
  * (which have no series: each step's users are new).
  */
-async function load(url: string, users: number, seconds: number, sessions: boolean, pid: number, mode: LoadScenario["mode"] = "full", settle = 0): Promise<Step> {
+async function load(
+  url: string,
+  users: number,
+  seconds: number,
+  sessions: boolean,
+  pid: number,
+  mode: LoadScenario["mode"] = "full",
+  settle = 0,
+): Promise<Step> {
   const settleInProcess = settle > 0 && (args.generator ?? "open-loop") === "open-loop";
   if (settle > 0 && !settleInProcess) await load(url, users, settle, sessions, pid, mode);
   // The original scenario's generator call is unchanged (no mode), so any generator runs it.
-  const scenario = { url, users, seconds, sessions, frames: framePaths, generator: args.generator, ...(mode === "full" ? {} : { mode }), ...(settleInProcess ? { settleSeconds: settle } : {}) };
-  return measured(users, sessions, pid, async (measureFromNow) =>
-    lastJson(await runProcess([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], (line) => line === "measuring" && measureFromNow())) as Generated,
+  const scenario = {
+    url,
+    users,
+    seconds,
+    sessions,
+    frames: framePaths,
+    generator: args.generator,
+    ...(mode === "full" ? {} : { mode }),
+    ...(settleInProcess ? { settleSeconds: settle } : {}),
+  };
+  return measured(
+    users,
+    sessions,
+    pid,
+    async (measureFromNow) =>
+      lastJson(
+        await runProcess(
+          [process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)],
+          (line) => line === "measuring" && measureFromNow(),
+        ),
+      ) as Generated,
   );
 }
 type Step = Awaited<ReturnType<typeof measured>>;
 const held = (s: Step) => s.latencyMs.p99 <= TARGET_P99_MS && s.errors === 0 && s.shed === 0;
 
 /** Steps up; null when the generator does not know the scenario's mode (it did not echo it back). */
-async function stepUp(url: string, pid: number, sessions: boolean, mode: LoadScenario["mode"] = "full", stepList = steps): Promise<Step[] | null> {
+async function stepUp(
+  url: string,
+  pid: number,
+  sessions: boolean,
+  mode: LoadScenario["mode"] = "full",
+  stepList = steps,
+): Promise<Step[] | null> {
   const results: Step[] = [];
   // The users of one series stay from step to step, sending at their pace, and each step adds new ones: a
   // session's steady state (tracked, the detector every few seconds, sparse frames once calm) is what a server
   // serves all day, while clients restarted for every step would all re-detect in the same seconds (see
   // open-loop.ts). Each step settles (settleSeconds) so that the users it adds are past their first frames.
-  const series = (args.generator ?? "open-loop") === "open-loop" ? new GeneratorSeries({ url, sessions, frames: framePaths, ...(mode === "full" ? {} : { mode }) }) : null;
+  const series =
+    (args.generator ?? "open-loop") === "open-loop"
+      ? new GeneratorSeries({ url, sessions, frames: framePaths, ...(mode === "full" ? {} : { mode }) })
+      : null;
   try {
     for (const users of stepList) {
       const step = series
-        ? await measured(users, sessions, pid, async (measureFromNow) => (await series.step({ users, seconds: stepSeconds, settleSeconds }, measureFromNow)) as Generated)
+        ? await measured(
+            users,
+            sessions,
+            pid,
+            async (measureFromNow) =>
+              (await series.step({ users, seconds: stepSeconds, settleSeconds }, measureFromNow)) as Generated,
+          )
         : await load(url, users, stepSeconds, sessions, pid, mode, settleSeconds);
       if (mode !== "full" && step.mode !== mode) {
-        console.error(`  ${mode}: the load generator does not support this mode (it answered mode ${step.mode ?? "none"}); not measured`);
+        console.error(
+          `  ${mode}: the load generator does not support this mode (it answered mode ${step.mode ?? "none"}); not measured`,
+        );
         return null;
       }
       results.push(step);
-      console.error(`  ${mode}, ${sessions ? "sessions" : "no sessions"} ${users} users: p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} ms, ${step.throughputRps.toFixed(1)} ok/s, shed ${step.shed}, errors ${step.errors}, cpu ${step.serverCpuPercent}% (${step.serverCpuMsPerFrame} ms/frame, kernel ${step.serverKernelMsPerFrame}), ${step.minorFaultsPerFrame} faults/frame, rss ${step.serverPeakRssMb} MB`);
+      console.error(
+        `  ${mode}, ${sessions ? "sessions" : "no sessions"} ${users} users: p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} ms, ${step.throughputRps.toFixed(1)} ok/s, shed ${step.shed}, errors ${step.errors}, cpu ${step.serverCpuPercent}% (${step.serverCpuMsPerFrame} ms/frame, kernel ${step.serverKernelMsPerFrame}), ${step.minorFaultsPerFrame} faults/frame, rss ${step.serverPeakRssMb} MB`,
+      );
       if (!held(step)) break;
       await Bun.sleep(500);
     }
@@ -255,26 +334,44 @@ const highestHeld = (series: Step[]) => series.filter(held).reduce((n, s) => Mat
 /** The busiest step that held: where the server's cost per frame is read. */
 const busiestHeld = (series: Step[]) => series.filter(held).at(-1) ?? null;
 
-console.error(`load benchmark: ${workers} workers, steps ${steps.join(",")} (paced ${pacedSteps.join(",")}), ${stepSeconds} s each, scenarios ${scenarios.map((s) => s.mode).join(",")}`);
+console.error(
+  `load benchmark: ${workers} workers, steps ${steps.join(",")} (paced ${pacedSteps.join(",")}), ${stepSeconds} s each, scenarios ${scenarios.map((s) => s.mode).join(",")}`,
+);
 const server = await startBenchServer(workers);
-const scenarioResults: Record<string, { description: string; measured: boolean; capacityUsers: number | null; steps: Step[]; note?: string }> = {};
+const scenarioResults: Record<
+  string,
+  { description: string; measured: boolean; capacityUsers: number | null; steps: Step[]; note?: string }
+> = {};
 /** One scenario stepped up on `url`, as its report entry. */
 async function scenarioResult(scenario: LoadScenario, url: string, pid: number) {
   const series = await stepUp(url, pid, true, scenario.mode, scenario.mode === "paced" ? pacedSteps : steps);
   return series
     ? { description: scenario.description, measured: true, capacityUsers: highestHeld(series), steps: series }
-    : { description: scenario.description, measured: false, capacityUsers: null, steps: [], note: `bench/load/generator.ts does not support mode "${scenario.mode}"` };
+    : {
+        description: scenario.description,
+        measured: false,
+        capacityUsers: null,
+        steps: [],
+        note: `bench/load/generator.ts does not support mode "${scenario.mode}"`,
+      };
 }
 for (const scenario of scenarios) {
   scenarioResults[scenario.key] = await scenarioResult(scenario, server.url, server.child.pid);
   await Bun.sleep(Math.max(500, restMs));
 }
 for (const scenario of SCENARIOS.filter((s) => !scenarios.includes(s))) {
-  scenarioResults[scenario.key] = { description: scenario.description, measured: false, capacityUsers: null, steps: [], note: "left out of this run (--scenarios)" };
+  scenarioResults[scenario.key] = {
+    description: scenario.description,
+    measured: false,
+    capacityUsers: null,
+    steps: [],
+    note: "left out of this run (--scenarios)",
+  };
 }
 const withSessions = scenarioResults.fullFrames.steps;
 const capacity = highestHeld(withSessions);
-const withoutSessions = smoke || args["skip-without-sessions"] ? [] : ((await stepUp(server.url, server.child.pid, false)) ?? []);
+const withoutSessions =
+  smoke || args["skip-without-sessions"] ? [] : ((await stepUp(server.url, server.child.pid, false)) ?? []);
 
 let overload: Record<string, unknown> | null = null;
 if (overloadSeconds > 0 && capacity > 0) {
@@ -289,8 +386,17 @@ if (overloadSeconds > 0 && capacity > 0) {
     admittedP99Ms: storm.latencyMs.p99,
     errors: storm.errors,
     peakRssMb: storm.serverPeakRssMb,
-    serverStayedUp: await fetch(`${server.url}/healthz`).then((r) => r.ok, () => false),
-    recovery: { users: recovery.users, p99Ms: recovery.latencyMs.p99, shed: recovery.shed, errors: recovery.errors, recovered: held(recovery) },
+    serverStayedUp: await fetch(`${server.url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ),
+    recovery: {
+      users: recovery.users,
+      p99Ms: recovery.latencyMs.p99,
+      shed: recovery.shed,
+      errors: recovery.errors,
+      recovered: held(recovery),
+    },
   };
 }
 await stopServer(server);
@@ -298,9 +404,15 @@ await stopServer(server);
 /** The deferred-frame counters of a server's /metrics (vigil_frames_deferred_*, by reason). */
 async function deferredCounters(url: string) {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const sum = (name: string, reason: string) => Number(text.match(new RegExp(`^${name}\\{reason="${reason}"\\} (\\S+)`, "m"))?.[1] ?? 0);
+  const sum = (name: string, reason: string) =>
+    Number(text.match(new RegExp(`^${name}\\{reason="${reason}"\\} (\\S+)`, "m"))?.[1] ?? 0);
   const reasons = ["calm", "new_session"] as const;
-  return Object.fromEntries(reasons.map((r) => [r, { frames: sum("vigil_frames_deferred_total", r), seconds: sum("vigil_frames_deferred_seconds_total", r) }])) as Record<(typeof reasons)[number], { frames: number; seconds: number }>;
+  return Object.fromEntries(
+    reasons.map((r) => [
+      r,
+      { frames: sum("vigil_frames_deferred_total", r), seconds: sum("vigil_frames_deferred_seconds_total", r) },
+    ]),
+  ) as Record<(typeof reasons)[number], { frames: number; seconds: number }>;
 }
 
 /**
@@ -314,11 +426,21 @@ async function classStart(url: string, pid: number) {
   try {
     await series.step({ users: classOnto, seconds: 1, settleSeconds: classSteadySeconds });
     const before = await deferredCounters(url);
-    const step = await measured(classOnto + classUsers, true, pid, async (measureFromNow) =>
-      (await series.step({ users: classOnto + classUsers, seconds: classSeconds, settleSeconds: 0, arrivalWindowMs: 1000 }, measureFromNow)) as Generated,
+    const step = await measured(
+      classOnto + classUsers,
+      true,
+      pid,
+      async (measureFromNow) =>
+        (await series.step(
+          { users: classOnto + classUsers, seconds: classSeconds, settleSeconds: 0, arrivalWindowMs: 1000 },
+          measureFromNow,
+        )) as Generated,
     );
     const after = await deferredCounters(url);
-    const delta = (r: keyof typeof after) => ({ frames: after[r].frames - before[r].frames, seconds: after[r].seconds - before[r].seconds });
+    const delta = (r: keyof typeof after) => ({
+      frames: after[r].frames - before[r].frames,
+      seconds: after[r].seconds - before[r].seconds,
+    });
     const calm = delta("calm");
     const fresh = delta("new_session");
     const deferred = calm.frames + fresh.frames;
@@ -332,7 +454,10 @@ async function classStart(url: string, pid: number) {
       deferred,
       deferredMeanMs: deferred ? Math.round(((calm.seconds + fresh.seconds) * 1000) / deferred) : 0,
       deferredCalm: { frames: calm.frames, meanMs: calm.frames ? Math.round((calm.seconds * 1000) / calm.frames) : 0 },
-      deferredNewSessions: { frames: fresh.frames, meanMs: fresh.frames ? Math.round((fresh.seconds * 1000) / fresh.frames) : 0 },
+      deferredNewSessions: {
+        frames: fresh.frames,
+        meanMs: fresh.frames ? Math.round((fresh.seconds * 1000) / fresh.frames) : 0,
+      },
       p50Ms: step.latencyMs.p50,
       p99Ms: step.latencyMs.p99,
       maxMs: step.latencyMs.max,
@@ -342,7 +467,9 @@ async function classStart(url: string, pid: number) {
       serverCpuPercent: step.serverCpuPercent,
       timeline: step.timeline ?? [],
     };
-    console.error(`    refused ${result.refused}, deferred ${result.deferred} (mean ${result.deferredMeanMs} ms), p99 ${result.p99Ms} ms, every new session had a state after ${result.secondsToState ?? "n/a"} s`);
+    console.error(
+      `    refused ${result.refused}, deferred ${result.deferred} (mean ${result.deferredMeanMs} ms), p99 ${result.p99Ms} ms, every new session had a state after ${result.secondsToState ?? "n/a"} s`,
+    );
     return result;
   } finally {
     await series.close();
@@ -353,7 +480,17 @@ async function classStart(url: string, pid: number) {
 async function pacedOverload(url: string, pid: number, users: number) {
   console.error(`  paced overload: ${users} users for ${overloadPacedSeconds} s after ${overloadPacedSettleSeconds} s`);
   const storm = await load(url, users, overloadPacedSeconds, true, pid, "paced", overloadPacedSettleSeconds);
-  return { users, seconds: overloadPacedSeconds, settleSeconds: overloadPacedSettleSeconds, sent: storm.sent, refused: storm.shed, shedShare: storm.sent ? Number((storm.shed / storm.sent).toFixed(4)) : 0, admittedP99Ms: storm.latencyMs.p99, errors: storm.errors, serverCpuPercent: storm.serverCpuPercent };
+  return {
+    users,
+    seconds: overloadPacedSeconds,
+    settleSeconds: overloadPacedSettleSeconds,
+    sent: storm.sent,
+    refused: storm.shed,
+    shedShare: storm.sent ? Number((storm.shed / storm.sent).toFixed(4)) : 0,
+    admittedP99Ms: storm.latencyMs.p99,
+    errors: storm.errors,
+    serverCpuPercent: storm.serverCpuPercent,
+  };
 }
 
 // The same paced users on a server without load-aware pacing: the same run's figure without it, and its class start.
@@ -363,7 +500,11 @@ let classStartStatic: Awaited<ReturnType<typeof classStart>> | null = null;
 if (pacedWanted) {
   const staticServer = await startBenchServer(workers, ["--load-pacing", "false"]);
   console.error("  without load-aware pacing (--load-pacing false):");
-  pacedStatic = await scenarioResult(SCENARIOS.find((s) => s.mode === "paced")!, staticServer.url, staticServer.child.pid);
+  pacedStatic = await scenarioResult(
+    SCENARIOS.find((s) => s.mode === "paced")!,
+    staticServer.url,
+    staticServer.child.pid,
+  );
   await Bun.sleep(Math.max(500, restMs));
   classStartStatic = await classStart(staticServer.url, staticServer.child.pid);
   await stopServer(staticServer);
@@ -375,19 +516,39 @@ let overloadPaced: Record<string, unknown> | null = null;
 if (pacedWanted) {
   const paced = await startBenchServer(workers);
   classStartResult = await classStart(paced.url, paced.child.pid);
-  const base = overloadPacedBase === "paced" ? scenarioResults.paced.capacityUsers : (pacedStatic?.capacityUsers ?? null);
+  const base =
+    overloadPacedBase === "paced" ? scenarioResults.paced.capacityUsers : (pacedStatic?.capacityUsers ?? null);
   if (overloadPacedSeconds > 0 && base) {
     await Bun.sleep(restMs);
     const x2 = await pacedOverload(paced.url, paced.child.pid, base * 2);
     await Bun.sleep(restMs);
     const x3 = await pacedOverload(paced.url, paced.child.pid, base * 3);
-    overloadPaced = { base: overloadPacedBase === "paced" ? "capacityUsersPaced" : "capacityUsersPacedStatic", baseUsers: base, x2, x3 };
+    overloadPaced = {
+      base: overloadPacedBase === "paced" ? "capacityUsersPaced" : "capacityUsersPacedStatic",
+      baseUsers: base,
+      x2,
+      x3,
+    };
   }
   await stopServer(paced);
 }
 
 // Baselines, measured with the server stopped so they have the machine to themselves.
-const ceiling = async (w: number, mix: CeilingMix) => lastJson(await runProcess([process.execPath, "bench/load/engine-ceiling.ts", JSON.stringify({ workers: w, seconds: ceilingSeconds, warmupSeconds: ceilingWarmupSeconds, minFramesPerLoop, mix, frames: framePaths })]));
+const ceiling = async (w: number, mix: CeilingMix) =>
+  lastJson(
+    await runProcess([
+      process.execPath,
+      "bench/load/engine-ceiling.ts",
+      JSON.stringify({
+        workers: w,
+        seconds: ceilingSeconds,
+        warmupSeconds: ceilingWarmupSeconds,
+        minFramesPerLoop,
+        mix,
+        frames: framePaths,
+      }),
+    ]),
+  );
 const ceilingPoolUsers = await ceiling(workers, "users");
 const ceilingPool = await ceiling(workers, "detector");
 const ceilingPoolTracked = await ceiling(workers, "tracked");
@@ -400,7 +561,12 @@ const secondsPerSpawnedFrame = (performance.now() - spawnStart) / 1000 / spawnRu
 rmSync(scratch, { recursive: true, force: true });
 
 const date = new Date().toISOString();
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), runtime: `Bun ${Bun.version}` };
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  runtime: `Bun ${Bun.version}`,
+};
 const baselines = {
   engineCeilingUsersFps: Number(ceilingPoolUsers.framesPerSecond.toFixed(1)),
   oneWorkerUsersFps: Number(ceilingOneUsers.framesPerSecond.toFixed(1)),
@@ -414,12 +580,20 @@ const capacityNoSessions = highestHeld(withoutSessions);
 const ratios = {
   // Against the engine's ceiling for the same mix of frames the users send (at 1 frame/s, users = frames/s).
   serverCapacityOverEngineCeiling: baselines.engineCeilingUsersFps ? capacity / baselines.engineCeilingUsersFps : null,
-  serverCapacityOverTrackedCeiling: baselines.engineCeilingTrackedFps ? capacity / baselines.engineCeilingTrackedFps : null,
+  serverCapacityOverTrackedCeiling: baselines.engineCeilingTrackedFps
+    ? capacity / baselines.engineCeilingTrackedFps
+    : null,
   // Per-worker scaling: the pool's frames/s over workers x one worker's, both on the users' mix.
-  perWorkerScaling: baselines.oneWorkerUsersFps ? baselines.engineCeilingUsersFps / (workers * baselines.oneWorkerUsersFps) : null,
+  perWorkerScaling: baselines.oneWorkerUsersFps
+    ? baselines.engineCeilingUsersFps / (workers * baselines.oneWorkerUsersFps)
+    : null,
   poolOverOneWorker: baselines.oneWorkerFps ? baselines.engineCeilingFps / baselines.oneWorkerFps : null,
-  poolOverProcessPerFrame: baselines.processPerFrameFps ? baselines.engineCeilingFps / baselines.processPerFrameFps : null,
-  trackingOverDetection: baselines.engineCeilingFps ? baselines.engineCeilingTrackedFps / baselines.engineCeilingFps : null,
+  poolOverProcessPerFrame: baselines.processPerFrameFps
+    ? baselines.engineCeilingFps / baselines.processPerFrameFps
+    : null,
+  trackingOverDetection: baselines.engineCeilingFps
+    ? baselines.engineCeilingTrackedFps / baselines.engineCeilingFps
+    : null,
   capacityWithSessionsOverWithout: capacityNoSessions ? capacity / capacityNoSessions : null,
 };
 const atCapacity = busiestHeld(withSessions);
@@ -432,7 +606,10 @@ const costPerFrame = {
   engineCpuMs: ceilingPoolUsers.cpuMsPerFrame as number,
   engineKernelMs: ceilingPoolUsers.kernelMsPerFrame as number,
   engineMinorFaults: ceilingPoolUsers.minorFaultsPerFrame as number,
-  engineMix: { trackedShare: Number(ceilingPoolUsers.trackedShare.toFixed(3)), fullRangeShare: Number(ceilingPoolUsers.fullRangeShare.toFixed(3)) },
+  engineMix: {
+    trackedShare: Number(ceilingPoolUsers.trackedShare.toFixed(3)),
+    fullRangeShare: Number(ceilingPoolUsers.fullRangeShare.toFixed(3)),
+  },
 };
 const capacityOf = (key: LoadScenario["key"]) => scenarioResults[key]?.capacityUsers ?? null;
 const report = {
@@ -454,7 +631,10 @@ const report = {
   capacityUsersWithoutSessions: capacityNoSessions,
   withSessions,
   withoutSessions,
-  scenarios: { ...Object.fromEntries(Object.entries(scenarioResults).filter(([key]) => key !== "fullFrames")), ...(pacedStatic ? { pacedStatic } : {}) },
+  scenarios: {
+    ...Object.fromEntries(Object.entries(scenarioResults).filter(([key]) => key !== "fullFrames")),
+    ...(pacedStatic ? { pacedStatic } : {}),
+  },
   overload,
   baselines,
   costPerFrame,
@@ -465,7 +645,10 @@ const report = {
 const r2 = (v: number | null) => (v === null ? "n/a" : v.toFixed(2));
 const stepRows = (series: Step[]) =>
   series
-    .map((s) => `| ${s.users} | ${s.latencyMs.p50} | ${s.latencyMs.p90} | ${s.latencyMs.p99} | ${s.throughputRps.toFixed(1)} | ${s.shed} | ${s.errors} | ${s.serverCpuPercent}% | ${s.serverCpuMsPerFrame ?? "n/a"} (${s.serverKernelMsPerFrame ?? "n/a"}) | ${s.minorFaultsPerFrame ?? "n/a"} | ${s.meanBytesPerFrame ?? "n/a"} | ${s.serverPeakRssMb} |`)
+    .map(
+      (s) =>
+        `| ${s.users} | ${s.latencyMs.p50} | ${s.latencyMs.p90} | ${s.latencyMs.p99} | ${s.throughputRps.toFixed(1)} | ${s.shed} | ${s.errors} | ${s.serverCpuPercent}% | ${s.serverCpuMsPerFrame ?? "n/a"} (${s.serverKernelMsPerFrame ?? "n/a"}) | ${s.minorFaultsPerFrame ?? "n/a"} | ${s.meanBytesPerFrame ?? "n/a"} | ${s.serverPeakRssMb} |`,
+    )
     .join("\n");
 const table =
   "| users | p50 ms | p90 ms | p99 ms | answered/s | shed (503) | errors | server CPU (of one core) | server CPU ms per answered frame (kernel) | minor page faults per frame | mean request bytes | server peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
@@ -481,7 +664,10 @@ const classRow = (label: string, c: ClassStart | null) =>
   c
     ? `| ${label} | ${c.sent} | ${c.refused} | ${c.errors} | ${c.deferred} (mean ${c.deferredMeanMs} ms; calm ${c.deferredCalm.frames}, new ${c.deferredNewSessions.frames}) | ${c.p50Ms} | ${c.p99Ms} | ${c.secondsToState ?? `not all (${c.withoutState} without)`} | ${c.secondsToKnownState ?? "n/a"} | ${c.serverCpuPercent}% |`
     : `| ${label} | not measured | | | | | | | | |`;
-const overloadRow = (label: string, o: any) => (o ? `| ${label} | ${o.users} | ${o.sent} | ${o.refused} (${(o.shedShare * 100).toFixed(1)}%) | ${o.admittedP99Ms} | ${o.errors} | ${o.serverCpuPercent}% |` : "");
+const overloadRow = (label: string, o: any) =>
+  o
+    ? `| ${label} | ${o.users} | ${o.sent} | ${o.refused} (${(o.shedShare * 100).toFixed(1)}%) | ${o.admittedP99Ms} | ${o.errors} | ${o.serverCpuPercent}% |`
+    : "";
 const loadPacingSection = pacedWanted
   ? `
 ## Load-aware pacing (same run)
@@ -502,18 +688,26 @@ answered frames, first frames left out. State: seconds until every new session h
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${classRow("with load-aware pacing (`classStart`)", classStartResult)}
 ${classRow("without (`classStartStatic`)", classStartStatic)}
-${overloadPaced ? `
+${
+  overloadPaced
+    ? `
 Paced users overloading the server with load-aware pacing, all new (${overloadPacedSettleSeconds} s uncounted, then ${overloadPacedSeconds} s counted), at 2x and 3x \`${(overloadPaced as any).base}\` (${(overloadPaced as any).baseUsers}):
 
 | load | users | frames sent | refused (503) | p99 of answered ms | errors | server CPU |
 | --- | --- | --- | --- | --- | --- | --- |
 ${overloadRow("2x", (overloadPaced as any).x2)}
 ${overloadRow("3x", (overloadPaced as any).x3)}
-` : ""}${pacedStatic?.measured ? `
+`
+    : ""
+}${
+  pacedStatic?.measured
+    ? `
 ### Paced users without load-aware pacing (capacityUsersPacedStatic)
 
 ${table}${stepRows(pacedStatic.steps)}
-` : ""}`
+`
+    : ""
+}`
   : "";
 const ohaLines = [
   `oha -z ${stepSeconds}s -q <0.8 N> -c <0.8 N> --latency-correction -m POST -H 'content-type: image/jpeg' -D person.jpg http://HOST:PORT/v1/analyze`,
@@ -560,7 +754,9 @@ ${scenarioSections}${loadPacingSection}${withoutSessions.length ? `\n## Without 
 | pool / process per frame | ${r2(ratios.poolOverProcessPerFrame)} |
 | tracked / detector every frame (engine) | ${r2(ratios.trackingOverDetection)} |
 | capacity with sessions / without | ${r2(ratios.capacityWithSessionsOverWithout)} |
-${overload ? `
+${
+  overload
+    ? `
 ## Overload: ${(overload as any).offeredUsers} users (3x capacity) for ${(overload as any).seconds} s
 
 | measure | value |
@@ -571,7 +767,9 @@ ${overload ? `
 | server peak RSS | ${(overload as any).peakRssMb} MB |
 | server up afterwards | ${(overload as any).serverStayedUp} |
 | recovery at ${(overload as any).recovery.users} users right after | p99 ${(overload as any).recovery.p99Ms} ms, shed ${(overload as any).recovery.shed}, errors ${(overload as any).recovery.errors}: ${(overload as any).recovery.recovered ? "recovered at once" : "NOT recovered"} |
-` : ""}
+`
+    : ""
+}
 The same scenario with oha (when on PATH; no per-user session headers, so it is the "without sessions" series):
 
 \`\`\`

@@ -51,16 +51,24 @@ try {
     timelineBinMs: Number(args["bin-ms"]),
   });
   const settleSeconds = Number(args["settle-seconds"]);
-  for (const users of args.ramp ? args.ramp.split(",").map(Number) : []) await fleet.step({ users, seconds: settleSeconds });
+  for (const users of args.ramp ? args.ramp.split(",").map(Number) : [])
+    await fleet.step({ users, seconds: settleSeconds });
   const result = await fleet.step({ users: Number(args.users), seconds: Number(args.seconds), settleSeconds });
   await fleet.stop();
   const timeline = result.timeline ?? [];
   const total = timeline.reduce((n, b) => n + b.frames, 0);
   const detectionShare = timeline.reduce((n, b) => n + b.detections, 0) / Math.max(1, total);
-  const standsOut = timeline.filter((b) => b.shed > 0 || b.maxQueueMs > 50 || (b.frames > 0 && b.detections / b.frames > 3 * detectionShare));
-  console.log(`${args.users} users, ${mode}, ${args.seconds} s counted after ${args["settle-seconds"]} s${args.ramp ? ` (after steps of ${args.ramp} users)` : ""}, bins of ${args["bin-ms"]} ms`);
+  const standsOut = timeline.filter(
+    (b) => b.shed > 0 || b.maxQueueMs > 50 || (b.frames > 0 && b.detections / b.frames > 3 * detectionShare),
+  );
+  console.log(
+    `${args.users} users, ${mode}, ${args.seconds} s counted after ${args["settle-seconds"]} s${args.ramp ? ` (after steps of ${args.ramp} users)` : ""}, bins of ${args["bin-ms"]} ms`,
+  );
   console.log("at ms | frames | 503 | errors | detector ran | longest queue wait ms | longest latency ms");
-  for (const b of standsOut) console.log(`${b.atMs} | ${b.frames} | ${b.shed} | ${b.errors} | ${b.detections} | ${b.maxQueueMs} | ${b.maxLatencyMs}`);
+  for (const b of standsOut)
+    console.log(
+      `${b.atMs} | ${b.frames} | ${b.shed} | ${b.errors} | ${b.detections} | ${b.maxQueueMs} | ${b.maxLatencyMs}`,
+    );
   console.log(
     `${standsOut.length} of ${timeline.length} bins stand out; frames ${result.sent}, 503 ${result.shed}, errors ${result.errors}, ` +
       `detector on ${(detectionShare * 100).toFixed(1)}% of frames, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms`,

@@ -15,8 +15,20 @@ const overlay = $("overlay");
 overlay.width = CAPTURE_WIDTH;
 overlay.height = CAPTURE_HEIGHT;
 
-const eyesPlot = new TimePlot($("eyes-plot"), { windowMs: PLOT_WINDOW_MS, min: 0, max: 1, series: { left: "#1f6feb", right: "#d1242f" }, gridAt: [0.25, 0.5, 0.75] });
-const posePlot = new TimePlot($("pose-plot"), { windowMs: PLOT_WINDOW_MS, min: -60, max: 60, series: { yaw: "#8250df", pitch: "#1a7f37", roll: "#bf8700" }, gridAt: [-30, 0, 30] });
+const eyesPlot = new TimePlot($("eyes-plot"), {
+  windowMs: PLOT_WINDOW_MS,
+  min: 0,
+  max: 1,
+  series: { left: "#1f6feb", right: "#d1242f" },
+  gridAt: [0.25, 0.5, 0.75],
+});
+const posePlot = new TimePlot($("pose-plot"), {
+  windowMs: PLOT_WINDOW_MS,
+  min: -60,
+  max: 60,
+  series: { yaw: "#8250df", pitch: "#1a7f37", roll: "#bf8700" },
+  gridAt: [-30, 0, 30],
+});
 
 const apiKey = $("api-key");
 apiKey.value = sessionStorage.getItem("vigil-demo-key") ?? "";
@@ -32,7 +44,10 @@ $("controls").addEventListener("submit", (event) => {
 
 async function start() {
   sessionStorage.setItem("vigil-demo-key", apiKey.value);
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: CAPTURE_WIDTH, height: CAPTURE_HEIGHT }, audio: false });
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { width: CAPTURE_WIDTH, height: CAPTURE_HEIGHT },
+    audio: false,
+  });
   video.srcObject = stream;
   await video.play();
   const sessionId = crypto.randomUUID();
@@ -67,7 +82,11 @@ function stop() {
 function onAnswer(response, body, capturedAt, sent) {
   $("sent").textContent = `${sent.kind === "crop" ? "face only" : "whole frame"}, ${(sent.bytes / 1024).toFixed(1)} KB`;
   if (!response.ok) {
-    say(response.status === 401 ? "This server needs an API key: enter it and start again." : `${response.status} ${body?.error?.code}: ${body?.error?.message}`);
+    say(
+      response.status === 401
+        ? "This server needs an API key: enter it and start again."
+        : `${response.status} ${body?.error?.code}: ${body?.error?.message}`,
+    );
     if (response.status === 401) stop();
     return;
   }
@@ -92,10 +111,22 @@ function render(analysis, capturedAt) {
   $("basis").textContent = !eyes ? "-" : eyes.basis === "personal" ? "their own" : "absolute";
   showState(analysis.session?.state ?? "unknown", analysis.session?.since ?? null);
   eyesPlot.add(capturedAt, { left: face?.eyes.left.openness ?? null, right: face?.eyes.right.openness ?? null });
-  posePlot.add(capturedAt, { yaw: face?.headPose.yaw ?? null, pitch: face?.headPose.pitch ?? null, roll: face?.headPose.roll ?? null });
+  posePlot.add(capturedAt, {
+    yaw: face?.headPose.yaw ?? null,
+    pitch: face?.headPose.pitch ?? null,
+    roll: face?.headPose.roll ?? null,
+  });
 }
 
-const STATE_COLOURS = { focused: "#1a7f37", drowsy: "#bf8700", asleep: "#d1242f", away: "#6e7781", distracted: "#bf8700", not_alone: "#1f6feb", unknown: "#6e7781" };
+const STATE_COLOURS = {
+  focused: "#1a7f37",
+  drowsy: "#bf8700",
+  asleep: "#d1242f",
+  away: "#6e7781",
+  distracted: "#bf8700",
+  not_alone: "#1f6feb",
+  unknown: "#6e7781",
+};
 
 /** The 478 landmarks as dots, and each face's box, in the capture's pixels (the overlay has the same size). */
 function drawFaces(faces, state) {

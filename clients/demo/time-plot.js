@@ -34,7 +34,8 @@ export class TimePlot {
     const { width, height } = canvas;
     ctx.clearRect(0, 0, width, height);
     const x = (t) => width - ((now - t) / options.windowMs) * width;
-    const y = (v) => height - ((Math.min(options.max, Math.max(options.min, v)) - options.min) / (options.max - options.min)) * height;
+    const y = (v) =>
+      height - ((Math.min(options.max, Math.max(options.min, v)) - options.min) / (options.max - options.min)) * height;
     ctx.strokeStyle = "#e3e8ec";
     ctx.lineWidth = 1;
     for (const v of options.gridAt ?? []) {

@@ -42,7 +42,15 @@ async function handle(message) {
 async function start() {
   const settings = await loadSettings();
   const sessionId = crypto.randomUUID();
-  await chrome.storage.session.set({ running: true, sessionId, state: "unknown", since: null, error: null, frames: 0, startedAt: Date.now() });
+  await chrome.storage.session.set({
+    running: true,
+    sessionId,
+    state: "unknown",
+    since: null,
+    error: null,
+    frames: 0,
+    startedAt: Date.now(),
+  });
   await ensureOffscreenDocument();
   const answer = await sendToOffscreen({ target: "offscreen", type: "start", settings, sessionId });
   if (!answer?.ok) {
@@ -69,7 +77,14 @@ async function onAnalysis({ session, person }) {
   const previous = await chrome.storage.session.get(["state", "frames", "running"]);
   if (!previous.running) return { ok: true };
   const state = session?.state ?? (person?.present ? "focused" : "unknown");
-  await chrome.storage.session.set({ state, since: session?.since ?? null, measures: session?.measures ?? null, error: null, frames: (previous.frames ?? 0) + 1, lastAnswerAt: Date.now() });
+  await chrome.storage.session.set({
+    state,
+    since: session?.since ?? null,
+    measures: session?.measures ?? null,
+    error: null,
+    frames: (previous.frames ?? 0) + 1,
+    lastAnswerAt: Date.now(),
+  });
   await showBadge(state);
   const alert = alertFor(previous.state, state);
   if (alert) await raiseAlert(state, alert);
@@ -87,7 +102,8 @@ async function raiseAlert(state, alert) {
     priority: 2,
     requireInteraction: state === "asleep",
   });
-  if (alert.sound && settings.sound) await chrome.runtime.sendMessage({ target: "offscreen", type: "chime" }).catch(() => {});
+  if (alert.sound && settings.sound)
+    await chrome.runtime.sendMessage({ target: "offscreen", type: "chime" }).catch(() => {});
 }
 
 async function showBadge(state, detail) {

@@ -34,7 +34,10 @@ chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
 
 async function start(settings, sessionId) {
   await stop();
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: CAPTURE_WIDTH, height: CAPTURE_HEIGHT }, audio: false });
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { width: CAPTURE_WIDTH, height: CAPTURE_HEIGHT },
+    audio: false,
+  });
   video.srcObject = stream;
   await video.play();
   const stopLoop = startFrameLoop({
@@ -42,11 +45,21 @@ async function start(settings, sessionId) {
     framesPerSecond: settings.framesPerSecond,
     request: { serverUrl: settings.serverUrl, apiKey: settings.apiKey, sessionId },
     onAnswer: (response, body) => {
-      if (response.ok) return chrome.runtime.sendMessage({ target: "background", type: "analysis", session: body.session ?? null, person: body.person });
-      const error = response.status === 401 ? "the API key was refused" : `${response.status} ${body?.error?.code ?? "error"}`;
+      if (response.ok)
+        return chrome.runtime.sendMessage({
+          target: "background",
+          type: "analysis",
+          session: body.session ?? null,
+          person: body.person,
+        });
+      const error =
+        response.status === 401 ? "the API key was refused" : `${response.status} ${body?.error?.code ?? "error"}`;
       return chrome.runtime.sendMessage({ target: "background", type: "capture-error", error });
     },
-    onFailure: () => chrome.runtime.sendMessage({ target: "background", type: "capture-error", error: `cannot reach ${settings.serverUrl}` }).catch(() => {}),
+    onFailure: () =>
+      chrome.runtime
+        .sendMessage({ target: "background", type: "capture-error", error: `cannot reach ${settings.serverUrl}` })
+        .catch(() => {}),
   });
   run = { settings, sessionId, stream, stopLoop };
 }
@@ -62,7 +75,8 @@ async function stop() {
 }
 
 function cameraErrorText(error) {
-  if (error?.name === "NotAllowedError") return "camera permission is needed: open the options page and allow the camera";
+  if (error?.name === "NotAllowedError")
+    return "camera permission is needed: open the options page and allow the camera";
   if (error?.name === "NotFoundError") return "no camera found";
   return String(error?.message ?? error);
 }

@@ -13,7 +13,10 @@ async function fill() {
 
 $("settings").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const input = Object.fromEntries([...FIELDS.map((f) => [f, $(f).value]), ...CHECKBOXES.map((b) => [b, $(b).checked])]);
+  const input = Object.fromEntries([
+    ...FIELDS.map((f) => [f, $(f).value]),
+    ...CHECKBOXES.map((b) => [b, $(b).checked]),
+  ]);
   try {
     await saveSettings(input);
     $("saved").className = "muted";

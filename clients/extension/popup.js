@@ -25,7 +25,7 @@ $("toggle").addEventListener("click", async () => {
 
 async function render() {
   const { status } = await send("status");
-  const state = status.running ? (status.error ? "error" : status.state ?? "unknown") : "stopped";
+  const state = status.running ? (status.error ? "error" : (status.state ?? "unknown")) : "stopped";
   $("state").dataset.state = state;
   $("state-name").textContent = status.running ? badgeFor(state).title : "off";
   $("detail").textContent = status.running ? (status.error ?? `${status.frames ?? 0} frames analysed`) : "";

@@ -28,20 +28,46 @@ export function fitRotation(pairs: readonly WeightedPair[]): Matrix3 {
   const cb = { x: 0, y: 0, z: 0 };
   for (const { reference: a, observed: b, weight: w } of pairs) {
     total += w;
-    ca.x += w * a.x; ca.y += w * a.y; ca.z += w * a.z;
-    cb.x += w * b.x; cb.y += w * b.y; cb.z += w * b.z;
+    ca.x += w * a.x;
+    ca.y += w * a.y;
+    ca.z += w * a.z;
+    cb.x += w * b.x;
+    cb.y += w * b.y;
+    cb.z += w * b.z;
   }
   if (!(total > 0)) throw new Error("fitRotation needs a positive total weight");
-  for (const c of [ca, cb]) { c.x /= total; c.y /= total; c.z /= total; }
+  for (const c of [ca, cb]) {
+    c.x /= total;
+    c.y /= total;
+    c.z /= total;
+  }
 
   // Weighted cross-covariance S[i][j] = sum w·(a - ā)_i·(b - b̄)_j.
-  let sxx = 0, sxy = 0, sxz = 0, syx = 0, syy = 0, syz = 0, szx = 0, szy = 0, szz = 0;
+  let sxx = 0,
+    sxy = 0,
+    sxz = 0,
+    syx = 0,
+    syy = 0,
+    syz = 0,
+    szx = 0,
+    szy = 0,
+    szz = 0;
   for (const { reference: a, observed: b, weight: w } of pairs) {
-    const ax = a.x - ca.x, ay = a.y - ca.y, az = a.z - ca.z;
-    const bx = w * (b.x - cb.x), by = w * (b.y - cb.y), bz = w * (b.z - cb.z);
-    sxx += ax * bx; sxy += ax * by; sxz += ax * bz;
-    syx += ay * bx; syy += ay * by; syz += ay * bz;
-    szx += az * bx; szy += az * by; szz += az * bz;
+    const ax = a.x - ca.x,
+      ay = a.y - ca.y,
+      az = a.z - ca.z;
+    const bx = w * (b.x - cb.x),
+      by = w * (b.y - cb.y),
+      bz = w * (b.z - cb.z);
+    sxx += ax * bx;
+    sxy += ax * by;
+    sxz += ax * bz;
+    syx += ay * bx;
+    syy += ay * by;
+    syz += ay * bz;
+    szx += az * bx;
+    szy += az * by;
+    szz += az * bz;
   }
   // Horn's symmetric matrix N (his eq. in section 4.A); its top eigenvector is the rotation quaternion.
   const n = [

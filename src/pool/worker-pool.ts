@@ -94,7 +94,10 @@ interface Slot<P, R> {
 
 /** A failed input inside the worker (e.g. a corrupt image), passed through to the caller as is. */
 export class WorkerJobError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = "WorkerJobError";
   }

@@ -256,7 +256,7 @@ async function readImage(c: Context): Promise<Uint8Array> {
     "unsupported_media_type",
     contentType
       ? `content type ${contentType} is not accepted; send image/jpeg, image/png, image/webp or multipart/form-data ` +
-        `with an image field`
+          `with an image field`
       : "missing Content-Type; send image/jpeg, image/png, image/webp or multipart/form-data",
   );
 }

@@ -34,7 +34,7 @@ const SECURITY_SCHEMES = {
       scheme: "bearer",
       description:
         "An API key issued by the operator (vigil new-key), sent as `Authorization: Bearer <key>`. Sessions belong " +
-          "to the key that made them.",
+        "to the key that made them.",
     },
   },
   jwt: {
@@ -45,9 +45,9 @@ const SECURITY_SCHEMES = {
       bearerFormat: "JWT",
       description:
         "A JWT from the operator's identity provider, sent as `Authorization: Bearer <token>`: HS256 or RS256/ES256 " +
-          "as configured, with the configured `aud` and `iss`, an `exp`, and a `sub` naming the user. Sessions " +
-          "belong to the token's `sub` (under its `iss`). A refused token gets 401 `unauthorized` saying why " +
-          "(expired, wrong audience, wrong issuer, bad signature, ...).",
+        "as configured, with the configured `aud` and `iss`, an `exp`, and a `sub` naming the user. Sessions " +
+        "belong to the token's `sub` (under its `iss`). A refused token gets 401 `unauthorized` saying why " +
+        "(expired, wrong audience, wrong issuer, bad signature, ...).",
     },
   },
 } as const;
@@ -74,9 +74,9 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
     security,
     description:
       "The body is the image itself (JPEG, PNG or WebP) or a multipart form with an `image` file field. Answers " +
-        "whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality. With " +
-        "X-Session-Id the frame joins that session of the caller: the same id sent by another caller (another API " +
-        "key or JWT subject) names a different session.",
+      "whether a person is present and, per face, eye openness, head pose, gaze, yawn and image quality. With " +
+      "X-Session-Id the frame joins that session of the caller: the same id sent by another caller (another API " +
+      "key or JWT subject) names a different session.",
     request: {
       query: AnalyzeQuery,
       headers: SessionHeaders,

@@ -124,7 +124,8 @@ export function createMetrics(poolStats: () => PoolGauges, paceMultiplier: () =>
   });
   const sessionStoreUnavailable = new Counter({
     name: "vigil_session_store_unavailable_total",
-    help: "Session store operations that failed or timed out (the frame was answered without its session, or a " +
+    help:
+      "Session store operations that failed or timed out (the frame was answered without its session, or a " +
       "session request got 503).",
     labelNames: ["operation"] as const,
     registers: [registry],

@@ -26,12 +26,10 @@ export const ErrorBody = z
       message: z
         .string()
         .openapi({ example: "declared 20000x20000 = 400000000 pixels, more than the 40000000 allowed" }),
-      requestId: z
-        .string()
-        .openapi({
-          example: "3f0b9a4e-8d1c-4f57-9a57-1b2f8c6f0e21",
-          description: "The request's id, as in X-Request-Id.",
-        }),
+      requestId: z.string().openapi({
+        example: "3f0b9a4e-8d1c-4f57-9a57-1b2f8c6f0e21",
+        description: "The request's id, as in X-Request-Id.",
+      }),
     }),
   })
   .openapi("Error");

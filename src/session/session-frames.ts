@@ -22,7 +22,8 @@ import type { SessionRecord } from "./session-record";
 import { SessionStoreUnavailable, type SessionChange, type SessionStore } from "./session-store";
 
 export type SessionAnswer =
-  ({ id: string; available: true; fresh: boolean } & SessionSummary) | { id: string; available: false; reason: string };
+  | ({ id: string; available: true; fresh: boolean } & SessionSummary)
+  | { id: string; available: false; reason: string };
 
 /** A frame as its session sees it. */
 export interface SessionFrame {

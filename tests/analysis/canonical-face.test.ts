@@ -34,7 +34,10 @@ describe("landmark indices, checked on the canonical model (X = the subject's le
   test("EAR order: p1 outer corner, p4 inner corner; p2 above p6 and p3 above p5 at the same X", () => {
     for (const [p1, p2, p3, p4, p5, p6] of [RIGHT_EYE_EAR, LEFT_EYE_EAR]) {
       expect(Math.abs(v(p1).x)).toBeGreaterThan(Math.abs(v(p4).x) + 2); // outer corner ~4.4 cm from the midline, inner ~1.9
-      for (const [upper, lower] of [[p2, p6], [p3, p5]]) {
+      for (const [upper, lower] of [
+        [p2, p6],
+        [p3, p5],
+      ]) {
         expect(v(upper).x).toBeCloseTo(v(lower).x, 3);
         expect(v(upper).y).toBeGreaterThan(v(lower).y + 0.4);
       }

@@ -66,7 +66,11 @@ export function canonicalModel(): CanonicalModel {
   const top = readFields(extractPackedAsset(data, index, "geometry_pipeline_metadata_landmarks.binarypb"));
   const mesh = readFields(top.find((f) => f.field === 1)!.bytes!);
   const floats = mesh.filter((f) => f.field === 3).map((f) => f.float!);
-  const vertices = Array.from({ length: floats.length / 5 }, (_, i) => ({ x: floats[i * 5], y: floats[i * 5 + 1], z: floats[i * 5 + 2] }));
+  const vertices = Array.from({ length: floats.length / 5 }, (_, i) => ({
+    x: floats[i * 5],
+    y: floats[i * 5 + 1],
+    z: floats[i * 5 + 2],
+  }));
   const basis = top
     .filter((f) => f.field === 2)
     .map((f) => {

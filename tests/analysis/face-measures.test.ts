@@ -158,7 +158,10 @@ describe("mouth", () => {
 
   test("MAR is roll- and scale-invariant", () => {
     const reference = mouth(syntheticFace({ jawOpen: 15 }), T.mouth.yawnAbove).opening;
-    expect(mouth(syntheticFace({ jawOpen: 15 }, { roll: 120, scale: 4 }), T.mouth.yawnAbove).opening).toBeCloseTo(reference, 9);
+    expect(mouth(syntheticFace({ jawOpen: 15 }, { roll: 120, scale: 4 }), T.mouth.yawnAbove).opening).toBeCloseTo(
+      reference,
+      9,
+    );
   });
 });
 
@@ -185,7 +188,8 @@ describe("threshold configuration", () => {
   });
   test("every threshold says where its default comes from", () => {
     for (const group of Object.values(thresholdsSchema.unwrap().shape)) {
-      for (const field of Object.values(group.unwrap().shape)) expect((field.description ?? "").length).toBeGreaterThan(20);
+      for (const field of Object.values(group.unwrap().shape))
+        expect((field.description ?? "").length).toBeGreaterThan(20);
     }
   });
 });

@@ -68,7 +68,12 @@ describe("head pose on the canonical face turned by a known rotation", () => {
     for (let seed = 1; seed <= 20; seed++) {
       const truth = { yaw: ((seed * 37) % 80) - 40, pitch: ((seed * 53) % 60) - 30, roll: ((seed * 97) % 360) - 180 };
       const pose = headPose(syntheticFace({}, { ...truth, noise: 1.5, seed }));
-      worst = Math.max(worst, angleGap(pose.yaw, truth.yaw), angleGap(pose.pitch, truth.pitch), angleGap(pose.roll, truth.roll));
+      worst = Math.max(
+        worst,
+        angleGap(pose.yaw, truth.yaw),
+        angleGap(pose.pitch, truth.pitch),
+        angleGap(pose.roll, truth.roll),
+      );
     }
     expect(worst).toBeLessThan(2);
   });

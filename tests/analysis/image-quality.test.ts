@@ -22,7 +22,8 @@ function image(width: number, height: number, grey: (x: number, y: number) => nu
 
 const flat = (value: number) => image(640, 480, () => value);
 /** Squares of grey 100 and 150: about the contrast of lids, brows and lips against skin. */
-const checkerboard = (square: number, width = 640, height = 480) => image(width, height, (x, y) => ((Math.floor(x / square) + Math.floor(y / square)) % 2 ? 150 : 100));
+const checkerboard = (square: number, width = 640, height = 480) =>
+  image(width, height, (x, y) => ((Math.floor(x / square) + Math.floor(y / square)) % 2 ? 150 : 100));
 
 /** Three passes of a (2r+1) box blur per axis, close to a Gaussian of sigma sqrt(r(r+1)) (Wells 1986). */
 function blur(src: Image, r: number): Image {
@@ -30,7 +31,10 @@ function blur(src: Image, r: number): Image {
   let a = Float32Array.from(src.data);
   let b = new Float32Array(a.length);
   for (let pass = 0; pass < 3; pass++) {
-    for (const [dx, dy] of [[1, 0], [0, 1]]) {
+    for (const [dx, dy] of [
+      [1, 0],
+      [0, 1],
+    ]) {
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
           let sum = 0;
@@ -129,7 +133,11 @@ describe("sharpness (variance of the Laplacian)", () => {
     const sharp = imageQuality(frame, faceBox, T);
     expect(sharp.tooBlurry).toBe(false);
     const small = downscaleToFit(frame, 64);
-    const blurred = { data: cropRotatedSquare(small, { centerX: 32, centerY: 32, size: 64, rotation: 0 }, 512), width: 512, height: 512 };
+    const blurred = {
+      data: cropRotatedSquare(small, { centerX: 32, centerY: 32, size: 64, rotation: 0 }, 512),
+      width: 512,
+      height: 512,
+    };
     const soft = imageQuality(blurred, faceBox, T);
     expect(soft.tooBlurry).toBe(true);
     expect(soft.sharpness).toBeLessThan(sharp.sharpness / 20);

@@ -45,7 +45,10 @@ for (const photo of ["astronaut.png", "grace_hopper.jpg"]) {
     test("turned by 90° and 180°: roll follows the turn, yaw, pitch and EAR stay within 3° / 0.03", async () => {
       const original = await fixtureFrame(photo);
       const upright = measureOnly(original);
-      for (const [turn, frame] of [[90, rotate90(original)], [180, rotate180(original)]] as const) {
+      for (const [turn, frame] of [
+        [90, rotate90(original)],
+        [180, rotate180(original)],
+      ] as const) {
         const m = measureOnly(frame);
         // rotate90 turns the picture clockwise, which tilts the head towards the subject's left shoulder: +roll.
         expect(angleGap(m.headPose.roll, upright.headPose.roll + turn)).toBeLessThan(3);

@@ -8,8 +8,24 @@ import type { Vec3 } from "../../src/analysis/geometry";
 import { canonicalModel } from "./canonical-mesh";
 
 /** Upper-lid points and the lower-lid point under each (same X on the canonical model). */
-const RIGHT_LID_PAIRS = [[246, 7], [161, 163], [160, 144], [159, 145], [158, 153], [157, 154], [173, 155]] as const;
-const LEFT_LID_PAIRS = [[466, 249], [388, 390], [387, 373], [386, 374], [385, 380], [384, 381], [398, 382]] as const;
+const RIGHT_LID_PAIRS = [
+  [246, 7],
+  [161, 163],
+  [160, 144],
+  [159, 145],
+  [158, 153],
+  [157, 154],
+  [173, 155],
+] as const;
+const LEFT_LID_PAIRS = [
+  [466, 249],
+  [388, 390],
+  [387, 373],
+  [386, 374],
+  [385, 380],
+  [384, 381],
+  [398, 382],
+] as const;
 
 /** Iris radius in the model's centimetres: the human iris is ~11.7 mm across. */
 const IRIS_RADIUS = 0.585;
@@ -72,8 +88,18 @@ export function shapedFace(shape: FaceShape = {}): Vec3[] {
     const shift = (shape.irisShift ?? 0) * Math.abs(i.x - o.x);
     // Centred between the corners and between the (canonical, open) lids, slightly in front of the lids.
     const canonical = canonicalModel().vertices;
-    const c = { x: (o.x + i.x) / 2 + shift, y: (canonical[upper].y + canonical[lower].y) / 2, z: Math.max(u.z, l.z) + 0.1 };
-    return [c, { x: c.x + IRIS_RADIUS, y: c.y, z: c.z }, { x: c.x, y: c.y + IRIS_RADIUS, z: c.z }, { x: c.x - IRIS_RADIUS, y: c.y, z: c.z }, { x: c.x, y: c.y - IRIS_RADIUS, z: c.z }];
+    const c = {
+      x: (o.x + i.x) / 2 + shift,
+      y: (canonical[upper].y + canonical[lower].y) / 2,
+      z: Math.max(u.z, l.z) + 0.1,
+    };
+    return [
+      c,
+      { x: c.x + IRIS_RADIUS, y: c.y, z: c.z },
+      { x: c.x, y: c.y + IRIS_RADIUS, z: c.z },
+      { x: c.x - IRIS_RADIUS, y: c.y, z: c.z },
+      { x: c.x, y: c.y - IRIS_RADIUS, z: c.z },
+    ];
   };
   points.push(...iris(33, 133, 159, 145), ...iris(263, 362, 386, 374));
   return points;

@@ -11,11 +11,25 @@ const out = mkdtempSync(join(tmpdir(), "vigil-endurance-smoke-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 test("bench/load/endurance.ts holds a load without errors and with flat memory", async () => {
-  const child = Bun.spawn([process.execPath, "bench/load/endurance.ts", "--minutes", "3", "--minute-seconds", "15", "--users", "8", "--out", out], {
-    cwd: new URL("../../", import.meta.url).pathname,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const child = Bun.spawn(
+    [
+      process.execPath,
+      "bench/load/endurance.ts",
+      "--minutes",
+      "3",
+      "--minute-seconds",
+      "15",
+      "--users",
+      "8",
+      "--out",
+      out,
+    ],
+    {
+      cwd: new URL("../../", import.meta.url).pathname,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
   expect(code, stderr).toBe(0);
   const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".json"))!), "utf8"));

@@ -28,7 +28,8 @@ test("distribution: n, min, p10, median, p90, max by nearest rank", () => {
 describe("webcam framing", () => {
   const frame = (width: number, height: number) => {
     const data = new Uint8Array(width * height * 4);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([x % 256, y % 256, 0, 255], (y * width + x) * 4);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) data.set([x % 256, y % 256, 0, 255], (y * width + x) * 4);
     return { data, width, height };
   };
   const face = (x: number, y: number, size: number) => ({ box: { x, y, width: size, height: size } }) as EngineFace;

@@ -28,10 +28,23 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function generate(mode: string, users: number, seconds: number, settleSeconds?: number): Promise<LoadResult & { lines: string[] }> {
+async function generate(
+  mode: string,
+  users: number,
+  seconds: number,
+  settleSeconds?: number,
+): Promise<LoadResult & { lines: string[] }> {
   const scenario = { url: server.url, users, seconds, sessions: true, mode, frames, settleSeconds };
-  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], {
+    cwd: repo,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   expect(code, err).toBe(0);
   const lines = out.trim().split("\n");
   // What the generator printed, beside its result (not part of it, so not in the logged JSON).
@@ -80,10 +93,19 @@ test("settling seconds run in the same process, uncounted, and 'measuring' marks
 
 test("a series: one generator process runs step after step, and the users of a step carry on into the next", async () => {
   const scenario = { url: server.url, sessions: true, mode: "crop", frames, series: true };
-  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], {
+    cwd: repo,
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   child.stdin.write(`${JSON.stringify({ users: 4, seconds: 4 })}\n${JSON.stringify({ users: 5, seconds: 1 })}\n`);
   child.stdin.end();
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   expect(code, err).toBe(0);
   const lines = out.trim().split("\n");
   expect(lines.map((l) => (l.startsWith("{") ? "result" : l))).toEqual(["measuring", "result", "measuring", "result"]);
@@ -99,7 +121,14 @@ test("a series: one generator process runs step after step, and the users of a s
 test("the timeline (bench/load/timeline.ts) bins the counted frames by when they were due", async () => {
   const person = new Uint8Array(readFileSync(frames.person));
   const empty = new Uint8Array(readFileSync(frames.empty));
-  const r = await openLoop({ url: server.url, users: 5, seconds: 3, sessions: true, frames: { person, empty }, timelineBinMs: 1000 });
+  const r = await openLoop({
+    url: server.url,
+    users: 5,
+    seconds: 3,
+    sessions: true,
+    frames: { person, empty },
+    timelineBinMs: 1000,
+  });
   expect(r.timeline!.map((b) => b.atMs)).toEqual([0, 1000, 2000]);
   expect(r.timeline!.map((b) => b.frames)).toEqual([5, 5, 5]);
   // New sessions: every user's first frame runs the detector; the empty desk (user 5 of 5) runs it every second.
@@ -110,12 +139,27 @@ test("the timeline (bench/load/timeline.ts) bins the counted frames by when they
 
 test("a series step can bring its new users' first frames within one second (a class start) and says when each had a state", async () => {
   const scenario = { url: server.url, sessions: true, mode: "paced", frames, series: true };
-  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], { cwd: repo, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  child.stdin.write(`${JSON.stringify({ users: 2, seconds: 2 })}\n${JSON.stringify({ users: 5, seconds: 3, arrivalWindowMs: 1000 })}\n`);
+  const child = Bun.spawn([process.execPath, "bench/load/generator.ts", JSON.stringify(scenario)], {
+    cwd: repo,
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  child.stdin.write(
+    `${JSON.stringify({ users: 2, seconds: 2 })}\n${JSON.stringify({ users: 5, seconds: 3, arrivalWindowMs: 1000 })}\n`,
+  );
   child.stdin.end();
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   expect(code, err).toBe(0);
-  const [first, second] = out.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  const [first, second] = out
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
   expect(first.newUsers).toMatchObject({ users: 2, withoutState: 0 });
   expect(second.newUsers).toMatchObject({ users: 3, withoutState: 0 });
   expect(second.newUsers.secondsToState).toBeGreaterThan(0);

@@ -11,7 +11,11 @@ const out = mkdtempSync(join(tmpdir(), "vigil-bench-smoke-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 test("bench/load/run-load.ts --smoke runs the scenario and writes its report", async () => {
-  const child = Bun.spawn([process.execPath, "bench/load/run-load.ts", "--smoke", "--out", out], { cwd: new URL("../../", import.meta.url).pathname, stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn([process.execPath, "bench/load/run-load.ts", "--smoke", "--out", out], {
+    cwd: new URL("../../", import.meta.url).pathname,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
   expect(code, stderr).toBe(0);
   const report = JSON.parse(readFileSync(join(out, "load-smoke.json"), "utf8"));
@@ -30,7 +34,10 @@ test("bench/load/run-load.ts --smoke runs the scenario and writes its report", a
   expect(report.costPerFrame.engineMix.trackedShare).toBeGreaterThan(0);
   expect(report.ratios.perWorkerScaling).toBeGreaterThan(0);
   // The newer clients' scenarios: measured (a capacity and steps) or said to be not measured, never faked.
-  for (const [key, field] of [["faceCrop", "capacityUsersFaceCrop"], ["paced", "capacityUsersPaced"]]) {
+  for (const [key, field] of [
+    ["faceCrop", "capacityUsersFaceCrop"],
+    ["paced", "capacityUsersPaced"],
+  ]) {
     const scenario = report.scenarios[key];
     if (scenario.measured) {
       expect(scenario.steps[0].mode).toBe(key === "faceCrop" ? "crop" : "paced");
@@ -47,7 +54,8 @@ test("bench/load/run-load.ts --smoke runs the scenario and writes its report", a
   expect(report.scenarios.pacedStatic.steps[0].mode).toBe("paced");
   for (const classStart of [report.classStart, report.classStartStatic]) {
     expect(classStart).toMatchObject({ users: 3, onto: 3, errors: 0, withoutState: 0 });
-    for (const field of ["refused", "deferred", "deferredMeanMs", "p99Ms", "secondsToState"]) expect(typeof classStart[field]).toBe("number");
+    for (const field of ["refused", "deferred", "deferredMeanMs", "p99Ms", "secondsToState"])
+      expect(typeof classStart[field]).toBe("number");
     // Every frame of the class step: the steady users' and the new ones'.
     expect(classStart.sent).toBeGreaterThan(3);
     expect(classStart.secondsToState).toBeGreaterThan(0);

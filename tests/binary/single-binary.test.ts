@@ -41,7 +41,11 @@ test("dist/vigil runs alone from an empty folder and analyses a photo", async ()
     // The embedding tap passed its start-up check inside the minified binary too.
     expect(output).not.toContain("embedding tap");
     expect(url).toBeDefined();
-    const response = await fetch(`${url}/v1/analyze`, { method: "POST", body: await fixtureBytes("grace_hopper.jpg"), headers: { "content-type": "image/jpeg" } });
+    const response = await fetch(`${url}/v1/analyze`, {
+      method: "POST",
+      body: await fixtureBytes("grace_hopper.jpg"),
+      headers: { "content-type": "image/jpeg" },
+    });
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.person).toEqual({ present: true, count: 1 });

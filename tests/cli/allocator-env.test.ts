@@ -11,7 +11,10 @@ test("only the settings the environment does not name are missing; a value set b
 
 /** Starts `vigil serve` with this environment and returns its environment as the kernel sees it, and its pid. */
 async function serverEnviron(env: Record<string, string>) {
-  const child = Bun.spawn([process.execPath, "src/main.ts", "serve", "--auth", "none", "--port", "0", "--workers", "1"], { cwd: repo, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn(
+    [process.execPath, "src/main.ts", "serve", "--auth", "none", "--port", "0", "--workers", "1"],
+    { cwd: repo, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdout: "pipe", stderr: "pipe" },
+  );
   try {
     const reader = child.stdout.getReader();
     let output = "";

@@ -5,7 +5,11 @@ const repo = new URL("../../", import.meta.url).pathname;
 
 async function vigil(...args: string[]) {
   const child = Bun.spawn([process.execPath, "src/main.ts", ...args], { cwd: repo, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { stdout, stderr, code };
 }
 
@@ -15,13 +19,19 @@ describe("parseAnalyzeArgs", () => {
     expect(parseAnalyzeArgs(["photo.jpg", "-h"])).toEqual({ help: true });
   });
   test("files and --landmarks", () => {
-    expect(parseAnalyzeArgs(["a.jpg", "--landmarks", "b.png"])).toEqual({ help: false, landmarks: true, files: ["a.jpg", "b.png"] });
+    expect(parseAnalyzeArgs(["a.jpg", "--landmarks", "b.png"])).toEqual({
+      help: false,
+      landmarks: true,
+      files: ["a.jpg", "b.png"],
+    });
   });
   test("after -- everything is a file, even --help", () => {
     expect(parseAnalyzeArgs(["--", "--help"])).toEqual({ help: false, landmarks: false, files: ["--help"] });
   });
   test("an unknown option, or no file, is an error that says so", () => {
-    expect(parseAnalyzeArgs(["--landmark", "a.jpg"])).toEqual({ error: expect.stringContaining("unknown option --landmark") });
+    expect(parseAnalyzeArgs(["--landmark", "a.jpg"])).toEqual({
+      error: expect.stringContaining("unknown option --landmark"),
+    });
     expect(parseAnalyzeArgs(["--landmarks"])).toEqual({ error: expect.stringContaining("no file given") });
   });
 });

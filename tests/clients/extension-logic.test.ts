@@ -7,8 +7,14 @@ describe("validateSettings", () => {
   const valid = { ...DEFAULT_SETTINGS, serverUrl: "https://vigil.example.org/", apiKey: "  key  " };
 
   test("normalises the URL (no trailing slash) and trims the key", () => {
-    expect(validateSettings(valid)).toEqual({ ...DEFAULT_SETTINGS, serverUrl: "https://vigil.example.org", apiKey: "key" });
-    expect(validateSettings({ ...valid, serverUrl: "http://127.0.0.1:8080/vigil//" }).serverUrl).toBe("http://127.0.0.1:8080/vigil");
+    expect(validateSettings(valid)).toEqual({
+      ...DEFAULT_SETTINGS,
+      serverUrl: "https://vigil.example.org",
+      apiKey: "key",
+    });
+    expect(validateSettings({ ...valid, serverUrl: "http://127.0.0.1:8080/vigil//" }).serverUrl).toBe(
+      "http://127.0.0.1:8080/vigil",
+    );
   });
 
   test("refuses what would not work, with a message for the user", () => {
@@ -57,7 +63,13 @@ describe("startFrameLoop (capture.js)", () => {
       }) as unknown as typeof setTimeout;
       for (const draw of [0, 0.25, 0.999]) {
         Math.random = () => draw;
-        const stop = startFrameLoop({ video: { readyState: 0 }, framesPerSecond: 2, request: {}, onAnswer() {}, onFailure() {} } as never);
+        const stop = startFrameLoop({
+          video: { readyState: 0 },
+          framesPerSecond: 2,
+          request: {},
+          onAnswer() {},
+          onFailure() {},
+        } as never);
         stop();
       }
     } finally {

@@ -8,7 +8,15 @@ import { ConfigError, loadServerConfig } from "../../src/config";
 describe("server configuration", () => {
   test("defaults: loopback, port 8080, one worker per core, a 250 ms queue wait and 16 queued frames per worker at most, 1 s deadline", () => {
     const config = loadServerConfig([], { VIGIL_AUTH: "none" });
-    expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, frameDeadlineMs: 1000, maxFaces: 2, demo: true, engineHeapMb: 512, workerRecycleHeapMb: 96 });
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 8080,
+      frameDeadlineMs: 1000,
+      maxFaces: 2,
+      demo: true,
+      engineHeapMb: 512,
+      workerRecycleHeapMb: 96,
+    });
     expect(config.workers).toBeGreaterThanOrEqual(1);
     expect(config.maxQueue).toBe(config.workers * 16);
     expect(config.maxQueueWaitMs).toBe(250);
@@ -16,7 +24,12 @@ describe("server configuration", () => {
   });
 
   test("environment variables, overridden by flags", () => {
-    const config = loadServerConfig(["--port", "9000"], { VIGIL_AUTH: "none", VIGIL_PORT: "7000", VIGIL_WORKERS: "3", VIGIL_MAX_BODY_BYTES: "4096" });
+    const config = loadServerConfig(["--port", "9000"], {
+      VIGIL_AUTH: "none",
+      VIGIL_PORT: "7000",
+      VIGIL_WORKERS: "3",
+      VIGIL_MAX_BODY_BYTES: "4096",
+    });
     expect(config).toMatchObject({ port: 9000, workers: 3, maxQueue: 48, maxBodyBytes: 4096 });
   });
 
@@ -49,9 +62,18 @@ describe("server configuration", () => {
 
   test("re-detection, face crops and pacing: defaults, and refused values", () => {
     const config = loadServerConfig([], { VIGIL_AUTH: "none" });
-    expect(config).toMatchObject({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, faceCropSize: 192, pacing: true });
-    expect(loadServerConfig(["--face-crop-size", "0", "--pacing", "false"], { VIGIL_AUTH: "none" })).toMatchObject({ faceCropSize: 0, pacing: false });
-    const refused = (env: Record<string, string>) => expect(() => loadServerConfig([], { VIGIL_AUTH: "none", ...env })).toThrow(Object.keys(env)[0]);
+    expect(config).toMatchObject({
+      redetectEveryMs: 3000,
+      redetectMaxEveryMs: 10_000,
+      faceCropSize: 192,
+      pacing: true,
+    });
+    expect(loadServerConfig(["--face-crop-size", "0", "--pacing", "false"], { VIGIL_AUTH: "none" })).toMatchObject({
+      faceCropSize: 0,
+      pacing: false,
+    });
+    const refused = (env: Record<string, string>) =>
+      expect(() => loadServerConfig([], { VIGIL_AUTH: "none", ...env })).toThrow(Object.keys(env)[0]);
     refused({ VIGIL_FACE_CROP_SIZE: "32" }); // too small for the landmark model's 192 px, and not 0
     refused({ VIGIL_FACE_CROP_SIZE: "2048" });
     refused({ VIGIL_REDETECT_MAX_EVERY_MS: "-1" });
@@ -59,10 +81,18 @@ describe("server configuration", () => {
   });
 
   test("load-aware pacing: on, a 4 s ceiling and 5 s more for a new session's first frame by default; refused values", () => {
-    expect(loadServerConfig([], { VIGIL_AUTH: "none" })).toMatchObject({ loadPacing: true, loadPacingMaxMs: 4000, newSessionExtraWaitMs: 5000 });
-    const set = loadServerConfig(["--load-pacing", "false", "--load-pacing-max-ms", "6000"], { VIGIL_AUTH: "none", VIGIL_NEW_SESSION_EXTRA_WAIT_MS: "0" });
+    expect(loadServerConfig([], { VIGIL_AUTH: "none" })).toMatchObject({
+      loadPacing: true,
+      loadPacingMaxMs: 4000,
+      newSessionExtraWaitMs: 5000,
+    });
+    const set = loadServerConfig(["--load-pacing", "false", "--load-pacing-max-ms", "6000"], {
+      VIGIL_AUTH: "none",
+      VIGIL_NEW_SESSION_EXTRA_WAIT_MS: "0",
+    });
     expect(set).toMatchObject({ loadPacing: false, loadPacingMaxMs: 6000, newSessionExtraWaitMs: 0 });
-    const refused = (env: Record<string, string>) => expect(() => loadServerConfig([], { VIGIL_AUTH: "none", ...env })).toThrow(Object.keys(env)[0]);
+    const refused = (env: Record<string, string>) =>
+      expect(() => loadServerConfig([], { VIGIL_AUTH: "none", ...env })).toThrow(Object.keys(env)[0]);
     refused({ VIGIL_LOAD_PACING_MAX_MS: "500" });
     refused({ VIGIL_LOAD_PACING_MAX_MS: "20000" }); // over the clients' own 10 s bound (capture.js)
     refused({ VIGIL_NEW_SESSION_EXTRA_WAIT_MS: "-1" });
@@ -70,8 +100,14 @@ describe("server configuration", () => {
   });
 
   test("the queue's bounds: a wait in ms and a count, each refused outside its range", () => {
-    expect(loadServerConfig(["--max-queue-wait-ms", "100", "--max-queue", "8"], { VIGIL_AUTH: "none" })).toMatchObject({ maxQueueWaitMs: 100, maxQueue: 8 });
-    for (const bad of ["0", "-5", "1.5", "soon", "60001"]) expect(() => loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_MAX_QUEUE_WAIT_MS: bad })).toThrow("VIGIL_MAX_QUEUE_WAIT_MS");
+    expect(loadServerConfig(["--max-queue-wait-ms", "100", "--max-queue", "8"], { VIGIL_AUTH: "none" })).toMatchObject({
+      maxQueueWaitMs: 100,
+      maxQueue: 8,
+    });
+    for (const bad of ["0", "-5", "1.5", "soon", "60001"])
+      expect(() => loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_MAX_QUEUE_WAIT_MS: bad })).toThrow(
+        "VIGIL_MAX_QUEUE_WAIT_MS",
+      );
   });
 
   test("an unknown flag is refused", () => {
@@ -103,34 +139,63 @@ describe("JWT authentication settings", () => {
 
   test("a secret, or a JWKS file of public RS256/ES256 keys, with audience and issuer: accepted", () => {
     const config = loadServerConfig([], { ...claims, VIGIL_JWT_SECRET: secret });
-    expect(config).toMatchObject({ auth: "jwt", jwtSecret: secret, jwtAudience: "vigil", jwtIssuer: "https://id.example.org", jwtClockToleranceSeconds: 30 });
+    expect(config).toMatchObject({
+      auth: "jwt",
+      jwtSecret: secret,
+      jwtAudience: "vigil",
+      jwtIssuer: "https://id.example.org",
+      jwtClockToleranceSeconds: 30,
+    });
     const ec = ecKey("P-256");
-    const jwks = file("good.json", { keys: [{ ...rsa.publicKey.export({ format: "jwk" }), kid: "r" }, { ...ec.publicKey.export({ format: "jwk" }), alg: "ES256" }] });
+    const jwks = file("good.json", {
+      keys: [
+        { ...rsa.publicKey.export({ format: "jwk" }), kid: "r" },
+        { ...ec.publicKey.export({ format: "jwk" }), alg: "ES256" },
+      ],
+    });
     expect(loadServerConfig(["--jwks-file", jwks], claims).jwksFile).toBe(jwks);
   });
 
   test("auth=jwt without a secret or JWKS, or with both, or without audience or issuer: refused, naming the variable", () => {
     expect(attempt(claims)).toMatch(/VIGIL_JWT_SECRET or VIGIL_JWKS_FILE/);
     const jwks = file("both.json", { keys: [rsa.publicKey.export({ format: "jwk" })] });
-    expect(attempt({ ...claims, VIGIL_JWT_SECRET: secret, VIGIL_JWKS_FILE: jwks })).toMatch(/VIGIL_JWT_SECRET and VIGIL_JWKS_FILE are both set/);
-    expect(attempt({ VIGIL_AUTH: "jwt", VIGIL_JWT_SECRET: secret, VIGIL_JWT_ISSUER: "x" })).toContain("VIGIL_JWT_AUDIENCE");
-    expect(attempt({ VIGIL_AUTH: "jwt", VIGIL_JWT_SECRET: secret, VIGIL_JWT_AUDIENCE: "x" })).toContain("VIGIL_JWT_ISSUER");
-    expect(attempt({ ...claims, VIGIL_JWT_SECRET: "short" })).toMatch(/VIGIL_JWT_SECRET: must be at least 32 characters/);
-    expect(attempt({ ...claims, VIGIL_JWT_SECRET: secret, VIGIL_JWT_CLOCK_TOLERANCE_SECONDS: "3600" })).toContain("VIGIL_JWT_CLOCK_TOLERANCE_SECONDS");
+    expect(attempt({ ...claims, VIGIL_JWT_SECRET: secret, VIGIL_JWKS_FILE: jwks })).toMatch(
+      /VIGIL_JWT_SECRET and VIGIL_JWKS_FILE are both set/,
+    );
+    expect(attempt({ VIGIL_AUTH: "jwt", VIGIL_JWT_SECRET: secret, VIGIL_JWT_ISSUER: "x" })).toContain(
+      "VIGIL_JWT_AUDIENCE",
+    );
+    expect(attempt({ VIGIL_AUTH: "jwt", VIGIL_JWT_SECRET: secret, VIGIL_JWT_AUDIENCE: "x" })).toContain(
+      "VIGIL_JWT_ISSUER",
+    );
+    expect(attempt({ ...claims, VIGIL_JWT_SECRET: "short" })).toMatch(
+      /VIGIL_JWT_SECRET: must be at least 32 characters/,
+    );
+    expect(attempt({ ...claims, VIGIL_JWT_SECRET: secret, VIGIL_JWT_CLOCK_TOLERANCE_SECONDS: "3600" })).toContain(
+      "VIGIL_JWT_CLOCK_TOLERANCE_SECONDS",
+    );
     expect(attempt({ ...claims, VIGIL_AUTH: "oauth" })).toContain("VIGIL_AUTH");
   });
 
   test("a bad JWKS file stops the start, saying what is wrong with it", () => {
     let files = 0;
     const refused = (content: unknown) => attempt({ ...claims, VIGIL_JWKS_FILE: file(`bad-${++files}.json`, content) });
-    expect(attempt({ ...claims, VIGIL_JWKS_FILE: join(folder, "missing.json") })).toMatch(/VIGIL_JWKS_FILE: cannot read .*ENOENT/);
+    expect(attempt({ ...claims, VIGIL_JWKS_FILE: join(folder, "missing.json") })).toMatch(
+      /VIGIL_JWKS_FILE: cannot read .*ENOENT/,
+    );
     expect(refused("{not json")).toMatch(/VIGIL_JWKS_FILE: .* is not JSON/);
     expect(refused({ keys: [] })).toMatch(/no "keys" array/);
     expect(refused({ keys: [rsa.privateKey.export({ format: "jwk" })] })).toMatch(/private or secret key material/);
     expect(refused({ keys: [{ kty: "oct", k: "c2VjcmV0" }] })).toMatch(/private or secret key material/);
-    expect(refused({ keys: [{ ...rsa.publicKey.export({ format: "jwk" }), alg: "HS256" }] })).toMatch(/alg HS256; RSA keys are accepted for RS256/);
-    expect(refused({ keys: [rsaKey(1024).publicKey.export({ format: "jwk" })] })).toMatch(/1024-bit RSA key; RS256 needs 2048/);
-    expect(refused({ keys: [ecKey("P-384").publicKey.export({ format: "jwk" })] })).toMatch(/curve P-384; ES256 needs P-256/);
+    expect(refused({ keys: [{ ...rsa.publicKey.export({ format: "jwk" }), alg: "HS256" }] })).toMatch(
+      /alg HS256; RSA keys are accepted for RS256/,
+    );
+    expect(refused({ keys: [rsaKey(1024).publicKey.export({ format: "jwk" })] })).toMatch(
+      /1024-bit RSA key; RS256 needs 2048/,
+    );
+    expect(refused({ keys: [ecKey("P-384").publicKey.export({ format: "jwk" })] })).toMatch(
+      /curve P-384; ES256 needs P-256/,
+    );
     expect(refused({ keys: [{ kty: "RSA", e: "AQAB" }] })).toMatch(/not a valid RSA public key/);
     expect(refused({ keys: [{ ...rsa.publicKey.export({ format: "jwk" }), use: "enc" }] })).toMatch(/use "enc"/);
   });
@@ -138,11 +203,20 @@ describe("JWT authentication settings", () => {
 
 describe("limits per session and per principal", () => {
   test("defaults: 4 frames a second and 4 in flight per session; 40 a second and 16 in flight per principal", () => {
-    expect(loadServerConfig([], { VIGIL_AUTH: "none" })).toMatchObject({ rateLimitPerSecond: 4, maxInFlightPerClient: 4, rateLimitPerPrincipalPerSecond: 40, maxInFlightPerPrincipal: 16 });
+    expect(loadServerConfig([], { VIGIL_AUTH: "none" })).toMatchObject({
+      rateLimitPerSecond: 4,
+      maxInFlightPerClient: 4,
+      rateLimitPerPrincipalPerSecond: 40,
+      maxInFlightPerPrincipal: 16,
+    });
   });
 
   test("a per-principal limit under the per-session one is refused", () => {
-    expect(() => loadServerConfig(["--rate-limit-per-second", "50"], { VIGIL_AUTH: "none" })).toThrow(/VIGIL_RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: must be at least --rate-limit-per-second \(50\)/);
-    expect(() => loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_MAX_IN_FLIGHT_PER_PRINCIPAL: "2" })).toThrow(/VIGIL_MAX_IN_FLIGHT_PER_PRINCIPAL: must be at least VIGIL_MAX_IN_FLIGHT_PER_CLIENT \(4\)/);
+    expect(() => loadServerConfig(["--rate-limit-per-second", "50"], { VIGIL_AUTH: "none" })).toThrow(
+      /VIGIL_RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: must be at least --rate-limit-per-second \(50\)/,
+    );
+    expect(() => loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_MAX_IN_FLIGHT_PER_PRINCIPAL: "2" })).toThrow(
+      /VIGIL_MAX_IN_FLIGHT_PER_PRINCIPAL: must be at least VIGIL_MAX_IN_FLIGHT_PER_CLIENT \(4\)/,
+    );
   });
 });

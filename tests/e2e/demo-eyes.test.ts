@@ -31,7 +31,12 @@ async function startDemo(browser: Launched, url: string) {
       const last = seen.at(-1);
       if (!last || last.state !== state || last.eyes !== eyes) seen.push({ state, eyes });
     };
-    new MutationObserver(record).observe(document.querySelector(".readout")!, { subtree: true, childList: true, characterData: true, attributes: true });
+    new MutationObserver(record).observe(document.querySelector(".readout")!, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+    });
   });
   await page.click("#toggle");
   return page;
@@ -54,21 +59,25 @@ describe("closed eyes", () => {
   scenes.push(held(shut, 8), held(stillShut, 8));
   const scene = useCameraScene("eyes-closing.y4m", scenes);
 
-  test.skipIf(skip)("real closures make the demo page say drowsy, then eyes kept shut make it say asleep", async () => {
-    const page = await startDemo(scene.browser, scene.server.url);
-    await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
-    await page.waitForSelector('#state[data-state="drowsy"]', { timeout: 40_000 });
-    await page.screenshot({ path: join(out, "demo-drowsy.png") });
-    await page.waitForSelector('#state[data-state="asleep"]', { timeout: 30_000 });
-    expect(await page.textContent("#eyes")).toBe("closed");
-    expect(Number(await page.textContent("#closures"))).toBeGreaterThanOrEqual(3);
-    await page.screenshot({ path: join(out, "demo-asleep.png") });
-    const states = (await seenOn(page)).map((s) => s.state).filter((s, i, all) => s !== all[i - 1]);
-    // focused, then drowsy, then asleep, in that order (unknown only before the first answer).
-    expect(states.filter((s) => s !== "idle" && s !== "unknown")).toEqual(["focused", "drowsy", "asleep"]);
-    await page.click("#toggle");
-    await page.close();
-  }, 120_000);
+  test.skipIf(skip)(
+    "real closures make the demo page say drowsy, then eyes kept shut make it say asleep",
+    async () => {
+      const page = await startDemo(scene.browser, scene.server.url);
+      await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
+      await page.waitForSelector('#state[data-state="drowsy"]', { timeout: 40_000 });
+      await page.screenshot({ path: join(out, "demo-drowsy.png") });
+      await page.waitForSelector('#state[data-state="asleep"]', { timeout: 30_000 });
+      expect(await page.textContent("#eyes")).toBe("closed");
+      expect(Number(await page.textContent("#closures"))).toBeGreaterThanOrEqual(3);
+      await page.screenshot({ path: join(out, "demo-asleep.png") });
+      const states = (await seenOn(page)).map((s) => s.state).filter((s, i, all) => s !== all[i - 1]);
+      // focused, then drowsy, then asleep, in that order (unknown only before the first answer).
+      expect(states.filter((s) => s !== "idle" && s !== "unknown")).toEqual(["focused", "drowsy", "asleep"]);
+      await page.click("#toggle");
+      await page.close();
+    },
+    120_000,
+  );
 });
 
 describe("looking down at the desk", () => {
@@ -81,7 +90,9 @@ describe("looking down at the desk", () => {
   // screen they read EAR 0.26-0.30, so closed under about 0.15), which these frames also feed: 24 s of them, longer than asleepAfterMs
   // (6 s), would show as asleep if they read as closed.
   const facing = ["0000", "0200", "0240"].map((n) => evalPhoto(`debian/forensics-movie-hello-f${n}.jpg`));
-  const typing = ["0095", "0105", "0115", "0125", "0135", "0145"].map((n) => evalPhoto(`debian/forensics-movie-hello-f${n}.jpg`));
+  const typing = ["0095", "0105", "0115", "0125", "0135", "0145"].map((n) =>
+    evalPhoto(`debian/forensics-movie-hello-f${n}.jpg`),
+  );
   // No committed frame of him (or of anyone at a webcam) has the head pitched past gaze.downPitch (20°), so
   // the "reading" display and the looking-down rule come from messi5.jpg (tests/fixtures): a player looking
   // down at the ball, head pitched -27° as played here, gaze.down. Held 8 s, longer than distractedAfterMs
@@ -96,22 +107,28 @@ describe("looking down at the desk", () => {
     { photo: "messi5.jpg", seconds: 8, fill: true },
   ]);
 
-  test.skipIf(skip)("typing with the eyes on the keyboard, then looking down, stays focused, shown as reading, never closed, drowsy, asleep or distracted", async () => {
-    const page = await startDemo(scene.browser, scene.server.url);
-    await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
-    // The frames before his baseline (30 frames) were judged absolutely; then one whole pass of the video (41 s)
-    // is judged against his own open eyes, so every typing frame is seen both ways.
-    await page.waitForFunction(() => document.getElementById("basis")?.textContent === "their own", undefined, { timeout: 60_000 });
-    await page.waitForTimeout(scene.loopSeconds * 1000);
-    await page.screenshot({ path: join(out, "demo-reading.png") });
-    const seen = await seenOn(page);
-    await page.click("#toggle");
-    await page.close();
-    const states = new Set(seen.map((s) => s.state));
-    states.delete("idle");
-    states.delete("unknown");
-    expect([...states]).toEqual(["focused"]);
-    expect(seen.some((s) => s.eyes === "reading")).toBe(true);
-    expect(seen.filter((s) => s.eyes === "closed")).toEqual([]);
-  }, 180_000);
+  test.skipIf(skip)(
+    "typing with the eyes on the keyboard, then looking down, stays focused, shown as reading, never closed, drowsy, asleep or distracted",
+    async () => {
+      const page = await startDemo(scene.browser, scene.server.url);
+      await page.waitForSelector('#state[data-state="focused"]', { timeout: 20_000 });
+      // The frames before his baseline (30 frames) were judged absolutely; then one whole pass of the video (41 s)
+      // is judged against his own open eyes, so every typing frame is seen both ways.
+      await page.waitForFunction(() => document.getElementById("basis")?.textContent === "their own", undefined, {
+        timeout: 60_000,
+      });
+      await page.waitForTimeout(scene.loopSeconds * 1000);
+      await page.screenshot({ path: join(out, "demo-reading.png") });
+      const seen = await seenOn(page);
+      await page.click("#toggle");
+      await page.close();
+      const states = new Set(seen.map((s) => s.state));
+      states.delete("idle");
+      states.delete("unknown");
+      expect([...states]).toEqual(["focused"]);
+      expect(seen.some((s) => s.eyes === "reading")).toBe(true);
+      expect(seen.filter((s) => s.eyes === "closed")).toEqual([]);
+    },
+    180_000,
+  );
 });

@@ -37,52 +37,60 @@ beforeAll(async () => {
 
 const badge = () => background.evaluate(() => chrome.action.getBadgeText({}));
 
-test.skipIf(skip)("real closed eyes at one frame a second: the badge goes from ok to ZZZ and Wake up! is raised once", async () => {
-  const options = await scene.browser.context.newPage();
-  await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
-  await options.fill("#serverUrl", scene.server.url);
-  await options.fill("#apiKey", API_KEY);
-  await options.fill("#framesPerSecond", "1");
-  await options.click('button[type="submit"]');
-  await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
-  await options.click("#allow-camera");
-  await options.waitForFunction(() => document.getElementById("camera-state")?.textContent === "Camera: granted");
-  await options.close();
+test.skipIf(skip)(
+  "real closed eyes at one frame a second: the badge goes from ok to ZZZ and Wake up! is raised once",
+  async () => {
+    const options = await scene.browser.context.newPage();
+    await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
+    await options.fill("#serverUrl", scene.server.url);
+    await options.fill("#apiKey", API_KEY);
+    await options.fill("#framesPerSecond", "1");
+    await options.click('button[type="submit"]');
+    await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
+    await options.click("#allow-camera");
+    await options.waitForFunction(() => document.getElementById("camera-state")?.textContent === "Camera: granted");
+    await options.close();
 
-  // Every notification the extension creates, with its title, as the service worker asks for it.
-  await background.evaluate(() => {
-    const created: { id: string; title: string }[] = [];
-    (globalThis as any).__created = created;
-    const create = chrome.notifications.create.bind(chrome.notifications) as (...args: unknown[]) => unknown;
-    (chrome.notifications as any).create = (id: string, options: { title: string }) => {
-      created.push({ id, title: options.title });
-      return create(id, options);
-    };
-  });
+    // Every notification the extension creates, with its title, as the service worker asks for it.
+    await background.evaluate(() => {
+      const created: { id: string; title: string }[] = [];
+      (globalThis as any).__created = created;
+      const create = chrome.notifications.create.bind(chrome.notifications) as (...args: unknown[]) => unknown;
+      (chrome.notifications as any).create = (id: string, options: { title: string }) => {
+        created.push({ id, title: options.title });
+        return create(id, options);
+      };
+    });
 
-  const popup = await scene.browser.context.newPage();
-  await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
-  await popup.click("#toggle");
-  expect(await waitFor(badge, (text) => text === "ok", 'the badge to say "ok"')).toBe("ok");
-  expect(await waitFor(badge, (text) => text === "ZZZ", 'the badge to say "ZZZ"', 40_000)).toBe("ZZZ");
-  const created = await waitFor(
-    () => background.evaluate(() => (globalThis as any).__created as { id: string; title: string }[]),
-    (list) => list.some((n) => n.id.startsWith("vigil-asleep-")),
-    "the asleep notification",
-  );
-  expect(created.filter((n) => n.id.startsWith("vigil-asleep-")).map((n) => n.title)).toEqual(["Wake up!"]);
-  expect(Object.keys(await background.evaluate(() => chrome.notifications.getAll()))).toContain(created.find((n) => n.id.startsWith("vigil-asleep-"))!.id);
-  await popup.waitForSelector('#state[data-state="asleep"]');
-  await popup.screenshot({ path: join(out, "extension-popup-asleep.png") });
+    const popup = await scene.browser.context.newPage();
+    await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
+    await popup.click("#toggle");
+    expect(await waitFor(badge, (text) => text === "ok", 'the badge to say "ok"')).toBe("ok");
+    expect(await waitFor(badge, (text) => text === "ZZZ", 'the badge to say "ZZZ"', 40_000)).toBe("ZZZ");
+    const created = await waitFor(
+      () => background.evaluate(() => (globalThis as any).__created as { id: string; title: string }[]),
+      (list) => list.some((n) => n.id.startsWith("vigil-asleep-")),
+      "the asleep notification",
+    );
+    expect(created.filter((n) => n.id.startsWith("vigil-asleep-")).map((n) => n.title)).toEqual(["Wake up!"]);
+    expect(Object.keys(await background.evaluate(() => chrome.notifications.getAll()))).toContain(
+      created.find((n) => n.id.startsWith("vigil-asleep-"))!.id,
+    );
+    await popup.waitForSelector('#state[data-state="asleep"]');
+    await popup.screenshot({ path: join(out, "extension-popup-asleep.png") });
 
-  // The server's session agrees, and says how it judged the eyes.
-  const { sessionId } = await background.evaluate(() => chrome.storage.session.get("sessionId"));
-  const session = await (await fetch(`${scene.server.url}/v1/sessions/${sessionId}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json();
-  expect(session.state).toBe("asleep");
-  expect(session.eyes.closed).toBe(true);
-  expect(session.measures.eyesClosedMs).toBeGreaterThanOrEqual(6000);
+    // The server's session agrees, and says how it judged the eyes.
+    const { sessionId } = await background.evaluate(() => chrome.storage.session.get("sessionId"));
+    const session = await (
+      await fetch(`${scene.server.url}/v1/sessions/${sessionId}`, { headers: { authorization: `Bearer ${API_KEY}` } })
+    ).json();
+    expect(session.state).toBe("asleep");
+    expect(session.eyes.closed).toBe(true);
+    expect(session.measures.eyesClosedMs).toBeGreaterThanOrEqual(6000);
 
-  await popup.click("#toggle");
-  expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
-  await popup.close();
-}, 120_000);
+    await popup.click("#toggle");
+    expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
+    await popup.close();
+  },
+  120_000,
+);

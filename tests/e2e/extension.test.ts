@@ -42,76 +42,94 @@ test.skipIf(SKIP_BROWSER_TESTS)("the extension loads with its pinned id", () => 
   expect(new URL(background.url()).host).toBe(EXTENSION_ID);
 });
 
-test.skipIf(SKIP_BROWSER_TESTS)("configured on its options page and started from its popup, it shows focused, then away with a notification, then stops", async () => {
-  const options = await scene.browser.context.newPage();
-  await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
-  // A bad URL is refused with a message, not saved.
-  await options.fill("#serverUrl", "ftp://example.org");
-  await options.click('button[type="submit"]');
-  await options.waitForSelector("#saved.error");
-  await options.fill("#serverUrl", scene.server.url);
-  await options.fill("#apiKey", API_KEY);
-  await options.fill("#framesPerSecond", "2");
-  await options.click('button[type="submit"]');
-  await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
-  await options.click("#allow-camera");
-  await options.waitForFunction(() => document.getElementById("camera-state")?.textContent === "Camera: granted");
-  await options.screenshot({ path: join(out, "extension-options.png") });
+test.skipIf(SKIP_BROWSER_TESTS)(
+  "configured on its options page and started from its popup, it shows focused, then away with a notification, then stops",
+  async () => {
+    const options = await scene.browser.context.newPage();
+    await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
+    // A bad URL is refused with a message, not saved.
+    await options.fill("#serverUrl", "ftp://example.org");
+    await options.click('button[type="submit"]');
+    await options.waitForSelector("#saved.error");
+    await options.fill("#serverUrl", scene.server.url);
+    await options.fill("#apiKey", API_KEY);
+    await options.fill("#framesPerSecond", "2");
+    await options.click('button[type="submit"]');
+    await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
+    await options.click("#allow-camera");
+    await options.waitForFunction(() => document.getElementById("camera-state")?.textContent === "Camera: granted");
+    await options.screenshot({ path: join(out, "extension-options.png") });
 
-  const popup = await scene.browser.context.newPage();
-  await popup.setViewportSize({ width: 290, height: 260 });
-  await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
-  await popup.click("#toggle");
+    const popup = await scene.browser.context.newPage();
+    await popup.setViewportSize({ width: 290, height: 260 });
+    await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
+    await popup.click("#toggle");
 
-  expect(await waitFor(badge, (text) => text === "ok", 'the badge to say "ok"')).toBe("ok");
-  await popup.waitForSelector('#state[data-state="focused"]');
-  await popup.screenshot({ path: join(out, "extension-popup-focused.png") });
-  const { sessionId } = await background.evaluate(() => chrome.storage.session.get("sessionId"));
-  expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await waitFor(badge, (text) => text === "ok", 'the badge to say "ok"')).toBe("ok");
+    await popup.waitForSelector('#state[data-state="focused"]');
+    await popup.screenshot({ path: join(out, "extension-popup-focused.png") });
+    const { sessionId } = await background.evaluate(() => chrome.storage.session.get("sessionId"));
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
 
-  expect(await waitFor(badge, (text) => text === "away", 'the badge to say "away"', 40_000)).toBe("away");
-  const shown = await waitFor(notifications, (ids) => ids.some((id) => id.startsWith("vigil-away-")), "the away notification");
-  // Entering away notifies once; focused never notifies.
-  expect(shown.filter((id) => id.startsWith("vigil-away-")).length).toBe(1);
-  expect(shown.filter((id) => id.startsWith("vigil-focused-"))).toEqual([]);
-  // The chime plays in the capture page (a service worker has no audio); it answers once it has started.
-  expect(await background.evaluate(() => chrome.runtime.sendMessage({ target: "offscreen", type: "chime" }))).toEqual({ ok: true });
-  await popup.waitForSelector('#state[data-state="away"]');
-  await popup.screenshot({ path: join(out, "extension-popup-away.png") });
-  // After its first, full frame the extension sent only face crops while the face was tracked (seen where
-  // they reach the server: the offscreen document's requests are not visible to the browser's events).
-  expect(framesReceived[0]).toBe("full");
-  expect(framesReceived.filter((kind) => kind === "crop").length).toBeGreaterThanOrEqual(3);
+    expect(await waitFor(badge, (text) => text === "away", 'the badge to say "away"', 40_000)).toBe("away");
+    const shown = await waitFor(
+      notifications,
+      (ids) => ids.some((id) => id.startsWith("vigil-away-")),
+      "the away notification",
+    );
+    // Entering away notifies once; focused never notifies.
+    expect(shown.filter((id) => id.startsWith("vigil-away-")).length).toBe(1);
+    expect(shown.filter((id) => id.startsWith("vigil-focused-"))).toEqual([]);
+    // The chime plays in the capture page (a service worker has no audio); it answers once it has started.
+    expect(await background.evaluate(() => chrome.runtime.sendMessage({ target: "offscreen", type: "chime" }))).toEqual(
+      { ok: true },
+    );
+    await popup.waitForSelector('#state[data-state="away"]');
+    await popup.screenshot({ path: join(out, "extension-popup-away.png") });
+    // After its first, full frame the extension sent only face crops while the face was tracked (seen where
+    // they reach the server: the offscreen document's requests are not visible to the browser's events).
+    expect(framesReceived[0]).toBe("full");
+    expect(framesReceived.filter((kind) => kind === "crop").length).toBeGreaterThanOrEqual(3);
 
-  // The server knows the session under the extension's id, with the state the badge shows.
-  const auth = { authorization: `Bearer ${API_KEY}` };
-  const session = await (await fetch(`${scene.server.url}/v1/sessions/${sessionId}`, { headers: auth })).json();
-  expect(session.state).toBe("away");
+    // The server knows the session under the extension's id, with the state the badge shows.
+    const auth = { authorization: `Bearer ${API_KEY}` };
+    const session = await (await fetch(`${scene.server.url}/v1/sessions/${sessionId}`, { headers: auth })).json();
+    expect(session.state).toBe("away");
 
-  await popup.click("#toggle");
-  expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
-  expect(await background.evaluate(() => chrome.offscreen.hasDocument())).toBe(false); // the camera is off
-  await waitFor(async () => (await fetch(`${scene.server.url}/v1/sessions/${sessionId}`, { headers: auth })).status, (status) => status === 404, "the server to forget the session");
-  expect(scene.browser.requests.filter((url) => !isLocal(url))).toEqual([]);
-}, 120_000);
+    await popup.click("#toggle");
+    expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
+    expect(await background.evaluate(() => chrome.offscreen.hasDocument())).toBe(false); // the camera is off
+    await waitFor(
+      async () => (await fetch(`${scene.server.url}/v1/sessions/${sessionId}`, { headers: auth })).status,
+      (status) => status === 404,
+      "the server to forget the session",
+    );
+    expect(scene.browser.requests.filter((url) => !isLocal(url))).toEqual([]);
+  },
+  120_000,
+);
 
-test.skipIf(SKIP_BROWSER_TESTS)("a refused API key shows on the badge and in the popup instead of failing silently", async () => {
-  const options = await scene.browser.context.newPage();
-  await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
-  await options.fill("#serverUrl", scene.server.url);
-  await options.fill("#apiKey", "not-the-key");
-  await options.click('button[type="submit"]');
-  await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
-  await options.close();
+test.skipIf(SKIP_BROWSER_TESTS)(
+  "a refused API key shows on the badge and in the popup instead of failing silently",
+  async () => {
+    const options = await scene.browser.context.newPage();
+    await options.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
+    await options.fill("#serverUrl", scene.server.url);
+    await options.fill("#apiKey", "not-the-key");
+    await options.click('button[type="submit"]');
+    await options.waitForFunction(() => document.getElementById("saved")?.textContent?.startsWith("Saved"));
+    await options.close();
 
-  const popup = await scene.browser.context.newPage();
-  await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
-  await popup.click("#toggle");
-  expect(await waitFor(badge, (text) => text === "!", 'the badge to say "!"')).toBe("!");
-  await popup.waitForSelector('#state[data-state="error"]');
-  expect(await popup.textContent("#detail")).toBe("the API key was refused");
-  expect(await background.evaluate(() => chrome.action.getTitle({}))).toBe("Vigil: Error (the API key was refused)");
-  await popup.click("#toggle");
-  expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
-  await popup.close();
-}, 60_000);
+    const popup = await scene.browser.context.newPage();
+    await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
+    await popup.click("#toggle");
+    expect(await waitFor(badge, (text) => text === "!", 'the badge to say "!"')).toBe("!");
+    await popup.waitForSelector('#state[data-state="error"]');
+    expect(await popup.textContent("#detail")).toBe("the API key was refused");
+    expect(await background.evaluate(() => chrome.action.getTitle({}))).toBe("Vigil: Error (the API key was refused)");
+    await popup.click("#toggle");
+    expect(await waitFor(badge, (text) => text === "", "the badge to clear")).toBe("");
+    await popup.close();
+  },
+  60_000,
+);

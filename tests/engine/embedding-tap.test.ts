@@ -6,7 +6,10 @@ import { FaceEngine } from "../../src/engine/face-engine";
 import { fixtureFrame } from "../support/images";
 
 /** EmbeddingResult wire bytes (embeddings.proto), written by the library's own writer. */
-function embeddingResult(embeddings: Array<{ floats?: number[]; unpacked?: boolean; quantized?: Uint8Array; headName?: string }>, timestampMs = 7): Uint8Array {
+function embeddingResult(
+  embeddings: Array<{ floats?: number[]; unpacked?: boolean; quantized?: Uint8Array; headName?: string }>,
+  timestampMs = 7,
+): Uint8Array {
   const result = new BinaryWriter();
   for (const e of embeddings) {
     const embedding = new BinaryWriter();
@@ -20,7 +23,10 @@ function embeddingResult(embeddings: Array<{ floats?: number[]; unpacked?: boole
       }
       embedding.tag(1, WireType.LengthDelimited).bytes(values.finish());
     }
-    if (e.quantized) embedding.tag(2, WireType.LengthDelimited).bytes(new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(e.quantized).finish());
+    if (e.quantized)
+      embedding
+        .tag(2, WireType.LengthDelimited)
+        .bytes(new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(e.quantized).finish());
     embedding.tag(3, WireType.Varint).int32(embeddings.indexOf(e));
     if (e.headName) embedding.tag(4, WireType.LengthDelimited).string(e.headName);
     result.tag(1, WireType.LengthDelimited).bytes(embedding.finish());
@@ -31,16 +37,22 @@ function embeddingResult(embeddings: Array<{ floats?: number[]; unpacked?: boole
 
 describe("readFloatEmbeddings", () => {
   test("reads each head's packed floats in order, skipping head index, name and the timestamp", () => {
-    const tensors = readFloatEmbeddings(embeddingResult([{ floats: [1.5, -2.25, 3e-8], headName: "output_mesh_identity" }, { floats: [42] }]));
+    const tensors = readFloatEmbeddings(
+      embeddingResult([{ floats: [1.5, -2.25, 3e-8], headName: "output_mesh_identity" }, { floats: [42] }]),
+    );
     expect(tensors.map((t) => Array.from(t))).toEqual([[1.5, -2.25, Math.fround(3e-8)], [42]]);
   });
 
   test("accepts floats written one by one (unpacked), as protobuf parsers must", () => {
-    expect(Array.from(readFloatEmbeddings(embeddingResult([{ floats: [0.5, 0.25], unpacked: true }]))[0])).toEqual([0.5, 0.25]);
+    expect(Array.from(readFloatEmbeddings(embeddingResult([{ floats: [0.5, 0.25], unpacked: true }]))[0])).toEqual([
+      0.5, 0.25,
+    ]);
   });
 
   test("a quantized head gives no floats, an empty result no heads", () => {
-    expect(readFloatEmbeddings(embeddingResult([{ quantized: new Uint8Array([1, 2]) }])).map((t) => t.length)).toEqual([0]);
+    expect(readFloatEmbeddings(embeddingResult([{ quantized: new Uint8Array([1, 2]) }])).map((t) => t.length)).toEqual([
+      0,
+    ]);
     expect(readFloatEmbeddings(new Uint8Array(0))).toEqual([]);
   });
 });
@@ -104,7 +116,10 @@ describe("the engine's landmark model read through the tap (real models, real ph
       expect(a.faces.length).toBe(1);
       expect(a.faces).toEqual(b.faces);
       // Tracked frames too: the next call's timestamps must still move on after the tap answered the bundle.
-      const [ta, tb] = [tapped.analyze(frame, { track: [a.faces[0].roi] }), bundle.analyze(frame, { track: [b.faces[0].roi] })];
+      const [ta, tb] = [
+        tapped.analyze(frame, { track: [a.faces[0].roi] }),
+        bundle.analyze(frame, { track: [b.faces[0].roi] }),
+      ];
       expect(ta.faces).toEqual(tb.faces);
     }
   });

@@ -56,7 +56,9 @@ describe("one face on real portraits", () => {
         expect(p.y).toBeLessThan(y + height * 1.25);
       }
       // The refined eye and the mesh agree on where the eye is (merge used the right tensor for each eye).
-      expect(Math.hypot(face.landmarks[33].x - face.landmarks[133].x, face.landmarks[33].y - face.landmarks[133].y)).toBeGreaterThan(width / 10);
+      expect(
+        Math.hypot(face.landmarks[33].x - face.landmarks[133].x, face.landmarks[33].y - face.landmarks[133].y),
+      ).toBeGreaterThan(width / 10);
       expect(face.landmarks[33].x).toBeLessThan(face.landmarks[263].x);
     });
   }
@@ -71,8 +73,10 @@ describe("no face", () => {
 });
 
 describe("the same face on transformed copies maps back to the original's landmarks", () => {
-  const maxError = (a: Landmark[], b: Landmark[]) => Math.max(...a.map((p, i) => Math.hypot(p.x - b[i].x, p.y - b[i].y)));
-  const meanError = (a: Landmark[], b: Landmark[]) => a.reduce((s, p, i) => s + Math.hypot(p.x - b[i].x, p.y - b[i].y), 0) / a.length;
+  const maxError = (a: Landmark[], b: Landmark[]) =>
+    Math.max(...a.map((p, i) => Math.hypot(p.x - b[i].x, p.y - b[i].y)));
+  const meanError = (a: Landmark[], b: Landmark[]) =>
+    a.reduce((s, p, i) => s + Math.hypot(p.x - b[i].x, p.y - b[i].y), 0) / a.length;
 
   for (const photo of ["astronaut.png", "grace_hopper.jpg"]) {
     test(`${photo} rotated by 90 and 180 degrees`, async () => {
@@ -80,7 +84,11 @@ describe("the same face on transformed copies maps back to the original's landma
       const reference = only(original).landmarks;
       const faceSize = only(original).box.width;
       const r90 = only(rotate90(original)).landmarks.map((p) => ({ x: p.y, y: original.height - p.x, z: p.z }));
-      const r180 = only(rotate180(original)).landmarks.map((p) => ({ x: original.width - p.x, y: original.height - p.y, z: p.z }));
+      const r180 = only(rotate180(original)).landmarks.map((p) => ({
+        x: original.width - p.x,
+        y: original.height - p.y,
+        z: p.z,
+      }));
       for (const back of [r90, r180]) {
         expect(meanError(back, reference)).toBeLessThan(Math.max(3, faceSize * 0.02));
         expect(maxError(back, reference)).toBeLessThan(Math.max(8, faceSize * 0.06));
@@ -92,13 +100,22 @@ describe("the same face on transformed copies maps back to the original's landma
       const reference = only(original).landmarks;
       const mirrored = only(mirror(original)).landmarks.map((p) => ({ x: original.width - p.x, y: p.y, z: p.z }));
       // Mirroring swaps the subject's sides: mesh point i of the mirror is the symmetric point of the original.
-      const symmetricPairs = [[33, 263], [133, 362], [468, 473], [61, 291], [234, 454], [159, 386], [145, 374]];
+      const symmetricPairs = [
+        [33, 263],
+        [133, 362],
+        [468, 473],
+        [61, 291],
+        [234, 454],
+        [159, 386],
+        [145, 374],
+      ];
       for (const [a, b] of symmetricPairs) {
         expect(Math.hypot(mirrored[a].x - reference[b].x, mirrored[a].y - reference[b].y)).toBeLessThan(6);
         expect(Math.hypot(mirrored[b].x - reference[a].x, mirrored[b].y - reference[a].y)).toBeLessThan(6);
       }
       // Points on the midline map to themselves.
-      for (const i of [1, 4, 10, 152, 13, 14]) expect(Math.hypot(mirrored[i].x - reference[i].x, mirrored[i].y - reference[i].y)).toBeLessThan(6);
+      for (const i of [1, 4, 10, 152, 13, 14])
+        expect(Math.hypot(mirrored[i].x - reference[i].x, mirrored[i].y - reference[i].y)).toBeLessThan(6);
     });
   }
 });
@@ -116,7 +133,9 @@ test("two people side by side are two faces, each on its own half", async () => 
 test("maxFaces caps the answer", async () => {
   const single = await FaceEngine.create({ maxFaces: 1 });
   try {
-    const result = single.analyze(sideBySide(await fixtureFrame("astronaut.png"), await fixtureFrame("grace_hopper.jpg")));
+    const result = single.analyze(
+      sideBySide(await fixtureFrame("astronaut.png"), await fixtureFrame("grace_hopper.jpg")),
+    );
     expect(result.faces).toHaveLength(1);
   } finally {
     single.close();
@@ -131,7 +150,11 @@ test("tracking from the previous frame's ROI skips the detector and finds the sa
   expect(tracked.detectorRan).toBe(false);
   expect(tracked.timings.detectMs).toBe(0);
   expect(tracked.faces[0].detectionScore).toBeNull();
-  const drift = tracked.faces[0].landmarks.reduce((s, p, i) => s + Math.hypot(p.x - detected.faces[0].landmarks[i].x, p.y - detected.faces[0].landmarks[i].y), 0) / 478;
+  const drift =
+    tracked.faces[0].landmarks.reduce(
+      (s, p, i) => s + Math.hypot(p.x - detected.faces[0].landmarks[i].x, p.y - detected.faces[0].landmarks[i].y),
+      0,
+    ) / 478;
   expect(drift).toBeLessThan(3);
 });
 
@@ -167,12 +190,14 @@ test("a frame whose size does not match its bytes is refused", () => {
 
 test("per-stage times are reported", async () => {
   const result = engine.analyze(await fixtureFrame("astronaut.png"));
-  for (const stage of ["detectMs", "cropMs", "landmarksMs", "mergeMs"] as const) expect(result.timings[stage]).toBeGreaterThan(0);
+  for (const stage of ["detectMs", "cropMs", "landmarksMs", "mergeMs"] as const)
+    expect(result.timings[stage]).toBeGreaterThan(0);
   expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.detectMs + result.timings.landmarksMs);
 });
 
 describe("short-range and full-range detectors", () => {
-  const meanDistance = (a: Landmark[], b: Landmark[]) => a.reduce((s, p, i) => s + Math.hypot(p.x - b[i].x, p.y - b[i].y), 0) / a.length;
+  const meanDistance = (a: Landmark[], b: Landmark[]) =>
+    a.reduce((s, p, i) => s + Math.hypot(p.x - b[i].x, p.y - b[i].y), 0) / a.length;
 
   for (const photo of ["astronaut.png", "grace_hopper.jpg"]) {
     test(`${photo}: both find the one face, and the landmarks from either detection agree`, async () => {
@@ -183,7 +208,10 @@ describe("short-range and full-range detectors", () => {
       expect(short.detector).toBe("short");
       expect(short.faces).toHaveLength(1);
       expect(full.faces).toHaveLength(1);
-      const eyes = Math.hypot(full.faces[0].landmarks[263].x - full.faces[0].landmarks[33].x, full.faces[0].landmarks[263].y - full.faces[0].landmarks[33].y);
+      const eyes = Math.hypot(
+        full.faces[0].landmarks[263].x - full.faces[0].landmarks[33].x,
+        full.faces[0].landmarks[263].y - full.faces[0].landmarks[33].y,
+      );
       // Measured: 0.010-0.013 inter-ocular distances on these photos (bench/results/short-range-detector.md).
       expect(meanDistance(short.faces[0].landmarks, full.faces[0].landmarks) / eyes).toBeLessThan(0.05);
     });

@@ -48,6 +48,8 @@ describe("mergeAttentionMesh", () => {
 
   test("a tensor of the wrong size is refused with its name", () => {
     const tensors = labelledTensors();
-    expect(() => mergeAttentionMesh({ ...tensors, lips: new Float32Array(10) })).toThrow(/"lips" has 10 values, expected 160/);
+    expect(() => mergeAttentionMesh({ ...tensors, lips: new Float32Array(10) })).toThrow(
+      /"lips" has 10 values, expected 160/,
+    );
   });
 });

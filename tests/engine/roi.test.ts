@@ -33,11 +33,19 @@ describe("projectFromCrop", () => {
 describe("roiFromLandmarks", () => {
   test("recovers the tilt and centre of a rotated face-like point set", () => {
     const tilt = 0.6;
-    const points: Landmark[] = Array.from({ length: 468 }, (_, i) => ({ x: (i % 20) * 5 - 47.5, y: Math.floor(i / 20) * 5 - 57.5, z: 0 }));
+    const points: Landmark[] = Array.from({ length: 468 }, (_, i) => ({
+      x: (i % 20) * 5 - 47.5,
+      y: Math.floor(i / 20) * 5 - 57.5,
+      z: 0,
+    }));
     // Put the outer eye corners on a level line in the face's own frame.
     points[33] = { x: -30, y: -20, z: 0 };
     points[263] = { x: 30, y: -20, z: 0 };
-    const rotated = points.map((p) => ({ x: 500 + p.x * Math.cos(tilt) - p.y * Math.sin(tilt), y: 400 + p.x * Math.sin(tilt) + p.y * Math.cos(tilt), z: 0 }));
+    const rotated = points.map((p) => ({
+      x: 500 + p.x * Math.cos(tilt) - p.y * Math.sin(tilt),
+      y: 400 + p.x * Math.sin(tilt) + p.y * Math.cos(tilt),
+      z: 0,
+    }));
     const roi = roiFromLandmarks(rotated);
     expect(roi.rotation).toBeCloseTo(tilt, 10);
     expect(roi.centerX).toBeCloseTo(500, 6);
@@ -53,24 +61,36 @@ describe("cropRotatedSquare", () => {
     const height = 240;
     const data = new Uint8Array(width * height * 4);
     const dot = { x: 200, y: 90 };
-    for (let y = dot.y - 1; y <= dot.y + 1; y++) for (let x = dot.x - 1; x <= dot.x + 1; x++) data.set([255, 255, 255, 255], (y * width + x) * 4);
+    for (let y = dot.y - 1; y <= dot.y + 1; y++)
+      for (let x = dot.x - 1; x <= dot.x + 1; x++) data.set([255, 255, 255, 255], (y * width + x) * 4);
     const roi: Roi = { centerX: 180, centerY: 110, size: 120, rotation: 0.7 };
     const crop = cropRotatedSquare({ data, width, height }, roi, 192);
     let best = { u: 0, v: 0, value: -1 };
-    for (let v = 0; v < 192; v++) for (let u = 0; u < 192; u++) if (crop[(v * 192 + u) * 4] > best.value) best = { u, v, value: crop[(v * 192 + u) * 4] };
+    for (let v = 0; v < 192; v++)
+      for (let u = 0; u < 192; u++)
+        if (crop[(v * 192 + u) * 4] > best.value) best = { u, v, value: crop[(v * 192 + u) * 4] };
     const back = projectFromCrop(roi, 192, best.u + 0.5, best.v + 0.5, 0);
     expect(best.value).toBeGreaterThan(200);
     expect(Math.hypot(back.x - (dot.x + 0.5), back.y - (dot.y + 0.5))).toBeLessThan(1.5);
   });
 
   test("outside the frame is opaque black", () => {
-    const crop = cropRotatedSquare({ data: new Uint8Array(4 * 4 * 4).fill(200), width: 4, height: 4 }, { centerX: 100, centerY: 100, size: 10, rotation: 0 }, 8);
+    const crop = cropRotatedSquare(
+      { data: new Uint8Array(4 * 4 * 4).fill(200), width: 4, height: 4 },
+      { centerX: 100, centerY: 100, size: 10, rotation: 0 },
+      8,
+    );
     expect(Array.from(crop.subarray(0, 4))).toEqual([0, 0, 0, 255]);
   });
 });
 
 test("boundingBox spans the points", () => {
-  expect(boundingBox([{ x: 1, y: 5, z: 0 }, { x: 4, y: 2, z: 0 }])).toEqual({ x: 1, y: 2, width: 3, height: 3 });
+  expect(
+    boundingBox([
+      { x: 1, y: 5, z: 0 },
+      { x: 4, y: 2, z: 0 },
+    ]),
+  ).toEqual({ x: 1, y: 2, width: 3, height: 3 });
 });
 
 test("a crop into a reused buffer is byte for byte the fresh crop, outside the frame too (black, opaque)", () => {
@@ -92,7 +112,11 @@ test("a crop into a reused buffer is byte for byte the fresh crop, outside the f
 describe("cropRotatedSquare's shortcuts give the plain warp's bytes", () => {
   // The warp written plainly: every neighbour checked, outside the frame black, into a Uint8ClampedArray
   // (which rounds to nearest) as the engine's buffer is.
-  function plainWarp(frame: { data: Uint8Array; width: number; height: number }, roi: Roi, side: number): Uint8ClampedArray {
+  function plainWarp(
+    frame: { data: Uint8Array; width: number; height: number },
+    roi: Roi,
+    side: number,
+  ): Uint8ClampedArray {
     const out = new Uint8ClampedArray(side * side * 4);
     const scale = roi.size / side;
     for (let v = 0; v < side; v++)
@@ -103,11 +127,16 @@ describe("cropRotatedSquare's shortcuts give the plain warp's bytes", () => {
         const fy = roi.centerY + dx * Math.sin(roi.rotation) + dy * Math.cos(roi.rotation) - 0.5;
         const x0 = Math.floor(fx);
         const y0 = Math.floor(fy);
-        const at = (x: number, y: number, c: number) => (x >= 0 && y >= 0 && x < frame.width && y < frame.height ? frame.data[(y * frame.width + x) * 4 + c] : 0);
+        const at = (x: number, y: number, c: number) =>
+          x >= 0 && y >= 0 && x < frame.width && y < frame.height ? frame.data[(y * frame.width + x) * 4 + c] : 0;
         for (let c = 0; c < 3; c++) {
           const ax = fx - x0;
           const ay = fy - y0;
-          out[(v * side + u) * 4 + c] = at(x0, y0, c) * (1 - ax) * (1 - ay) + at(x0 + 1, y0, c) * ax * (1 - ay) + at(x0, y0 + 1, c) * (1 - ax) * ay + at(x0 + 1, y0 + 1, c) * ax * ay;
+          out[(v * side + u) * 4 + c] =
+            at(x0, y0, c) * (1 - ax) * (1 - ay) +
+            at(x0 + 1, y0, c) * ax * (1 - ay) +
+            at(x0, y0 + 1, c) * (1 - ax) * ay +
+            at(x0 + 1, y0 + 1, c) * ax * ay;
         }
         out[(v * side + u) * 4 + 3] = 255;
       }

@@ -6,7 +6,13 @@ import { fixtureBytes } from "../support/images";
 
 let analyzer: FrameAnalyzer;
 beforeAll(async () => {
-  analyzer = await FrameAnalyzer.create({ maxFaces: 2, defaultDetector: "short", limits: { maxPixels: 5e6, maxSide: 4096 }, inferenceMaxSide: 1280, thresholds: DEFAULT_THRESHOLDS });
+  analyzer = await FrameAnalyzer.create({
+    maxFaces: 2,
+    defaultDetector: "short",
+    limits: { maxPixels: 5e6, maxSide: 4096 },
+    inferenceMaxSide: 1280,
+    thresholds: DEFAULT_THRESHOLDS,
+  });
 });
 afterAll(() => analyzer.close());
 
@@ -27,7 +33,11 @@ test("frames decoded into the analyzer's reused pixel buffer give the answers of
   expect(first.get("grace_hopper.jpg")!.faces).toHaveLength(1);
   expect(first.get("fruits.jpg")!.faces).toHaveLength(0);
   // Frames analysed at the same time (not what a worker does, but the CLI or a test may) do not share pixels.
-  const together = await Promise.all(["fruits.jpg", "astronaut.png", "grace_hopper.jpg"].map(async (p) => essentials(await analyzer.analyze(await fixtureBytes(p), { landmarks: false }))));
+  const together = await Promise.all(
+    ["fruits.jpg", "astronaut.png", "grace_hopper.jpg"].map(async (p) =>
+      essentials(await analyzer.analyze(await fixtureBytes(p), { landmarks: false })),
+    ),
+  );
   expect(together).toEqual([first.get("fruits.jpg")!, first.get("astronaut.png")!, first.get("grace_hopper.jpg")!]);
 });
 
@@ -56,6 +66,10 @@ test("the hint is ignored where a small decode would lose what the detector sees
   const fruits = await fixtureBytes("fruits.jpg");
   const full = await analyzer.analyze(fruits, { landmarks: false, expectEmpty: true, detector: "full" });
   expect(full.image.analyzedWidth).toBe(full.image.width);
-  const tracked = await analyzer.analyze(fruits, { landmarks: false, expectEmpty: true, track: [{ centerX: 200, centerY: 200, size: 150, rotation: 0 }] });
+  const tracked = await analyzer.analyze(fruits, {
+    landmarks: false,
+    expectEmpty: true,
+    track: [{ centerX: 200, centerY: 200, size: 150, rotation: 0 }],
+  });
   expect(tracked.image.analyzedWidth).toBe(tracked.image.width);
 });

@@ -24,11 +24,19 @@ beforeAll(() => {
 afterAll(() => server.stop());
 
 const analyze = async (headers: Record<string, string>, body?: Uint8Array<ArrayBuffer>) =>
-  fetch(`${server.url}/v1/analyze`, { method: "POST", body: body ?? (await fixtureBytes("grace_hopper.jpg")), headers: { "content-type": "image/jpeg", ...headers } });
+  fetch(`${server.url}/v1/analyze`, {
+    method: "POST",
+    body: body ?? (await fixtureBytes("grace_hopper.jpg")),
+    headers: { "content-type": "image/jpeg", ...headers },
+  });
 
 describe("API keys", () => {
   test("no key, a malformed header or a wrong key: 401 JSON with WWW-Authenticate", async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: "Basic abc" }, { authorization: "Bearer wrong-key-000000" }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: "Basic abc" },
+      { authorization: "Bearer wrong-key-000000" },
+    ];
     for (const headers of attempts) {
       const response = await analyze(headers);
       expect([400, 401]).toContain(response.status);
@@ -47,7 +55,9 @@ describe("API keys", () => {
 
   test("/openapi.json declares the API-key bearer scheme on the /v1 routes", async () => {
     const document = await (await fetch(`${server.url}/openapi.json`)).json();
-    expect(document.components.securitySchemes).toEqual({ apiKey: expect.objectContaining({ type: "http", scheme: "bearer" }) });
+    expect(document.components.securitySchemes).toEqual({
+      apiKey: expect.objectContaining({ type: "http", scheme: "bearer" }),
+    });
     expect(document.paths["/v1/analyze"].post.security).toEqual([{ apiKey: [] }]);
     expect(document.paths["/v1/sessions/{id}"].delete.security).toEqual([{ apiKey: [] }]);
   });
@@ -68,17 +78,25 @@ describe("CORS", () => {
   test("a preflight from the extension's origin is allowed with the headers it needs", async () => {
     const response = await fetch(`${server.url}/v1/analyze`, {
       method: "OPTIONS",
-      headers: { origin: EXTENSION, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type,x-session-id,x-capture-time" },
+      headers: {
+        origin: EXTENSION,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type,x-session-id,x-capture-time",
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe(EXTENSION);
     const allowed = response.headers.get("access-control-allow-headers")!.toLowerCase();
-    for (const header of ["authorization", "content-type", "x-session-id", "x-capture-time"]) expect(allowed).toContain(header);
+    for (const header of ["authorization", "content-type", "x-session-id", "x-capture-time"])
+      expect(allowed).toContain(header);
     expect(response.headers.get("access-control-allow-methods")).toContain("POST");
   });
 
   test("an origin not on the list gets no CORS grant", async () => {
-    const response = await fetch(`${server.url}/v1/analyze`, { method: "OPTIONS", headers: { origin: "https://evil.example.com", "access-control-request-method": "POST" } });
+    const response = await fetch(`${server.url}/v1/analyze`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example.com", "access-control-request-method": "POST" },
+    });
     expect(response.headers.get("access-control-allow-origin")).toBeNull();
   });
 
@@ -129,7 +147,9 @@ describe("limits", () => {
     const closedAfter = await new Promise<number>((resolve, reject) => {
       const started = Date.now();
       const socket = connect(Number(port), hostname, () => {
-        socket.write(`POST /v1/analyze HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n`);
+        socket.write(
+          `POST /v1/analyze HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n`,
+        );
         socket.write(Buffer.alloc(100)); // then nothing more
       });
       socket.on("data", () => {});

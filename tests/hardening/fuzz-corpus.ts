@@ -55,7 +55,9 @@ function declareSize(file: Uint8Array<ArrayBuffer>, width: number, height: numbe
 }
 
 function multipart(boundary: string, parts: string[], tail = `--${boundary}--\r\n`): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(parts.map((p) => `--${boundary}\r\n${p}\r\n`).join("") + tail) as Uint8Array<ArrayBuffer>;
+  return new TextEncoder().encode(
+    parts.map((p) => `--${boundary}\r\n${p}\r\n`).join("") + tail,
+  ) as Uint8Array<ArrayBuffer>;
 }
 
 export async function fuzzCorpus(count: number, seed = 20261125): Promise<FuzzCase[]> {
@@ -71,41 +73,89 @@ export async function fuzzCorpus(count: number, seed = 20261125): Promise<FuzzCa
   const hugeValid = encodePng({ data: new Uint8Array(3000 * 2500 * 4).fill(90), width: 3000, height: 2500 });
   const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)];
   const makers: Array<() => FuzzCase> = [
-    () => ({ kind: "random bytes", contentType: pick(["image/jpeg", "image/png", "image/webp"]), body: bytes(Math.floor(next() * 4096), next) }),
+    () => ({
+      kind: "random bytes",
+      contentType: pick(["image/jpeg", "image/png", "image/webp"]),
+      body: bytes(Math.floor(next() * 4096), next),
+    }),
     () => {
       const file = pick(valid);
-      return { kind: "truncated", contentType: file.type, body: file.body.slice(0, Math.floor(next() * file.body.length)) };
+      return {
+        kind: "truncated",
+        contentType: file.type,
+        body: file.body.slice(0, Math.floor(next() * file.body.length)),
+      };
     },
     () => {
       const file = pick(valid);
       const body = file.body.slice();
-      for (let k = 1 + Math.floor(next() * 20); k > 0; k--) body[Math.floor(next() * body.length)] ^= 1 << Math.floor(next() * 8);
+      for (let k = 1 + Math.floor(next() * 20); k > 0; k--)
+        body[Math.floor(next() * body.length)] ^= 1 << Math.floor(next() * 8);
       return { kind: "bit-flipped", contentType: file.type, body };
     },
     () => {
       const file = pick(valid);
-      const sizes = [[100_000, 100_000], [65_535, 65_535], [1, 50_000], [0, 0], [16_383, 16_383], [12_000, 9_000]];
+      const sizes = [
+        [100_000, 100_000],
+        [65_535, 65_535],
+        [1, 50_000],
+        [0, 0],
+        [16_383, 16_383],
+        [12_000, 9_000],
+      ];
       const [w, h] = pick(sizes);
       return { kind: "absurd declared size", contentType: file.type, body: declareSize(file.body, w, h) };
     },
-    () => ({ kind: "empty", contentType: pick(["image/jpeg", "image/png", "multipart/form-data; boundary=x"]), body: new Uint8Array(0) }),
-    () => ({ kind: "wrong content type", contentType: pick(["text/plain", "application/json", "image/gif", "application/octet-stream", "video/mp4", "image/jpeg; charset=utf-8"]), body: pick(valid).body }),
+    () => ({
+      kind: "empty",
+      contentType: pick(["image/jpeg", "image/png", "multipart/form-data; boundary=x"]),
+      body: new Uint8Array(0),
+    }),
+    () => ({
+      kind: "wrong content type",
+      contentType: pick([
+        "text/plain",
+        "application/json",
+        "image/gif",
+        "application/octet-stream",
+        "video/mp4",
+        "image/jpeg; charset=utf-8",
+      ]),
+      body: pick(valid).body,
+    }),
     () => ({ kind: "no content type", contentType: null, body: pick(valid).body.slice(0, 2048) }),
     () => {
       const boundary = "vigil" + Math.floor(next() * 1e9);
       const variants = [
         multipart(boundary, [`Content-Disposition: form-data; name="image"\r\n\r\nnot a file at all`]),
-        multipart(boundary, [`Content-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n${"x".repeat(100)}`], ""),
+        multipart(
+          boundary,
+          [
+            `Content-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n${"x".repeat(100)}`,
+          ],
+          "",
+        ),
         multipart(boundary, [`garbage without headers`]),
-        new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n`) as Uint8Array<ArrayBuffer>,
+        new TextEncoder().encode(
+          `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n`,
+        ) as Uint8Array<ArrayBuffer>,
         bytes(512, next),
       ];
-      return { kind: "malformed multipart", contentType: `multipart/form-data; boundary=${pick([boundary, "other", ""])}`, body: pick(variants) };
+      return {
+        kind: "malformed multipart",
+        contentType: `multipart/form-data; boundary=${pick([boundary, "other", ""])}`,
+        body: pick(variants),
+      };
     },
   ];
   const cases: FuzzCase[] = [];
   for (let i = 0; i < count; i++) cases.push(pick(makers)());
   // A few huge but valid frames (7.5 MP: inside the limits, decoded in full, then scaled down).
-  for (let i = 0; i < 3; i++) cases.splice(Math.floor(next() * cases.length), 0, { kind: "huge but valid", contentType: "image/png", body: hugeValid });
+  for (let i = 0; i < 3; i++)
+    cases.splice(Math.floor(next() * cases.length), 0, {
+      kind: "huge but valid",
+      contentType: "image/png",
+      body: hugeValid,
+    });
   return cases;
 }

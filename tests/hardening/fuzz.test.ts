@@ -28,8 +28,11 @@ const EXPECTED_STATUS = new Set([200, 400, 413, 415, 422, 503]);
 
 test(`${CASES} hostile inputs: only well-formed answers, no worker lost for good, memory back to its level`, async () => {
   const corpus = await fuzzCorpus(CASES);
-  const valid = new Uint8Array(readFileSync(new URL("../fixtures/grace_hopper.jpg", import.meta.url))) as Uint8Array<ArrayBuffer>;
-  const post = (body: Uint8Array<ArrayBuffer>, contentType: string | null) => fetch(`${url}/v1/analyze`, { method: "POST", body, headers: contentType ? { "content-type": contentType } : {} });
+  const valid = new Uint8Array(
+    readFileSync(new URL("../fixtures/grace_hopper.jpg", import.meta.url)),
+  ) as Uint8Array<ArrayBuffer>;
+  const post = (body: Uint8Array<ArrayBuffer>, contentType: string | null) =>
+    fetch(`${url}/v1/analyze`, { method: "POST", body, headers: contentType ? { "content-type": contentType } : {} });
   // Baseline: the server after ordinary frames. Workers that meet an unusually large image (over 4 MP) are
   // replaced after answering, since WASM memory grows to fit it and never shrinks.
   for (let i = 0; i < 20; i++) await (await post(valid, "image/jpeg")).arrayBuffer();
@@ -53,9 +56,15 @@ test(`${CASES} hostile inputs: only well-formed answers, no worker lost for good
         } catch {
           return problems.push(`#${i + k} ${c.kind}: status ${response.status}, not JSON: ${text.slice(0, 80)}`);
         }
-        if (!EXPECTED_STATUS.has(response.status)) problems.push(`#${i + k} ${c.kind}: unexpected status ${response.status} ${text.slice(0, 120)}`);
-        else if (response.status === 200 && !(typeof body.person?.present === "boolean" && Array.isArray(body.faces))) problems.push(`#${i + k} ${c.kind}: 200 without an analysis`);
-        else if (response.status !== 200 && !(typeof body.error?.code === "string" && typeof body.error?.message === "string")) problems.push(`#${i + k} ${c.kind}: error without code and message`);
+        if (!EXPECTED_STATUS.has(response.status))
+          problems.push(`#${i + k} ${c.kind}: unexpected status ${response.status} ${text.slice(0, 120)}`);
+        else if (response.status === 200 && !(typeof body.person?.present === "boolean" && Array.isArray(body.faces)))
+          problems.push(`#${i + k} ${c.kind}: 200 without an analysis`);
+        else if (
+          response.status !== 200 &&
+          !(typeof body.error?.code === "string" && typeof body.error?.message === "string")
+        )
+          problems.push(`#${i + k} ${c.kind}: error without code and message`);
       }),
     );
     peak = Math.max(peak, rssMb());
@@ -71,7 +80,9 @@ test(`${CASES} hostile inputs: only well-formed answers, no worker lost for good
   // The idle collector runs 5 s after the last request (src/pool/idle-collector.ts).
   await Bun.sleep(7000);
   const after = rssMb();
-  console.log(`fuzz: ${CASES} inputs, statuses ${JSON.stringify(byStatus)}, restarts ${ready.workers.restarts}, recycled ${ready.workers.recycled}, RSS baseline ${baseline.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, after ${after.toFixed(0)} MB`);
+  console.log(
+    `fuzz: ${CASES} inputs, statuses ${JSON.stringify(byStatus)}, restarts ${ready.workers.restarts}, recycled ${ready.workers.recycled}, RSS baseline ${baseline.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, after ${after.toFixed(0)} MB`,
+  );
   expect(ready.workers.restarts).toBe(0);
   expect(after).toBeLessThan(baseline * 1.15 + 30);
   // The corpus really exercised the refusals: each family of error showed up.

@@ -19,9 +19,16 @@ const encoder = new TextEncoder();
 
 type Key = CryptoKey | Uint8Array;
 /** A token with valid claims unless `claims` overrides or removes (undefined) them. */
-async function token(alg: string, key: Key, claims: Partial<Record<keyof JWTPayload, unknown>> = {}, kid?: string): Promise<string> {
+async function token(
+  alg: string,
+  key: Key,
+  claims: Partial<Record<keyof JWTPayload, unknown>> = {},
+  kid?: string,
+): Promise<string> {
   const payload = Object.fromEntries(
-    Object.entries({ sub: "alice", aud: AUDIENCE, iss: ISSUER, iat: now(), exp: now() + 600, ...claims }).filter(([, v]) => v !== undefined),
+    Object.entries({ sub: "alice", aud: AUDIENCE, iss: ISSUER, iat: now(), exp: now() + 600, ...claims }).filter(
+      ([, v]) => v !== undefined,
+    ),
   );
   return new SignJWT(payload).setProtectedHeader(kid ? { alg, kid, typ: "JWT" } : { alg, typ: "JWT" }).sign(key);
 }
@@ -30,7 +37,11 @@ const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString
 
 let photo: Uint8Array<ArrayBuffer>;
 const analyze = (url: string, bearer: string | undefined, headers: Record<string, string> = {}) =>
-  fetch(`${url}/v1/analyze`, { method: "POST", body: photo, headers: { "content-type": "image/jpeg", ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers } });
+  fetch(`${url}/v1/analyze`, {
+    method: "POST",
+    body: photo,
+    headers: { "content-type": "image/jpeg", ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers },
+  });
 
 async function expectRefused(response: Response, message: RegExp) {
   expect(response.status).toBe(401);
@@ -48,7 +59,12 @@ describe("HS256 with VIGIL_JWT_SECRET", () => {
   let server: ReturnType<typeof startFakeServer>;
   const secret = encoder.encode(SECRET);
   beforeAll(() => {
-    server = startFakeServer({ VIGIL_AUTH: "jwt", VIGIL_JWT_SECRET: SECRET, VIGIL_JWT_AUDIENCE: AUDIENCE, VIGIL_JWT_ISSUER: ISSUER });
+    server = startFakeServer({
+      VIGIL_AUTH: "jwt",
+      VIGIL_JWT_SECRET: SECRET,
+      VIGIL_JWT_AUDIENCE: AUDIENCE,
+      VIGIL_JWT_ISSUER: ISSUER,
+    });
   });
   afterAll(() => server.stop());
 
@@ -67,20 +83,34 @@ describe("HS256 with VIGIL_JWT_SECRET", () => {
     const missing = await analyze(server.url, undefined);
     await expectRefused(missing, /send a JWT/);
     expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="vigil"');
-    await expectRefused(await analyze(server.url, undefined, { authorization: "Basic YWxpY2U6c2VjcmV0" }), /not a Bearer token/);
+    await expectRefused(
+      await analyze(server.url, undefined, { authorization: "Basic YWxpY2U6c2VjcmV0" }),
+      /not a Bearer token/,
+    );
     await expectRefused(await analyze(server.url, "not.a-jwt"), /malformed/);
   });
 
   test("refused: bad signature, expired, wrong audience, wrong issuer, not yet valid", async () => {
-    await expectRefused(await analyze(server.url, await token("HS256", encoder.encode("another-secret-of-32-characters-or-more"))), /bad signature/);
+    await expectRefused(
+      await analyze(server.url, await token("HS256", encoder.encode("another-secret-of-32-characters-or-more"))),
+      /bad signature/,
+    );
     const tampered = (await token("HS256", secret)).split(".");
     tampered[1] = base64url({ sub: "mallory", aud: AUDIENCE, iss: ISSUER, exp: now() + 600 });
     await expectRefused(await analyze(server.url, tampered.join(".")), /bad signature/);
     const expired = await analyze(server.url, await token("HS256", secret, { exp: now() - 120 }));
     await expectRefused(expired, /expired/);
-    expect(expired.headers.get("www-authenticate")).toContain(`error="invalid_token", error_description="the token has expired`);
-    await expectRefused(await analyze(server.url, await token("HS256", secret, { aud: "another-service" })), /wrong audience/);
-    await expectRefused(await analyze(server.url, await token("HS256", secret, { iss: "https://evil.example.org" })), /wrong issuer/);
+    expect(expired.headers.get("www-authenticate")).toContain(
+      `error="invalid_token", error_description="the token has expired`,
+    );
+    await expectRefused(
+      await analyze(server.url, await token("HS256", secret, { aud: "another-service" })),
+      /wrong audience/,
+    );
+    await expectRefused(
+      await analyze(server.url, await token("HS256", secret, { iss: "https://evil.example.org" })),
+      /wrong issuer/,
+    );
     await expectRefused(await analyze(server.url, await token("HS256", secret, { nbf: now() + 600 })), /not valid yet/);
   });
 
@@ -93,11 +123,20 @@ describe("HS256 with VIGIL_JWT_SECRET", () => {
 
   test("refused: alg none, and algorithms other than the configured HS256", async () => {
     const claims = { sub: "alice", aud: AUDIENCE, iss: ISSUER, exp: now() + 600 };
-    await expectRefused(await analyze(server.url, `${base64url({ alg: "none", typ: "JWT" })}.${base64url(claims)}.`), /algorithm is not accepted/);
+    await expectRefused(
+      await analyze(server.url, `${base64url({ alg: "none", typ: "JWT" })}.${base64url(claims)}.`),
+      /algorithm is not accepted/,
+    );
     // The same claims with a valid HS256 signature but the header claiming none: still refused.
     const signed = (await token("HS256", secret)).split(".");
-    await expectRefused(await analyze(server.url, `${base64url({ alg: "none", typ: "JWT" })}.${signed[1]}.${signed[2]}`), /algorithm is not accepted/);
-    await expectRefused(await analyze(server.url, await token("HS512", secret)), /algorithm is not accepted; this server accepts HS256/);
+    await expectRefused(
+      await analyze(server.url, `${base64url({ alg: "none", typ: "JWT" })}.${signed[1]}.${signed[2]}`),
+      /algorithm is not accepted/,
+    );
+    await expectRefused(
+      await analyze(server.url, await token("HS512", secret)),
+      /algorithm is not accepted; this server accepts HS256/,
+    );
     const { privateKey } = await generateKeyPair("RS256");
     await expectRefused(await analyze(server.url, await token("RS256", privateKey)), /algorithm is not accepted/);
   });
@@ -117,10 +156,14 @@ describe("HS256 with VIGIL_JWT_SECRET", () => {
     const id = "jwt-owned-session-1";
     const first = await (await analyze(server.url, alice, { "x-session-id": id })).json();
     expect(first.session).toMatchObject({ id, frames: 1, fresh: true });
-    expect((await fetch(`${server.url}/v1/sessions/${id}`, { headers: { authorization: `Bearer ${bob}` } })).status).toBe(404);
+    expect(
+      (await fetch(`${server.url}/v1/sessions/${id}`, { headers: { authorization: `Bearer ${bob}` } })).status,
+    ).toBe(404);
     const bobs = await (await analyze(server.url, bob, { "x-session-id": id })).json();
     expect(bobs.session).toMatchObject({ id, frames: 1, fresh: true });
-    const alices = await (await fetch(`${server.url}/v1/sessions/${id}`, { headers: { authorization: `Bearer ${alice}` } })).json();
+    const alices = await (
+      await fetch(`${server.url}/v1/sessions/${id}`, { headers: { authorization: `Bearer ${alice}` } })
+    ).json();
     expect(alices).toMatchObject({ id, frames: 1 });
     // The session is named with the principal of the token's issuer and subject.
     const owners = server.backend.frames.filter((f) => f.session?.id === id).map((f) => f.session?.owner);
@@ -139,10 +182,17 @@ describe("RS256 and ES256 with VIGIL_JWKS_FILE", () => {
     ec = await generateKeyPair("ES256", { extractable: true });
     rsaPublicPem = await exportSPKI(rsa.publicKey);
     rsaPublicJwk = { ...(await exportJWK(rsa.publicKey)), kid: "rsa-1", alg: "RS256", use: "sig" };
-    const jwks = { keys: [rsaPublicJwk, { ...(await exportJWK(ec.publicKey)), kid: "ec-1", alg: "ES256", use: "sig" }] };
+    const jwks = {
+      keys: [rsaPublicJwk, { ...(await exportJWK(ec.publicKey)), kid: "ec-1", alg: "ES256", use: "sig" }],
+    };
     const file = join(mkdtempSync(join(tmpdir(), "vigil-jwks-")), "jwks.json");
     writeFileSync(file, JSON.stringify(jwks));
-    server = startFakeServer({ VIGIL_AUTH: "jwt", VIGIL_JWKS_FILE: file, VIGIL_JWT_AUDIENCE: AUDIENCE, VIGIL_JWT_ISSUER: ISSUER });
+    server = startFakeServer({
+      VIGIL_AUTH: "jwt",
+      VIGIL_JWKS_FILE: file,
+      VIGIL_JWT_AUDIENCE: AUDIENCE,
+      VIGIL_JWT_ISSUER: ISSUER,
+    });
   });
   afterAll(() => server.stop());
 
@@ -154,30 +204,58 @@ describe("RS256 and ES256 with VIGIL_JWKS_FILE", () => {
 
   test("refused: signed by another key (same kid), or a kid not in the file", async () => {
     const stranger = await generateKeyPair("RS256");
-    await expectRefused(await analyze(server.url, await token("RS256", stranger.privateKey, {}, "rsa-1")), /bad signature/);
-    await expectRefused(await analyze(server.url, await token("RS256", rsa.privateKey, {}, "unknown-kid")), /no key in the server's JWKS/);
+    await expectRefused(
+      await analyze(server.url, await token("RS256", stranger.privateKey, {}, "rsa-1")),
+      /bad signature/,
+    );
+    await expectRefused(
+      await analyze(server.url, await token("RS256", rsa.privateKey, {}, "unknown-kid")),
+      /no key in the server's JWKS/,
+    );
     const otherEc = await generateKeyPair("ES256");
     await expectRefused(await analyze(server.url, await token("ES256", otherEc.privateKey)), /bad signature/);
   });
 
   test("refused: HS256 'signed' with the server's RSA public key (algorithm confusion), and alg none", async () => {
     for (const publicKeyText of [rsaPublicPem, JSON.stringify(rsaPublicJwk)]) {
-      await expectRefused(await analyze(server.url, await token("HS256", encoder.encode(publicKeyText), {}, "rsa-1")), /algorithm is not accepted; this server accepts RS256 or ES256/);
+      await expectRefused(
+        await analyze(server.url, await token("HS256", encoder.encode(publicKeyText), {}, "rsa-1")),
+        /algorithm is not accepted; this server accepts RS256 or ES256/,
+      );
     }
     const claims = { sub: "alice", aud: AUDIENCE, iss: ISSUER, exp: now() + 600 };
-    await expectRefused(await analyze(server.url, `${base64url({ alg: "none", kid: "rsa-1" })}.${base64url(claims)}.`), /algorithm is not accepted/);
+    await expectRefused(
+      await analyze(server.url, `${base64url({ alg: "none", kid: "rsa-1" })}.${base64url(claims)}.`),
+      /algorithm is not accepted/,
+    );
   });
 
   test("refused: expired, wrong audience, wrong issuer, no sub (checked after the signature)", async () => {
-    await expectRefused(await analyze(server.url, await token("RS256", rsa.privateKey, { exp: now() - 3600 }, "rsa-1")), /expired/);
-    await expectRefused(await analyze(server.url, await token("ES256", ec.privateKey, { aud: "someone-else" }, "ec-1")), /wrong audience/);
-    await expectRefused(await analyze(server.url, await token("ES256", ec.privateKey, { iss: "https://other.example.org" }, "ec-1")), /wrong issuer/);
-    await expectRefused(await analyze(server.url, await token("RS256", rsa.privateKey, { sub: undefined }, "rsa-1")), /no sub/);
+    await expectRefused(
+      await analyze(server.url, await token("RS256", rsa.privateKey, { exp: now() - 3600 }, "rsa-1")),
+      /expired/,
+    );
+    await expectRefused(
+      await analyze(server.url, await token("ES256", ec.privateKey, { aud: "someone-else" }, "ec-1")),
+      /wrong audience/,
+    );
+    await expectRefused(
+      await analyze(server.url, await token("ES256", ec.privateKey, { iss: "https://other.example.org" }, "ec-1")),
+      /wrong issuer/,
+    );
+    await expectRefused(
+      await analyze(server.url, await token("RS256", rsa.privateKey, { sub: undefined }, "rsa-1")),
+      /no sub/,
+    );
   });
 
   test("/openapi.json documents the bearer JWT scheme on the /v1 routes", async () => {
     const document = await (await fetch(`${server.url}/openapi.json`)).json();
-    expect(document.components.securitySchemes.jwt).toMatchObject({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
+    expect(document.components.securitySchemes.jwt).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+    });
     expect(document.components.securitySchemes.apiKey).toBeUndefined();
     expect(document.paths["/v1/analyze"].post.security).toEqual([{ jwt: [] }]);
     expect(document.paths["/v1/analyze"].post.responses["401"]).toBeDefined();

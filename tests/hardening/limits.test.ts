@@ -29,16 +29,22 @@ const post = (key: string, session: string | undefined, body: Uint8Array<ArrayBu
   fetch(`${server.url}/v1/analyze`, {
     method: "POST",
     body,
-    headers: { authorization: `Bearer ${key}`, "content-type": "image/jpeg", ...(session ? { "x-session-id": session } : {}) },
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "image/jpeg",
+      ...(session ? { "x-session-id": session } : {}),
+    },
   });
 /** Answered at once by the fake backend: bursts stay well inside one second. */
 const tiny = new Uint8Array([0xff, 0xd8, 0xff]);
-const outcome = async (response: Response) => (response.status === 429 ? `429 ${(await response.json()).error.message}` : response.status);
+const outcome = async (response: Response) =>
+  response.status === 429 ? `429 ${(await response.json()).error.message}` : response.status;
 
 test("two sessions under one key each get their own rate; one session past its rate gets 429; the key's total is capped", async () => {
   const codes: Array<number | string> = [];
   // 3 frames for each of two users' sessions: 6 frames under one key, each session within its 3 a second.
-  for (let i = 0; i < 3; i++) for (const session of ["pupil-0001", "pupil-0002"]) codes.push(await outcome(await post(SHARED, session, tiny)));
+  for (let i = 0; i < 3; i++)
+    for (const session of ["pupil-0001", "pupil-0002"]) codes.push(await outcome(await post(SHARED, session, tiny)));
   expect(codes).toEqual([200, 200, 200, 200, 200, 200]);
 
   // A fourth frame in the same second for one session: refused for that session only.
@@ -51,9 +57,12 @@ test("two sessions under one key each get their own rate; one session past its r
 
   // Inventing session ids: the key's total (8 a second, 6 used) lets two more through, then refuses.
   const invented = [];
-  for (const session of ["made-up-0001", "made-up-0002", "made-up-0003", "made-up-0004"]) invented.push(await outcome(await post(SHARED, session, tiny)));
+  for (const session of ["made-up-0001", "made-up-0002", "made-up-0003", "made-up-0004"])
+    invented.push(await outcome(await post(SHARED, session, tiny)));
   expect(invented.slice(0, 2)).toEqual([200, 200]);
-  expect(invented.slice(2)).toEqual(Array(2).fill("429 more than 8 frames a second for this caller (all its sessions together)"));
+  expect(invented.slice(2)).toEqual(
+    Array(2).fill("429 more than 8 frames a second for this caller (all its sessions together)"),
+  );
 
   // Another key is untouched by all of this.
   expect((await post(BYSTANDER, "pupil-0001", tiny)).status).toBe(200);
@@ -90,7 +99,10 @@ async function inFlightTogether(sessions: string[]): Promise<Array<number | stri
 
 test("requests in flight: capped per session, and per key over all its sessions", async () => {
   // Two at once in one session (cap 1): one analysed, one refused.
-  expect(await inFlightTogether(["desk-0001", "desk-0001"])).toEqual([200, "429 more than 1 requests in flight for this session"]);
+  expect(await inFlightTogether(["desk-0001", "desk-0001"])).toEqual([
+    200,
+    "429 more than 1 requests in flight for this session",
+  ]);
   // Two at once in two sessions: both analysed (the key's cap is 2).
   expect(await inFlightTogether(["desk-0002", "desk-0003"])).toEqual([200, 200]);
   // Three at once in three sessions: the key's third is refused.

@@ -27,6 +27,8 @@ test("JWT principals: no two (issuer, subject) pairs share one, and none holds a
 test("a session's store key is its owner and its id; the same id under two owners gives two keys", () => {
   const alice = jwtPrincipal("https://id.example.org", "alice").id;
   const bob = jwtPrincipal("https://id.example.org", "bob").id;
-  expect(sessionStoreKey({ owner: alice, id: "study-0001" })).not.toBe(sessionStoreKey({ owner: bob, id: "study-0001" }));
+  expect(sessionStoreKey({ owner: alice, id: "study-0001" })).not.toBe(
+    sessionStoreKey({ owner: bob, id: "study-0001" }),
+  );
   expect(sessionStoreKey({ owner: LOCAL_PRINCIPAL.id, id: "study-0001" })).toBe("local/study-0001");
 });

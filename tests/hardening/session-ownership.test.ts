@@ -13,7 +13,11 @@ const T0 = Date.now() - 60_000;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 
 beforeAll(async () => {
-  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_AUTH: "keys", VIGIL_API_KEY_HASHES: `${hashApiKey(OWNER)},${hashApiKey(OTHER)}` });
+  server = await startTestServer({
+    VIGIL_WORKERS: "1",
+    VIGIL_AUTH: "keys",
+    VIGIL_API_KEY_HASHES: `${hashApiKey(OWNER)},${hashApiKey(OTHER)}`,
+  });
 });
 afterAll(() => server.stop());
 
@@ -21,12 +25,18 @@ async function frame(key: string, photo: string, session: string, second: number
   const response = await fetch(`${server.url}/v1/analyze`, {
     method: "POST",
     body: await fixtureBytes(photo),
-    headers: { authorization: `Bearer ${key}`, "content-type": "image/jpeg", "x-session-id": session, "x-capture-time": String(T0 + second * 1000) },
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "image/jpeg",
+      "x-session-id": session,
+      "x-capture-time": String(T0 + second * 1000),
+    },
   });
   expect(response.status).toBe(200);
   return (await response.json()).session;
 }
-const sessionRequest = (key: string, id: string, method = "GET") => fetch(`${server.url}/v1/sessions/${id}`, { method, headers: { authorization: `Bearer ${key}` } });
+const sessionRequest = (key: string, id: string, method = "GET") =>
+  fetch(`${server.url}/v1/sessions/${id}`, { method, headers: { authorization: `Bearer ${key}` } });
 
 test("another key gets 404 for a session on GET and DELETE, and the session is left as it was", async () => {
   const id = "owned-session-0001";

@@ -23,7 +23,11 @@ function seeded(seed: number) {
   };
 }
 
-const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const errorOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 describe("decodeImage", () => {
   // Mean brightness (Rec. 601 luma) measured once with this decoder; the ranges allow another libjpeg's rounding.
@@ -68,7 +72,10 @@ describe("decodeImage", () => {
     expect(small.data.length).toBe(256 * 300 * 4);
     expect(Math.abs(meanLuma(small.data) - meanLuma(full.data))).toBeLessThan(1.5);
     // Never up: a frame already within the bound comes back at its own size.
-    expect(await decodeImage(await fixtureBytes("grace_hopper.jpg"), limits, { fitWithin: 1280 })).toMatchObject({ width: 512, height: 600 });
+    expect(await decodeImage(await fixtureBytes("grace_hopper.jpg"), limits, { fitWithin: 1280 })).toMatchObject({
+      width: 512,
+      height: 600,
+    });
   });
 
   test("downscaleToFit (for frames already decoded) agrees with scaling in the decoder", async () => {
@@ -142,9 +149,11 @@ describe("damaged input is refused with a typed error, never a crash or a hang",
     for (const bytes of [jpeg, webp]) {
       for (let copy = 0; copy < 40; copy++) {
         const damaged = bytes.slice();
-        for (let flip = 0; flip < 8; flip++) damaged[16 + Math.floor(random() * (bytes.length - 16))] ^= 1 << Math.floor(random() * 8);
+        for (let flip = 0; flip < 8; flip++)
+          damaged[16 + Math.floor(random() * (bytes.length - 16))] ^= 1 << Math.floor(random() * 8);
         const outcome = await decodeImage(damaged, limits).then(
-          (image) => (image.data.length === image.width * image.height * 4 && image.width === 512 ? "decoded" : "wrong size"),
+          (image) =>
+            image.data.length === image.width * image.height * 4 && image.width === 512 ? "decoded" : "wrong size",
           (error: unknown) => (error instanceof ImageError ? error.code : `untyped: ${error}`),
         );
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
@@ -163,7 +172,10 @@ describe("damaged input is refused with a typed error, never a crash or a hang",
   });
 
   test("GIF and BMP are recognised but refused as unsupported", async () => {
-    const gif = new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, 0x21, 0xf9, 4, 1, 0, 0, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3b]);
+    const gif = new Uint8Array([
+      0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, 0x21, 0xf9, 4, 1, 0, 0, 0, 0,
+      0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3b,
+    ]);
     expect(((await errorOf(decodeImage(gif, limits))) as ImageError).code).toBe("unsupported_media_type");
     // A 1x1 24-bit BMP: 14-byte file header, 40-byte info header, one padded pixel row.
     const bmp = new Uint8Array(58);

@@ -5,7 +5,11 @@ import { probeImage } from "../../src/image/probe";
 import { fixtureBytes } from "../support/images";
 
 const limits = { maxPixels: 5_000_000, maxSide: 4096 };
-const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const errorOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 /** A PNG signature and IHDR chunk declaring width x height (RGBA, 8 bits), with a correct CRC; no pixels. */
 function pngHeader(width: number, height: number): Uint8Array {
@@ -57,7 +61,11 @@ describe("probeImage", () => {
   });
 
   test("without maxSide only the pixel count limits", async () => {
-    expect(await probeImage(pngHeader(8000, 10), { maxPixels: 100_000 })).toEqual({ format: "png", width: 8000, height: 10 });
+    expect(await probeImage(pngHeader(8000, 10), { maxPixels: 100_000 })).toEqual({
+      format: "png",
+      width: 8000,
+      height: 10,
+    });
   });
 });
 
@@ -70,7 +78,10 @@ describe("a decompression bomb is refused from its header, before any pixel buff
     const probed = await errorOf(probeImage(bomb, limits));
     const decoded = await errorOf(decodeImage(bomb, limits));
     expect(performance.now() - t0).toBeLessThan(200);
-    expect([probed instanceof ImageError && probed.code, decoded instanceof ImageError && decoded.code]).toEqual(["image_too_large", "image_too_large"]);
+    expect([probed instanceof ImageError && probed.code, decoded instanceof ImageError && decoded.code]).toEqual([
+      "image_too_large",
+      "image_too_large",
+    ]);
   });
 
   test("JPEG claiming 20000x20000: image_too_large, and memory does not grow by the 1.6 GB it claims", async () => {

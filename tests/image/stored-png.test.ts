@@ -15,20 +15,37 @@ describe("rgbaFromStoredPng reads what Bun.Image writes at compressionLevel 0", 
     const pixels = rgbaFromStoredPng(await new Bun.Image(source).png({ compressionLevel: 0 }).bytes());
     expect([pixels.width, pixels.height]).toEqual([512, 512]);
     for (const i of [0, 1, 1000, 131_071, 262_143]) {
-      expect([...pixels.data.subarray(i * 4, i * 4 + 4)]).toEqual([reference.data[i * 3], reference.data[i * 3 + 1], reference.data[i * 3 + 2], 255]);
+      expect([...pixels.data.subarray(i * 4, i * 4 + 4)]).toEqual([
+        reference.data[i * 3],
+        reference.data[i * 3 + 1],
+        reference.data[i * 3 + 2],
+        255,
+      ]);
     }
   });
 
   test("grey, grey+alpha and palette PNGs are also written as 8-bit RGBA", async () => {
     const { encode } = await import("fast-png");
-    const grey = encode({ width: 3, height: 2, data: Uint8Array.from([0, 50, 100, 150, 200, 250]), channels: 1, depth: 8 });
-    expect([...rgbaFromStoredPng(await new Bun.Image(grey).png({ compressionLevel: 0 }).bytes()).data.subarray(4, 8)]).toEqual([50, 50, 50, 255]);
+    const grey = encode({
+      width: 3,
+      height: 2,
+      data: Uint8Array.from([0, 50, 100, 150, 200, 250]),
+      channels: 1,
+      depth: 8,
+    });
+    expect([
+      ...rgbaFromStoredPng(await new Bun.Image(grey).png({ compressionLevel: 0 }).bytes()).data.subarray(4, 8),
+    ]).toEqual([50, 50, 50, 255]);
     const greyAlpha = encode({ width: 1, height: 1, data: Uint8Array.from([80, 128]), channels: 2, depth: 8 });
-    expect([...rgbaFromStoredPng(await new Bun.Image(greyAlpha).png({ compressionLevel: 0 }).bytes()).data]).toEqual([80, 80, 80, 128]);
+    expect([...rgbaFromStoredPng(await new Bun.Image(greyAlpha).png({ compressionLevel: 0 }).bytes()).data]).toEqual([
+      80, 80, 80, 128,
+    ]);
     const rgb = encode({ width: 2, height: 1, data: Uint8Array.from([255, 0, 0, 0, 0, 255]), channels: 3, depth: 8 });
     const palette = await new Bun.Image(rgb).png({ palette: true }).bytes();
     expect(palette[25]).toBe(3); // really indexed
-    expect([...rgbaFromStoredPng(await new Bun.Image(palette).png({ compressionLevel: 0 }).bytes()).data]).toEqual([255, 0, 0, 255, 0, 0, 255, 255]);
+    expect([...rgbaFromStoredPng(await new Bun.Image(palette).png({ compressionLevel: 0 }).bytes()).data]).toEqual([
+      255, 0, 0, 255, 0, 0, 255, 255,
+    ]);
   });
 
   test("a webcam-sized frame (many IDAT chunks, stored blocks across them) comes back byte for byte, into a reused buffer too", async () => {

@@ -2,7 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { TextureStoreOffscreenCanvas } from "../../polyfills/offscreen-canvas";
 import { TextureStoreGL } from "../../polyfills/webgl2-texture-store";
 
-const GLC = { TEXTURE_2D: 0x0de1, RGBA: 0x1908, UNSIGNED_BYTE: 0x1401, FRAMEBUFFER: 0x8d40, COLOR_ATTACHMENT0: 0x8ce0, UNPACK_FLIP_Y_WEBGL: 0x9240 };
+const GLC = {
+  TEXTURE_2D: 0x0de1,
+  RGBA: 0x1908,
+  UNSIGNED_BYTE: 0x1401,
+  FRAMEBUFFER: 0x8d40,
+  COLOR_ATTACHMENT0: 0x8ce0,
+  UNPACK_FLIP_Y_WEBGL: 0x9240,
+};
 
 function uploadAndRead(flipY: boolean) {
   const gl = new TextureStoreOffscreenCanvas(1, 1).getContext("webgl2")!;
@@ -41,7 +48,10 @@ describe("the WebGL2 stand-in", () => {
   });
 
   test("a GL call it does not implement throws an error that names the call", () => {
-    const gl = new TextureStoreOffscreenCanvas(1, 1).getContext("webgl2") as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const gl = new TextureStoreOffscreenCanvas(1, 1).getContext("webgl2") as unknown as Record<
+      string,
+      (...a: unknown[]) => unknown
+    >;
     expect(() => gl.compileShader({})).toThrow(/gl\.compileShader\(\) is not implemented/);
     expect(() => gl.drawArrays(4, 0, 3)).toThrow(/gl\.drawArrays\(\)/);
     // Constants it does not know read as undefined, like a missing extension's.

@@ -4,7 +4,14 @@
  */
 import { serveJobs } from "../../src/pool/serve-jobs";
 
-type Script = { action: "echo"; value: number } | { action: "grow" } | { action: "busy"; ms: number } | { action: "fail" } | { action: "break" } | { action: "crash" } | { action: "hang" };
+type Script =
+  | { action: "echo"; value: number }
+  | { action: "grow" }
+  | { action: "busy"; ms: number }
+  | { action: "fail" }
+  | { action: "break" }
+  | { action: "crash" }
+  | { action: "hang" };
 
 let grown = false;
 

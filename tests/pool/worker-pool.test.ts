@@ -6,7 +6,10 @@ const workerUrl = new URL("./scripted-worker.ts", import.meta.url);
 let pool: WorkerPool<unknown, number> | undefined;
 
 async function startPool(options: Partial<WorkerPoolOptions> = {}, observer = {}) {
-  pool = new WorkerPool<unknown, number>({ workerUrl, size: 2, maxQueue: 4, queueDeadlineMs: 1000, jobTimeoutMs: 2000, ...options }, observer);
+  pool = new WorkerPool<unknown, number>(
+    { workerUrl, size: 2, maxQueue: 4, queueDeadlineMs: 1000, jobTimeoutMs: 2000, ...options },
+    observer,
+  );
   await pool.whenAllReady();
   return pool;
 }
@@ -37,7 +40,11 @@ describe("WorkerPool", () => {
   test("a full queue refuses at once while admitted jobs still finish", async () => {
     const shed: string[] = [];
     const p = await startPool({ size: 1, maxQueue: 2 }, { onShed: (code: string) => shed.push(code) });
-    const admitted = [p.run({ action: "busy", ms: 150 }), p.run({ action: "busy", ms: 10 }), p.run({ action: "busy", ms: 10 })];
+    const admitted = [
+      p.run({ action: "busy", ms: 150 }),
+      p.run({ action: "busy", ms: 10 }),
+      p.run({ action: "busy", ms: 10 }),
+    ];
     const started = performance.now();
     const refused = await p.run({ action: "echo", value: 0 }).catch((e) => e);
     expect(performance.now() - started).toBeLessThan(120); // refused without waiting for the 150 ms job
@@ -49,7 +56,10 @@ describe("WorkerPool", () => {
 
   test("a frame that would wait longer than maxQueueWaitMs is refused at once; shorter frames queue deeper", async () => {
     const shed: string[] = [];
-    const p = await startPool({ size: 1, maxQueue: 100, maxQueueWaitMs: 250 }, { onShed: (code: string) => shed.push(code) });
+    const p = await startPool(
+      { size: 1, maxQueue: 100, maxQueueWaitMs: 250 },
+      { onShed: (code: string) => shed.push(code) },
+    );
     // The pool learns what a frame costs from the frames it serves: 100 ms each here.
     for (let i = 0; i < 3; i++) await p.run({ action: "busy", ms: 100 });
     const running = p.run({ action: "busy", ms: 100 });
@@ -65,7 +75,12 @@ describe("WorkerPool", () => {
     await Promise.all([running, ...admitted]);
     // Frames of 10 ms: the same 250 ms admits twenty behind a running one.
     for (let i = 0; i < 60; i++) await p.run({ action: "busy", ms: 10 });
-    const cheap = Array.from({ length: 21 }, () => p.run({ action: "busy", ms: 10 }).then(() => "ok", (e) => e.code));
+    const cheap = Array.from({ length: 21 }, () =>
+      p.run({ action: "busy", ms: 10 }).then(
+        () => "ok",
+        (e) => e.code,
+      ),
+    );
     expect((await Promise.all(cheap)).filter((r) => r === "ok").length).toBeGreaterThanOrEqual(15);
   });
 
@@ -158,13 +173,22 @@ describe("WorkerPool", () => {
 describe("WorkerPool: patient frames (a new session's first)", () => {
   test("wait behind the frames of running sessions, in their own queue, and are admitted where an ordinary frame is refused", async () => {
     const shed: string[] = [];
-    const p = await startPool({ size: 1, maxQueue: 2, maxQueueWaitMs: 250, patience: { extraWaitMs: 2000, maxQueue: 20 } }, { onShed: (code: string) => shed.push(code) });
+    const p = await startPool(
+      { size: 1, maxQueue: 2, maxQueueWaitMs: 250, patience: { extraWaitMs: 2000, maxQueue: 20 } },
+      { onShed: (code: string) => shed.push(code) },
+    );
     for (let i = 0; i < 3; i++) await p.run({ action: "busy", ms: 100 });
     const order: string[] = [];
-    const track = (name: string, run: Promise<unknown>) => run.then(() => order.push(name), (e) => order.push(`${name}:${e.code}`));
+    const track = (name: string, run: Promise<unknown>) =>
+      run.then(
+        () => order.push(name),
+        (e) => order.push(`${name}:${e.code}`),
+      );
     const blocker = track("blocker", p.run({ action: "busy", ms: 100 }));
     // Five first frames (500 ms of work, over the 250 ms bound) are admitted; two ordinary frames go ahead of them.
-    const patient = Array.from({ length: 5 }, (_, i) => track(`new${i}`, p.run({ action: "busy", ms: 100 }, [], { patient: true })));
+    const patient = Array.from({ length: 5 }, (_, i) =>
+      track(`new${i}`, p.run({ action: "busy", ms: 100 }, [], { patient: true })),
+    );
     const ordinary = [track("a", p.run({ action: "busy", ms: 100 })), track("b", p.run({ action: "busy", ms: 100 }))];
     // A third ordinary frame finds their queue full (maxQueue 2): refused, as without patient frames.
     const refused = await p.run({ action: "busy", ms: 100 }).catch((e) => e);
@@ -182,15 +206,28 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
     expect((await p.run({ action: "echo", value: 1 }, [], { patient: true }).catch((e) => e)).code).toBe("overloaded");
     await Promise.all([blocker, queued]);
     await p.close();
-    const q = await startPool({ size: 1, maxQueue: 10, maxQueueWaitMs: 10_000, patience: { extraWaitMs: 1000, maxQueue: 2 } });
+    const q = await startPool({
+      size: 1,
+      maxQueue: 10,
+      maxQueueWaitMs: 10_000,
+      patience: { extraWaitMs: 1000, maxQueue: 2 },
+    });
     const running = q.run({ action: "busy", ms: 100 });
-    const two = [q.run({ action: "busy", ms: 10 }, [], { patient: true }), q.run({ action: "busy", ms: 10 }, [], { patient: true })];
+    const two = [
+      q.run({ action: "busy", ms: 10 }, [], { patient: true }),
+      q.run({ action: "busy", ms: 10 }, [], { patient: true }),
+    ];
     expect((await q.run({ action: "echo", value: 1 }, [], { patient: true }).catch((e) => e)).code).toBe("overloaded");
     expect((await Promise.all([running, ...two])).length).toBe(3);
   });
 
   test("a patient frame past its extra wait goes ahead of newer ordinary frames: it is never starved", async () => {
-    const p = await startPool({ size: 1, maxQueue: 100, queueDeadlineMs: 5000, patience: { extraWaitMs: 150, maxQueue: 10 } });
+    const p = await startPool({
+      size: 1,
+      maxQueue: 100,
+      queueDeadlineMs: 5000,
+      patience: { extraWaitMs: 150, maxQueue: 10 },
+    });
     const order: string[] = [];
     const blocker = p.run({ action: "busy", ms: 300 }).then(() => order.push("blocker"));
     const patient = p.run({ action: "echo", value: 1 }, [], { patient: true }).then(() => order.push("new"));
@@ -202,9 +239,18 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
   });
 
   test("Retry-After of a refused frame is its expected wait in whole seconds, at least 1, whichever bound refused it", async () => {
-    const p = await startPool({ size: 1, maxQueue: 100, maxQueueWaitMs: 1000, queueDeadlineMs: 10_000, jobTimeoutMs: 5000 });
+    const p = await startPool({
+      size: 1,
+      maxQueue: 100,
+      maxQueueWaitMs: 1000,
+      queueDeadlineMs: 10_000,
+      jobTimeoutMs: 5000,
+    });
     for (let i = 0; i < 3; i++) await p.run({ action: "busy", ms: 300 });
-    const running = [p.run({ action: "busy", ms: 300 }), ...Array.from({ length: 3 }, () => p.run({ action: "busy", ms: 300 }))];
+    const running = [
+      p.run({ action: "busy", ms: 300 }),
+      ...Array.from({ length: 3 }, () => p.run({ action: "busy", ms: 300 })),
+    ];
     // Behind the running frame and three more: about (3 + 0.5) x 300 = 1050 ms.
     const refused = await p.run({ action: "busy", ms: 300 }).catch((e) => e);
     expect(refused.code).toBe("overloaded");
@@ -213,10 +259,23 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
     await p.close();
     // The count bound of the patient queue: behind a running frame, four ordinary ones and two patient ones
     // (300 ms each) a frame would wait about (6 + 0.5) x 300 = 1950 ms: Retry-After 2.
-    const q = await startPool({ size: 1, maxQueue: 10, maxQueueWaitMs: 10_000, queueDeadlineMs: 10_000, jobTimeoutMs: 5000, patience: { extraWaitMs: 10_000, maxQueue: 2 } });
+    const q = await startPool({
+      size: 1,
+      maxQueue: 10,
+      maxQueueWaitMs: 10_000,
+      queueDeadlineMs: 10_000,
+      jobTimeoutMs: 5000,
+      patience: { extraWaitMs: 10_000, maxQueue: 2 },
+    });
     for (let i = 0; i < 3; i++) await q.run({ action: "busy", ms: 300 });
-    const queued = [q.run({ action: "busy", ms: 300 }), ...Array.from({ length: 4 }, () => q.run({ action: "busy", ms: 300 }))];
-    queued.push(q.run({ action: "busy", ms: 300 }, [], { patient: true }), q.run({ action: "busy", ms: 300 }, [], { patient: true }));
+    const queued = [
+      q.run({ action: "busy", ms: 300 }),
+      ...Array.from({ length: 4 }, () => q.run({ action: "busy", ms: 300 })),
+    ];
+    queued.push(
+      q.run({ action: "busy", ms: 300 }, [], { patient: true }),
+      q.run({ action: "busy", ms: 300 }, [], { patient: true }),
+    );
     const full = await q.run({ action: "busy", ms: 300 }, [], { patient: true }).catch((e) => e);
     expect(full.code).toBe("overloaded");
     expect(full.message).toMatch(/2 frames are waiting/);

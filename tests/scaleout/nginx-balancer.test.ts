@@ -21,7 +21,10 @@ import { startTestServer } from "../support/server";
 const nginxBinary = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => Bun.file(p).size > 0);
 // CI installs nginx and redis-server and must run this; a developer machine without them skips it, saying why.
 const skip = (!nginxBinary || !redisServerBinary) && !process.env.CI;
-if (skip) console.warn("nginx-balancer test skipped: needs nginx and redis-server (apt-get install nginx-light redis-server; .ci/run does)");
+if (skip)
+  console.warn(
+    "nginx-balancer test skipped: needs nginx and redis-server (apt-get install nginx-light redis-server; .ci/run does)",
+  );
 
 const main = new URL("../../src/main.ts", import.meta.url).pathname;
 const NAMES = ["vigil-a", "vigil-b", "vigil-c"];
@@ -43,9 +46,31 @@ const prefix = mkdtempSync(join(tmpdir(), "vigil-nginx-"));
 async function startInstance(name: string): Promise<Instance> {
   const port = await freePort();
   const child = Bun.spawn(
-    [process.execPath, main, "serve", "--port", String(port), "--workers", "1", "--auth", "none", "--instance-id", name, "--log-requests", "false"],
+    [
+      process.execPath,
+      main,
+      "serve",
+      "--port",
+      String(port),
+      "--workers",
+      "1",
+      "--auth",
+      "none",
+      "--instance-id",
+      name,
+      "--log-requests",
+      "false",
+    ],
     {
-      env: { ...process.env, VIGIL_REDIS_URL: redis.url, VIGIL_REDIS_TIMEOUT_MS: String(REDIS_TIMEOUT_MS), VIGIL_RATE_LIMIT_PER_SECOND: "1000", VIGIL_RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: "1000", VIGIL_MAX_IN_FLIGHT_PER_CLIENT: "1000", VIGIL_MAX_IN_FLIGHT_PER_PRINCIPAL: "1000" },
+      env: {
+        ...process.env,
+        VIGIL_REDIS_URL: redis.url,
+        VIGIL_REDIS_TIMEOUT_MS: String(REDIS_TIMEOUT_MS),
+        VIGIL_RATE_LIMIT_PER_SECOND: "1000",
+        VIGIL_RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: "1000",
+        VIGIL_MAX_IN_FLIGHT_PER_CLIENT: "1000",
+        VIGIL_MAX_IN_FLIGHT_PER_PRINCIPAL: "1000",
+      },
       stdin: "ignore",
       stdout: "pipe",
       stderr: "inherit",
@@ -66,16 +91,23 @@ async function startInstance(name: string): Promise<Instance> {
 
 beforeAll(async () => {
   if (skip) return;
-  if (!nginxBinary || !redisServerBinary) throw new Error("nginx and redis-server are required in CI (.ci/run installs nginx-light and redis-server)");
+  if (!nginxBinary || !redisServerBinary)
+    throw new Error("nginx and redis-server are required in CI (.ci/run installs nginx-light and redis-server)");
   redis = await startRedisServer();
-  const started = await Promise.all([...NAMES.map(startInstance), startTestServer({ VIGIL_WORKERS: "1", VIGIL_INSTANCE_ID: "reference" })]);
+  const started = await Promise.all([
+    ...NAMES.map(startInstance),
+    startTestServer({ VIGIL_WORKERS: "1", VIGIL_INSTANCE_ID: "reference" }),
+  ]);
   instances.push(...(started.slice(0, 3) as Instance[]));
   reference = started[3] as Awaited<ReturnType<typeof startTestServer>>;
   const port = await freePort();
   balancer = `http://127.0.0.1:${port}`;
   const site = readFileSync(new URL("../../deploy/nginx/vigil.conf", import.meta.url), "utf8")
     .replace(/^\s*server\s+vigil-\d\.vigil:8080[^;]*;\s*$/gm, "")
-    .replace(/upstream vigil \{/, `upstream vigil {\n${instances.map((s) => `    server ${new URL(s.url).host} max_fails=1 fail_timeout=5s;`).join("\n")}`)
+    .replace(
+      /upstream vigil \{/,
+      `upstream vigil {\n${instances.map((s) => `    server ${new URL(s.url).host} max_fails=1 fail_timeout=5s;`).join("\n")}`,
+    )
     .replace(/listen 80;/, `listen 127.0.0.1:${port};`);
   expect(site).not.toContain("hash ");
   writeFileSync(join(prefix, "vigil.conf"), site);
@@ -83,10 +115,16 @@ beforeAll(async () => {
     join(prefix, "nginx.conf"),
     `${process.getuid?.() === 0 ? "user root;\n" : ""}worker_processes 1;\npid ${prefix}/nginx.pid;\nerror_log stderr crit;\nevents { worker_connections 256; }\nhttp {\n  access_log off;\n  client_body_temp_path ${prefix}/body;\n  proxy_temp_path ${prefix}/proxy;\n  include ${prefix}/vigil.conf;\n}\n`,
   );
-  nginx = Bun.spawn([nginxBinary, "-p", prefix, "-c", join(prefix, "nginx.conf"), "-g", "daemon off;"], { stdout: "inherit", stderr: "inherit" });
+  nginx = Bun.spawn([nginxBinary, "-p", prefix, "-c", join(prefix, "nginx.conf"), "-g", "daemon off;"], {
+    stdout: "inherit",
+    stderr: "inherit",
+  });
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const up = await fetch(`${balancer}/healthz`).then((r) => r.ok, () => false);
+    const up = await fetch(`${balancer}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > deadline) throw new Error("nginx did not come up");
     await Bun.sleep(50);
@@ -113,7 +151,12 @@ async function frame(base: string, session: string, second: number, photo = "gra
   });
   expect(response.status).toBe(200);
   const body = await response.json();
-  return { instance: response.headers.get("x-vigil-instance")!, session: body.session, tracked: body.tracked as boolean, faces: body.faces.length as number };
+  return {
+    instance: response.headers.get("x-vigil-instance")!,
+    session: body.session,
+    tracked: body.tracked as boolean,
+    faces: body.faces.length as number,
+  };
 }
 
 /** A person, then nobody (away after 5 s), then a person again; one late frame and one repeated. */
@@ -126,102 +169,143 @@ const SCRIPT: [second: number, photo: string][] = [
   [15, "astronaut.png"],
 ];
 
-test.skipIf(skip)("one session's frames spread round robin over three instances give the same states and measures as one instance", async () => {
-  const served = new Set<string>();
-  const states = new Set<string>();
-  for (const [second, photo] of SCRIPT) {
-    const alone = await frame(reference!.url, "one-instance", second, photo);
-    const spread = await frame(balancer, "round-robin", second, photo);
-    served.add(spread.instance);
-    states.add(spread.session.state);
-    const { id: _a, ...expected } = alone.session;
-    const { id: _b, ...actual } = spread.session;
-    expect({ second, ...actual, tracked: spread.tracked, faces: spread.faces }).toEqual({ second, ...expected, tracked: alone.tracked, faces: alone.faces });
-  }
-  expect([...served].sort()).toEqual(NAMES);
-  // The script went through real state changes, not one state all along.
-  expect([...states].sort()).toEqual(["away", "focused", "unknown"]);
-}, 120_000);
+test.skipIf(skip)(
+  "one session's frames spread round robin over three instances give the same states and measures as one instance",
+  async () => {
+    const served = new Set<string>();
+    const states = new Set<string>();
+    for (const [second, photo] of SCRIPT) {
+      const alone = await frame(reference!.url, "one-instance", second, photo);
+      const spread = await frame(balancer, "round-robin", second, photo);
+      served.add(spread.instance);
+      states.add(spread.session.state);
+      const { id: _a, ...expected } = alone.session;
+      const { id: _b, ...actual } = spread.session;
+      expect({ second, ...actual, tracked: spread.tracked, faces: spread.faces }).toEqual({
+        second,
+        ...expected,
+        tracked: alone.tracked,
+        faces: alone.faces,
+      });
+    }
+    expect([...served].sort()).toEqual(NAMES);
+    // The script went through real state changes, not one state all along.
+    expect([...states].sort()).toEqual(["away", "focused", "unknown"]);
+  },
+  120_000,
+);
 
-test.skipIf(skip)("frames of one session arriving at once on different instances are all filed, in capture order", async () => {
-  const served = new Set<string>();
-  for (let round = 0; round < 5; round++) {
-    // Three frames at once; capture times in reverse of sending order, so filing order and capture order differ.
-    const answers = await Promise.all([2, 1, 0].map((k) => frame(balancer, "simultaneous", round * 3 + k)));
-    for (const answer of answers) served.add(answer.instance);
-  }
-  expect(served.size).toBeGreaterThan(1);
-  const session = await (await fetch(`${balancer}/v1/sessions/simultaneous`)).json();
-  // No frame lost to a concurrent update, and the history runs from the earliest capture time.
-  expect(session).toMatchObject({ frames: 15, historyStartedAt: new Date(T0).toISOString(), state: "focused" });
-}, 60_000);
+test.skipIf(skip)(
+  "frames of one session arriving at once on different instances are all filed, in capture order",
+  async () => {
+    const served = new Set<string>();
+    for (let round = 0; round < 5; round++) {
+      // Three frames at once; capture times in reverse of sending order, so filing order and capture order differ.
+      const answers = await Promise.all([2, 1, 0].map((k) => frame(balancer, "simultaneous", round * 3 + k)));
+      for (const answer of answers) served.add(answer.instance);
+    }
+    expect(served.size).toBeGreaterThan(1);
+    const session = await (await fetch(`${balancer}/v1/sessions/simultaneous`)).json();
+    // No frame lost to a concurrent update, and the history runs from the earliest capture time.
+    expect(session).toMatchObject({ frames: 15, historyStartedAt: new Date(T0).toISOString(), state: "focused" });
+  },
+  60_000,
+);
 
-test.skipIf(skip)("kill -9 one instance mid-session: the session goes on from the others with its history", async () => {
-  const before = await frame(balancer, "survivor", 0);
-  for (let s = 1; s < 4; s++) await frame(balancer, "survivor", s);
-  const victim = instances[1];
-  victim.process.kill("SIGKILL");
-  await victim.process.exited;
-  const served = new Set<string>();
-  for (let s = 4; s < 10; s++) {
-    const { instance, session } = await frame(balancer, "survivor", s);
-    served.add(instance);
-    expect(session).toMatchObject({ available: true, fresh: false, frames: s + 1, historyStartedAt: before.session.historyStartedAt });
-  }
-  expect(served.has(victim.name)).toBe(false);
-  expect(served.size).toBe(2);
-}, 60_000);
+test.skipIf(skip)(
+  "kill -9 one instance mid-session: the session goes on from the others with its history",
+  async () => {
+    const before = await frame(balancer, "survivor", 0);
+    for (let s = 1; s < 4; s++) await frame(balancer, "survivor", s);
+    const victim = instances[1];
+    victim.process.kill("SIGKILL");
+    await victim.process.exited;
+    const served = new Set<string>();
+    for (let s = 4; s < 10; s++) {
+      const { instance, session } = await frame(balancer, "survivor", s);
+      served.add(instance);
+      expect(session).toMatchObject({
+        available: true,
+        fresh: false,
+        frames: s + 1,
+        historyStartedAt: before.session.historyStartedAt,
+      });
+    }
+    expect(served.has(victim.name)).toBe(false);
+    expect(served.size).toBe(2);
+  },
+  60_000,
+);
 
-test.skipIf(skip)("Redis killed and restarted: frames are answered throughout, sessions work again by themselves", async () => {
-  await frame(balancer, "through-restart", 0);
-  await redis.kill();
-  for (let s = 1; s < 5; s++) {
-    const { session, faces } = await frame(balancer, "through-restart", s);
-    expect(faces).toBe(1); // analysed all the same
-    expect(session).toMatchObject({ id: "through-restart", available: false });
-    expect(typeof session.reason).toBe("string");
-  }
-  // Still ready (frames are served), and saying what it depends on.
-  const ready = await fetch(`${balancer}/readyz`);
-  expect(ready.status).toBe(200);
-  expect((await ready.json()).sessions).toMatchObject({ store: "redis", available: false });
-  const unavailable = await Promise.all(
-    [instances[0], instances[2]].map(async (i) => Number((await (await fetch(`${i.url}/metrics`)).text()).match(/vigil_session_store_unavailable_total\{operation="load"\} (\d+)/)?.[1] ?? 0)),
-  );
-  expect(unavailable[0] + unavailable[1]).toBeGreaterThanOrEqual(4);
-  expect(await fetch(`${balancer}/v1/sessions/through-restart`).then((r) => r.status)).toBe(503);
-  // The answer's shape is documented.
-  const schemas = (await (await fetch(`${balancer}/openapi.json`)).json()).components.schemas;
-  expect(schemas.SessionUnavailable.properties.available).toMatchObject({ type: "boolean", enum: [false] });
+test.skipIf(skip)(
+  "Redis killed and restarted: frames are answered throughout, sessions work again by themselves",
+  async () => {
+    await frame(balancer, "through-restart", 0);
+    await redis.kill();
+    for (let s = 1; s < 5; s++) {
+      const { session, faces } = await frame(balancer, "through-restart", s);
+      expect(faces).toBe(1); // analysed all the same
+      expect(session).toMatchObject({ id: "through-restart", available: false });
+      expect(typeof session.reason).toBe("string");
+    }
+    // Still ready (frames are served), and saying what it depends on.
+    const ready = await fetch(`${balancer}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).sessions).toMatchObject({ store: "redis", available: false });
+    const unavailable = await Promise.all(
+      [instances[0], instances[2]].map(async (i) =>
+        Number(
+          (await (await fetch(`${i.url}/metrics`)).text()).match(
+            /vigil_session_store_unavailable_total\{operation="load"\} (\d+)/,
+          )?.[1] ?? 0,
+        ),
+      ),
+    );
+    expect(unavailable[0] + unavailable[1]).toBeGreaterThanOrEqual(4);
+    expect(await fetch(`${balancer}/v1/sessions/through-restart`).then((r) => r.status)).toBe(503);
+    // The answer's shape is documented.
+    const schemas = (await (await fetch(`${balancer}/openapi.json`)).json()).components.schemas;
+    expect(schemas.SessionUnavailable.properties.available).toMatchObject({ type: "boolean", enum: [false] });
 
-  await redis.restart();
-  const deadline = Date.now() + 15_000;
-  let second = 5;
-  let session: { available: boolean; fresh?: boolean; frames?: number };
-  do {
-    ({ session } = await frame(balancer, "through-restart", second++));
-    if (Date.now() > deadline) throw new Error("sessions did not come back after Redis restarted");
-  } while (!session.available);
-  // This Redis keeps nothing on disk: the session starts again, and says so.
-  expect(session).toMatchObject({ available: true, fresh: true, frames: 1 });
-  // Every instance is back: the next frames, round robin, all keep the session.
-  for (let s = 0; s < 4; s++) expect((await frame(balancer, "through-restart", second++)).session).toMatchObject({ available: true, fresh: false, frames: s + 2 });
-}, 60_000);
+    await redis.restart();
+    const deadline = Date.now() + 15_000;
+    let second = 5;
+    let session: { available: boolean; fresh?: boolean; frames?: number };
+    do {
+      ({ session } = await frame(balancer, "through-restart", second++));
+      if (Date.now() > deadline) throw new Error("sessions did not come back after Redis restarted");
+    } while (!session.available);
+    // This Redis keeps nothing on disk: the session starts again, and says so.
+    expect(session).toMatchObject({ available: true, fresh: true, frames: 1 });
+    // Every instance is back: the next frames, round robin, all keep the session.
+    for (let s = 0; s < 4; s++)
+      expect((await frame(balancer, "through-restart", second++)).session).toMatchObject({
+        available: true,
+        fresh: false,
+        frames: s + 2,
+      });
+  },
+  60_000,
+);
 
-test.skipIf(skip)("Redis paused (slow): frames are answered within its timeout, and the session resumes with its history", async () => {
-  for (let s = 0; s < 3; s++) await frame(balancer, "through-pause", s);
-  redis.pause();
-  try {
-    const started = performance.now();
-    const { session, faces } = await frame(balancer, "through-pause", 3);
-    expect(faces).toBe(1);
-    expect(session).toMatchObject({ available: false, reason: `no answer within ${REDIS_TIMEOUT_MS} ms` });
-    // One timed-out load, then the frame is answered without waiting for Redis again (generous: a loaded machine).
-    expect(performance.now() - started).toBeLessThan(5000);
-  } finally {
-    redis.resume();
-  }
-  const { session } = await frame(balancer, "through-pause", 4);
-  expect(session).toMatchObject({ available: true, fresh: false });
-  expect(session.frames).toBeGreaterThanOrEqual(4);
-}, 60_000);
+test.skipIf(skip)(
+  "Redis paused (slow): frames are answered within its timeout, and the session resumes with its history",
+  async () => {
+    for (let s = 0; s < 3; s++) await frame(balancer, "through-pause", s);
+    redis.pause();
+    try {
+      const started = performance.now();
+      const { session, faces } = await frame(balancer, "through-pause", 3);
+      expect(faces).toBe(1);
+      expect(session).toMatchObject({ available: false, reason: `no answer within ${REDIS_TIMEOUT_MS} ms` });
+      // One timed-out load, then the frame is answered without waiting for Redis again (generous: a loaded machine).
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      redis.resume();
+    }
+    const { session } = await frame(balancer, "through-pause", 4);
+    expect(session).toMatchObject({ available: true, fresh: false });
+    expect(session.frames).toBeGreaterThanOrEqual(4);
+  },
+  60_000,
+);

@@ -13,7 +13,8 @@ import { fixtureBytes } from "../support/images";
 import { redisServerBinary, startRedisServer, type RedisServer } from "../support/redis-server";
 
 const skip = !redisServerBinary && !process.env.CI;
-if (skip) console.warn("processes test skipped: redis-server is not installed (apt-get install redis-server; .ci/run does)");
+if (skip)
+  console.warn("processes test skipped: redis-server is not installed (apt-get install redis-server; .ci/run does)");
 
 const repo = new URL("../../", import.meta.url).pathname;
 let redis: RedisServer;
@@ -26,8 +27,34 @@ class Supervisor {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
 
   constructor(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-    const flags = ["--processes", "2", "--workers", "1", "--port", "0", "--auth", "none", "--redis-url", redis.url, "--instance-id", "proc"];
-    this.process = Bun.spawn([...command, "serve", ...flags, "--log-requests", "false", "--rate-limit-per-second", "1000", "--rate-limit-per-principal-per-second", "1000"], { ...options, stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+    const flags = [
+      "--processes",
+      "2",
+      "--workers",
+      "1",
+      "--port",
+      "0",
+      "--auth",
+      "none",
+      "--redis-url",
+      redis.url,
+      "--instance-id",
+      "proc",
+    ];
+    this.process = Bun.spawn(
+      [
+        ...command,
+        "serve",
+        ...flags,
+        "--log-requests",
+        "false",
+        "--rate-limit-per-second",
+        "1000",
+        "--rate-limit-per-principal-per-second",
+        "1000",
+      ],
+      { ...options, stdin: "ignore", stdout: "pipe", stderr: "inherit" },
+    );
     this.reader = this.process.stdout.getReader();
   }
 
@@ -42,7 +69,10 @@ class Supervisor {
     const deadline = Date.now() + timeoutMs;
     while ((this.output.match(new RegExp(pattern, "g")) ?? []).length < count) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} x${count}; output:\n${this.output}`);
-      const { value, done } = await Promise.race([this.reader.read(), Bun.sleep(deadline - Date.now()).then(() => ({ value: undefined, done: false }))]);
+      const { value, done } = await Promise.race([
+        this.reader.read(),
+        Bun.sleep(deadline - Date.now()).then(() => ({ value: undefined, done: false })),
+      ]);
       if (done) throw new Error(`the parent exited; output:\n${this.output}`);
       if (value) this.output += new TextDecoder().decode(value);
     }
@@ -59,7 +89,12 @@ async function frame(url: string, session: string, second: number) {
   const response = await fetch(`${url}/v1/analyze`, {
     method: "POST",
     body: await fixtureBytes("grace_hopper.jpg"),
-    headers: { "content-type": "image/jpeg", connection: "close", "x-session-id": session, "x-capture-time": String(T0 + second * 1000) },
+    headers: {
+      "content-type": "image/jpeg",
+      connection: "close",
+      "x-session-id": session,
+      "x-capture-time": String(T0 + second * 1000),
+    },
   });
   expect(response.status).toBe(200);
   return { instance: response.headers.get("x-vigil-instance")!, session: (await response.json()).session };
@@ -90,43 +125,65 @@ afterAll(async () => {
 });
 
 test("more than one process without Redis is refused with a clear message", () => {
-  expect(() => loadServerConfig(["--processes", "2"], { VIGIL_AUTH: "none" })).toThrow(/--processes: 2 processes need VIGIL_REDIS_URL/);
-  expect(loadServerConfig(["--processes", "2"], { VIGIL_AUTH: "none", VIGIL_REDIS_URL: "redis://127.0.0.1:6379/0" }).processes).toBe(2);
-  expect(() => loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_REDIS_URL: "http://x" })).toThrow(/VIGIL_REDIS_URL: must be a Redis URL/);
+  expect(() => loadServerConfig(["--processes", "2"], { VIGIL_AUTH: "none" })).toThrow(
+    /--processes: 2 processes need VIGIL_REDIS_URL/,
+  );
+  expect(
+    loadServerConfig(["--processes", "2"], { VIGIL_AUTH: "none", VIGIL_REDIS_URL: "redis://127.0.0.1:6379/0" })
+      .processes,
+  ).toBe(2);
+  expect(() => loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_REDIS_URL: "http://x" })).toThrow(
+    /VIGIL_REDIS_URL: must be a Redis URL/,
+  );
 });
 
-test.skipIf(skip)("two processes on one port both answer, and share one session's history", async () => {
-  await spreadOverBoth(supervisor!.url, "shared-session", 0);
-}, 60_000);
+test.skipIf(skip)(
+  "two processes on one port both answer, and share one session's history",
+  async () => {
+    await spreadOverBoth(supervisor!.url, "shared-session", 0);
+  },
+  60_000,
+);
 
-test.skipIf(skip)("a child killed with -9 is started again; SIGTERM to the parent stops every process cleanly", async () => {
-  const s = supervisor!;
-  const [first] = s.childPids();
-  process.kill(first, "SIGKILL");
-  await s.waitFor(/process 1 \(pid \d+\) exited \(SIGKILL\); starting it again/, 1);
-  await s.waitFor(/all workers ready/, 3);
-  // Both processes answer again, and the session goes on through the restart.
-  await spreadOverBoth(s.url, "after-restart", 0);
-  s.process.kill("SIGTERM");
-  expect(await s.process.exited).toBe(0);
-  await s.waitFor(/stopped/, 3); // both children and the parent
-  for (const pid of s.childPids()) expect(() => process.kill(pid, 0)).toThrow(); // gone
-}, 90_000);
+test.skipIf(skip)(
+  "a child killed with -9 is started again; SIGTERM to the parent stops every process cleanly",
+  async () => {
+    const s = supervisor!;
+    const [first] = s.childPids();
+    process.kill(first, "SIGKILL");
+    await s.waitFor(/process 1 \(pid \d+\) exited \(SIGKILL\); starting it again/, 1);
+    await s.waitFor(/all workers ready/, 3);
+    // Both processes answer again, and the session goes on through the restart.
+    await spreadOverBoth(s.url, "after-restart", 0);
+    s.process.kill("SIGTERM");
+    expect(await s.process.exited).toBe(0);
+    await s.waitFor(/stopped/, 3); // both children and the parent
+    for (const pid of s.childPids()) expect(() => process.kill(pid, 0)).toThrow(); // gone
+  },
+  90_000,
+);
 
-test.skipIf(skip)("the single binary runs --processes 2 the same way (its children are the binary itself)", async () => {
-  const build = Bun.spawnSync([process.execPath, "run", "build"], { cwd: repo, stdout: "pipe", stderr: "pipe" });
-  expect(build.exitCode, build.stderr.toString()).toBe(0);
-  const folder = mkdtempSync(join(tmpdir(), "vigil-processes-"));
-  copyFileSync(join(repo, "dist/vigil"), join(folder, "vigil"));
-  Bun.spawnSync(["chmod", "+x", join(folder, "vigil")]);
-  const binary = new Supervisor([join(folder, "vigil")], { cwd: folder, env: { PATH: "/usr/bin:/bin", HOME: folder } });
-  try {
-    await binary.ready();
-    await spreadOverBoth(binary.url, "binary-session", 0);
-    binary.process.kill("SIGTERM");
-    expect(await binary.process.exited).toBe(0);
-  } finally {
-    binary.process.kill("SIGKILL");
-    rmSync(folder, { recursive: true, force: true });
-  }
-}, 90_000);
+test.skipIf(skip)(
+  "the single binary runs --processes 2 the same way (its children are the binary itself)",
+  async () => {
+    const build = Bun.spawnSync([process.execPath, "run", "build"], { cwd: repo, stdout: "pipe", stderr: "pipe" });
+    expect(build.exitCode, build.stderr.toString()).toBe(0);
+    const folder = mkdtempSync(join(tmpdir(), "vigil-processes-"));
+    copyFileSync(join(repo, "dist/vigil"), join(folder, "vigil"));
+    Bun.spawnSync(["chmod", "+x", join(folder, "vigil")]);
+    const binary = new Supervisor([join(folder, "vigil")], {
+      cwd: folder,
+      env: { PATH: "/usr/bin:/bin", HOME: folder },
+    });
+    try {
+      await binary.ready();
+      await spreadOverBoth(binary.url, "binary-session", 0);
+      binary.process.kill("SIGTERM");
+      expect(await binary.process.exited).toBe(0);
+    } finally {
+      binary.process.kill("SIGKILL");
+      rmSync(folder, { recursive: true, force: true });
+    }
+  },
+  90_000,
+);

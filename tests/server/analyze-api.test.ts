@@ -10,7 +10,11 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const post = (body: BodyInit | null, contentType?: string, query = "") =>
-  fetch(`${server.url}/v1/analyze${query}`, { method: "POST", body, headers: contentType ? { "content-type": contentType } : {} });
+  fetch(`${server.url}/v1/analyze${query}`, {
+    method: "POST",
+    body,
+    headers: contentType ? { "content-type": contentType } : {},
+  });
 
 async function expectError(response: Response, status: number, code: string) {
   expect(response.status).toBe(status);
@@ -42,7 +46,8 @@ describe("analysis of real photos", () => {
     expect(body.image.quality).toMatchObject({ tooDark: false, tooBright: false, tooBlurry: false });
     expect(body.models.faceDetector.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(body.models.faceLandmarks.source).toContain("@mediapipe/face_mesh@");
-    for (const key of ["decodeMs", "queueMs", "inferenceMs", "analysisMs", "totalMs"]) expect(body.timings[key]).toBeGreaterThanOrEqual(0);
+    for (const key of ["decodeMs", "queueMs", "inferenceMs", "analysisMs", "totalMs"])
+      expect(body.timings[key]).toBeGreaterThanOrEqual(0);
     expect(body.timings.totalMs).toBeGreaterThanOrEqual(body.timings.inferenceMs);
   });
 
@@ -62,7 +67,9 @@ describe("analysis of real photos", () => {
   });
 
   test("WebP is accepted", async () => {
-    const webp = new Uint8Array(await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).webp({ quality: 90 }).bytes());
+    const webp = new Uint8Array(
+      await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).webp({ quality: 90 }).bytes(),
+    );
     const body = await (await post(webp, "image/webp")).json();
     expect(body.image.format).toBe("webp");
     expect(body.person.present).toBe(true);
@@ -77,7 +84,12 @@ describe("analysis of real photos", () => {
   });
 
   test("a large frame is scaled down before inference and answered in original pixels", async () => {
-    const big = new Uint8Array(await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).resize(1920, 2250, { fit: "fill" }).jpeg({ quality: 90 }).bytes());
+    const big = new Uint8Array(
+      await new Bun.Image(await fixtureBytes("grace_hopper.jpg"))
+        .resize(1920, 2250, { fit: "fill" })
+        .jpeg({ quality: 90 })
+        .bytes(),
+    );
     const body = await (await post(big, "image/jpeg")).json();
     expect(body.image).toMatchObject({ width: 1920, height: 2250 });
     expect(body.image.analyzedHeight).toBe(1280);
@@ -90,7 +102,12 @@ describe("analysis of real photos", () => {
 // What the HTTP layer refuses by itself (empty body, content types, body size, multipart, query, route) is
 // tested with a fake backend in http-validation.test.ts; here, what only the workers' decoding can tell.
 describe("every bad image is a JSON error with the right status, and the workers stay", () => {
-  test("image type declared but the bytes are not an image: 415", async () => expectError(await post(new TextEncoder().encode("this is not an image at all"), "image/jpeg"), 415, "unsupported_media_type"));
+  test("image type declared but the bytes are not an image: 415", async () =>
+    expectError(
+      await post(new TextEncoder().encode("this is not an image at all"), "image/jpeg"),
+      415,
+      "unsupported_media_type",
+    ));
   test("truncated JPEG: 422", async () => {
     const jpeg = await fixtureBytes("grace_hopper.jpg");
     await expectError(await post(jpeg.slice(0, jpeg.length / 2), "image/jpeg"), 422, "corrupt_image");
@@ -101,7 +118,10 @@ describe("every bad image is a JSON error with the right status, and the workers
   });
   test("a PNG declaring 100 megapixels is refused from its header: 413", async () => {
     // A valid PNG signature and IHDR chunk declaring 10000x10000, and nothing else.
-    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0x27, 0x10, 0, 0, 0x27, 0x10, 8, 6, 0, 0, 0, 0x1d, 0xa8, 0x4f, 0x3a]);
+    const png = new Uint8Array([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0x27, 0x10, 0, 0, 0x27,
+      0x10, 8, 6, 0, 0, 0, 0x1d, 0xa8, 0x4f, 0x3a,
+    ]);
     const body = await expectError(await post(png, "image/png"), 413, "image_too_large");
     expect(body.error.message).toContain("5000000");
   });
@@ -133,9 +153,18 @@ describe("operations endpoints", () => {
   test("OpenAPI 3.1 document generated from the schemas, and the docs page with its local assets", async () => {
     const doc = await (await fetch(`${server.url}/openapi.json`)).json();
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/analyze", "/v1/sessions/{id}", "/healthz", "/readyz", "/metrics"]));
-    expect(doc.paths["/v1/analyze"].post.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["landmarks", "X-Session-Id", "X-Capture-Time"]));
-    expect(Object.keys(doc.paths["/v1/analyze"].post.requestBody.content)).toEqual(["image/jpeg", "image/png", "image/webp", "multipart/form-data"]);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/v1/analyze", "/v1/sessions/{id}", "/healthz", "/readyz", "/metrics"]),
+    );
+    expect(doc.paths["/v1/analyze"].post.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(["landmarks", "X-Session-Id", "X-Capture-Time"]),
+    );
+    expect(Object.keys(doc.paths["/v1/analyze"].post.requestBody.content)).toEqual([
+      "image/jpeg",
+      "image/png",
+      "image/webp",
+      "multipart/form-data",
+    ]);
     expect(doc.components.schemas.Analysis.properties.faces).toBeDefined();
     const page = await (await fetch(`${server.url}/docs`)).text();
     expect(page).toContain("/docs/swagger-ui-bundle.js");

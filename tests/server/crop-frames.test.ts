@@ -20,7 +20,11 @@ let sessionCounter = 0;
 const newSession = () => `crop-test-${++sessionCounter}-${crypto.randomUUID()}`;
 
 async function post(body: Uint8Array<ArrayBuffer>, headers: Record<string, string>, query = "?landmarks=1") {
-  const response = await fetch(`${server.url}/v1/analyze${query}`, { method: "POST", body, headers: { "content-type": "image/jpeg", ...headers } });
+  const response = await fetch(`${server.url}/v1/analyze${query}`, {
+    method: "POST",
+    body,
+    headers: { "content-type": "image/jpeg", ...headers },
+  });
   return { status: response.status, body: (await response.json()) as any };
 }
 const at = (second: number) => String(Math.round(T0 + second * 1000));
@@ -35,8 +39,15 @@ function landmarkDistance(a: number[][], b: number[][]): number {
 /** Gaps between two answers' main face: eye openness, head pose (degrees), landmarks (frame pixels). */
 function gaps(a: any, b: any) {
   return {
-    openness: Math.max(Math.abs(a.eyes.left.openness - b.eyes.left.openness), Math.abs(a.eyes.right.openness - b.eyes.right.openness)),
-    pose: Math.max(Math.abs(a.headPose.yaw - b.headPose.yaw), Math.abs(a.headPose.pitch - b.headPose.pitch), Math.abs(a.headPose.roll - b.headPose.roll)),
+    openness: Math.max(
+      Math.abs(a.eyes.left.openness - b.eyes.left.openness),
+      Math.abs(a.eyes.right.openness - b.eyes.right.openness),
+    ),
+    pose: Math.max(
+      Math.abs(a.headPose.yaw - b.headPose.yaw),
+      Math.abs(a.headPose.pitch - b.headPose.pitch),
+      Math.abs(a.headPose.roll - b.headPose.roll),
+    ),
     landmarks: landmarkDistance(a.landmarks, b.landmarks),
   };
 }
@@ -46,7 +57,11 @@ for (const photo of ["grace_hopper.jpg", "astronaut.png"]) {
     const bytes = await fixtureBytes(photo);
     const frame = await fixtureFrame(photo);
     const contentType = photo.endsWith(".png") ? "image/png" : "image/jpeg";
-    const first = await post(bytes, { "content-type": contentType, "x-session-id": newSession(), "x-capture-time": at(0) });
+    const first = await post(bytes, {
+      "content-type": contentType,
+      "x-session-id": newSession(),
+      "x-capture-time": at(0),
+    });
     expect(first.status).toBe(200);
     expect(first.body.tracked).toBe(false);
     expect(first.body.next.frame).toBe("crop");
@@ -66,15 +81,26 @@ for (const photo of ["grace_hopper.jpg", "astronaut.png"]) {
       const session = newSession();
       await post(bytes, { "content-type": contentType, "x-session-id": session, "x-capture-time": at(0) });
       const cut = await cutFaceCrop(frame, { ...asked, outputSize });
-      const cropped = await post(cut.jpeg, { "x-session-id": session, "x-capture-time": at(1), "x-frame-crop": cut.header });
+      const cropped = await post(cut.jpeg, {
+        "x-session-id": session,
+        "x-capture-time": at(1),
+        "x-frame-crop": cut.header,
+      });
       expect(cropped.status).toBe(200);
       expect(cropped.body.person).toEqual({ present: true, count: 1 });
       expect(cropped.body.tracked).toBe(true);
-      expect(cropped.body.image).toMatchObject({ width: frame.width, height: frame.height, analyzedWidth: outputSize, analyzedHeight: outputSize });
+      expect(cropped.body.image).toMatchObject({
+        width: frame.width,
+        height: frame.height,
+        analyzedWidth: outputSize,
+        analyzedHeight: outputSize,
+      });
       expect(cropped.body.image.crop).toMatchObject({ frameWidth: frame.width, frameHeight: frame.height });
       const [a] = cropped.body.faces;
       const gap = gaps(a, b);
-      console.log(`${photo} at ${outputSize} px: crop ${cut.jpeg.byteLength} B vs full ${bytes.byteLength} B; openness gap ${gap.openness.toFixed(3)}, pose gap ${gap.pose.toFixed(2)} deg, landmarks ${gap.landmarks.toFixed(2)} px (face ${faceSize.toFixed(0)} px)`);
+      console.log(
+        `${photo} at ${outputSize} px: crop ${cut.jpeg.byteLength} B vs full ${bytes.byteLength} B; openness gap ${gap.openness.toFixed(3)}, pose gap ${gap.pose.toFixed(2)} deg, landmarks ${gap.landmarks.toFixed(2)} px (face ${faceSize.toFixed(0)} px)`,
+      );
       // Tolerances from the measured gaps (printed above): the crop is the same ROI, resampled once more and
       // JPEG-compressed at quality 80, so only that noise remains.
       expect(gap.openness).toBeLessThan(0.08);
@@ -85,8 +111,14 @@ for (const photo of ["grace_hopper.jpg", "astronaut.png"]) {
       expect(a.lookingAway).toBe(b.lookingAway);
       // Image quality is judged over the face in either (sampled on a grid relative to the face box).
       const [qa, qb] = [cropped.body.image.quality, full.body.image.quality];
-      console.log(`${photo} at ${outputSize} px: brightness ${qa.brightness.toFixed(1)} vs ${qb.brightness.toFixed(1)}, sharpness ${qa.sharpness.toFixed(0)} vs ${qb.sharpness.toFixed(0)}`);
-      expect({ tooDark: qa.tooDark, tooBright: qa.tooBright, tooBlurry: qa.tooBlurry }).toEqual({ tooDark: qb.tooDark, tooBright: qb.tooBright, tooBlurry: qb.tooBlurry });
+      console.log(
+        `${photo} at ${outputSize} px: brightness ${qa.brightness.toFixed(1)} vs ${qb.brightness.toFixed(1)}, sharpness ${qa.sharpness.toFixed(0)} vs ${qb.sharpness.toFixed(0)}`,
+      );
+      expect({ tooDark: qa.tooDark, tooBright: qa.tooBright, tooBlurry: qa.tooBlurry }).toEqual({
+        tooDark: qb.tooDark,
+        tooBright: qb.tooBright,
+        tooBlurry: qb.tooBlurry,
+      });
       expect(Math.abs(qa.brightness - qb.brightness)).toBeLessThan(0.05 * qb.brightness);
       expect(Math.abs(a.box.x - b.box.x) + Math.abs(a.box.y - b.box.y)).toBeLessThan(0.05 * faceSize);
       // And the session goes on with crops: the next one is asked for from the crop's own landmarks.
@@ -107,7 +139,11 @@ test("a detection falls due: the server asks for a full frame, and a full frame 
     kinds.push(answer.body.next.frame);
     if (answer.body.next.frame === "crop") {
       const cut = await cutFaceCrop(frame, answer.body.next.crop);
-      answer = await post(cut.jpeg, { "x-session-id": session, "x-capture-time": at(second), "x-frame-crop": cut.header });
+      answer = await post(cut.jpeg, {
+        "x-session-id": session,
+        "x-capture-time": at(second),
+        "x-frame-crop": cut.header,
+      });
     } else {
       answer = await post(bytes, { "x-session-id": session, "x-capture-time": at(second) });
       expect(answer.body.tracked).toBe(false);
@@ -120,7 +156,10 @@ test("a detection falls due: the server asks for a full frame, and a full frame 
 
 test("a crop that no longer shows the face: no person in it, and the next frame must be a full one", async () => {
   const session = newSession();
-  const first = await post(await fixtureBytes("grace_hopper.jpg"), { "x-session-id": session, "x-capture-time": at(0) });
+  const first = await post(await fixtureBytes("grace_hopper.jpg"), {
+    "x-session-id": session,
+    "x-capture-time": at(0),
+  });
   // The "camera" now shows the fruit bowl where the face was.
   const fruit = await fixtureFrame("fruits.jpg");
   const cut = await cutFaceCrop(fruit, { ...first.body.next.crop, centerX: 200, centerY: 200 });
@@ -138,11 +177,24 @@ test("a crop image that is not square is refused with 400 invalid_crop, and the 
   const good = await cutFaceCrop(frame, { centerX: 256, centerY: 250, size: 300, rotation: 0, outputSize: 256 });
   const session = newSession();
   const wide = await fixtureBytes("grace_hopper.jpg");
-  const notSquare = await post(wide, { "x-session-id": session, "x-capture-time": at(1), "x-frame-crop": formatFrameCrop({ centerX: 256, centerY: 250, size: 300, rotation: 0, frameWidth: 512, frameHeight: 600 }) });
+  const notSquare = await post(wide, {
+    "x-session-id": session,
+    "x-capture-time": at(1),
+    "x-frame-crop": formatFrameCrop({
+      centerX: 256,
+      centerY: 250,
+      size: 300,
+      rotation: 0,
+      frameWidth: 512,
+      frameHeight: 600,
+    }),
+  });
   expect(notSquare.status).toBe(400);
   expect(notSquare.body.error.code).toBe("invalid_crop");
   expect(notSquare.body.error.message).toContain("square");
-  expect((await post(good.jpeg, { "x-session-id": session, "x-capture-time": at(2), "x-frame-crop": good.header })).status).toBe(200);
+  expect(
+    (await post(good.jpeg, { "x-session-id": session, "x-capture-time": at(2), "x-frame-crop": good.header })).status,
+  ).toBe(200);
 });
 
 test("old clients: a full frame without a session has no `next`, and with one it is answered as before", async () => {

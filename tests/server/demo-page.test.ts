@@ -18,7 +18,8 @@ test("the demo page and its scripts are served, under the strict CSP", async () 
   expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
   expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
   const html = await page.text();
-  for (const id of ["preview", "overlay", "state", "eyes-plot", "pose-plot", "toggle"]) expect(html).toContain(`id="${id}"`);
+  for (const id of ["preview", "overlay", "state", "eyes-plot", "pose-plot", "toggle"])
+    expect(html).toContain(`id="${id}"`);
   for (const [path, type, marker] of [
     ["/demo/demo.js", "text/javascript", "landmarks: true"],
     ["/demo/capture.js", "text/javascript", "/v1/analyze"],

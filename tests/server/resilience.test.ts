@@ -9,11 +9,17 @@ afterEach(async () => {
   server = undefined;
 });
 
-const analyze = async (url: string, body: Uint8Array<ArrayBuffer>) => fetch(`${url}/v1/analyze`, { method: "POST", body, headers: { "content-type": "image/jpeg" } });
+const analyze = async (url: string, body: Uint8Array<ArrayBuffer>) =>
+  fetch(`${url}/v1/analyze`, { method: "POST", body, headers: { "content-type": "image/jpeg" } });
 
 /** A large real frame, so a worker is busy long enough to be caught mid-frame. */
 async function largeFrame(): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).resize(3000, 3500, { fit: "fill" }).jpeg({ quality: 95 }).bytes());
+  return new Uint8Array(
+    await new Bun.Image(await fixtureBytes("grace_hopper.jpg"))
+      .resize(3000, 3500, { fit: "fill" })
+      .jpeg({ quality: 95 })
+      .bytes(),
+  );
 }
 
 async function until(condition: () => boolean, timeoutMs = 5000) {
@@ -55,7 +61,11 @@ test("with the default limits the same large frame is scaled while decoding, and
 
 test("a worker whose heaps grew on an unusually large frame answers it, then is replaced by a fresh one", async () => {
   // Frames analysed whole up to 4000 px: the 10.5 MP frame grows the models' heaps from 40 MB to about 90.
-  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_INFERENCE_MAX_SIDE: "4000", VIGIL_WORKER_RECYCLE_HEAP_MB: "64" });
+  server = await startTestServer({
+    VIGIL_WORKERS: "1",
+    VIGIL_INFERENCE_MAX_SIDE: "4000",
+    VIGIL_WORKER_RECYCLE_HEAP_MB: "64",
+  });
   const s = server;
   const big = await largeFrame(); // 3000x3500 = 10.5 MP: allowed, but more than a webcam ever sends
   expect((await analyze(s.url, big)).status).toBe(200);
@@ -70,16 +80,28 @@ test("a worker whose heaps grew on an unusually large frame answers it, then is 
 test("a worker whose memory fills on a huge valid frame: that frame gets 503, the pool replaces the worker, nothing else fails", async () => {
   // Each model's heap capped at 64 MB and large frames analysed at full size: a 6000x6000 photo passes every
   // size check, decodes, then needs 144 MB inside the engine. The runtime's allocation fails for real.
-  server = await startTestServer({ VIGIL_WORKERS: "2", VIGIL_ENGINE_HEAP_MB: "64", VIGIL_INFERENCE_MAX_SIDE: "8000", VIGIL_MAX_IMAGE_PIXELS: "40000000" });
+  server = await startTestServer({
+    VIGIL_WORKERS: "2",
+    VIGIL_ENGINE_HEAP_MB: "64",
+    VIGIL_INFERENCE_MAX_SIDE: "8000",
+    VIGIL_MAX_IMAGE_PIXELS: "40000000",
+  });
   const s = server;
-  const huge = new Uint8Array(await new Bun.Image(await fixtureBytes("grace_hopper.jpg")).resize(6000, 6000, { fit: "fill" }).jpeg({ quality: 90 }).bytes());
+  const huge = new Uint8Array(
+    await new Bun.Image(await fixtureBytes("grace_hopper.jpg"))
+      .resize(6000, 6000, { fit: "fill" })
+      .jpeg({ quality: 90 })
+      .bytes(),
+  );
   const normal = await fixtureBytes("grace_hopper.jpg");
   const hugeAnswer = analyze(s.url, huge);
   // The other worker keeps answering while the first breaks and is replaced.
-  const others = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
-    await Bun.sleep(i * 150);
-    return (await analyze(s.url, normal)).status;
-  }));
+  const others = await Promise.all(
+    Array.from({ length: 6 }, async (_, i) => {
+      await Bun.sleep(i * 150);
+      return (await analyze(s.url, normal)).status;
+    }),
+  );
   const failed = await hugeAnswer;
   expect(failed.status).toBe(503);
   expect(failed.headers.get("retry-after")).toBe("1");
@@ -110,7 +132,12 @@ test("a worker killed under a steady load: only the frame it held fails, every o
   })();
   for (let i = 0; i < 60; i++) {
     await Bun.sleep(Math.max(0, started + i * 50 - performance.now()));
-    sent.push(analyze(s.url, frame).then(async (r) => ({ status: r.status, code: r.status === 200 ? undefined : (await r.json()).error.code })));
+    sent.push(
+      analyze(s.url, frame).then(async (r) => ({
+        status: r.status,
+        code: r.status === 200 ? undefined : (await r.json()).error.code,
+      })),
+    );
   }
   const results = await Promise.all(sent);
   expect(await kill).toBe(true);
@@ -131,7 +158,12 @@ test("a flood gets 503 + Retry-After at once for what does not fit, while admitt
     Array.from({ length: 24 }, async () => {
       const started = performance.now();
       const response = await analyze(s.url, frame);
-      return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.json(), ms: performance.now() - started };
+      return {
+        status: response.status,
+        retryAfter: response.headers.get("retry-after"),
+        body: await response.json(),
+        ms: performance.now() - started,
+      };
     }),
   );
   const admitted = results.filter((r) => r.status === 200);
@@ -176,5 +208,10 @@ test("graceful stop: in-flight frames finish, then the port closes", async () =>
   expect((await inFlight).status).toBe(200);
   await stopped;
   server = undefined;
-  expect(await fetch(`${s.url}/healthz`).then(() => "answered", () => "refused")).toBe("refused");
+  expect(
+    await fetch(`${s.url}/healthz`).then(
+      () => "answered",
+      () => "refused",
+    ),
+  ).toBe("refused");
 });

@@ -17,7 +17,12 @@ async function frame(photo: string, session: string, second: number, extra: Reco
   const response = await fetch(`${server.url}/v1/analyze`, {
     method: "POST",
     body: await fixtureBytes(photo),
-    headers: { "content-type": "image/jpeg", "x-session-id": session, "x-capture-time": String(T0 + second * 1000), ...extra },
+    headers: {
+      "content-type": "image/jpeg",
+      "x-session-id": session,
+      "x-capture-time": String(T0 + second * 1000),
+      ...extra,
+    },
   });
   return { status: response.status, body: await response.json(), instance: response.headers.get("x-vigil-instance") };
 }
@@ -87,7 +92,14 @@ test("the session answer matches its documented schema: eyes judged absolutely u
     ears.left.push(last.faces[0].eyes.left.ear);
     ears.right.push(last.faces[0].eyes.right.ear);
     if (s === 28) {
-      expect(last.session.eyes).toMatchObject({ basis: "absolute", baselineEar: null, closedBelowEar: null, baselineFrames: 29, closed: false, lookingDown: false });
+      expect(last.session.eyes).toMatchObject({
+        basis: "absolute",
+        baselineEar: null,
+        closedBelowEar: null,
+        baselineFrames: 29,
+        closed: false,
+        lookingDown: false,
+      });
       expect(Analysis.safeParse(last).success).toBe(true);
     }
   }
@@ -106,7 +118,14 @@ test("the session answer matches its documented schema: eyes judged absolutely u
   const { shutEar, closedBelow } = server.config.sessionRules;
   expect(eyes.closedBelowEar.left).toBeCloseTo(shutEar + closedBelow * (eyes.baselineEar.left - shutEar), 10);
   // At one frame a second there is no blink count, only what 1 fps can measure.
-  expect(last.session.measures).toMatchObject({ blinks: null, blinkRatePerMinute: null, closedFrames: 0, closures: 0, longestClosureMs: 0, readingMs: 0 });
+  expect(last.session.measures).toMatchObject({
+    blinks: null,
+    blinkRatePerMinute: null,
+    closedFrames: 0,
+    closures: 0,
+    longestClosureMs: 0,
+    readingMs: 0,
+  });
   const state = await (await fetch(`${server.url}/v1/sessions/${id}`)).json();
   expect(state.eyes).toEqual(eyes);
 }, 60_000);
@@ -151,7 +170,15 @@ test("two people in view for 3 s: not alone", async () => {
   const body = encodePng(sideBySide(await fixtureFrame("astronaut.png"), await fixtureFrame("grace_hopper.jpg")));
   let last: any;
   for (let s = 0; s < 5; s++) {
-    const response = await fetch(`${server.url}/v1/analyze`, { method: "POST", body, headers: { "content-type": "image/png", "x-session-id": "pair-session-01", "x-capture-time": String(T0 + s * 1000) } });
+    const response = await fetch(`${server.url}/v1/analyze`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "image/png",
+        "x-session-id": "pair-session-01",
+        "x-capture-time": String(T0 + s * 1000),
+      },
+    });
     last = await response.json();
   }
   expect(last.person.count).toBe(2);

@@ -4,13 +4,24 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { FaceEngine } from "../../src/engine/face-engine";
-import { jitterDraw, nextSchedule, trackingFor, worstCaseSecondPersonMs, type DetectionPolicyOptions } from "../../src/session/detection-policy";
+import {
+  jitterDraw,
+  nextSchedule,
+  trackingFor,
+  worstCaseSecondPersonMs,
+  type DetectionPolicyOptions,
+} from "../../src/session/detection-policy";
 import { STEADY_PRESENCE } from "../../src/session/frame-plan";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 import { fixtureFrame } from "../support/images";
 import { simulate, type Scene } from "./simulate-session";
 
-const options: DetectionPolicyOptions = { minEveryMs: 3000, maxEveryMs: 10_000, steadyPresence: 0.99, trackingMaxGapMs: 3000 };
+const options: DetectionPolicyOptions = {
+  minEveryMs: 3000,
+  maxEveryMs: 10_000,
+  steadyPresence: 0.99,
+  trackingMaxGapMs: 3000,
+};
 const roi = { centerX: 100, centerY: 100, size: 90, rotation: 0 };
 
 describe("trackingFor", () => {
@@ -27,7 +38,12 @@ describe("trackingFor", () => {
 
 describe("nextSchedule", () => {
   const detected = (at: number, presences: number[]) => ({ at, detectorRan: true, presences, trackedFaces: 0 });
-  const tracked = (at: number, presences: number[], trackedFaces = 1) => ({ at, detectorRan: false, presences, trackedFaces });
+  const tracked = (at: number, presences: number[], trackedFaces = 1) => ({
+    at,
+    detectorRan: false,
+    presences,
+    trackedFaces,
+  });
 
   test("the first detection schedules the next one minEveryMs later", () => {
     expect(nextSchedule(null, detected(0, [1]), options)).toEqual({ nextDetectAt: 3000, everyMs: 3000, faces: 1 });
@@ -45,16 +61,32 @@ describe("nextSchedule", () => {
 
   test("a detection that finds another number of faces, or a doubtful face, restarts from the minimum", () => {
     const long = { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 };
-    expect(nextSchedule(long, detected(20_000, [1, 1]), options)).toEqual({ nextDetectAt: 23_000, everyMs: 3000, faces: 2 });
-    expect(nextSchedule(long, detected(20_000, []), options)).toEqual({ nextDetectAt: 23_000, everyMs: 3000, faces: 0 });
+    expect(nextSchedule(long, detected(20_000, [1, 1]), options)).toEqual({
+      nextDetectAt: 23_000,
+      everyMs: 3000,
+      faces: 2,
+    });
+    expect(nextSchedule(long, detected(20_000, []), options)).toEqual({
+      nextDetectAt: 23_000,
+      everyMs: 3000,
+      faces: 0,
+    });
     expect(nextSchedule(long, detected(20_000, [0.9]), options).everyMs).toBe(3000);
   });
 
   test("tracked frames keep the schedule while presence stays high; a drop or a lost face makes the next frame detect", () => {
     const s = { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 };
     expect(nextSchedule(s, tracked(12_000, [0.9999]), options)).toBe(s);
-    expect(nextSchedule(s, tracked(12_000, [0.95]), options)).toEqual({ nextDetectAt: 12_000, everyMs: 3000, faces: 1 });
-    expect(nextSchedule({ ...s, faces: 2 }, tracked(12_000, [1], 2), options)).toEqual({ nextDetectAt: 12_000, everyMs: 3000, faces: 2 });
+    expect(nextSchedule(s, tracked(12_000, [0.95]), options)).toEqual({
+      nextDetectAt: 12_000,
+      everyMs: 3000,
+      faces: 1,
+    });
+    expect(nextSchedule({ ...s, faces: 2 }, tracked(12_000, [1], 2), options)).toEqual({
+      nextDetectAt: 12_000,
+      everyMs: 3000,
+      faces: 2,
+    });
     expect(nextSchedule(s, tracked(12_000, []), options).nextDetectAt).toBe(12_000);
   });
 
@@ -85,10 +117,18 @@ describe("nextSchedule", () => {
       const perSecond = new Map<number, number>();
       for (let user = 0; user < 80; user++) {
         const phase = (user / 80) * 1000;
-        let schedule = nextSchedule(null, { ...detected(phase, [1]), draw: jitterDraw(`user-${user}`, phase) }, { ...options, jitter });
+        let schedule = nextSchedule(
+          null,
+          { ...detected(phase, [1]), draw: jitterDraw(`user-${user}`, phase) },
+          { ...options, jitter },
+        );
         for (let t = phase + 1000; t < 300_000; t += 1000) {
           if (t < schedule.nextDetectAt) continue;
-          schedule = nextSchedule(schedule, { ...detected(t, [1]), draw: jitterDraw(`user-${user}`, t) }, { ...options, jitter });
+          schedule = nextSchedule(
+            schedule,
+            { ...detected(t, [1]), draw: jitterDraw(`user-${user}`, t) },
+            { ...options, jitter },
+          );
           if (t >= 120_000) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
         }
       }
@@ -96,7 +136,9 @@ describe("nextSchedule", () => {
     };
     const inStep = busiestSecond(0);
     const drifted = busiestSecond(0.3);
-    console.log(`80 sessions started together, busiest second of minutes 2-5: ${inStep} detections without jitter, ${drifted} with 0.3`);
+    console.log(
+      `80 sessions started together, busiest second of minutes 2-5: ${inStep} detections without jitter, ${drifted} with 0.3`,
+    );
     expect(inStep).toBe(80);
     // Spread over the 3 s jitter window and then further apart: at 80 users and 10 s intervals, 8 a second is even.
     expect(drifted).toBeLessThanOrEqual(24);
@@ -120,7 +162,9 @@ describe("presence scores of tracked faces (real engine, real photos)", () => {
       const [face] = engine.analyze(frame).faces;
       const faceWidth = face.roi.size / 1.5;
       const presenceAt = (shift: number) => {
-        const result = engine.analyze(frame, { track: [{ ...face.roi, centerX: face.roi.centerX + shift * faceWidth }] });
+        const result = engine.analyze(frame, {
+          track: [{ ...face.roi, centerX: face.roi.centerX + shift * faceWidth }],
+        });
         return result.detectorRan ? null : result.faces[0].presenceScore;
       };
       expect(presenceAt(0)!).toBeGreaterThanOrEqual(STEADY_PRESENCE);
@@ -140,7 +184,9 @@ describe("what it saves, in simulated sessions", () => {
     const today = simulate(steady, { durationMs: 10 * minute, client: "fixed", redetectMaxEveryMs: 3000 });
     const policy = simulate(steady, { durationMs: 10 * minute, client: "fixed" });
     const perMinute = (n: number) => n / 10;
-    console.log(`steady, 1 frame/s: detector runs per minute ${perMinute(today.detections)} with a fixed 3 s, ${perMinute(policy.detections)} with the policy`);
+    console.log(
+      `steady, 1 frame/s: detector runs per minute ${perMinute(today.detections)} with a fixed 3 s, ${perMinute(policy.detections)} with the policy`,
+    );
     expect(perMinute(today.detections)).toBeCloseTo(20, 0);
     expect(perMinute(policy.detections)).toBeLessThanOrEqual(7);
     expect(policy.transitions.map((t) => t.state)).toEqual(["focused"]);
@@ -158,7 +204,8 @@ describe("what it saves, in simulated sessions", () => {
     const today = simulate(scene, { durationMs: 10 * minute, client: "fixed", redetectMaxEveryMs: 3000 });
     const policy = simulate(scene, { durationMs: 10 * minute, client: "fixed" });
     const paced = simulate(scene, { durationMs: 10 * minute, client: "paced" });
-    const notAlone = (s: typeof today) => s.transitions.find((x) => x.state === "not_alone" && x.at >= 180_000)!.at - 180_000;
+    const notAlone = (s: typeof today) =>
+      s.transitions.find((x) => x.state === "not_alone" && x.at >= 180_000)!.at - 180_000;
     console.log(
       `realistic 10 min: detector runs per minute ${today.detections / 10} (fixed 3 s), ${policy.detections / 10} (policy, 1 frame/s), ${paced.detections / 10} (policy, paced client with crops: ${paced.frames / 10} frames/min, ${paced.cropFrames / 10} of them crops); not_alone after ${notAlone(today)} / ${notAlone(policy)} / ${notAlone(paced)} ms`,
     );
@@ -168,6 +215,7 @@ describe("what it saves, in simulated sessions", () => {
     // not_alone needs notAloneAfterMs of two faces.
     const bound = worstCaseSecondPersonMs({ maxEveryMs: 10_000 }, 2000) + DEFAULT_SESSION_RULES.notAloneAfterMs;
     for (const run of [today, policy, paced]) expect(notAlone(run)).toBeLessThanOrEqual(bound);
-    for (const run of [today, policy, paced]) expect(run.transitions.some((x) => x.state === "away" && x.at >= 360_000 && x.at <= 366_000)).toBe(true);
+    for (const run of [today, policy, paced])
+      expect(run.transitions.some((x) => x.state === "away" && x.at >= 360_000 && x.at <= 366_000)).toBe(true);
   });
 });

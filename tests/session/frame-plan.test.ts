@@ -10,18 +10,49 @@ const roi = { centerX: 320.123, centerY: 240.456, size: 300.789, rotation: 0.123
 const schedule = { nextDetectAt: 10_000, everyMs: 10_000, faces: 1 };
 const FRAME = { width: 640, height: 480 };
 const planSettings = (faceCropSize: number) =>
-  framePlanSettings({ redetectEveryMs: 3000, redetectMaxEveryMs: 10_000, trackingMaxGapMs: 3000, faceCropSize, pacing: true, sessionRules: DEFAULT_SESSION_RULES });
+  framePlanSettings({
+    redetectEveryMs: 3000,
+    redetectMaxEveryMs: 10_000,
+    trackingMaxGapMs: 3000,
+    faceCropSize,
+    pacing: true,
+    sessionRules: DEFAULT_SESSION_RULES,
+  });
 /** One face, eyes well open, looking at the screen: a calm frame. */
-const calmObservation = (at: number) => ({ at, faces: 1, eyesClosed: false, openness: 0.9, ear: null, lookingDown: false, lookingAway: false, yawn: false, unusable: false });
+const calmObservation = (at: number) => ({
+  at,
+  faces: 1,
+  eyesClosed: false,
+  openness: 0.9,
+  ear: null,
+  lookingDown: false,
+  lookingAway: false,
+  yawn: false,
+  unusable: false,
+});
 const focusedSummary = {
   state: "focused" as const,
   since: new Date(0).toISOString(),
-  measures: { perclos: null, closedFrames: 0, closures: 0, longestClosureMs: 0, blinks: null, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, readingMs: 0, yawns: 0 },
+  measures: {
+    perclos: null,
+    closedFrames: 0,
+    closures: 0,
+    longestClosureMs: 0,
+    blinks: null,
+    blinkRatePerMinute: null,
+    eyesClosedMs: 0,
+    noPersonMs: 0,
+    lookingAwayMs: 0,
+    readingMs: 0,
+    yawns: 0,
+  },
 };
 
 describe("planNextFrame", () => {
   test("a crop of the one tracked face while the next frame is not due for a detection", () => {
-    expect(planNextFrame({ capturedAt: 5000, nextFrameAfterMs: 1000, rois: [roi], schedule, cropOutputSize: 256 })).toEqual({
+    expect(
+      planNextFrame({ capturedAt: 5000, nextFrameAfterMs: 1000, rois: [roi], schedule, cropOutputSize: 256 }),
+    ).toEqual({
       nextFrameAfterMs: 1000,
       frame: "crop",
       crop: { centerX: 320.12, centerY: 240.46, size: 300.79, rotation: 0.1235, outputSize: 256 },
@@ -29,7 +60,9 @@ describe("planNextFrame", () => {
   });
 
   test("a full frame when the detection falls due by then, with no face or two, without a schedule, or with crops off", () => {
-    const full = (input: Partial<Parameters<typeof planNextFrame>[0]>) => planNextFrame({ capturedAt: 5000, nextFrameAfterMs: 1000, rois: [roi], schedule, cropOutputSize: 256, ...input }).frame;
+    const full = (input: Partial<Parameters<typeof planNextFrame>[0]>) =>
+      planNextFrame({ capturedAt: 5000, nextFrameAfterMs: 1000, rois: [roi], schedule, cropOutputSize: 256, ...input })
+        .frame;
     expect(full({ capturedAt: 9000 })).toBe("full");
     expect(full({ nextFrameAfterMs: 5000 })).toBe("full");
     expect(full({ rois: [] })).toBe("full");
@@ -76,7 +109,10 @@ describe("afterFrame: the full frame asked for a detection is the detection", ()
     latest: calmObservation(at),
   });
   // Calm for minutes (the pace is 2 s), and the next detection due at 20 s.
-  const calmDueAt20s = (): FramePlanState => ({ detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 });
+  const calmDueAt20s = (): FramePlanState => ({
+    detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 },
+    calmSince: -600_000,
+  });
 
   test("a client at 1 frame/s, faster than the 2 s pace asked, sends one full frame per detection, not two", () => {
     let state = calmDueAt20s();
@@ -96,7 +132,10 @@ describe("afterFrame: the full frame asked for a detection is the detection", ()
 
   test("crops disabled or no single face: the schedule is left as it was", () => {
     expect(afterFrame(calmDueAt20s(), tracked(18_500), planSettings(0)).state.detection?.nextDetectAt).toBe(20_000);
-    expect(afterFrame(calmDueAt20s(), { ...tracked(18_500), rois: [roi, roi], presences: [1, 1], trackedFaces: 2 }, settings).state.detection?.nextDetectAt).toBe(20_000);
+    expect(
+      afterFrame(calmDueAt20s(), { ...tracked(18_500), rois: [roi, roi], presences: [1, 1], trackedFaces: 2 }, settings)
+        .state.detection?.nextDetectAt,
+    ).toBe(20_000);
   });
 });
 
@@ -124,41 +163,80 @@ describe("afterFrame under load (load-aware pacing)", () => {
     latest: calmObservation(at),
     pressure,
   });
-  const calmFor = (): FramePlanState => ({ detection: { nextDetectAt: 60_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 });
+  const calmFor = (): FramePlanState => ({
+    detection: { nextDetectAt: 60_000, everyMs: 10_000, faces: 1 },
+    calmSince: -600_000,
+  });
 
   test("a calm session's next crop is asked for later, by the amount it reports deferred; none without pressure or when off", () => {
     const loaded = afterFrame(calmFor(), calm(18_000, 1), loadSettings(192));
     expect(loaded.next).toMatchObject({ nextFrameAfterMs: 4000, frame: "crop" });
     expect(loaded.deferredMs).toBe(2000);
-    expect(afterFrame(calmFor(), calm(18_000, 0), loadSettings(192))).toMatchObject({ next: { nextFrameAfterMs: 2000 }, deferredMs: 0 });
-    expect(afterFrame(calmFor(), calm(18_000, 1), planSettings(192))).toMatchObject({ next: { nextFrameAfterMs: 2000 }, deferredMs: 0 });
+    expect(afterFrame(calmFor(), calm(18_000, 0), loadSettings(192))).toMatchObject({
+      next: { nextFrameAfterMs: 2000 },
+      deferredMs: 0,
+    });
+    expect(afterFrame(calmFor(), calm(18_000, 1), planSettings(192))).toMatchObject({
+      next: { nextFrameAfterMs: 2000 },
+      deferredMs: 0,
+    });
   });
 
   test("with crops off, a tracked face is slowed no further than the tracking gap (its next frame still tracks)", () => {
     const planned = afterFrame(calmFor(), { ...calm(18_000, 1), crop: false }, loadSettings(0));
     expect(planned.next).toEqual({ nextFrameAfterMs: 3000, frame: "full" });
-    expect(trackingFor({ rois: [roi], at: 18_000 }, planned.state.detection, 21_000, loadSettings(0).detection).track).toEqual([roi]);
+    expect(
+      trackingFor({ rois: [roi], at: 18_000 }, planned.state.detection, 21_000, loadSettings(0).detection).track,
+    ).toEqual([roi]);
   });
 
   test("a new session's first answer is spread (a draw per session and frame); later, calm sessions settle at up to 2 s", () => {
-    const first = (key: number) => afterFrame(null, { ...calm(18_000, 1), crop: false, detectorRan: true, trackedFaces: 0, jitterDraw: jitterDraw(`session-${key}`, 18_000) }, loadSettings(192));
+    const first = (key: number) =>
+      afterFrame(
+        null,
+        {
+          ...calm(18_000, 1),
+          crop: false,
+          detectorRan: true,
+          trackedFaces: 0,
+          jitterDraw: jitterDraw(`session-${key}`, 18_000),
+        },
+        loadSettings(192),
+      );
     const paces = Array.from({ length: 10 }, (_, key) => first(key).next.nextFrameAfterMs);
     // Its first re-detection moves with it: the session's schedule is as if it had started that much later.
     for (let key = 0; key < 10; key++) {
       const { state, deferredMs } = first(key);
-      const unloaded = afterFrame(null, { ...calm(18_000, 0), crop: false, detectorRan: true, trackedFaces: 0, jitterDraw: jitterDraw(`session-${key}`, 18_000) }, loadSettings(192));
+      const unloaded = afterFrame(
+        null,
+        {
+          ...calm(18_000, 0),
+          crop: false,
+          detectorRan: true,
+          trackedFaces: 0,
+          jitterDraw: jitterDraw(`session-${key}`, 18_000),
+        },
+        loadSettings(192),
+      );
       expect(state.detection!.nextDetectAt - unloaded.state.detection!.nextDetectAt).toBe(deferredMs);
     }
     expect(Math.min(...paces)).toBeGreaterThanOrEqual(1000);
     expect(Math.max(...paces)).toBeLessThanOrEqual(4000);
     expect(new Set(paces).size).toBeGreaterThan(5);
     // Calm for 3 s: slowed to the sparse pace at full pressure, not at half.
-    const settling = (pressure: number) => afterFrame({ detection: schedule, calmSince: 15_000 }, calm(18_000, pressure), loadSettings(192));
+    const settling = (pressure: number) =>
+      afterFrame({ detection: schedule, calmSince: 15_000 }, calm(18_000, pressure), loadSettings(192));
     expect(settling(1)).toMatchObject({ next: { nextFrameAfterMs: 2000 }, deferredMs: 1000 });
     expect(settling(0.5)).toMatchObject({ next: { nextFrameAfterMs: 1000 }, deferredMs: 0 });
     // A closed frame in the window (a caught blink): 1 s whatever the load.
-    const blinked = { ...calm(18_000, 1), summary: { ...focusedSummary, measures: { ...focusedSummary.measures, closedFrames: 1 } } };
-    expect(afterFrame({ detection: schedule, calmSince: 15_000 }, blinked, loadSettings(192))).toMatchObject({ next: { nextFrameAfterMs: 1000 }, deferredMs: 0 });
+    const blinked = {
+      ...calm(18_000, 1),
+      summary: { ...focusedSummary, measures: { ...focusedSummary.measures, closedFrames: 1 } },
+    };
+    expect(afterFrame({ detection: schedule, calmSince: 15_000 }, blinked, loadSettings(192))).toMatchObject({
+      next: { nextFrameAfterMs: 1000 },
+      deferredMs: 0,
+    });
   });
 });
 
@@ -168,8 +246,17 @@ describe("X-Frame-Crop geometry", () => {
   test("format and parse are inverse (to the digits sent)", () => {
     const crop = { ...roi, frameWidth: 640, frameHeight: 480 };
     const parsed = parseFrameCrop(formatFrameCrop(crop), limits);
-    expect("crop" in parsed && parsed.crop).toEqual({ centerX: 320.12, centerY: 240.46, size: 300.79, rotation: 0.123456, frameWidth: 640, frameHeight: 480 });
-    expect(parseFrameCrop(" 1, 2 ,3,0,640,480 ", limits)).toEqual({ crop: { centerX: 1, centerY: 2, size: 3, rotation: 0, frameWidth: 640, frameHeight: 480 } });
+    expect("crop" in parsed && parsed.crop).toEqual({
+      centerX: 320.12,
+      centerY: 240.46,
+      size: 300.79,
+      rotation: 0.123456,
+      frameWidth: 640,
+      frameHeight: 480,
+    });
+    expect(parseFrameCrop(" 1, 2 ,3,0,640,480 ", limits)).toEqual({
+      crop: { centerX: 1, centerY: 2, size: 3, rotation: 0, frameWidth: 640, frameHeight: 480 },
+    });
   });
 
   test("a point of the crop image maps to the frame point the engine's warp sampled it from", () => {
@@ -183,9 +270,16 @@ describe("X-Frame-Crop geometry", () => {
     // pixel (u, v) must hold the frame point that cropPointToFrame gives for that pixel's centre. A wrong
     // sign of the rotation or a swapped axis would be tens of pixels off.
     const frame = { data: new Uint8Array(640 * 480 * 4), width: 640, height: 480 };
-    for (let y = 0; y < 480; y++) for (let x = 0; x < 640; x++) frame.data.set([x / 2.5, y / 1.875, 0, 255], (y * 640 + x) * 4);
+    for (let y = 0; y < 480; y++)
+      for (let x = 0; x < 640; x++) frame.data.set([x / 2.5, y / 1.875, 0, 255], (y * 640 + x) * 4);
     const pixels = cropRotatedSquare(frame, roi, side);
-    for (const [u, v] of [[10, 20], [128, 128], [200, 37], [250, 250], [5, 240]]) {
+    for (const [u, v] of [
+      [10, 20],
+      [128, 128],
+      [200, 37],
+      [250, 250],
+      [5, 240],
+    ]) {
       const p = cropPointToFrame(crop, side, { x: u + 0.5, y: v + 0.5, z: 0 });
       const i = (v * side + u) * 4;
       // Pixel i's centre is at i + 0.5 in continuous coordinates.

@@ -21,18 +21,46 @@ const face = (gaze: Face["gaze"], left = 0.31, right = 0.27): Face => ({
 
 describe("observationOf", () => {
   test("keeps the main face's per-eye EARs, for the personal baseline", () => {
-    const o = observationOf({ faces: [face({ horizontal: 0.5, vertical: 0.55, down: false }), face({ horizontal: 0.5, vertical: 0.5, down: false }, 0.2, 0.2)], image }, 1000);
-    expect(o).toMatchObject({ at: 1000, faces: 2, ear: { left: 0.31, right: 0.27 }, eyesClosed: false, lookingDown: false, lookingAway: true });
+    const o = observationOf(
+      {
+        faces: [
+          face({ horizontal: 0.5, vertical: 0.55, down: false }),
+          face({ horizontal: 0.5, vertical: 0.5, down: false }, 0.2, 0.2),
+        ],
+        image,
+      },
+      1000,
+    );
+    expect(o).toMatchObject({
+      at: 1000,
+      faces: 2,
+      ear: { left: 0.31, right: 0.27 },
+      eyesClosed: false,
+      lookingDown: false,
+      lookingAway: true,
+    });
   });
 
   test("reads face.gaze.down: true is looking down, false or absent is not", () => {
-    expect(observationOf({ faces: [face({ horizontal: 0.5, vertical: 0.9, down: true })], image }, 0).lookingDown).toBe(true);
-    expect(observationOf({ faces: [face({ horizontal: 0.5, vertical: 0.9, down: false })], image }, 0).lookingDown).toBe(false);
+    expect(observationOf({ faces: [face({ horizontal: 0.5, vertical: 0.9, down: true })], image }, 0).lookingDown).toBe(
+      true,
+    );
+    expect(
+      observationOf({ faces: [face({ horizontal: 0.5, vertical: 0.9, down: false })], image }, 0).lookingDown,
+    ).toBe(false);
     // An analysis that does not report it (older workers during a rolling update) is not looking down.
-    expect(observationOf({ faces: [face({ horizontal: 0.5, vertical: 0.9 } as Face["gaze"])], image }, 0).lookingDown).toBe(false);
+    expect(
+      observationOf({ faces: [face({ horizontal: 0.5, vertical: 0.9 } as Face["gaze"])], image }, 0).lookingDown,
+    ).toBe(false);
   });
 
   test("without a face: no EARs, not looking down", () => {
-    expect(observationOf({ faces: [], image }, 0)).toMatchObject({ faces: 0, ear: null, openness: null, lookingDown: false, eyesClosed: false });
+    expect(observationOf({ faces: [], image }, 0)).toMatchObject({
+      faces: 0,
+      ear: null,
+      openness: null,
+      lookingDown: false,
+      eyesClosed: false,
+    });
   });
 });

@@ -6,17 +6,53 @@
  * second does not start when the eyes close); the comparison is of the worst and the mean entry time.
  */
 import { describe, expect, test } from "bun:test";
-import { calmSince, DEFAULT_LOAD_PACING, DEFAULT_PACING, loadPacedMs, nextFrameAfterMs, paceMultiplier, paceOf, type PaceKind } from "../../src/session/pacing";
+import {
+  calmSince,
+  DEFAULT_LOAD_PACING,
+  DEFAULT_PACING,
+  loadPacedMs,
+  nextFrameAfterMs,
+  paceMultiplier,
+  paceOf,
+  type PaceKind,
+} from "../../src/session/pacing";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 import type { Observation } from "../../src/session/observation";
 import type { SessionSummary } from "../../src/session/session-history";
 import { simulate, type Scene } from "./simulate-session";
 
 const rules = DEFAULT_SESSION_RULES;
-const measures: SessionSummary["measures"] = { perclos: 0.02, closedFrames: 1, closures: 0, longestClosureMs: 0, blinks: null, blinkRatePerMinute: null, eyesClosedMs: 0, noPersonMs: 0, lookingAwayMs: 0, readingMs: 0, yawns: 0 };
+const measures: SessionSummary["measures"] = {
+  perclos: 0.02,
+  closedFrames: 1,
+  closures: 0,
+  longestClosureMs: 0,
+  blinks: null,
+  blinkRatePerMinute: null,
+  eyesClosedMs: 0,
+  noPersonMs: 0,
+  lookingAwayMs: 0,
+  readingMs: 0,
+  yawns: 0,
+};
 const T = 1_800_000_000_000;
-const observation = (o: Partial<Observation> = {}): Observation => ({ at: T, faces: 1, eyesClosed: false, openness: 0.9, ear: null, lookingDown: false, lookingAway: false, yawn: false, unusable: false, ...o });
-const summary = (state: SessionSummary["state"], steadyForMs: number, m: Partial<SessionSummary["measures"]> = {}) => ({ state, since: new Date(T - steadyForMs).toISOString(), measures: { ...measures, ...m } });
+const observation = (o: Partial<Observation> = {}): Observation => ({
+  at: T,
+  faces: 1,
+  eyesClosed: false,
+  openness: 0.9,
+  ear: null,
+  lookingDown: false,
+  lookingAway: false,
+  yawn: false,
+  unusable: false,
+  ...o,
+});
+const summary = (state: SessionSummary["state"], steadyForMs: number, m: Partial<SessionSummary["measures"]> = {}) => ({
+  state,
+  since: new Date(T - steadyForMs).toISOString(),
+  measures: { ...measures, ...m },
+});
 
 /** The pace after a frame, `calmForMs` after the calm stretch began (null: this frame was not calm). */
 const pace = (s: ReturnType<typeof summary>, latest: Observation, calmForMs: number | null = null) =>
@@ -32,7 +68,9 @@ describe("nextFrameAfterMs", () => {
     expect(pace(summary("focused", 30_000), observation(), 4000)).toBe(1000);
     expect(pace(summary("focused", 30_000, { yawns: 1 }), observation(), 30_000)).toBe(1000);
     expect(pace(summary("focused", 30_000, { lookingAwayMs: 2000 }), observation({ lookingAway: true }))).toBe(1000);
-    expect(pace(summary("focused", 30_000, { noPersonMs: 1000 }), observation({ faces: 0, openness: null }))).toBe(1000);
+    expect(pace(summary("focused", 30_000, { noPersonMs: 1000 }), observation({ faces: 0, openness: null }))).toBe(
+      1000,
+    );
     expect(pace(summary("away", 3000, { noPersonMs: 8000 }), observation({ faces: 0, openness: null }))).toBe(1000);
     expect(pace(summary("asleep", 30_000), observation())).toBe(1000);
   });
@@ -48,7 +86,12 @@ describe("nextFrameAfterMs", () => {
   });
 
   test("the sparse interval stays under the rules' frame gap, so streaks are not broken", () => {
-    expect(nextFrameAfterMs({ summary: summary("focused", 30_000), latest: observation(), calmSince: T - 20_000 }, { ...rules, maxFrameGapMs: 1500 })).toBe(1200);
+    expect(
+      nextFrameAfterMs(
+        { summary: summary("focused", 30_000), latest: observation(), calmSince: T - 20_000 },
+        { ...rules, maxFrameGapMs: 1500 },
+      ),
+    ).toBe(1200);
   });
 });
 
@@ -76,8 +119,16 @@ function random(seed: number) {
 }
 
 /** Closed intervals [start, end) and openness outside them, as a scene. */
-function eyesScene(closures: Array<[number, number]>, openness: (t: number) => number, extra: (t: number) => Partial<Scene> = () => ({})) {
-  return (t: number): Scene => ({ people: 1, openness: closures.some(([a, b]) => t >= a && t < b) ? 0.05 : openness(t), ...extra(t) });
+function eyesScene(
+  closures: Array<[number, number]>,
+  openness: (t: number) => number,
+  extra: (t: number) => Partial<Scene> = () => ({}),
+) {
+  return (t: number): Scene => ({
+    people: 1,
+    openness: closures.some(([a, b]) => t >= a && t < b) ? 0.05 : openness(t),
+    ...extra(t),
+  });
 }
 
 /** Blinks (150-300 ms) every 3-5 s from `from` to `to`. */
@@ -108,18 +159,30 @@ function fallingAsleep(seed: number) {
 function suddenClosure(seed: number) {
   const rnd = random(seed);
   const shutAt = 120_000 + rnd() * 5000;
-  return { scene: eyesScene([...blinks(0, shutAt - 1000, rnd), [shutAt, shutAt + 20_000]], () => 0.9), shutAt, durationMs: shutAt + 20_000 };
+  return {
+    scene: eyesScene([...blinks(0, shutAt - 1000, rnd), [shutAt, shutAt + 20_000]], () => 0.9),
+    shutAt,
+    durationMs: shutAt + 20_000,
+  };
 }
 
 /** Yawning: alert for 2 minutes, then a 6 s yawn every 40 s (the drowsy rule counts 3 in 5 minutes). */
 function yawning(seed: number) {
   const rnd = random(seed);
   const yawnStarts = [120_000, 160_000, 200_000].map((t) => t + rnd() * 5000);
-  const scene = eyesScene(blinks(0, 300_000, rnd), () => 0.9, (t) => ({ yawn: yawnStarts.some((s) => t >= s && t < s + 6000) }));
+  const scene = eyesScene(
+    blinks(0, 300_000, rnd),
+    () => 0.9,
+    (t) => ({ yawn: yawnStarts.some((s) => t >= s && t < s + 6000) }),
+  );
   return { scene, durationMs: 240_000 };
 }
 
-function compare(name: string, make: (seed: number) => { scene: (t: number) => Scene; durationMs: number }, state: "asleep" | "drowsy") {
+function compare(
+  name: string,
+  make: (seed: number) => { scene: (t: number) => Scene; durationMs: number },
+  state: "asleep" | "drowsy",
+) {
   const fixed: number[] = [];
   const paced: number[] = [];
   let pacedFrames = 0;
@@ -136,8 +199,16 @@ function compare(name: string, make: (seed: number) => { scene: (t: number) => S
   }
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
   const laterBy = fixed.map((f, i) => paced[i] - f);
-  const summary = { fixedMean: mean(fixed), pacedMean: mean(paced), worstLaterMs: Math.max(...laterBy), meanEarlierMs: -mean(laterBy), frames: pacedFrames / fixedFrames };
-  console.log(`${name}: ${state} entered at ${(summary.fixedMean / 1000).toFixed(2)} s (1 frame/s) vs ${(summary.pacedMean / 1000).toFixed(2)} s (paced), on average ${(-summary.meanEarlierMs).toFixed(0)} ms later (negative: earlier), ${summary.worstLaterMs} ms later in the worst run; paced sends ${(summary.frames * 100).toFixed(0)}% of the frames`);
+  const summary = {
+    fixedMean: mean(fixed),
+    pacedMean: mean(paced),
+    worstLaterMs: Math.max(...laterBy),
+    meanEarlierMs: -mean(laterBy),
+    frames: pacedFrames / fixedFrames,
+  };
+  console.log(
+    `${name}: ${state} entered at ${(summary.fixedMean / 1000).toFixed(2)} s (1 frame/s) vs ${(summary.pacedMean / 1000).toFixed(2)} s (paced), on average ${(-summary.meanEarlierMs).toFixed(0)} ms later (negative: earlier), ${summary.worstLaterMs} ms later in the worst run; paced sends ${(summary.frames * 100).toFixed(0)}% of the frames`,
+  );
   return { fixed, paced, laterBy, ...summary };
 }
 
@@ -179,18 +250,26 @@ describe("loadPacedMs: load-aware pacing", () => {
   const ceiling = DEFAULT_LOAD_PACING.ceilingMs;
   const steady = { ms: 2000, kind: "sparse" as const };
   test("a steady session: from its sparse pace at no pressure to the ceiling at full pressure", () => {
-    expect([0, 0.5, 1, 3].map((pressure) => loadPacedMs(steady, { pressure, fresh: false, draw: 0.5 }))).toEqual([2000, 3000, ceiling, ceiling]);
+    expect([0, 0.5, 1, 3].map((pressure) => loadPacedMs(steady, { pressure, fresh: false, draw: 0.5 }))).toEqual([
+      2000,
+      3000,
+      ceiling,
+      ceiling,
+    ]);
     expect([0, 0.5, 1].map((pressure) => paceMultiplier(pressure, rules))).toEqual([1, 1.5, 2]);
   });
 
   test("dense and normal paces are never slowed: eyes closing, drowsy, a state building up", () => {
-    for (const kind of ["dense", "normal"] as const) expect(loadPacedMs({ ms: 1000, kind }, { pressure: 1, fresh: false, draw: 0.9 })).toBe(1000);
+    for (const kind of ["dense", "normal"] as const)
+      expect(loadPacedMs({ ms: 1000, kind }, { pressure: 1, fresh: false, draw: 0.9 })).toBe(1000);
     expect(loadPacedMs({ ms: 1000, kind: "dense" }, { pressure: 1, fresh: true, draw: 0.9 })).toBe(1000);
   });
 
   test("a settling session (calm, not yet for 10 s, no sign of closing eyes) is slowed second: from half pressure, to the sparse pace", () => {
     const settling = { ms: 1000, kind: "settling" as const, slowestMs: 2000 };
-    expect([0, 0.5, 0.75, 1].map((pressure) => loadPacedMs(settling, { pressure, fresh: false, draw: 0 }))).toEqual([1000, 1000, 1500, 2000]);
+    expect([0, 0.5, 0.75, 1].map((pressure) => loadPacedMs(settling, { pressure, fresh: false, draw: 0 }))).toEqual([
+      1000, 1000, 1500, 2000,
+    ]);
   });
 
   test("which sessions are settling: focused and calm now, with no closed frame, closure or yawn in the window", () => {
@@ -199,12 +278,21 @@ describe("loadPacedMs: load-aware pacing", () => {
     expect(kind(summary("focused", 3000, { closedFrames: 0 }), observation(), 3000)).toBe("settling");
     expect(kind(summary("focused", 30_000, { closedFrames: 1 }), observation(), 3000)).toBe("normal");
     expect(kind(summary("focused", 30_000, { closedFrames: 0, yawns: 1 }), observation(), 3000)).toBe("normal");
-    expect(kind(summary("focused", 30_000, { closedFrames: 0 }), observation({ lookingAway: true }), null)).toBe("normal");
-    expect(kind(summary("unknown", 1000, { closedFrames: 0, noPersonMs: 1000 }), observation({ faces: 0, openness: null }), null)).toBe("normal");
+    expect(kind(summary("focused", 30_000, { closedFrames: 0 }), observation({ lookingAway: true }), null)).toBe(
+      "normal",
+    );
+    expect(
+      kind(
+        summary("unknown", 1000, { closedFrames: 0, noPersonMs: 1000 }),
+        observation({ faces: 0, openness: null }),
+        null,
+      ),
+    ).toBe("normal");
   });
 
   test("a new session's first answer is spread over up to `pressure` of the way to the ceiling", () => {
-    const first = (pressure: number, draw: number) => loadPacedMs({ ms: 1000, kind: "normal" }, { pressure, fresh: true, draw });
+    const first = (pressure: number, draw: number) =>
+      loadPacedMs({ ms: 1000, kind: "normal" }, { pressure, fresh: true, draw });
     expect([first(0, 0.9), first(1, 0), first(1, 0.5), first(0.5, 0.5)]).toEqual([1000, 1000, 2500, 1750]);
   });
 
@@ -212,7 +300,10 @@ describe("loadPacedMs: load-aware pacing", () => {
     for (const kind of ["dense", "normal", "settling", "sparse"] as PaceKind[]) {
       for (const ms of [1000, 1200, 2000]) {
         for (let i = 0; i <= 30; i++) {
-          const paced = loadPacedMs({ ms, kind, slowestMs: i % 3 ? 2000 : 9000 }, { pressure: i / 20, fresh: i % 2 === 0, draw: (i * 0.37) % 1 });
+          const paced = loadPacedMs(
+            { ms, kind, slowestMs: i % 3 ? 2000 : 9000 },
+            { pressure: i / 20, fresh: i % 2 === 0, draw: (i * 0.37) % 1 },
+          );
           expect(paced).toBeGreaterThanOrEqual(ms);
           expect(paced).toBeLessThanOrEqual(ceiling);
         }
@@ -247,7 +338,8 @@ function compareUnderLoad(
     // one run and not in another (a frame grid that happens to catch two closures as one), which says nothing
     // about the pace.
     const from = state === "asleep" ? (shutAt ?? 0) : 0;
-    const entered = (run: ReturnType<typeof simulate>) => run.transitions.find((x) => x.state === state && x.at >= from)?.at ?? Infinity;
+    const entered = (run: ReturnType<typeof simulate>) =>
+      run.transitions.find((x) => x.state === state && x.at >= from)?.at ?? Infinity;
     laterBy.push(entered(loaded) - entered(unloaded));
     longestGapMs = Math.max(longestGapMs, loaded.longestGapMs);
     framesUnloaded += unloaded.frames;
@@ -256,7 +348,9 @@ function compareUnderLoad(
   const meanLaterMs = laterBy.reduce((a, b) => a + b, 0) / laterBy.length;
   const worstLaterMs = Math.max(...laterBy);
   const multiplier = paceMultiplier(pressure, rules);
-  console.log(`${name}, pace x${multiplier}: ${state} ${(meanLaterMs / 1000).toFixed(2)} s later on average, ${(worstLaterMs / 1000).toFixed(2)} s in the worst run; ${((framesLoaded / framesUnloaded) * 100).toFixed(0)}% of the frames; longest gap ${longestGapMs} ms`);
+  console.log(
+    `${name}, pace x${multiplier}: ${state} ${(meanLaterMs / 1000).toFixed(2)} s later on average, ${(worstLaterMs / 1000).toFixed(2)} s in the worst run; ${((framesLoaded / framesUnloaded) * 100).toFixed(0)}% of the frames; longest gap ${longestGapMs} ms`,
+  );
   return { laterBy, meanLaterMs, worstLaterMs, longestGapMs, frames: framesLoaded / framesUnloaded };
 }
 

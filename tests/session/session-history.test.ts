@@ -10,11 +10,26 @@ const SHUT_EAR = 0.12;
 /** A frame with a face; its EARs follow `eyesClosed` unless given. */
 const face = (over: Partial<Observation> = {}): Omit<Observation, "at"> => {
   const ear = over.eyesClosed ? SHUT_EAR : OPEN_EAR;
-  return { faces: 1, eyesClosed: false, openness: 1, ear: { left: ear, right: ear }, lookingDown: false, lookingAway: false, yawn: false, unusable: false, ...over };
+  return {
+    faces: 1,
+    eyesClosed: false,
+    openness: 1,
+    ear: { left: ear, right: ear },
+    lookingDown: false,
+    lookingAway: false,
+    yawn: false,
+    unusable: false,
+    ...over,
+  };
 };
 
 /** Feeds one frame a second from T0 + startS, built by `frame(second)`; returns the history. */
-function feed(seconds: number, frame: (s: number) => Omit<Observation, "at">, history = new SessionHistory(DEFAULT_SESSION_RULES), startS = 0) {
+function feed(
+  seconds: number,
+  frame: (s: number) => Omit<Observation, "at">,
+  history = new SessionHistory(DEFAULT_SESSION_RULES),
+  startS = 0,
+) {
   for (let s = startS; s < startS + seconds; s++) history.observe({ at: T0 + s * 1000, ...frame(s) });
   return history;
 }
@@ -24,7 +39,14 @@ describe("session states from synthetic sequences", () => {
     const s = feed(60, () => face()).summary();
     expect(s.state).toBe("focused");
     expect(s.measures.perclos).toBe(0);
-    expect(s.measures).toMatchObject({ closedFrames: 0, closures: 0, longestClosureMs: 0, eyesClosedMs: 0, blinks: null, blinkRatePerMinute: null });
+    expect(s.measures).toMatchObject({
+      closedFrames: 0,
+      closures: 0,
+      longestClosureMs: 0,
+      eyesClosedMs: 0,
+      blinks: null,
+      blinkRatePerMinute: null,
+    });
     expect(s.frames).toBe(60);
   });
 
@@ -157,7 +179,10 @@ describe("late, duplicate and out-of-order frames", () => {
   });
 
   test("frames in shuffled order end in the same state as in order", () => {
-    const frames = Array.from({ length: 40 }, (_, s) => ({ at: T0 + s * 1000, ...face({ eyesClosed: s >= 30, openness: s >= 30 ? 0 : 1 }) }));
+    const frames = Array.from({ length: 40 }, (_, s) => ({
+      at: T0 + s * 1000,
+      ...face({ eyesClosed: s >= 30, openness: s >= 30 ? 0 : 1 }),
+    }));
     const ordered = new SessionHistory(DEFAULT_SESSION_RULES);
     for (const f of frames) ordered.observe(f);
     const shuffled = new SessionHistory(DEFAULT_SESSION_RULES);

@@ -13,8 +13,13 @@ import { SessionHistory } from "../../src/session/session-history";
 import type { SessionRecord } from "../../src/session/session-record";
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
-const record = (frames: number): SessionRecord => ({ history: { ...new SessionHistory(DEFAULT_SESSION_RULES).toJSON(), frames }, tracking: null, framePlan: null });
-const put = (store: MemorySessionStore, key: string, frames = 1) => store.update(key, (current) => ({ record: record(frames), result: current === undefined }));
+const record = (frames: number): SessionRecord => ({
+  history: { ...new SessionHistory(DEFAULT_SESSION_RULES).toJSON(), frames },
+  tracking: null,
+  framePlan: null,
+});
+const put = (store: MemorySessionStore, key: string, frames = 1) =>
+  store.update(key, (current) => ({ record: record(frames), result: current === undefined }));
 
 test("memory store: sessions expire after inactivity and the least recently updated is evicted at the cap", async () => {
   let now = 0;
@@ -114,10 +119,13 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     });
     const tracks: boolean[] = [];
     const frame = async (second: number, faces = 1) => {
-      const { session } = await sessions.analyze({ key: "k", id: "session-1", capturedAt: T0 + second * 1000 }, async ({ track }) => {
-        tracks.push(track !== undefined);
-        return analysis(faces, track !== undefined);
-      });
+      const { session } = await sessions.analyze(
+        { key: "k", id: "session-1", capturedAt: T0 + second * 1000 },
+        async ({ track }) => {
+          tracks.push(track !== undefined);
+          return analysis(faces, track !== undefined);
+        },
+      );
       return session;
     };
     expect(await frame(0)).toMatchObject({ id: "session-1", available: true, fresh: true, frames: 1 });
@@ -162,7 +170,9 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     await frame(2, 1); // expected empty, but someone came: the worker analyses it whole
     await frame(3, 1); // tracked
     await frame(5, 1); // the look for a second person is due: full range
-    expect(searches.map(({ track, detector, expectEmpty }) => ({ tracked: track !== undefined, detector, expectEmpty }))).toEqual([
+    expect(
+      searches.map(({ track, detector, expectEmpty }) => ({ tracked: track !== undefined, detector, expectEmpty })),
+    ).toEqual([
       { tracked: false, detector: "full", expectEmpty: undefined },
       { tracked: false, detector: undefined, expectEmpty: true },
       { tracked: false, detector: undefined, expectEmpty: true },

@@ -18,6 +18,7 @@ export const EYES_DATA = new URL("../../bench/data/eyes/", import.meta.url).path
 /** The absolute path of a committed evaluation frame, `npm/...` or `debian/...`; throws if it is not there. */
 export function evalPhoto(name: `${"npm" | "debian"}/${string}`): string {
   const path = join(EYES_DATA, name);
-  if (!existsSync(path)) throw new Error(`${path} is missing: it is committed (bench/data/eyes/README.md), so the checkout is incomplete`);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: it is committed (bench/data/eyes/README.md), so the checkout is incomplete`);
   return path;
 }

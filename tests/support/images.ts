@@ -17,7 +17,8 @@ export async function fixtureFrame(name: string): Promise<{ data: Uint8Array; wi
 export function rotate90(frame: RgbaFrame): RgbaFrame {
   const { width: w, height: h, data } = frame;
   const out = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set(data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (x * h + (h - 1 - y)) * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) out.set(data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (x * h + (h - 1 - y)) * 4);
   return { data: out, width: h, height: w };
 }
 
@@ -30,7 +31,8 @@ export function rotate180(frame: RgbaFrame): RgbaFrame {
 export function mirror(frame: RgbaFrame): RgbaFrame {
   const { width: w, height: h, data } = frame;
   const out = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set(data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (y * w + (w - 1 - x)) * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) out.set(data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (y * w + (w - 1 - x)) * 4);
   return { data: out, width: w, height: h };
 }
 
@@ -41,7 +43,8 @@ export function sideBySide(left: RgbaFrame, right: RgbaFrame): RgbaFrame {
   const out = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     if (y < left.height) out.set(left.data.subarray(y * left.width * 4, (y + 1) * left.width * 4), y * width * 4);
-    if (y < right.height) out.set(right.data.subarray(y * right.width * 4, (y + 1) * right.width * 4), (y * width + left.width) * 4);
+    if (y < right.height)
+      out.set(right.data.subarray(y * right.width * 4, (y + 1) * right.width * 4), (y * width + left.width) * 4);
   }
   return { data: out, width, height };
 }

@@ -8,7 +8,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const redisServerBinary = ["/usr/bin/redis-server", "/usr/sbin/redis-server", "/usr/local/bin/redis-server"].find((p) => Bun.file(p).size > 0);
+export const redisServerBinary = [
+  "/usr/bin/redis-server",
+  "/usr/sbin/redis-server",
+  "/usr/local/bin/redis-server",
+].find((p) => Bun.file(p).size > 0);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {

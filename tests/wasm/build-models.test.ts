@@ -1,6 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { LOCK_FILE, OUTPUT_DIR, RECIPES, buildModel, checkAgainstLock, readInput, sha256, type Lock } from "../../wasm/build-models";
+import {
+  LOCK_FILE,
+  OUTPUT_DIR,
+  RECIPES,
+  buildModel,
+  checkAgainstLock,
+  readInput,
+  sha256,
+  type Lock,
+} from "../../wasm/build-models";
 import { listTensors, readModelMetadata } from "../../wasm/tflite-metadata";
 
 const lock: Lock = JSON.parse(readFileSync(LOCK_FILE, "utf8"));
@@ -12,10 +21,14 @@ describe("lock check", () => {
     expect(checkAgainstLock(sample, "m.tflite", "output", "bb")).toBeNull();
   });
   test("a changed input is refused, naming the file and both hashes", () => {
-    expect(checkAgainstLock(sample, "m.tflite", "input", "cc")).toBe("m.tflite: input sha256 is cc, but models.lock.json expects aa");
+    expect(checkAgainstLock(sample, "m.tflite", "input", "cc")).toBe(
+      "m.tflite: input sha256 is cc, but models.lock.json expects aa",
+    );
   });
   test("a changed output is refused too", () => {
-    expect(checkAgainstLock(sample, "m.tflite", "output", "dd")).toBe("m.tflite: output sha256 is dd, but models.lock.json expects bb");
+    expect(checkAgainstLock(sample, "m.tflite", "output", "dd")).toBe(
+      "m.tflite: output sha256 is dd, but models.lock.json expects bb",
+    );
   });
   test("a model missing from the lock is an error, not a pass", () => {
     expect(checkAgainstLock(sample, "x.tflite", "output", "bb")).toContain("no output hash");

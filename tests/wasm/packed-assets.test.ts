@@ -54,11 +54,15 @@ describe("errors", () => {
   const index = parsePackedAssetIndex('{"filename": "/a/one.tflite", "start": 0, "end": 10}');
 
   test("a name the index lacks is an error that says what it has", () => {
-    expect(() => extractPackedAsset(new Uint8Array(10), index, "two.tflite")).toThrow(/two.tflite is not in the index.*\/a\/one.tflite/);
+    expect(() => extractPackedAsset(new Uint8Array(10), index, "two.tflite")).toThrow(
+      /two.tflite is not in the index.*\/a\/one.tflite/,
+    );
   });
 
   test("a range beyond the data file is an error", () => {
-    expect(() => extractPackedAsset(new Uint8Array(5), index, "one.tflite")).toThrow(/claims bytes 0..10 of a 5-byte file/);
+    expect(() => extractPackedAsset(new Uint8Array(5), index, "one.tflite")).toThrow(
+      /claims bytes 0..10 of a 5-byte file/,
+    );
   });
 
   test("a loader without an index says the index is empty", () => {

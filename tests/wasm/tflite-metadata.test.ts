@@ -17,8 +17,16 @@ const require = createRequire(import.meta.url);
 const packageFile = (pkg: string, file: string) => join(dirname(require.resolve(`${pkg}/package.json`)), file);
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 // A real legacy model straight from the npm package: no metadata, as MediaPipe shipped it.
-const detector = new Uint8Array(readFileSync(packageFile("@mediapipe/face_detection", "face_detection_full_range.tflite")));
-const meta = { name: "probe", description: "a test model", version: "pkg@1.2.3/model.tflite", mean: [127.5], std: [127.5] };
+const detector = new Uint8Array(
+  readFileSync(packageFile("@mediapipe/face_detection", "face_detection_full_range.tflite")),
+);
+const meta = {
+  name: "probe",
+  description: "a test model",
+  version: "pkg@1.2.3/model.tflite",
+  mean: [127.5],
+  std: [127.5],
+};
 
 describe("metadata flatbuffer", () => {
   test("reads back what it wrote, with the RGB colour space", () => {
@@ -29,7 +37,10 @@ describe("metadata flatbuffer", () => {
 
   test("per-channel normalisation survives as given", () => {
     const perChannel = { ...meta, mean: [1, 2, 3], std: [4.5, 5.5, 6.5] };
-    expect(readImageInputMetadata(buildImageInputMetadata(perChannel))).toMatchObject({ mean: [1, 2, 3], std: [4.5, 5.5, 6.5] });
+    expect(readImageInputMetadata(buildImageInputMetadata(perChannel))).toMatchObject({
+      mean: [1, 2, 3],
+      std: [4.5, 5.5, 6.5],
+    });
   });
 
   test("the same input builds the same bytes", () => {

@@ -61,7 +61,8 @@ export function startFrameLoop({ video, framesPerSecond, request, onAnswer, onFa
       if (!response.ok && retryAfter > 0) pausedUntil = Date.now() + retryAfter * 1000 * (1 + Math.random() / 2);
       const notNow = response.status === 429 || response.status === 503;
       if (!notNow) next = response.ok && body?.next ? body.next : null;
-      if (Number.isFinite(next?.nextFrameAfterMs)) interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, next.nextFrameAfterMs));
+      if (Number.isFinite(next?.nextFrameAfterMs))
+        interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, next.nextFrameAfterMs));
       await onAnswer(response, body, capturedAt, { kind: crop ? "crop" : "full", bytes: frame.size });
     } catch (error) {
       next = null;
@@ -131,7 +132,14 @@ function encodeCrop(video, crop) {
 
 /** X-Frame-Crop: centerX,centerY,size,rotation,frameWidth,frameHeight (plain decimals, as the server requires). */
 function cropHeader(crop) {
-  return [crop.centerX.toFixed(2), crop.centerY.toFixed(2), crop.size.toFixed(2), crop.rotation.toFixed(6), CAPTURE_WIDTH, CAPTURE_HEIGHT].join(",");
+  return [
+    crop.centerX.toFixed(2),
+    crop.centerY.toFixed(2),
+    crop.size.toFixed(2),
+    crop.rotation.toFixed(6),
+    CAPTURE_WIDTH,
+    CAPTURE_HEIGHT,
+  ].join(",");
 }
 
 /**
@@ -155,7 +163,11 @@ function postFrame(request, frame) {
 
 /** Asks the server to forget a session now rather than when it expires; waits at most 3 s, never throws. */
 export async function forgetSession(serverUrl, apiKey, sessionId) {
-  await fetch(`${serverUrl}/v1/sessions/${encodeURIComponent(sessionId)}`, { method: "DELETE", headers: authorization(apiKey), signal: AbortSignal.timeout(3000) }).catch(() => {});
+  await fetch(`${serverUrl}/v1/sessions/${encodeURIComponent(sessionId)}`, {
+    method: "DELETE",
+    headers: authorization(apiKey),
+    signal: AbortSignal.timeout(3000),
+  }).catch(() => {});
 }
 
 function authorization(apiKey) {

@@ -27,7 +27,8 @@ export function validateSettings(input) {
   } catch {
     throw new Error("The server URL is not a URL (example: https://vigil.example.org).");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("The server URL must start with https:// (or http:// on this computer).");
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new Error("The server URL must start with https:// (or http:// on this computer).");
   const framesPerSecond = Number(input.framesPerSecond);
   if (!(framesPerSecond >= RATE_LIMITS.min && framesPerSecond <= RATE_LIMITS.max)) {
     throw new Error(`Frames a second must be between ${RATE_LIMITS.min} and ${RATE_LIMITS.max}.`);

@@ -14,9 +14,22 @@ export const BADGES = Object.freeze({
 
 /** States that deserve a notification when the user enters them; `sound` says whether the chime plays. */
 export const ALERTS = Object.freeze({
-  drowsy: { sound: true, title: "You look drowsy", message: "Your eyes have been closing more and more. Stand up, stretch, drink some water, or take a five-minute break." },
-  asleep: { sound: true, title: "Wake up!", message: "Your eyes have been closed for a while. Wake up: your lesson is still going." },
-  away: { sound: false, title: "You stepped away", message: "Nobody is in front of the camera. Vigil keeps watching and will know when you are back." },
+  drowsy: {
+    sound: true,
+    title: "You look drowsy",
+    message:
+      "Your eyes have been closing more and more. Stand up, stretch, drink some water, or take a five-minute break.",
+  },
+  asleep: {
+    sound: true,
+    title: "Wake up!",
+    message: "Your eyes have been closed for a while. Wake up: your lesson is still going.",
+  },
+  away: {
+    sound: false,
+    title: "You stepped away",
+    message: "Nobody is in front of the camera. Vigil keeps watching and will know when you are back.",
+  },
 });
 
 export function badgeFor(state) {

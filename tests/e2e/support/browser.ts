@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p): p is string => Boolean(p));
+const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(
+  (p): p is string => Boolean(p),
+);
 
 /**
  * CI (.ci/run installs chromium) must run the browser tests; a developer machine without Chromium skips
@@ -19,7 +21,10 @@ if (SKIP_BROWSER_TESTS) console.warn("browser tests skipped: no Chromium (apt-ge
 
 export function chromiumPath(): string {
   const found = CANDIDATES.find((path) => existsSync(path));
-  if (!found) throw new Error(`no Chromium at ${CANDIDATES.join(", ")}: install Debian's package (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH`);
+  if (!found)
+    throw new Error(
+      `no Chromium at ${CANDIDATES.join(", ")}: install Debian's package (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH`,
+    );
   return found;
 }
 
@@ -40,7 +45,11 @@ export const OFFLINE_FLAGS = [
 ];
 
 /** The camera is Chromium's fake device playing `video`; its permission prompt is answered yes. */
-export const FAKE_CAMERA_FLAGS = (video: string) => ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`];
+export const FAKE_CAMERA_FLAGS = (video: string) => [
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
+  `--use-file-for-fake-video-capture=${video}`,
+];
 
 export interface LaunchOptions {
   video: string;
@@ -60,7 +69,8 @@ export interface Launched {
 export async function launchChromium(options: LaunchOptions): Promise<Launched> {
   const profile = mkdtempSync(join(tmpdir(), "vigil-chromium-"));
   const args = [...OFFLINE_FLAGS, ...FAKE_CAMERA_FLAGS(options.video), "--disable-gpu", "--no-sandbox"];
-  if (options.extension) args.push(`--disable-extensions-except=${options.extension}`, `--load-extension=${options.extension}`);
+  if (options.extension)
+    args.push(`--disable-extensions-except=${options.extension}`, `--load-extension=${options.extension}`);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
     headless: true,
@@ -103,7 +113,12 @@ export function testOutputDir(): string {
 }
 
 /** Polls until `read` returns something `accept` likes; fails with the last value seen. */
-export async function waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

@@ -24,7 +24,11 @@ export interface CameraSceneOptions {
   extension?: string;
 }
 
-export function useCameraScene(videoName: string, scenes: readonly Scene[], options: CameraSceneOptions = {}): CameraScene {
+export function useCameraScene(
+  videoName: string,
+  scenes: readonly Scene[],
+  options: CameraSceneOptions = {},
+): CameraScene {
   const scene = {} as CameraScene;
   beforeAll(async () => {
     if (SKIP_BROWSER_TESTS) return;

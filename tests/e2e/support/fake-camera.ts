@@ -40,14 +40,26 @@ export async function writeFakeCameraVideo(path: string, scenes: readonly Scene[
 async function letterboxed({ photo, fill }: Scene): Promise<Uint8Array> {
   const bytes = isAbsolute(photo) ? new Uint8Array(await Bun.file(photo).arrayBuffer()) : await fixtureBytes(photo);
   const decoded = fill
-    ? await decodeImage(new Uint8Array(await new Bun.Image(bytes).resize(CAMERA_WIDTH, CAMERA_HEIGHT, { fit: "inside" }).png({ compressionLevel: 0 }).bytes()), { maxPixels: 1e8 })
+    ? await decodeImage(
+        new Uint8Array(
+          await new Bun.Image(bytes)
+            .resize(CAMERA_WIDTH, CAMERA_HEIGHT, { fit: "inside" })
+            .png({ compressionLevel: 0 })
+            .bytes(),
+        ),
+        { maxPixels: 1e8 },
+      )
     : await decodeImage(bytes, { maxPixels: 1e8 }, { fitWithin: CAMERA_HEIGHT });
-  if (decoded.width > CAMERA_WIDTH || decoded.height > CAMERA_HEIGHT) throw new Error(`${photo} came out ${decoded.width}x${decoded.height}, larger than the camera's picture`);
+  if (decoded.width > CAMERA_WIDTH || decoded.height > CAMERA_HEIGHT)
+    throw new Error(`${photo} came out ${decoded.width}x${decoded.height}, larger than the camera's picture`);
   const out = new Uint8Array(CAMERA_WIDTH * CAMERA_HEIGHT * 4).fill(96);
   const left = Math.floor((CAMERA_WIDTH - decoded.width) / 2);
   const top = Math.floor((CAMERA_HEIGHT - decoded.height) / 2);
   for (let y = 0; y < decoded.height; y++) {
-    out.set(decoded.data.subarray(y * decoded.width * 4, (y + 1) * decoded.width * 4), ((top + y) * CAMERA_WIDTH + left) * 4);
+    out.set(
+      decoded.data.subarray(y * decoded.width * 4, (y + 1) * decoded.width * 4),
+      ((top + y) * CAMERA_WIDTH + left) * 4,
+    );
   }
   return out;
 }
@@ -70,7 +82,12 @@ function toI420(rgba: Uint8Array): Uint8Array {
       let r = 0;
       let g = 0;
       let b = 0;
-      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]) {
         const o = ((2 * y + dy) * w + 2 * x + dx) * 4;
         r += rgba[o] / 4;
         g += rgba[o + 1] / 4;
