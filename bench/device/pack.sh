@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs what the 16-core device run needs besides the checkout (see /work/shared/device/README.md and
+# Packs what the 16-core device run needs besides the checkout (see ../shared/device/README.md and
 # bench/device/README.md): node_modules without the dev-only heavyweights and the built models, as one
 # xz tarball in .device-bundle/ (ignored through .git/info/exclude, so it travels only when carried).
 #   bench/device/pack.sh            # writes .device-bundle/vigil-device.tar.xz

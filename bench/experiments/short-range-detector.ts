@@ -2,7 +2,7 @@
  * Short-range against full-range BlazeFace on webcam framings of the real fixture photos:
  *   bun bench/experiments/short-range-detector.ts
  *
- * Each photo (tests/fixtures, the same files as /work/shared/fixtures) is framed as a webcam would frame it:
+ * Each photo (tests/fixtures, the same files as ../shared/fixtures) is framed as a webcam would frame it:
  * 4:3 windows at four zooms (the whole width, then 3/4, 1/2 and 1/3 of it) and three horizontal positions,
  * scaled to 640x480, plus the whole photo. On every framing both detectors run (interleaved, so machine
  * noise hits both alike), then the landmark model from each detection. Reported: faces found by each,
