@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { loadServerConfig } from "../../src/config";
 import { fixtureBytes } from "../support/images";
 import { redisServerBinary, startRedisServer, type RedisServer } from "../support/redis-server";
+import { Supervisor } from "../support/supervisor";
 
 const skip = !redisServerBinary && !process.env.CI;
 if (skip)
@@ -18,70 +19,6 @@ if (skip)
 
 const repo = new URL("../../", import.meta.url).pathname;
 let redis: RedisServer;
-
-/** `vigil serve --processes 2` started by `command`, with its output (its own lines and its children's) read as it comes. */
-class Supervisor {
-  output = "";
-  url = "";
-  readonly process: ReturnType<typeof Bun.spawn<"ignore", "pipe", "inherit">>;
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-
-  constructor(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-    const flags = [
-      "--processes",
-      "2",
-      "--workers",
-      "1",
-      "--port",
-      "0",
-      "--auth",
-      "none",
-      "--redis-url",
-      redis.url,
-      "--instance-id",
-      "proc",
-    ];
-    this.process = Bun.spawn(
-      [
-        ...command,
-        "serve",
-        ...flags,
-        "--log-requests",
-        "false",
-        "--rate-limit-per-second",
-        "1000",
-        "--rate-limit-per-principal-per-second",
-        "1000",
-      ],
-      { ...options, stdin: "ignore", stdout: "pipe", stderr: "inherit" },
-    );
-    this.reader = this.process.stdout.getReader();
-  }
-
-  async ready(): Promise<this> {
-    await this.waitFor(/all workers ready/, 2);
-    this.url = `http://127.0.0.1:${this.output.match(/on port (\d+)/)![1]}`;
-    return this;
-  }
-
-  /** Reads on until `pattern` has matched `count` times in the output. */
-  async waitFor(pattern: RegExp, count: number, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while ((this.output.match(new RegExp(pattern, "g")) ?? []).length < count) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} x${count}; output:\n${this.output}`);
-      const { value, done } = await Promise.race([
-        this.reader.read(),
-        Bun.sleep(deadline - Date.now()).then(() => ({ value: undefined, done: false })),
-      ]);
-      if (done) throw new Error(`the parent exited; output:\n${this.output}`);
-      if (value) this.output += new TextDecoder().decode(value);
-    }
-  }
-
-  childPids(): number[] {
-    return [...this.output.matchAll(/process \d started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
-  }
-}
 
 const T0 = Date.now() - 60_000;
 /** A frame on a new connection each time, so that the kernel may hand it to either process. */
@@ -116,7 +53,10 @@ let supervisor: Supervisor | undefined;
 beforeAll(async () => {
   if (skip) return;
   redis = await startRedisServer();
-  supervisor = await new Supervisor([process.execPath, join(repo, "src/main.ts")]).ready();
+  supervisor = await new Supervisor([process.execPath, join(repo, "src/main.ts")], {
+    redisUrl: redis.url,
+    instanceId: "proc",
+  }).ready();
 }, 90_000);
 
 afterAll(async () => {
@@ -172,6 +112,8 @@ test.skipIf(skip)(
     copyFileSync(join(repo, "dist/vigil"), join(folder, "vigil"));
     Bun.spawnSync(["chmod", "+x", join(folder, "vigil")]);
     const binary = new Supervisor([join(folder, "vigil")], {
+      redisUrl: redis.url,
+      instanceId: "proc",
       cwd: folder,
       env: { PATH: "/usr/bin:/bin", HOME: folder },
     });
