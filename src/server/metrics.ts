@@ -88,6 +88,13 @@ export function createMetrics(poolStats: () => PoolGauges, paceMultiplier: () =>
     labelNames: ["reason"] as const,
     registers: [registry],
   });
+  const detectionsPostponed = new Counter({
+    name: "vigil_detections_postponed_total",
+    help:
+      "Periodic looks for a second person that waited for a quieter frame because the workers had a queue (the " +
+      "frame followed the face instead; at most one detection interval late).",
+    registers: [registry],
+  });
   const workerBusy = new Counter({
     name: "vigil_worker_busy_seconds_total",
     help: "Time workers spent analysing frames.",
@@ -147,6 +154,7 @@ export function createMetrics(poolStats: () => PoolGauges, paceMultiplier: () =>
       framesDeferred.inc({ reason });
       deferredSeconds.inc({ reason }, ms / 1000);
     },
+    onDetectionPostponed: () => detectionsPostponed.inc(),
     requestDuration,
     inFlight,
     poolObserver: {

@@ -51,6 +51,8 @@ export async function startServer(
     : null;
   // The wait behind every queued frame, new sessions' first frames included: a class's backlog is load too.
   const pressure = () => (loadPressure && pool ? loadPressure.value(pool.waitForNewFrame(true)) : 0);
+  // A queue a fifth of the way to the point of refusing frames: due looks for a second person wait (trackingFor).
+  const busyWaitMs = config.maxQueueWaitMs / 5;
   const metrics = createMetrics(
     () => pool?.stats() ?? { queued: 0, busy: 0, ready: 0, size: 0 },
     () => (plan.loadPacing ? paceMultiplier(pressure(), config.sessionRules, plan.loadPacing) : 1),
@@ -107,7 +109,8 @@ export async function startServer(
     rules: config.sessionRules,
     bounds: historyBounds(config.sessionRules, config.rateLimitPerSecond),
     plan,
-    ...(loadPressure ? { pressure } : {}),
+    ...(loadPressure ? { pressure, busy: () => (pool?.waitForNewFrame(true) ?? 0) >= busyWaitMs } : {}),
+    onDetectionPostponed: metrics.onDetectionPostponed,
     onUnavailable: metrics.onSessionStoreUnavailable,
   });
 

@@ -41,6 +41,8 @@ export interface DetectionSchedule {
   everyMs: number;
   /** Faces the last detection found. */
   faces: number;
+  /** How far load's deferred frames have moved `nextDetectAt` since that detection (frame-plan.ts). */
+  deferredMs?: number;
 }
 
 /** What the previous frame left for tracking. */
@@ -55,16 +57,26 @@ export type DetectReason = "no_face_to_track" | "tracking_too_old" | "due" | nul
 /**
  * The ROIs to follow in a frame captured at `capturedAt`, or none (run the detector), with why.
  * A frame earlier than the tracking hint (a late frame) does not track from the future either.
+ *
+ * `busy`: the workers have a queue now. A periodic look for a second person then waits for a quieter frame, up
+ * to one more detection interval past its due time; the frame follows the faces instead. The detector is the
+ * costliest stage, and sessions that started together fall due together: their detections, not their frames,
+ * are what fills a queue in a burst. A face that is lost or too old to follow is looked for at once, busy or not.
  */
 export function trackingFor(
   tracking: TrackingHint | null,
   schedule: DetectionSchedule | null,
   capturedAt: number,
   options: Pick<DetectionPolicyOptions, "trackingMaxGapMs">,
-): { track: Roi[] | undefined; reason: DetectReason } {
+  busy = false,
+): { track: Roi[] | undefined; reason: DetectReason; postponed?: true } {
   if (!tracking || tracking.rois.length === 0) return { track: undefined, reason: "no_face_to_track" };
   if (capturedAt - tracking.at > options.trackingMaxGapMs) return { track: undefined, reason: "tracking_too_old" };
-  if (!schedule || capturedAt >= schedule.nextDetectAt) return { track: undefined, reason: "due" };
+  if (!schedule) return { track: undefined, reason: "due" };
+  if (capturedAt >= schedule.nextDetectAt) {
+    const mayWait = busy && capturedAt < schedule.nextDetectAt + schedule.everyMs;
+    return mayWait ? { track: tracking.rois, reason: null, postponed: true } : { track: undefined, reason: "due" };
+  }
   return { track: tracking.rois, reason: null };
 }
 

@@ -143,6 +143,19 @@ export interface FramePlanState {
   detection: DetectionSchedule | null;
   /** pacing.ts calmSince. */
   calmSince: number | null;
+  /**
+   * How much later than the session's own pace load asked for its next frame (absent: not deferred). The next
+   * frame may come that much after the tracking gap and still be tracked (trackingGapMs).
+   */
+  deferredMs?: number;
+}
+
+/** How long after the previous frame the next one still follows its face (no detector). */
+export function trackingGapMs(
+  state: FramePlanState | null,
+  settings: Pick<DetectionPolicyOptions, "trackingMaxGapMs">,
+) {
+  return settings.trackingMaxGapMs + (state?.deferredMs ?? 0);
 }
 
 /**
@@ -177,12 +190,18 @@ export function afterFrame(
   const ownMs = pace?.ms ?? 1000;
   const rois = frame.newest ? frame.rois : [];
   const fresh = state === null;
-  // A new session spread under load is a session that started that much later: its first re-detection moves
-  // with its next frame, so that a class's sessions do not all look for a second person in the same second.
-  const scheduleFor = (afterMs: number) =>
-    fresh && scheduled && afterMs > ownMs
-      ? { ...scheduled, nextDetectAt: scheduled.nextDetectAt + afterMs - ownMs }
+  // Time a session spends deferred by load does not count towards its next detection: slowed frames keep the
+  // share of frames that run the detector (the costliest stage) instead of making most of them detections, and a
+  // class's new sessions, spread, do not all look for a second person in the same second. The shift adds up to
+  // at most one detection interval, so load at most doubles the longest a second person goes unnoticed.
+  const scheduleFor = (afterMs: number): DetectionSchedule | null => {
+    if (!scheduled || !frame.newest || afterMs <= ownMs) return scheduled;
+    const already = scheduled.deferredMs ?? 0;
+    const shift = Math.min(afterMs - ownMs, scheduled.everyMs - already);
+    return shift > 0
+      ? { ...scheduled, nextDetectAt: scheduled.nextDetectAt + shift, deferredMs: already + shift }
       : scheduled;
+  };
   const planFor = (nextFrameAfterMs: number) =>
     plan({
       capturedAt: frame.capturedAt,
@@ -198,15 +217,7 @@ export function afterFrame(
     const draw = ((frame.jitterDraw ?? 0) * 65_536) % 1;
     afterMs = loadPacedMs(pace, { pressure: frame.pressure, fresh, draw }, settings.loadPacing);
   }
-  let planned = planFor(afterMs);
-  // A tracked face sent whole (no crop asked) is followed only within the tracking gap: slowed past it, the next
-  // frame would run the detector, more work than the frame the slower pace saves.
-  const tracked = rois.length > 0 && planned.next.frame === "full" && !planned.fullForDetection;
-  if (afterMs > ownMs && tracked && afterMs > settings.detection.trackingMaxGapMs) {
-    afterMs = Math.max(ownMs, settings.detection.trackingMaxGapMs);
-    planned = planFor(afterMs);
-  }
-  const { next, fullForDetection } = planned;
+  const { next, fullForDetection } = planFor(afterMs);
   // For a client that follows the plan (this frame was the crop it asked for), the full frame asked for in
   // place of a crop is the detection, whenever it comes: one faster than the pace asked (still at 1 frame/s)
   // would otherwise send it before the detection falls due, have it only tracked, and send a second full
@@ -217,7 +228,8 @@ export function afterFrame(
     followsPlan && schedule
       ? { ...schedule, nextDetectAt: Math.min(schedule.nextDetectAt, frame.capturedAt + 1) }
       : schedule;
-  return { state: { detection, calmSince: calm }, next, deferredMs: afterMs - ownMs };
+  const deferredMs = afterMs - ownMs;
+  return { state: { detection, calmSince: calm, ...(deferredMs > 0 ? { deferredMs } : {}) }, next, deferredMs };
 }
 
 /** The plan's settings from the server's configuration. */

@@ -14,7 +14,7 @@
  */
 import type { FaceSearch, FrameOutcome } from "../frame/frame-contract";
 import { jitterDraw, trackingFor } from "./detection-policy";
-import { afterFrame, type FramePlanSettings, type NextFrame } from "./frame-plan";
+import { afterFrame, trackingGapMs, type FramePlanSettings, type NextFrame } from "./frame-plan";
 import { observationOf } from "./observation";
 import type { HistoryBounds, SessionRules } from "./session-config";
 import { SessionHistory, type SessionSummary } from "./session-history";
@@ -51,6 +51,10 @@ export interface SessionFramesOptions {
   plan: FramePlanSettings;
   /** The pool's pressure (pool/load-pressure.ts) when a frame is answered, for load-aware pacing; unset: none. */
   pressure?: () => number;
+  /** The workers have a queue now: a due look for a second person may wait (detection-policy.ts trackingFor). */
+  busy?: () => boolean;
+  /** A due detection waited for a quieter frame: for a metric. */
+  onDetectionPostponed?(): void;
   /** The store could not be reached: for a metric. */
   onUnavailable?(operation: StoreOperation, reason: string): void;
 }
@@ -103,12 +107,14 @@ export class SessionFrames {
    */
   private faceSearch(record: SessionRecord | undefined, capturedAt: number): FaceSearch {
     if (!record) return { detector: "full" };
-    const { track, reason } = trackingFor(
+    const { track, reason, postponed } = trackingFor(
       record.tracking,
       record.framePlan?.detection ?? null,
       capturedAt,
-      this.options.plan.detection,
+      { trackingMaxGapMs: trackingGapMs(record.framePlan, this.options.plan.detection) },
+      this.options.busy?.() ?? false,
     );
+    if (postponed) this.options.onDetectionPostponed?.();
     if (track) return { track };
     return reason === "no_face_to_track" ? { expectEmpty: true } : { detector: "full" };
   }

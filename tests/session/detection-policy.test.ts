@@ -34,6 +34,20 @@ describe("trackingFor", () => {
     expect(trackingFor({ rois: [roi], at: 4000 }, schedule, 5000, options).reason).toBe("due");
     expect(trackingFor({ rois: [roi], at: 2000 }, null, 3000, options).reason).toBe("due");
   });
+
+  test("while the workers are busy a due detection waits, up to one more interval; a lost or old face never does", () => {
+    const schedule = { nextDetectAt: 5000, everyMs: 3000, faces: 1 };
+    const busy = (hint: { rois: (typeof roi)[]; at: number } | null, at: number) =>
+      trackingFor(hint, schedule, at, { trackingMaxGapMs: 10_000 }, true);
+    expect(busy({ rois: [roi], at: 4000 }, 5000)).toEqual({ track: [roi], reason: null, postponed: true });
+    expect(busy({ rois: [roi], at: 7000 }, 7999)).toEqual({ track: [roi], reason: null, postponed: true });
+    // Overdue by a whole interval: it runs, busy or not.
+    expect(busy({ rois: [roi], at: 7000 }, 8000)).toEqual({ track: undefined, reason: "due" });
+    expect(busy({ rois: [], at: 4000 }, 5000).reason).toBe("no_face_to_track");
+    expect(trackingFor({ rois: [roi], at: 1000 }, schedule, 5000, options, true).reason).toBe("tracking_too_old");
+    // Not due yet: tracked, nothing postponed.
+    expect(busy({ rois: [roi], at: 3000 }, 4000)).toEqual({ track: [roi], reason: null });
+  });
 });
 
 describe("nextSchedule", () => {

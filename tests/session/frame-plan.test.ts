@@ -3,7 +3,13 @@ import { describe, expect, test } from "bun:test";
 import { cropRotatedSquare } from "../../src/engine/crop";
 import { cropPointToFrame, formatFrameCrop, parseFrameCrop } from "../../src/frame/crop-frame";
 import { jitterDraw, trackingFor } from "../../src/session/detection-policy";
-import { afterFrame, framePlanSettings, planNextFrame, type FramePlanState } from "../../src/session/frame-plan";
+import {
+  afterFrame,
+  framePlanSettings,
+  planNextFrame,
+  trackingGapMs,
+  type FramePlanState,
+} from "../../src/session/frame-plan";
 import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 
 const roi = { centerX: 320.123, centerY: 240.456, size: 300.789, rotation: 0.123456 };
@@ -162,6 +168,8 @@ describe("afterFrame under load (load-aware pacing)", () => {
     summary: focusedSummary,
     latest: calmObservation(at),
     pressure,
+    // The middle of the load's random spread (frame-plan.ts draws it from the frame's low bits).
+    jitterDraw: 0.5 / 65_536,
   });
   const calmFor = (): FramePlanState => ({
     detection: { nextDetectAt: 60_000, everyMs: 10_000, faces: 1 },
@@ -182,15 +190,43 @@ describe("afterFrame under load (load-aware pacing)", () => {
     });
   });
 
-  test("with crops off, a tracked face is slowed no further than the tracking gap (its next frame still tracks)", () => {
-    const planned = afterFrame(calmFor(), { ...calm(18_000, 1), crop: false }, loadSettings(0));
-    expect(planned.next).toEqual({ nextFrameAfterMs: 3000, frame: "full" });
-    expect(
-      trackingFor({ rois: [roi], at: 18_000 }, planned.state.detection, 21_000, loadSettings(0).detection).track,
-    ).toEqual([roi]);
+  test("a deferred frame is still tracked: the tracking gap grows by what load deferred, with crops or without", () => {
+    for (const cropSize of [192, 0]) {
+      const planned = afterFrame(calmFor(), { ...calm(18_000, 1), crop: cropSize > 0 }, loadSettings(cropSize));
+      expect(planned.next.nextFrameAfterMs).toBe(4000);
+      expect(planned.state.deferredMs).toBe(2000);
+      const gap = trackingGapMs(planned.state, loadSettings(cropSize).detection);
+      expect(gap).toBe(5000);
+      const at = (ms: number) =>
+        trackingFor({ rois: [roi], at: 18_000 }, planned.state.detection, ms, { trackingMaxGapMs: gap }).track;
+      expect(at(22_000)).toEqual([roi]);
+      expect(at(23_001)).toBeUndefined();
+    }
+    const unloaded = afterFrame(calmFor(), calm(18_000, 0), loadSettings(192));
+    expect(unloaded.state.deferredMs).toBeUndefined();
+    expect(trackingGapMs(unloaded.state, loadSettings(192).detection)).toBe(3000);
   });
 
-  test("a new session's first answer is spread (a draw per session and frame); later, calm sessions settle at up to 2 s", () => {
+  test("time deferred by load does not count towards the next detection, up to one detection interval", () => {
+    let state: FramePlanState = { detection: { nextDetectAt: 28_000, everyMs: 10_000, faces: 1 }, calmSince: -600_000 };
+    const deferred: number[] = [];
+    const asked: string[] = [];
+    for (let at = 18_000; at <= 34_000; at += 4000) {
+      const planned = afterFrame(state, calm(at, 1), loadSettings(192));
+      state = planned.state;
+      deferred.push(state.detection!.deferredMs ?? 0);
+      asked.push(planned.next.frame);
+    }
+    // Each 4 s frame deferred by 2 s moves the detection 2 s later, until 10 s in all: due at 38 s, not 28 s;
+    // the frame that comes then is asked whole, for the detection.
+    expect(deferred).toEqual([2000, 4000, 6000, 8000, 10_000]);
+    expect(asked).toEqual(["crop", "crop", "crop", "crop", "full"]);
+    // A late frame (not the newest) moves nothing.
+    const late = afterFrame(calmFor(), { ...calm(18_000, 1), newest: false }, loadSettings(192));
+    expect(late.state.detection!.nextDetectAt).toBe(60_000);
+  });
+
+  test("a new session's first answer is spread (a draw per session and frame); later, calm sessions not yet steady are slowed from half pressure", () => {
     const first = (key: number) =>
       afterFrame(
         null,
@@ -223,10 +259,10 @@ describe("afterFrame under load (load-aware pacing)", () => {
     expect(Math.min(...paces)).toBeGreaterThanOrEqual(1000);
     expect(Math.max(...paces)).toBeLessThanOrEqual(4000);
     expect(new Set(paces).size).toBeGreaterThan(5);
-    // Calm for 3 s: slowed to the sparse pace at full pressure, not at half.
+    // Calm for 3 s: slowed to the ceiling at full pressure, not at half.
     const settling = (pressure: number) =>
       afterFrame({ detection: schedule, calmSince: 15_000 }, calm(18_000, pressure), loadSettings(192));
-    expect(settling(1)).toMatchObject({ next: { nextFrameAfterMs: 2000 }, deferredMs: 1000 });
+    expect(settling(1)).toMatchObject({ next: { nextFrameAfterMs: 4000 }, deferredMs: 3000 });
     expect(settling(0.5)).toMatchObject({ next: { nextFrameAfterMs: 1000 }, deferredMs: 0 });
     // A closed frame in the window (a caught blink): 1 s whatever the load.
     const blinked = {
