@@ -27,7 +27,7 @@
  *
  * Under load (loadPacedMs), steady sessions are asked for later frames still, up to a ceiling (`ceilingMs`,
  * VIGIL_LOAD_PACING_MAX_MS, 4 s), as the pool's pressure rises (pool/load-pressure.ts); past half pressure,
- * calm sessions not yet steady too, up to the sparse pace; every other pace stays as it is, so a session whose
+ * calm sessions not yet steady too, up to the ceiling; every other pace stays as it is, so a session whose
  * eyes close, droop or whose state is building up is never slowed. A frame stands for no more than
  * `maxFrameGapMs` even when the next comes later: while focused and calm nothing is lost (no streak is
  * building); while away the state holds (a frame with nobody keeps `away`) though `noPersonMs` restarts. What it
@@ -105,11 +105,10 @@ export function nextFrameAfterMs(
  */
 export type PaceKind = "dense" | "normal" | "settling" | "sparse";
 
-/** A pace, its kind, and for a settling session the slowest load may make it (the sparse pace). */
+/** A pace and its kind. */
 export interface Pace {
   ms: number;
   kind: PaceKind;
-  slowestMs?: number;
 }
 
 export function paceOf(
@@ -134,7 +133,7 @@ export function paceOf(
   if (summary.state === "away" && latest.faces === 0 && latest.at - Date.parse(summary.since) >= options.steadyAfterMs)
     return sparse;
   if (summary.state === "focused" && calmSince !== null && m.closedFrames === 0 && m.closures === 0) {
-    return { ...normal, kind: "settling", slowestMs: sparse.ms };
+    return { ...normal, kind: "settling" };
   }
   return normal;
 }
@@ -157,37 +156,38 @@ export interface LoadInput {
   pressure: number;
   /** This is the session's first frame. */
   fresh: boolean;
-  /** A number in [0, 1) drawn for this frame (detection-policy.ts jitterDraw), for a new session's spread. */
+  /** A number in [0, 1) drawn for this frame (detection-policy.ts jitterDraw): where in its spread it falls. */
   draw: number;
 }
 
 /**
  * The pace under load, from the pace the session's own state asks (`pace`):
- *   - a steady session (sparse): from the sparse pace at no pressure to `ceilingMs` at full pressure;
+ *   - a steady session (sparse): from the sparse pace at no pressure to `ceilingMs` at full pressure, each frame
+ *     slowed by a random half to one and a half of that (within the ceiling). Sessions answered in the same
+ *     second get the same pressure; with the same slowing, a falling pressure would bring the later ones'
+ *     next frames closer to the earlier ones' at every frame, until they came in step, detections included;
  *   - a new session's first answer (normal or settling): spread at random over up to `pressure` of the way from
  *     the normal pace to the ceiling, so that sessions that arrive together (a class at nine) send their next
  *     frames apart;
  *   - a settling session (calm, not yet for long; no sign of closing eyes in its window): second, from half
- *     pressure on, from the normal pace to the sparse one at full pressure, no slower than a steady session is
- *     asked for without load;
+ *     pressure on, from the normal pace to the ceiling at full pressure (a class that just started is most of
+ *     the load while it settles), spread as a steady one;
  *   - anything else (dense, normal): unchanged.
  * Never slower than `ceilingMs`, nor faster than the pace asked.
  */
 export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOptions = DEFAULT_LOAD_PACING): number {
   const pressure = Math.min(1, Math.max(0, load.pressure));
   const ceiling = Math.max(options.ceilingMs, pace.ms);
-  if (pace.kind === "sparse") return Math.round(pace.ms + pressure * (ceiling - pace.ms));
+  const slowed = (share: number) => Math.round(Math.min(ceiling, pace.ms + share * (ceiling - pace.ms)));
+  const spread = 0.5 + load.draw;
+  if (pace.kind === "sparse") return slowed(spread * pressure);
   if (pace.kind === "dense") return pace.ms;
-  if (load.fresh) return Math.round(pace.ms + load.draw * pressure * (ceiling - pace.ms));
-  if (pace.kind === "settling") {
-    const late = Math.max(0, (pressure - 0.5) / 0.5);
-    const slowest = Math.min(ceiling, Math.max(pace.ms, pace.slowestMs ?? pace.ms));
-    return Math.round(pace.ms + late * (slowest - pace.ms));
-  }
+  if (load.fresh) return slowed(load.draw * pressure);
+  if (pace.kind === "settling") return slowed(spread * Math.max(0, (pressure - 0.5) / 0.5));
   return pace.ms;
 }
 
-/** The factor by which load slows a steady session now: 1 at no pressure, ceiling / sparse at full. */
+/** The factor by which load slows a steady session now, on average: 1 at no pressure, ceiling / sparse at full. */
 export function paceMultiplier(
   pressure: number,
   rules: SessionRules,
@@ -195,5 +195,5 @@ export function paceMultiplier(
   pacing: PacingOptions = DEFAULT_PACING,
 ): number {
   const sparse = sparseMs(rules, pacing);
-  return loadPacedMs({ ms: sparse, kind: "sparse" }, { pressure, fresh: false, draw: 0 }, options) / sparse;
+  return loadPacedMs({ ms: sparse, kind: "sparse" }, { pressure, fresh: false, draw: 0.5 }, options) / sparse;
 }

@@ -265,11 +265,25 @@ describe("loadPacedMs: load-aware pacing", () => {
     expect(loadPacedMs({ ms: 1000, kind: "dense" }, { pressure: 1, fresh: true, draw: 0.9 })).toBe(1000);
   });
 
-  test("a settling session (calm, not yet for 10 s, no sign of closing eyes) is slowed second: from half pressure, to the sparse pace", () => {
-    const settling = { ms: 1000, kind: "settling" as const, slowestMs: 2000 };
-    expect([0, 0.5, 0.75, 1].map((pressure) => loadPacedMs(settling, { pressure, fresh: false, draw: 0 }))).toEqual([
-      1000, 1000, 1500, 2000,
+  test("a settling session (calm, not yet for 10 s, no sign of closing eyes) is slowed second: from half pressure, to the ceiling", () => {
+    const settling = { ms: 1000, kind: "settling" as const };
+    expect([0, 0.5, 0.75, 1].map((pressure) => loadPacedMs(settling, { pressure, fresh: false, draw: 0.5 }))).toEqual([
+      1000, 1000, 2500, 4000,
     ]);
+  });
+
+  test("each slowed frame is slowed by a random half to one and a half of the pressure's share, within the ceiling", () => {
+    const draws = Array.from({ length: 20 }, (_, i) => i / 20);
+    const at = (pressure: number, kind: PaceKind = "sparse") =>
+      draws.map((draw) => loadPacedMs({ ms: kind === "sparse" ? 2000 : 1000, kind }, { pressure, fresh: false, draw }));
+    // Half pressure: 2 s + 0.5-1.5 x 1 s, 2.5 s to 3.45 s, 3 s on average.
+    expect(Math.min(...at(0.5))).toBe(2500);
+    expect(Math.max(...at(0.5))).toBe(3450);
+    expect(at(0.5).reduce((a, b) => a + b) / draws.length).toBeCloseTo(2975, 0);
+    // Full pressure: from 3 s, half of them at the ceiling.
+    expect(Math.min(...at(1))).toBe(3000);
+    expect(at(1).filter((ms) => ms === 4000).length).toBe(10);
+    expect(new Set(at(0.75, "settling")).size).toBeGreaterThan(10);
   });
 
   test("which sessions are settling: focused and calm now, with no closed frame, closure or yawn in the window", () => {
@@ -300,10 +314,7 @@ describe("loadPacedMs: load-aware pacing", () => {
     for (const kind of ["dense", "normal", "settling", "sparse"] as PaceKind[]) {
       for (const ms of [1000, 1200, 2000]) {
         for (let i = 0; i <= 30; i++) {
-          const paced = loadPacedMs(
-            { ms, kind, slowestMs: i % 3 ? 2000 : 9000 },
-            { pressure: i / 20, fresh: i % 2 === 0, draw: (i * 0.37) % 1 },
-          );
+          const paced = loadPacedMs({ ms, kind }, { pressure: i / 20, fresh: i % 2 === 0, draw: (i * 0.37) % 1 });
           expect(paced).toBeGreaterThanOrEqual(ms);
           expect(paced).toBeLessThanOrEqual(ceiling);
         }
