@@ -4,12 +4,13 @@
  * or three times the mean share of detector runs) and a summary. A diagnostic, not a benchmark: nothing is
  * written to bench/results.
  *
- *   bun bench/load/timeline.ts [--users 80] [--seconds 30] [--settle-seconds 10] [--mode full|crop|paced]
- *       [--bin-ms 250] [--workers 2] [--ramp 100,150]
+ *   bun bench/load/timeline.ts [--users 80] [--seconds 30] [--settle-seconds 10] [--counted-after S]
+ *       [--mode full|crop|paced] [--bin-ms 250] [--workers 2] [--ramp 100,150] [--load-pacing true|false]
  *
  * Without --ramp every user starts in the same second (a class at nine, a restart); with it the same users first
  * run through those user counts, settle-seconds each, uncounted, as the load bench's steps do, so the counted
- * step sees users who stayed and the ones it adds.
+ * step sees users who stayed and the ones it adds. The counted step's own first `--counted-after` seconds (default
+ * settle-seconds) are left out; 0 counts a class start from its first second (--ramp 200 --users 300).
  *
  * It found why the 2-core server shed frames at 94% CPU (issue 12): sessions started in the same second
  * re-detected in the same second, so one 250 ms slice in ten held nearly only detections and a 98 ms queue; and
@@ -22,6 +23,7 @@ import { startBenchServer } from "../lib/server-process";
 import { decodeImage } from "../../src/image/decode";
 import { OpenLoopFleet, type LoadMode } from "./open-loop";
 import { exitOnHelp } from "../lib/help";
+import { procStat } from "../lib/proc-stat";
 
 exitOnHelp(import.meta);
 
@@ -30,17 +32,19 @@ const { values: args } = parseArgs({
     users: { type: "string", default: "80" },
     seconds: { type: "string", default: "30" },
     "settle-seconds": { type: "string", default: "10" },
+    "counted-after": { type: "string" },
     mode: { type: "string", default: "full" },
     "bin-ms": { type: "string", default: "250" },
     workers: { type: "string", default: "2" },
     ramp: { type: "string", default: "" },
+    "load-pacing": { type: "string", default: "true" },
   },
 });
 const mode = args.mode as LoadMode;
 if (!["full", "crop", "paced"].includes(mode)) throw new Error("--mode is full, crop or paced");
 
 const frames = await benchFrames();
-const server = await startBenchServer(Number(args.workers));
+const server = await startBenchServer(Number(args.workers), ["--load-pacing", args["load-pacing"]]);
 try {
   const fleet = new OpenLoopFleet({
     url: server.url,
@@ -53,7 +57,16 @@ try {
   const settleSeconds = Number(args["settle-seconds"]);
   for (const users of args.ramp ? args.ramp.split(",").map(Number) : [])
     await fleet.step({ users, seconds: settleSeconds });
-  const result = await fleet.step({ users: Number(args.users), seconds: Number(args.seconds), settleSeconds });
+  let cpuFrom = { at: 0, cpuMs: 0 };
+  const result = await fleet.step({
+    users: Number(args.users),
+    seconds: Number(args.seconds),
+    settleSeconds: Number(args["counted-after"] ?? settleSeconds),
+    onMeasuring: () => (cpuFrom = { at: performance.now(), cpuMs: procStat(server.child.pid).cpuMs }),
+  });
+  const serverCpuPercent = Math.round(
+    ((procStat(server.child.pid).cpuMs - cpuFrom.cpuMs) / (performance.now() - cpuFrom.at)) * 100,
+  );
   await fleet.stop();
   const timeline = result.timeline ?? [];
   const total = timeline.reduce((n, b) => n + b.frames, 0);
@@ -71,8 +84,10 @@ try {
     );
   console.log(
     `${standsOut.length} of ${timeline.length} bins stand out; frames ${result.sent}, 503 ${result.shed}, errors ${result.errors}, ` +
-      `detector on ${(detectionShare * 100).toFixed(1)}% of frames, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms`,
+      `detector on ${(detectionShare * 100).toFixed(1)}% of frames, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms, ` +
+      `server CPU ${serverCpuPercent}% of one core (${(((serverCpuPercent / 100) * Number(args.seconds) * 1000) / Math.max(1, result.sent - result.shed)).toFixed(1)} ms a frame)`,
   );
+  if (result.newUsers) console.log(`new users: ${JSON.stringify(result.newUsers)}`);
 } finally {
   server.child.kill();
 }
