@@ -17,14 +17,14 @@ function pressure() {
   return { p, run, advance: (ms: number) => (now += ms) };
 }
 
-test("0 while the workers have room (under 60% busy); rising to 1 at 85%", () => {
+test("0 while the workers have room (under 40% busy); rising to 1 at 70%", () => {
   const { p, run } = pressure();
-  run(3000, 0.5);
-  expect(p.utilisation()).toBeCloseTo(0.5, 1);
+  run(3000, 0.35);
+  expect(p.utilisation()).toBeCloseTo(0.35, 1);
   expect(p.value(0)).toBe(0);
-  run(3000, 0.725);
+  run(3000, 0.55);
   expect(p.value(0)).toBeCloseTo(0.5, 1);
-  run(3000, 0.95);
+  run(3000, 0.8);
   expect(p.value(0)).toBe(1);
 });
 
