@@ -6,12 +6,14 @@
 # labels.json path less its leading "external/", under OUT). Every command is recorded there: the Yale GIFs
 # and the webcam-people screenshots are written as PNG (`convert-im6.q16 IN OUT`), every JPEG is written by
 # `convert-im6.q16 IN -auto-orient -resize '640x640>' -quality 92 OUT` (EXIF orientation applied, scaled to
-# fit 640 px where larger, quality 92; the proctoring frames, 640x480 already, are only re-encoded).
+# fit 640 px where larger, quality 92; the proctoring frames, 640x480 already, are only re-encoded). Frames of
+# videos are taken by `ffmpeg -v error -i IN -vf 'select=eq(n\,N)' -vsync 0 -frames:v 1 -q:v 1 -y OUT` (frame N,
+# counted from 0, as JPEG, nothing else); made with ffmpeg 5.1 (Debian 12), byte-identical on a rebuild.
 #
 #   MIRRORS=<folder of the fetched bare git dirs, <owner>+<name>/repo> OUT=<folder> bench/data/eyes/rebuild-external.sh
 #
 # OUT must lie outside the repository (these photos are never committed); point VIGIL_EYES_EXTERNAL at it.
-# Needs python3 (stdlib only), git and ImageMagick 6 (convert-im6.q16; apt-get install imagemagick). A commit
+# Needs python3 (stdlib only), git, ImageMagick 6 (convert-im6.q16; apt-get install imagemagick) and ffmpeg. A commit
 # missing from a mirror is an error (the files would differ). Exits non-zero if any file failed.
 set -euo pipefail
 
@@ -19,6 +21,7 @@ set -euo pipefail
 : "${OUT:?set OUT to the folder to write (outside the repository)}"
 LABELS="$(cd "$(dirname "$0")" && pwd)/labels.json"
 command -v convert-im6.q16 >/dev/null || { echo "convert-im6.q16 missing (apt-get install -y imagemagick)" >&2; exit 2; }
+command -v ffmpeg >/dev/null || { echo "ffmpeg missing (apt-get install -y ffmpeg)" >&2; exit 2; }
 export MIRRORS OUT LABELS
 exec python3 - <<'PY'
 import json, os, shlex, subprocess, sys, tempfile
