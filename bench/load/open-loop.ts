@@ -166,7 +166,7 @@ export class OpenLoopFleet {
   /** The sleeping users' timers, so that stop() can wake them. */
   private readonly sleepers = new Map<number, { timer: ReturnType<typeof setTimeout>; wake: () => void }>();
   private tally: Tally | null = null;
-  /** When each user's next frame is due (-Infinity while a paced user waits for the answer that says). */
+  /** When each user's next frame is due (for a paced user waiting for an answer: the frame in flight's due time). */
   private readonly nextDue: number[] = [];
   /** Each user's crop for its next frame, cut as soon as the answer asked for it (off the frame's clock). */
   private readonly nextCrop: Array<Promise<{ jpeg: Uint8Array<ArrayBuffer>; header: string }> | null> = [];
@@ -254,8 +254,10 @@ export class OpenLoopFleet {
       if (this.stopped) break;
       const sent = this.send(index, first, dueAt);
       if (this.mode === "paced") {
-        // The extension's loop: capture, post, wait for the answer, capture again when it says.
-        this.nextDue[index] = -Infinity;
+        // The extension's loop: capture, post, wait for the answer, capture again when it says. Until the answer
+        // the user's next frame is due no earlier than this one: a frame in flight that was due after the step's
+        // end holds nothing up (under overload some user always has one in flight).
+        this.nextDue[index] = dueAt;
         const { next, pauseMs } = await sent;
         const afterMs = Math.min(10_000, Math.max(250, next?.nextFrameAfterMs ?? 1000));
         dueAt = Math.max(dueAt + Math.round(afterMs), Math.ceil(this.now() + pauseMs));
