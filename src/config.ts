@@ -114,7 +114,8 @@ export const serverConfigSchema = z.object({
   trackingMaxGapMs: integer(0, 60_000)
     .default(3000)
     .describe(
-      "A session's next frame reuses its last face position (skipping the detector) if it comes within this time.",
+      "A session's next frame reuses its last face position (skipping the detector) if it comes within this time " +
+        "(plus whatever load-aware pacing added to its gap).",
     ),
   redetectEveryMs: integer(0, 600_000)
     .default(3000)
@@ -127,7 +128,8 @@ export const serverConfigSchema = z.object({
     .default(10_000)
     .describe(
       "The longest a tracked session goes without the detector (never less than VIGIL_REDETECT_EVERY_MS): a second " +
-        "person coming into view is found within this plus one frame interval.",
+        "person coming into view is found within this plus one frame interval (under load-aware pacing, up to twice " +
+        "this).",
     ),
   faceCropSize: integer(0, 1024)
     .refine((v) => v === 0 || v >= 64, "must be 0 (never ask for face crops) or 64-1024")
