@@ -7,7 +7,8 @@
  *   - after a detection, the next one is due `minEveryMs` later (VIGIL_REDETECT_EVERY_MS, 3 s);
  *   - each detection that finds the same number of faces, every one with a high presence score, doubles the
  *     interval, up to `maxEveryMs` (VIGIL_REDETECT_MAX_EVERY_MS, 10 s): a bounded maximum, so a second person
- *     is still noticed within `maxEveryMs` plus one frame interval;
+ *     is still noticed within `maxEveryMs` plus one frame interval (under load, one more interval at most: time
+ *     deferred by load-aware pacing does not count, frame-plan.ts, and a due detection may wait out a queue);
  *   - a tracked frame whose face presence falls under `steadyPresence`, or that lost one of its faces, makes
  *     the next frame detect (and the interval restarts from `minEveryMs`);
  *   - each interval is shortened by a random part of `jitter` (0.3: the next detection falls between 70% and
