@@ -86,6 +86,17 @@ describe("history snapshots", () => {
 
 describe("a frame's session logic (session-frames.ts) over the memory store", () => {
   const roi = { centerX: 100, centerY: 100, size: 80, rotation: 0 };
+  /** Re-detection every 3 s, tracking within 3 s, 192 px crops, pacing on; `change` overrides any of it. */
+  const planSettings = (change: Partial<Parameters<typeof framePlanSettings>[0]> = {}) =>
+    framePlanSettings({
+      redetectEveryMs: 3000,
+      redetectMaxEveryMs: 3000,
+      trackingMaxGapMs: 3000,
+      faceCropSize: 192,
+      pacing: true,
+      sessionRules: DEFAULT_SESSION_RULES,
+      ...change,
+    });
   const analysis = (faces: number, tracked: boolean, openness = 0.9): FrameAnalysis => ({
     faces: Array.from({ length: faces }, () => ({
       presenceScore: 1,
@@ -108,14 +119,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
       store,
       rules: DEFAULT_SESSION_RULES,
       bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-      plan: framePlanSettings({
-        redetectEveryMs: 3000,
-        redetectMaxEveryMs: 3000,
-        trackingMaxGapMs: 3000,
-        faceCropSize: 192,
-        pacing: true,
-        sessionRules: DEFAULT_SESSION_RULES,
-      }),
+      plan: planSettings(),
     });
     const tracks: boolean[] = [];
     const frame = async (second: number, faces = 1) => {
@@ -151,14 +155,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
         store: new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 }),
         rules: DEFAULT_SESSION_RULES,
         bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-        plan: framePlanSettings({
-          redetectEveryMs: 3000,
-          redetectMaxEveryMs: 3000,
-          trackingMaxGapMs: 3000,
-          faceCropSize: 0,
-          pacing: true,
-          sessionRules: DEFAULT_SESSION_RULES,
-        }),
+        plan: planSettings({ faceCropSize: 0 }),
         busy: () => busy,
         onDetectionPostponed: () => postponed++,
       });
@@ -187,14 +184,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
       store,
       rules: DEFAULT_SESSION_RULES,
       bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-      plan: framePlanSettings({
-        redetectEveryMs: 3000,
-        redetectMaxEveryMs: 3000,
-        trackingMaxGapMs: 3000,
-        faceCropSize: 192,
-        pacing: true,
-        sessionRules: DEFAULT_SESSION_RULES,
-      }),
+      plan: planSettings(),
     });
     const searches: FaceSearch[] = [];
     const frame = (second: number, faces: number) =>
@@ -220,15 +210,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
 
   test("under load the answers ask a calm session for later frames (deferredMs), a closing one never; a first frame is marked fresh", async () => {
     const store = new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 });
-    const plan = framePlanSettings({
-      redetectEveryMs: 3000,
-      redetectMaxEveryMs: 10_000,
-      trackingMaxGapMs: 3000,
-      faceCropSize: 192,
-      pacing: true,
-      loadPacing: true,
-      sessionRules: DEFAULT_SESSION_RULES,
-    });
+    const plan = planSettings({ redetectMaxEveryMs: 10_000, loadPacing: true });
     const bounds = historyBounds(DEFAULT_SESSION_RULES, 4);
     const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, bounds, plan, pressure: () => 1 });
     const fresh: boolean[] = [];
