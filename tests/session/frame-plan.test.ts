@@ -15,13 +15,14 @@ import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 const roi = { centerX: 320.123, centerY: 240.456, size: 300.789, rotation: 0.123456 };
 const schedule = { nextDetectAt: 10_000, everyMs: 10_000, faces: 1 };
 const FRAME = { width: 640, height: 480 };
-const planSettings = (faceCropSize: number) =>
+const planSettings = (faceCropSize: number, loadPacing = false) =>
   framePlanSettings({
     redetectEveryMs: 3000,
     redetectMaxEveryMs: 10_000,
     trackingMaxGapMs: 3000,
     faceCropSize,
     pacing: true,
+    loadPacing,
     sessionRules: DEFAULT_SESSION_RULES,
   });
 /** One face, eyes well open, looking at the screen: a calm frame. */
@@ -53,6 +54,20 @@ const focusedSummary = {
     yawns: 0,
   },
 };
+
+/** A face crop the client was asked for, its face followed (no detector), calm and focused. */
+const trackedCalmFrame = (at: number) => ({
+  capturedAt: at,
+  newest: true,
+  crop: true,
+  detectorRan: false,
+  presences: [1],
+  trackedFaces: 1,
+  rois: [roi],
+  frameSize: FRAME,
+  summary: focusedSummary,
+  latest: calmObservation(at),
+});
 
 describe("planNextFrame", () => {
   test("a crop of the one tracked face while the next frame is not due for a detection", () => {
@@ -102,18 +117,6 @@ describe("planNextFrame", () => {
 
 describe("afterFrame: the full frame asked for a detection is the detection", () => {
   const settings = planSettings(192);
-  const tracked = (at: number) => ({
-    capturedAt: at,
-    newest: true,
-    crop: true,
-    detectorRan: false,
-    presences: [1],
-    trackedFaces: 1,
-    rois: [roi],
-    frameSize: FRAME,
-    summary: focusedSummary,
-    latest: calmObservation(at),
-  });
   // Calm for minutes (the pace is 2 s), and the next detection due at 20 s.
   const calmDueAt20s = (): FramePlanState => ({
     detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 },
@@ -122,7 +125,7 @@ describe("afterFrame: the full frame asked for a detection is the detection", ()
 
   test("a client at 1 frame/s, faster than the 2 s pace asked, sends one full frame per detection, not two", () => {
     let state = calmDueAt20s();
-    const planned = afterFrame(state, tracked(18_500), settings);
+    const planned = afterFrame(state, trackedCalmFrame(18_500), settings);
     expect(planned.next.nextFrameAfterMs).toBe(2000);
     expect(planned.next.frame).toBe("full");
     state = planned.state;
@@ -131,42 +134,29 @@ describe("afterFrame: the full frame asked for a detection is the detection", ()
   });
 
   test("a client that sends only full frames (it ignores crops) keeps its schedule: its every frame could detect", () => {
-    const planned = afterFrame(calmDueAt20s(), { ...tracked(18_500), crop: false }, settings);
+    const planned = afterFrame(calmDueAt20s(), { ...trackedCalmFrame(18_500), crop: false }, settings);
     expect(planned.next.frame).toBe("full");
     expect(planned.state.detection?.nextDetectAt).toBe(20_000);
   });
 
   test("crops disabled or no single face: the schedule is left as it was", () => {
-    expect(afterFrame(calmDueAt20s(), tracked(18_500), planSettings(0)).state.detection?.nextDetectAt).toBe(20_000);
+    expect(afterFrame(calmDueAt20s(), trackedCalmFrame(18_500), planSettings(0)).state.detection?.nextDetectAt).toBe(
+      20_000,
+    );
     expect(
-      afterFrame(calmDueAt20s(), { ...tracked(18_500), rois: [roi, roi], presences: [1, 1], trackedFaces: 2 }, settings)
-        .state.detection?.nextDetectAt,
+      afterFrame(
+        calmDueAt20s(),
+        { ...trackedCalmFrame(18_500), rois: [roi, roi], presences: [1, 1], trackedFaces: 2 },
+        settings,
+      ).state.detection?.nextDetectAt,
     ).toBe(20_000);
   });
 });
 
 describe("afterFrame under load (load-aware pacing)", () => {
-  const loadSettings = (faceCropSize: number) =>
-    framePlanSettings({
-      redetectEveryMs: 3000,
-      redetectMaxEveryMs: 10_000,
-      trackingMaxGapMs: 3000,
-      faceCropSize,
-      pacing: true,
-      loadPacing: true,
-      sessionRules: DEFAULT_SESSION_RULES,
-    });
+  const loadSettings = (faceCropSize: number) => planSettings(faceCropSize, true);
   const calm = (at: number, pressure: number) => ({
-    capturedAt: at,
-    newest: true,
-    crop: true,
-    detectorRan: false,
-    presences: [1],
-    trackedFaces: 1,
-    rois: [roi],
-    frameSize: FRAME,
-    summary: focusedSummary,
-    latest: calmObservation(at),
+    ...trackedCalmFrame(at),
     pressure,
     // The middle of the load's random spread (frame-plan.ts draws it from the frame's low bits).
     jitterDraw: 0.5 / 65_536,
