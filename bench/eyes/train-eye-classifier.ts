@@ -3,6 +3,7 @@
  * (bench/data/eyes, committed and external parts), and measures it leave-one-person-out first.
  *
  *   VIGIL_EYES_EXTERNAL=DIR npx bun bench/eyes/train-eye-classifier.ts [--cache FILE] [--out DIR] [--write-model]
+ *     [--down-weight W]
  *
  * Every labelled eye in each framing of bench/eval-eyes.ts (as photographed, webcam, small face) gives one
  * sample: its patch and shape features, target closed (1) or open/squint (0); half-closed and uncertain eyes
@@ -12,6 +13,7 @@
  * choose the decision thresholds. --write-model then trains on everyone and writes
  * src/analysis/eye-appearance-model.json. Results: bench/results/eyes-appearance.{json,md} (or --out DIR).
  * --cache FILE keeps the engine's features between runs (it is the slow part); delete it when the set changes.
+ * --down-weight W: open eyes lowered to a desk weigh W times other open eyes in training (default 1).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,6 +29,7 @@ import {
 } from "../../src/analysis/eye-appearance";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
 import { collect, patchOf, roc, type EyeObservation } from "../eval-eyes";
+import { type Row, trainLinear } from "./eye-models";
 
 const { values: args } = parseArgs({
   options: {
@@ -39,7 +42,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    "npx bun bench/eyes/train-eye-classifier.ts [--cache FILE] [--out DIR] [--write-model]\n(see the file's comment)",
+    "npx bun bench/eyes/train-eye-classifier.ts [--cache FILE] [--out DIR] [--write-model] [--down-weight W]\n(see the file's comment)",
   );
   process.exit(0);
 }
@@ -102,49 +105,37 @@ async function samples(): Promise<Sample[]> {
   return withFeatures(out);
 }
 
-/** L2-regularised logistic regression, full-batch gradient descent with momentum on standardised features. */
+interface Input {
+  /** Jittered copies of each training eye used (of AUGMENT). */
+  augment: number;
+  /** Weight of an open eye lowered to a desk against other open eyes. */
+  downWeight: number;
+}
+
+/**
+ * Training rows, each eye and its first `augment` jittered copies. Classes weighted equally (the set has more
+ * open eyes than closed ones); within the open ones, eyes lowered to a desk weigh `downWeight` times more: they
+ * are few, and they are what the lids alone get wrong.
+ */
+function rowsOf(list: readonly Sample[], o: Input): Row[] {
+  const raw = (s: Sample) => (s.y === 0 && s.flags.includes("lookingDown") ? o.downWeight : 1);
+  const rows = list.flatMap((s) =>
+    [s.x, ...s.augmented.slice(0, o.augment)].map((x) => ({ x, y: s.y, weight: raw(s) })),
+  );
+  const positives = rows.filter((r) => r.y === 1).length;
+  const negatives = rows.filter((r) => r.y === 0).reduce((a, r) => a + r.weight, 0);
+  for (const r of rows) r.weight = r.y === 1 ? 1 / (2 * positives) : r.weight / (2 * negatives);
+  return rows;
+}
+
+/** L2-regularised logistic regression on the pixel features (eye-models.ts trainLinear), as the model file holds it. */
 export function train(samples: readonly Sample[], lambda = 0.02, iterations = 200, rate = 0.5): EyeAppearanceModel {
-  const data = samples.flatMap((s) => [s, ...s.augmented.map((x) => ({ ...s, x }))]);
-  const n = data.length;
-  const d = FEATURE_COUNT;
-  const mean = new Array(d).fill(0);
-  const scale = new Array(d).fill(0);
-  for (const s of data) for (let j = 0; j < d; j++) mean[j] += s.x[j] / n;
-  for (const s of data) for (let j = 0; j < d; j++) scale[j] += (s.x[j] - mean[j]) ** 2 / n;
-  for (let j = 0; j < d; j++) scale[j] = Math.sqrt(scale[j]) || 1;
-  const xs = new Float64Array(n * d);
-  data.forEach((s, i) => {
-    for (let j = 0; j < d; j++) xs[i * d + j] = (s.x[j] - mean[j]) / scale[j];
-  });
-  // Classes weighted equally (the set has more open eyes than closed ones); within the open ones, eyes lowered
-  // to a desk weigh DOWN_WEIGHT times more: they are few, and they are what the lids alone get wrong.
-  const positives = data.filter((s) => s.y === 1).length;
-  const raw = (s: Sample) => (s.y === 0 && s.flags.includes("lookingDown") ? DOWN_WEIGHT : 1);
-  const negatives = data.filter((s) => s.y === 0).reduce((a, s) => a + raw(s), 0);
-  const weights = data.map((s) => (s.y === 1 ? n / (2 * positives) : (raw(s) * n) / (2 * negatives)));
-  const w = new Float64Array(d);
-  const v = new Float64Array(d);
-  let b = 0;
-  let vb = 0;
-  const grad = new Float64Array(d);
-  for (let it = 0; it < iterations; it++) {
-    grad.fill(0);
-    let gb = 0;
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      let z = b;
-      for (let j = 0; j < d; j++) z += w[j] * xs[o + j];
-      const err = (1 / (1 + Math.exp(-z)) - data[i].y) * weights[i];
-      for (let j = 0; j < d; j++) grad[j] += err * xs[o + j];
-      gb += err;
-    }
-    for (let j = 0; j < d; j++) {
-      v[j] = 0.9 * v[j] - rate * (grad[j] / n + lambda * w[j]);
-      w[j] += v[j];
-    }
-    vb = 0.9 * vb - rate * (gb / n);
-    b += vb;
-  }
+  const {
+    mean,
+    scale,
+    weights: w,
+    bias: b,
+  } = trainLinear(rowsOf(samples, { augment: AUGMENT, downWeight: DOWN_WEIGHT }), lambda, iterations, rate);
   const pixels = PATCH_W * PATCH_H;
   const hog = FEATURE_COUNT - pixels - EXTRA_FEATURES.length;
   const features = [
