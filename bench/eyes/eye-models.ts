@@ -1,9 +1,8 @@
 /**
- * Classifiers for the eye-appearance trainer (bench/eyes/train-eye-classifier.ts), on any feature vector:
- * logistic regression and a one-hidden-layer perceptron (tanh), both on standardised features with per-sample
- * weights, trained full batch and deterministically (the perceptron's initial weights come from a seeded
- * sequence). Also the landmark features one eye has beside its pixels (the lids' shape, the head's pitch, the
- * other eye).
+ * Classifiers compared by bench/eyes/train-eye-classifier.ts --compare, on any feature vector: logistic
+ * regression and a one-hidden-layer perceptron (tanh), both on standardised features with per-sample weights,
+ * trained full batch and deterministically (the perceptron's initial weights come from a seeded sequence).
+ * Also the landmark features one eye has beside its pixels (the lids' shape, the head's pitch, the other eye).
  */
 import type { EyeShape } from "../../src/analysis/eye-shape";
 
