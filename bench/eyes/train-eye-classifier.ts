@@ -436,7 +436,7 @@ function compare(): void {
   const lines = [
     "# Eye classifiers compared leave-one-person-out",
     "",
-    `\`npx bun bench/eyes/train-eye-classifier.ts --compare\`, ${String(report.date).slice(0, 16).replace("T", " ")} UTC: ${data.length} eyes of ${report.people} people (three framings). Every probability comes from a model trained without that person's photos; each variant's hyperparameters were chosen by AUC on 6 person-disjoint folds (or fixed beforehand). Rule: face-measures.ts withAppearance, at the defaults (${defaults.openBelow}, ${defaults.closedAbove}, EAR ${defaults.maxEar}) and at thresholds chosen for each person on the others' held-out probabilities (least missed closed eyes + 4 x open eyes called closed, all framings); and the probability alone over a threshold chosen the same way. "down faces": looking-down faces with an eye called closed; "drooping": closed eyes with the head at pitch -15° or lower. The defaults were themselves chosen on the committed regression's leave-one-person-out probabilities on this set, an earlier version of it (thresholds.ts), so its "rule, defaults" rows are in part in-sample; the "chosen without the person" rows are not.`,
+    `\`npx bun bench/eyes/train-eye-classifier.ts --compare\`, ${String(report.date).slice(0, 16).replace("T", " ")} UTC: ${data.length} eyes of ${report.people} people (three framings). Every probability comes from a model trained without that person's photos; each variant's hyperparameters were chosen by AUC on 6 person-disjoint folds (or fixed beforehand). Rule: face-measures.ts withAppearance without its head-down threshold, at the defaults (${defaults.openBelow}, ${defaults.closedAbove}, EAR ${defaults.maxEar}) and at thresholds chosen for each person on the others' held-out probabilities (least missed closed eyes + 4 x open eyes called closed, all framings); and the probability alone over a threshold chosen the same way. "down faces": looking-down faces with an eye called closed; "drooping": closed eyes with the head at pitch -15° or lower. The defaults were themselves chosen on the committed regression's leave-one-person-out probabilities on this set, an earlier version of it (thresholds.ts), so its "rule, defaults" rows are in part in-sample; the "chosen without the person" rows are not.`,
     "",
     "| variant | chosen | AUC all | AUC webcam | thresholds | webcam: closed caught | webcam: open called closed | webcam: down faces | all framings: closed caught | all: open called closed | all: down faces | all: drooping caught |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -565,11 +565,20 @@ report.lopoAuc = aucOf(
 );
 console.log(`lambda ${lambda}: leave-one-person-out AUC ${(report.lopoAuc as number).toFixed(4)}`);
 
-/** The product's rule (face-measures.ts withAppearance) with given thresholds, on LOPO probabilities. */
-function rule(i: number, openBelow: number, closedAbove: number, maxEar: number) {
+const t = DEFAULT_THRESHOLDS.eyes;
+/**
+ * The product's rule (face-measures.ts withAppearance) with given thresholds, on LOPO probabilities;
+ * `closedAboveHeadDown` for a head pitched down past the default appearanceHeadDownPitch (the same as
+ * `closedAbove` unless given).
+ */
+function rule(i: number, openBelow: number, closedAbove: number, maxEar: number, closedAboveHeadDown = closedAbove) {
   const s = data[i];
-  return s.earClosed ? p[i] >= openBelow : s.ear < maxEar && p[i] > closedAbove;
+  const above = s.pitch <= -t.appearanceHeadDownPitch ? closedAboveHeadDown : closedAbove;
+  return s.earClosed ? p[i] >= openBelow : s.ear < maxEar && p[i] > above;
 }
+const decideAtDefaults = (i: number) =>
+  rule(i, t.appearanceOpenBelow, t.appearanceClosedAbove, t.appearanceMaxEar, t.appearanceClosedAboveHeadDown);
+
 report.downWeight = DOWN_WEIGHT;
 const score = (sel: (s: Sample) => boolean, decide: (i: number) => boolean) => {
   const idx = data.map((_, i) => i).filter((i) => sel(data[i]));
@@ -621,7 +630,6 @@ report.vetoWebcam = [0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 0.99].map(
       .length,
   }),
 );
-const t = DEFAULT_THRESHOLDS.eyes;
 const byVariant: Record<string, unknown> = {};
 for (const variant of ["asIs", "webcam", "small"]) {
   const sel = (s: Sample) => s.variant === variant;
@@ -629,7 +637,7 @@ for (const variant of ["asIs", "webcam", "small"]) {
     lopoAuc: aucOf(sel, (i) => p[i]),
     lidsAlone: score(sel, (i) => data[i].earClosed),
     appearanceAlone: score(sel, (i) => p[i] >= 0.5),
-    combined: score(sel, (i) => rule(i, t.appearanceOpenBelow, t.appearanceClosedAbove, t.appearanceMaxEar)),
+    combined: score(sel, decideAtDefaults),
   };
 }
 report.byVariant = byVariant;
@@ -670,7 +678,6 @@ console.log(
     .slice(0, 8),
 );
 /** The product's rule on the LOPO probabilities, by condition (as bench/eval-eyes.ts reports the final model). */
-const decideAtDefaults = (i: number) => rule(i, t.appearanceOpenBelow, t.appearanceClosedAbove, t.appearanceMaxEar);
 const conditions: Record<string, (s: Sample) => boolean> = {
   "face < 100 px": (s) => s.faceWidth < 100,
   "face 100-200 px": (s) => s.faceWidth >= 100 && s.faceWidth <= 200,
@@ -707,7 +714,7 @@ function markdown(): string {
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")} (so the learned classifier is the one used).`,
-    `- Rule (face-measures.ts withAppearance) at the defaults: an eye the lids call closed stays closed unless its probability is under ${t.appearanceOpenBelow}; an eye the lids call open is closed when its probability is over ${t.appearanceClosedAbove} and its EAR under ${t.appearanceMaxEar}.`,
+    `- Rule (face-measures.ts withAppearance) at the defaults: an eye the lids call closed stays closed unless its probability is under ${t.appearanceOpenBelow}; an eye the lids call open is closed when its probability is over ${t.appearanceClosedAbove} (${t.appearanceClosedAboveHeadDown} with the head pitched down ${t.appearanceHeadDownPitch}° or more) and its EAR under ${t.appearanceMaxEar}.`,
     ``,
     `| framing | rule | closed eyes caught | open eyes called closed |`,
     `| --- | --- | --- | --- |`,

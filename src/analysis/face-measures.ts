@@ -51,7 +51,10 @@ export function measureFace(
     isLookingDown(pose, [eyeShape(landmarks, LEFT_EYE_CONTOUR), eyeShape(landmarks, RIGHT_EYE_CONTOUR)], t.gaze);
   const judged = (state: EyeState): EyeState => (down && state.closed ? { ...state, closed: false } : state);
   const seen = judgeFarEye(
-    { left: withAppearance(byLids.left, look.left, t), right: withAppearance(byLids.right, look.right, t) },
+    {
+      left: withAppearance(byLids.left, look.left, t, pose.pitch),
+      right: withAppearance(byLids.right, look.right, t, pose.pitch),
+    },
     pose.yaw,
     t.eyes,
   );
@@ -70,12 +73,16 @@ export function measureFace(
 /**
  * The lids' answer checked against the eye's pixels (thresholds.ts, appearance*): lids low over an eye that
  * shows an iris is open; lids not quite met (EAR under appearanceMaxEar) over an eye that shows only lid is
- * closed. Adds `looksClosed` (the probability) where the eye could be sampled; without it the state is unchanged.
+ * closed, on less of the pixels' word when the head is pitched down (`pitch`, degrees, negative down) past
+ * appearanceHeadDownPitch. Adds `looksClosed` (the probability) where the eye could be sampled; without it the
+ * state is unchanged.
  */
-export function withAppearance(state: EyeState, pClosed: number | null, t: Thresholds): EyeState {
+export function withAppearance(state: EyeState, pClosed: number | null, t: Thresholds, pitch = 0): EyeState {
   if (pClosed === null) return state;
+  const closedAbove =
+    pitch <= -t.eyes.appearanceHeadDownPitch ? t.eyes.appearanceClosedAboveHeadDown : t.eyes.appearanceClosedAbove;
   const closed = state.closed
     ? pClosed >= t.eyes.appearanceOpenBelow
-    : state.ear < t.eyes.appearanceMaxEar && pClosed > t.eyes.appearanceClosedAbove;
+    : state.ear < t.eyes.appearanceMaxEar && pClosed > closedAbove;
   return { ...state, closed, looksClosed: pClosed };
 }

@@ -82,6 +82,29 @@ const eyes = z
           "clearly apart. Shut eyes the lids miss read 0.145-0.23 (docs/thresholds.md); 0.22 and 0.2 score the " +
           "same on bench/data/eyes.",
       ),
+    appearanceHeadDownPitch: z
+      .number()
+      .min(0)
+      .max(90)
+      .default(15)
+      .describe(
+        "Head pitched down this far (degrees, pitch <= -this) or more: an eye the lids call open is closed " +
+          "when its pixels' probability is over appearanceClosedAboveHeadDown instead of appearanceClosedAbove. " +
+          "Seen from above, a shut eye's mesh lids stay apart (EAR 0.15-0.23) and the lids say little; 15° is " +
+          "where bench/eval-eyes.ts splits a lowered head from a level one.",
+      ),
+    appearanceClosedAboveHeadDown: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe(
+        "appearanceClosedAbove for a head pitched down past appearanceHeadDownPitch: drowsy closures with the " +
+          "head drooping. Chosen leave-one-person-out on bench/data/eyes (bench/results/eyes-appearance.md, " +
+          "docs/thresholds.md): framed as a webcam it catches 7 more of 387 shut eyes and calls no more open " +
+          "eye closed; on 27 people added after the model was trained, 8 more of 154 shut eyes, none of 102 " +
+          "open ones.",
+      ),
   })
   .refine((e) => e.earOpen > e.earShut, { message: "eyes.earOpen must be greater than eyes.earShut" });
 

@@ -100,6 +100,14 @@ describe("the rule: lids checked against the pixels", () => {
     expect(withAppearance(eye(0.25), 0.99, T).closed).toBe(false);
   });
 
+  test("with the head drooping past appearanceHeadDownPitch the pixels need less to close half-met lids", () => {
+    const down = -T.eyes.appearanceHeadDownPitch;
+    expect(withAppearance(eye(0.18), 0.6, T, down).closed).toBe(true);
+    expect(withAppearance(eye(0.18), 0.6, T, down + 1).closed).toBe(false);
+    expect(withAppearance(eye(0.18), T.eyes.appearanceClosedAboveHeadDown, T, down).closed).toBe(false);
+    expect(withAppearance(eye(0.25), 0.99, T, -40).closed).toBe(false);
+  });
+
   test("lids low over an eye that surely shows an iris are open; without pixels the lids decide", () => {
     expect(withAppearance(eye(0.1), 0.005, T).closed).toBe(false);
     expect(withAppearance(eye(0.1), 0.3, T).closed).toBe(true);
