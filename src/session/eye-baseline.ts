@@ -92,16 +92,19 @@ export function closedBelowEar(openEar: number, rules: Pick<SessionRules, "shutE
  * Whether the frame's eyes are closed: against the person's baseline when there is one, else the per-frame
  * (absolute) answer. Both eyes must be closed, as in the per-frame rule (one shut eye is a wink or a bad
  * landmark fit). Eyes lowered to a desk or a book are never closed: that is reading; nor are lids low over an
- * eye whose pixels show an iris (looksOpenBelow), as in the per-frame rule.
+ * eye whose pixels show an iris (looksOpenBelow), as in the per-frame rule. With a baseline, a frame the
+ * per-frame rule closed whose eyes' pixels both say closed (over looksClosedAbove) stays closed whatever the
+ * lids read against the baseline: shut eyes whose mesh lids stay apart (behind glasses, a drooping head).
  */
 export function eyesClosed(
   o: Observation,
   baseline: EyeBaseline | null,
-  rules: Pick<SessionRules, "looksOpenBelow">,
+  rules: Pick<SessionRules, "looksOpenBelow" | "looksClosedAbove">,
 ): boolean {
   if (o.faces === 0 || o.lookingDown) return false;
   if (!baseline || !o.ear) return o.eyesClosed;
-  if (o.looksClosed && (o.looksClosed.left < rules.looksOpenBelow || o.looksClosed.right < rules.looksOpenBelow))
-    return false;
+  const looks = o.looksClosed;
+  if (looks && (looks.left < rules.looksOpenBelow || looks.right < rules.looksOpenBelow)) return false;
+  if (o.eyesClosed && looks && looks.left > rules.looksClosedAbove && looks.right > rules.looksClosedAbove) return true;
   return o.ear.left < baseline.closedBelowEar.left && o.ear.right < baseline.closedBelowEar.right;
 }

@@ -119,6 +119,17 @@ export const sessionRulesSchema = z
           "lids low over it are a lowered gaze, not a closure, against the personal baseline too. The per-frame " +
           "rule's eyes.appearanceOpenBelow (docs/thresholds.md).",
       ),
+    looksClosedAbove: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe(
+        "A frame the per-frame rule calls closed stays closed against the personal baseline when both eyes' " +
+          "pixels give a probability of closed over this: shut eyes whose mesh lids stay apart (behind glasses, " +
+          "a drooping head) read over the baseline's threshold by their lids alone. The per-frame rule's " +
+          "eyes.appearanceClosedAboveHeadDown (docs/thresholds.md).",
+      ),
     awayAfterMs: z.number().int().min(0).default(5_000).describe("No person for this long: away."),
     notAloneAfterMs: z.number().int().min(0).default(3_000).describe("Two or more faces for this long: not alone."),
     distractedAfterMs: z

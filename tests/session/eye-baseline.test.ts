@@ -181,6 +181,22 @@ describe("personal baseline", () => {
     expect(eyesClosed({ ...low, looksClosed: null }, baseline, R)).toBe(true);
   });
 
+  test("a frame closed by its pixels stays closed against the baseline when both eyes' pixels say so", () => {
+    const baseline = personalBaseline(
+      Array.from({ length: 30 }, (_, s) => ({ at: T0 + s * 1000, ...eyes(0.3) })),
+      R,
+    )!;
+    // Lids apart (0.18, over this person's 0.156) that the per-frame rule closed by what the eyes show.
+    const apart = { at: T0, ...eyes(0.18), eyesClosed: true };
+    expect(0.18).toBeGreaterThan(baseline.closedBelowEar.left);
+    expect(eyesClosed({ ...apart, looksClosed: { left: 0.9, right: 0.85 } }, baseline, R)).toBe(true);
+    expect(eyesClosed({ ...apart, looksClosed: { left: R.looksClosedAbove, right: 0.9 } }, baseline, R)).toBe(false);
+    expect(eyesClosed({ ...apart, looksClosed: null }, baseline, R)).toBe(false);
+    expect(eyesClosed({ ...apart, eyesClosed: false, looksClosed: { left: 0.9, right: 0.9 } }, baseline, R)).toBe(
+      false,
+    );
+  });
+
   test("the rules refuse a ceiling under the floor", () => {
     expect(() => sessionRulesSchema.parse({ baselineMinEar: 0.3, baselineMaxEar: 0.2 })).toThrow(/baselineMaxEar/);
   });
