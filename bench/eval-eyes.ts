@@ -22,6 +22,7 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from "../src/analysis/thresholds"
 import { FaceEngine, type EngineFace } from "../src/engine/face-engine";
 import type { Landmark, RgbaFrame } from "../src/engine/types";
 import { decodeImage } from "../src/image/decode";
+import { seededRandom } from "./lib/seeded-random";
 
 const DATA = new URL("data/eyes/", import.meta.url).pathname;
 const EXTERNAL = process.env.VIGIL_EYES_EXTERNAL ?? join(DATA, "external");
@@ -183,16 +184,7 @@ export function webcamFraming(
  */
 export const patchOf = new WeakMap<EyeObservation, Float32Array[]>();
 
-/** A deterministic pseudo-random sequence (mulberry32), so augmented training sets are reproducible. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const nextRandom = random(23);
+const nextRandom = seededRandom(23);
 
 /**
  * The eye's patch sampled with its corners moved as a landmark model's error would move them: each corner by

@@ -5,6 +5,7 @@
  * Also the landmark features one eye has beside its pixels (the lids' shape, the head's pitch, the other eye).
  */
 import type { EyeShape } from "../../src/analysis/eye-shape";
+import { seededRandom } from "../lib/seeded-random";
 
 export interface Row {
   x: ArrayLike<number>;
@@ -61,16 +62,6 @@ function matrix(rows: readonly Row[], mean: number[], scale: number[]): Float64A
   return xs;
 }
 
-/** A deterministic pseudo-random sequence in [0, 1) (mulberry32). */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Mlp {
   mean: number[];
   scale: number[];
@@ -100,7 +91,7 @@ export function trainMlp(rows: readonly Row[], o: MlpOptions): Mlp {
   const H = o.hidden;
   const xs = matrix(rows, mean, scale);
   const total = rows.reduce((a, r) => a + r.weight, 0);
-  const next = random(o.seed);
+  const next = seededRandom(o.seed);
   const params = new Float64Array(H * d + H + H + 1);
   // Layout: hidden weights, hidden biases, output weights, output bias.
   const W = params.subarray(0, H * d);

@@ -5,21 +5,12 @@
  */
 import { encodePng } from "../../bench/lib/png";
 import { fixtureBytes } from "../support/images";
+import { seededRandom } from "../../bench/lib/seeded-random";
 
 export interface FuzzCase {
   kind: string;
   contentType: string | null;
   body: Uint8Array<ArrayBuffer>;
-}
-
-/** mulberry32: a small seeded generator, so a failing case can be regenerated. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const bytes = (n: number, next: () => number) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256));
@@ -61,7 +52,7 @@ function multipart(boundary: string, parts: string[], tail = `--${boundary}--\r\
 }
 
 export async function fuzzCorpus(count: number, seed = 20261125): Promise<FuzzCase[]> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const jpeg = await fixtureBytes("grace_hopper.jpg");
   const png = await fixtureBytes("astronaut.png");
   const webp = new Uint8Array(await new Bun.Image(jpeg).webp({ quality: 80 }).bytes());

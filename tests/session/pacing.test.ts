@@ -20,6 +20,7 @@ import { DEFAULT_SESSION_RULES } from "../../src/session/session-config";
 import type { Observation } from "../../src/session/observation";
 import type { SessionSummary } from "../../src/session/session-history";
 import { simulate, type Scene } from "./simulate-session";
+import { seededRandom } from "../../bench/lib/seeded-random";
 
 const rules = DEFAULT_SESSION_RULES;
 const measures: SessionSummary["measures"] = {
@@ -108,16 +109,6 @@ describe("calmSince", () => {
   });
 });
 
-/** A deterministic pseudo-random sequence (mulberry32), so every run simulates the same scenes. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Closed intervals [start, end) and openness outside them, as a scene. */
 function eyesScene(
   closures: Array<[number, number]>,
@@ -143,7 +134,7 @@ function blinks(from: number, to: number, rnd: () => number): Array<[number, num
  * from 0.9 to 0.45 open with slow closures of 0.5-2.5 s growing more frequent; then the eyes shut for 30 s.
  */
 function fallingAsleep(seed: number) {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const alertEnd = 180_000;
   const shutAt = 240_000;
   const closures = blinks(0, alertEnd, rnd);
@@ -157,7 +148,7 @@ function fallingAsleep(seed: number) {
 
 /** Alert, then the eyes snap shut from wide open during a steady stretch (no drooping first): the limit. */
 function suddenClosure(seed: number) {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const shutAt = 120_000 + rnd() * 5000;
   return {
     scene: eyesScene([...blinks(0, shutAt - 1000, rnd), [shutAt, shutAt + 20_000]], () => 0.9),
@@ -168,7 +159,7 @@ function suddenClosure(seed: number) {
 
 /** Yawning: alert for 2 minutes, then a 6 s yawn every 40 s (the drowsy rule counts 3 in 5 minutes). */
 function yawning(seed: number) {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const yawnStarts = [120_000, 160_000, 200_000].map((t) => t + rnd() * 5000);
   const scene = eyesScene(
     blinks(0, 300_000, rnd),
