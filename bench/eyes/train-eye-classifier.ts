@@ -35,7 +35,7 @@ import {
 import type { EyeShape } from "../../src/analysis/eye-shape";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
 import { collect, patchOf, roc, type EyeObservation } from "../eval-eyes";
-import { landmarkFeatures, predictLinear, predictMlp, type Row, trainLinear, trainMlp } from "./eye-models";
+import { landmarkFeatures, predictLinear, predictMlp, type Row, trainLinear, trainMlp } from "../lib/eye-models";
 
 const { values: args } = parseArgs({
   options: {

@@ -1,10 +1,10 @@
 /**
- * The classifiers bench/eyes/train-eye-classifier.ts --compare measures (bench/eyes/eye-models.ts): the
+ * The classifiers bench/eyes/train-eye-classifier.ts --compare measures (bench/lib/eye-models.ts): the
  * perceptron fits what a linear model cannot (XOR), the regression fits a linear boundary, and the same seed
  * gives the same perceptron.
  */
 import { describe, expect, test } from "bun:test";
-import { predictLinear, predictMlp, type Row, trainLinear, trainMlp } from "../../bench/eyes/eye-models";
+import { predictLinear, predictMlp, type Row, trainLinear, trainMlp } from "../../bench/lib/eye-models";
 
 // Four clusters at the corners of a square, each with a little spread; XOR: closed where the signs differ.
 const xor: Row[] = [];

@@ -5,7 +5,7 @@
  * Also the landmark features one eye has beside its pixels (the lids' shape, the head's pitch, the other eye).
  */
 import type { EyeShape } from "../../src/analysis/eye-shape";
-import { seededRandom } from "../lib/seeded-random";
+import { seededRandom } from "./seeded-random";
 
 export interface Row {
   x: ArrayLike<number>;
