@@ -52,8 +52,9 @@ const Eye = z
         `Openness under eyes.closedBelow (EAR under ${CLOSED_EAR} with the defaults, chosen on real closed and open ` +
           "eyes: docs/thresholds.md) and the eye's pixels agree (looksClosed at least eyes.appearanceOpenBelow), or " +
           "the lids nearly met (EAR under eyes.appearanceMaxEar) over an eye whose pixels show only lid " +
-          "(looksClosed over eyes.appearanceClosedAbove); never while the face is looking down (gaze.down). One " +
-          "frame's absolute answer; a session judges eyes against the person's own open eyes.",
+          "(looksClosed over eyes.appearanceClosedAbove, or over eyes.appearanceClosedAboveHeadDown with the head " +
+          "pitched down eyes.appearanceHeadDownPitch or more); never while the face is looking down (gaze.down). " +
+          "One frame's absolute answer; a session judges eyes against the person's own open eyes.",
       ),
     looksClosed: z
       .number()
