@@ -17,7 +17,7 @@ import { writeFileSync } from "node:fs";
 import { MemorySessionStore } from "../../src/session/memory-session-store";
 import { RedisSessionStore } from "../../src/session/redis-session-store";
 import { DEFAULT_SESSION_RULES, historyBounds } from "../../src/session/session-config";
-import { framePlanSettings } from "../../src/session/frame-plan";
+import { planSettingsEvery3s } from "../../tests/support/plan-settings";
 import { SessionFrames, type FrameAnalysis } from "../../src/session/session-frames";
 import type { SessionStore } from "../../src/session/session-store";
 import { startRedisServer } from "../../tests/support/redis-server";
@@ -54,14 +54,7 @@ async function storeAlone(store: SessionStore, redisPid?: number) {
     store,
     rules: DEFAULT_SESSION_RULES,
     bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-    plan: framePlanSettings({
-      redetectEveryMs: 3000,
-      redetectMaxEveryMs: 3000,
-      trackingMaxGapMs: 3000,
-      faceCropSize: 192,
-      pacing: true,
-      sessionRules: DEFAULT_SESSION_RULES,
-    }),
+    plan: planSettingsEvery3s(),
   });
   const t0 = Date.now() - 3_600_000;
   const file = (session: number, second: number) =>

@@ -10,7 +10,7 @@ import { RedisSessionStore } from "../../src/session/redis-session-store";
 import { DEFAULT_SESSION_RULES, historyBounds } from "../../src/session/session-config";
 import { SessionHistory } from "../../src/session/session-history";
 import type { SessionRecord } from "../../src/session/session-record";
-import { framePlanSettings } from "../../src/session/frame-plan";
+import { planSettingsEvery3s } from "../support/plan-settings";
 import { SessionFrames, type FrameAnalysis, type StoreOperation } from "../../src/session/session-frames";
 import { SessionStoreUnavailable } from "../../src/session/session-store";
 import { redisServerBinary, startRedisServer, type RedisServer } from "../support/redis-server";
@@ -144,14 +144,7 @@ test.skipIf(skip)(
       store,
       rules: DEFAULT_SESSION_RULES,
       bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-      plan: framePlanSettings({
-        redetectEveryMs: 3000,
-        redetectMaxEveryMs: 3000,
-        trackingMaxGapMs: 3000,
-        faceCropSize: 192,
-        pacing: true,
-        sessionRules: DEFAULT_SESSION_RULES,
-      }),
+      plan: planSettingsEvery3s(),
       onUnavailable: (operation) => failures.push(operation),
     });
     const analysis = {

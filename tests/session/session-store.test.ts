@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { MemorySessionStore } from "../../src/session/memory-session-store";
 import { DEFAULT_SESSION_RULES, historyBounds } from "../../src/session/session-config";
-import { framePlanSettings } from "../../src/session/frame-plan";
+import { planSettingsEvery3s } from "../support/plan-settings";
 import type { FaceSearch } from "../../src/frame/frame-contract";
 import { SessionFrames, type FrameAnalysis } from "../../src/session/session-frames";
 import type { Observation } from "../../src/session/observation";
@@ -86,17 +86,6 @@ describe("history snapshots", () => {
 
 describe("a frame's session logic (session-frames.ts) over the memory store", () => {
   const roi = { centerX: 100, centerY: 100, size: 80, rotation: 0 };
-  /** Re-detection every 3 s, tracking within 3 s, 192 px crops, pacing on; `change` overrides any of it. */
-  const planSettings = (change: Partial<Parameters<typeof framePlanSettings>[0]> = {}) =>
-    framePlanSettings({
-      redetectEveryMs: 3000,
-      redetectMaxEveryMs: 3000,
-      trackingMaxGapMs: 3000,
-      faceCropSize: 192,
-      pacing: true,
-      sessionRules: DEFAULT_SESSION_RULES,
-      ...change,
-    });
   const analysis = (faces: number, tracked: boolean, openness = 0.9): FrameAnalysis => ({
     faces: Array.from({ length: faces }, () => ({
       presenceScore: 1,
@@ -119,7 +108,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
       store,
       rules: DEFAULT_SESSION_RULES,
       bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-      plan: planSettings(),
+      plan: planSettingsEvery3s(),
     });
     const tracks: boolean[] = [];
     const frame = async (second: number, faces = 1) => {
@@ -155,7 +144,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
         store: new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 }),
         rules: DEFAULT_SESSION_RULES,
         bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-        plan: planSettings({ faceCropSize: 0 }),
+        plan: planSettingsEvery3s({ faceCropSize: 0 }),
         busy: () => busy,
         onDetectionPostponed: () => postponed++,
       });
@@ -184,7 +173,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
       store,
       rules: DEFAULT_SESSION_RULES,
       bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-      plan: planSettings(),
+      plan: planSettingsEvery3s(),
     });
     const searches: FaceSearch[] = [];
     const frame = (second: number, faces: number) =>
@@ -210,7 +199,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
 
   test("under load the answers ask a calm session for later frames (deferredMs), a closing one never; a first frame is marked fresh", async () => {
     const store = new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 });
-    const plan = planSettings({ redetectMaxEveryMs: 10_000, loadPacing: true });
+    const plan = planSettingsEvery3s({ redetectMaxEveryMs: 10_000, loadPacing: true });
     const bounds = historyBounds(DEFAULT_SESSION_RULES, 4);
     const sessions = new SessionFrames({ store, rules: DEFAULT_SESSION_RULES, bounds, plan, pressure: () => 1 });
     const fresh: boolean[] = [];
