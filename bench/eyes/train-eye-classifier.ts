@@ -353,9 +353,16 @@ interface Thresholds3 {
   openBelow: number;
   closedAbove: number;
   maxEar: number;
+  /** closedAbove for a head pitched down past the default appearanceHeadDownPitch; unset: closedAbove. */
+  closedAboveHeadDown?: number;
 }
-const decide = (i: number, p: readonly number[], t: Thresholds3) =>
-  data[i].earClosed ? p[i] >= t.openBelow : data[i].ear < t.maxEar && p[i] > t.closedAbove;
+/** The product's rule (face-measures.ts withAppearance) with thresholds `t`, on probabilities `p`. */
+function decide(i: number, p: readonly number[], t: Thresholds3) {
+  const s = data[i];
+  const headDown = s.pitch <= -DEFAULT_THRESHOLDS.eyes.appearanceHeadDownPitch;
+  const above = headDown ? (t.closedAboveHeadDown ?? t.closedAbove) : t.closedAbove;
+  return s.earClosed ? p[i] >= t.openBelow : s.ear < t.maxEar && p[i] > above;
+}
 const THRESHOLD_GRID: Thresholds3[] = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5].flatMap((openBelow) =>
   [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.01].flatMap((closedAbove) =>
     [0.2, 0.22, 0.25, 0.28].map((maxEar) => ({ openBelow, closedAbove, maxEar })),
@@ -566,18 +573,13 @@ report.lopoAuc = aucOf(
 console.log(`lambda ${lambda}: leave-one-person-out AUC ${(report.lopoAuc as number).toFixed(4)}`);
 
 const t = DEFAULT_THRESHOLDS.eyes;
-/**
- * The product's rule (face-measures.ts withAppearance) with given thresholds, on LOPO probabilities;
- * `closedAboveHeadDown` for a head pitched down past the default appearanceHeadDownPitch (the same as
- * `closedAbove` unless given).
- */
-function rule(i: number, openBelow: number, closedAbove: number, maxEar: number, closedAboveHeadDown = closedAbove) {
-  const s = data[i];
-  const above = s.pitch <= -t.appearanceHeadDownPitch ? closedAboveHeadDown : closedAbove;
-  return s.earClosed ? p[i] >= openBelow : s.ear < maxEar && p[i] > above;
-}
 const decideAtDefaults = (i: number) =>
-  rule(i, t.appearanceOpenBelow, t.appearanceClosedAbove, t.appearanceMaxEar, t.appearanceClosedAboveHeadDown);
+  decide(i, p, {
+    openBelow: t.appearanceOpenBelow,
+    closedAbove: t.appearanceClosedAbove,
+    maxEar: t.appearanceMaxEar,
+    closedAboveHeadDown: t.appearanceClosedAboveHeadDown,
+  });
 
 report.downWeight = DOWN_WEIGHT;
 const score = (sel: (s: Sample) => boolean, decide: (i: number) => boolean) => {
@@ -597,7 +599,7 @@ for (const openBelow of [0.1, 0.2, 0.3, 0.5])
     for (const maxEar of [0.2, 0.22, 0.25]) {
       const r = score(
         (s) => s.variant !== "asIs",
-        (i) => rule(i, openBelow, closedAbove, maxEar),
+        (i) => decide(i, p, { openBelow, closedAbove, maxEar }),
       );
       sweep.push({
         openBelow,
