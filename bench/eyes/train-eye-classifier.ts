@@ -35,7 +35,7 @@ import {
 import type { EyeShape } from "../../src/analysis/eye-shape";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
 import { collect, patchOf, roc, type EyeObservation } from "../eval-eyes";
-import { landmarkFeatures, predictLinear, predictMlp, type Row, trainLinear, trainMlp } from "../lib/eye-models";
+import { landmarkFeatures, predictMlp, type Row, trainLinear, trainMlp } from "../lib/eye-models";
 
 const { values: args } = parseArgs({
   options: {
@@ -250,7 +250,7 @@ const linear = (o: Input, lambdas: number[]) =>
     label: `lambda ${lambda}`,
     fit: (train: readonly Sample[]) => {
       const m = trainLinear(rowsOf(train, o), lambda);
-      return (s: Sample) => predictLinear(inputOf(s, s.x, o), m);
+      return (s: Sample) => predictClosed(inputOf(s, s.x, o), m);
     },
   }));
 const MLP_EPOCHS = 150;
@@ -286,7 +286,7 @@ function heldOutLogits(train: readonly Sample[]): Map<Sample, number> {
       ),
       PIXEL_LAMBDA,
     );
-    for (const s of train) if (foldOf.get(s.person) === fold) out.set(s, logit(predictLinear(s.x, m)));
+    for (const s of train) if (foldOf.get(s.person) === fold) out.set(s, logit(predictClosed(s.x, m)));
   }
   stackedLogits.set(key, out);
   return out;
@@ -301,10 +301,10 @@ const stacked = (combiner: "lr" | "mlp", lambda: number) => ({
       ...r,
       x: [logits.get(train[i])!, ...landmarkFeatures(train[i])],
     }));
-    const input = (s: Sample) => [logit(predictLinear(s.x, pixels)), ...landmarkFeatures(s)];
+    const input = (s: Sample) => [logit(predictClosed(s.x, pixels)), ...landmarkFeatures(s)];
     if (combiner === "lr") {
       const m = trainLinear(rows, lambda);
-      return (s: Sample) => predictLinear(input(s), m);
+      return (s: Sample) => predictClosed(input(s), m);
     }
     const m = trainMlp(rows, { hidden: 8, lambda, epochs: 300, rate: 0.02, seed: 7 });
     return (s: Sample) => predictMlp(input(s), m);

@@ -175,7 +175,10 @@ export interface Linear {
   bias: number;
 }
 
-/** L2-regularised logistic regression, full-batch gradient descent with momentum (the committed model's trainer). */
+/**
+ * L2-regularised logistic regression, full-batch gradient descent with momentum (the committed model's trainer);
+ * src/analysis/eye-appearance.ts predictClosed reads the model it returns.
+ */
 export function trainLinear(rows: readonly Row[], lambda: number, iterations = 200, rate = 0.5): Linear {
   const { mean, scale } = standardise(rows);
   const d = mean.length;
@@ -207,10 +210,4 @@ export function trainLinear(rows: readonly Row[], lambda: number, iterations = 2
     b += vb;
   }
   return { mean, scale, weights: w, bias: b };
-}
-
-export function predictLinear(x: ArrayLike<number>, m: Linear): number {
-  let z = m.bias;
-  for (let j = 0; j < m.weights.length; j++) z += m.weights[j] * ((x[j] - m.mean[j]) / m.scale[j]);
-  return 1 / (1 + Math.exp(-z));
 }

@@ -245,7 +245,10 @@ export function eyeFeatures(patch: Float32Array, into?: Float64Array): Float64Ar
 }
 
 /** Logistic regression on standardised features: the probability of "closed". */
-export function predictClosed(x: ArrayLike<number>, m: EyeAppearanceModel): number {
+export function predictClosed(
+  x: ArrayLike<number>,
+  m: Pick<EyeAppearanceModel, "mean" | "scale" | "bias"> & { weights: ArrayLike<number> },
+): number {
   let z = m.bias;
   for (let i = 0; i < m.weights.length; i++) z += m.weights[i] * ((x[i] - m.mean[i]) / m.scale[i]);
   return 1 / (1 + Math.exp(-z));

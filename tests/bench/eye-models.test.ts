@@ -4,7 +4,8 @@
  * gives the same perceptron.
  */
 import { describe, expect, test } from "bun:test";
-import { predictLinear, predictMlp, type Row, trainLinear, trainMlp } from "../../bench/lib/eye-models";
+import { predictMlp, type Row, trainLinear, trainMlp } from "../../bench/lib/eye-models";
+import { predictClosed } from "../../src/analysis/eye-appearance";
 
 // Four clusters at the corners of a square, each with a little spread; XOR: closed where the signs differ.
 const xor: Row[] = [];
@@ -26,13 +27,13 @@ describe("eye-models", () => {
     const mlp = trainMlp(xor, { hidden: 8, lambda: 0.001, epochs: 300, rate: 0.05, seed: 1 });
     expect(accuracy((x) => predictMlp(x, mlp))).toBe(1);
     const linear = trainLinear(xor, 0.001);
-    expect(accuracy((x) => predictLinear(x, linear))).toBeLessThan(0.8);
+    expect(accuracy((x) => predictClosed(x, linear))).toBeLessThan(0.8);
   });
 
   test("the regression fits a linear boundary", () => {
     const rows = xor.map((r) => ({ ...r, y: r.x[0] > 0 ? 1 : 0 }));
     const m = trainLinear(rows, 0.001);
-    expect(rows.every((r) => predictLinear(r.x, m) >= 0.5 === (r.y === 1))).toBe(true);
+    expect(rows.every((r) => predictClosed(r.x, m) >= 0.5 === (r.y === 1))).toBe(true);
   });
 
   test("the same seed gives the same perceptron", () => {
