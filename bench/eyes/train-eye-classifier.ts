@@ -182,24 +182,32 @@ export function train(samples: readonly Sample[], lambda = 0.02, iterations = 20
 }
 
 /**
- * Every sample's probability from a model trained without its person. `folds`: the people split into this
+ * Every sample's probability from a model fitted (`fit`) without its person. `folds`: the people split into this
  * many groups (by their order of appearance, every k-th), each held out in turn, for the cheaper choice of
  * lambda; by default one fold per person (leave-one-person-out). Either way no person trains and tests.
  */
-export function personHeldOut(data: readonly Sample[], lambda: number, folds?: number): number[] {
+export function personHeldOut(
+  data: readonly Sample[],
+  fit: (train: readonly Sample[]) => (s: Sample) => number,
+  folds?: number,
+): number[] {
   const persons = [...new Set(data.map((s) => s.person))];
   const foldOf = new Map(persons.map((person, i) => [person, folds ? i % folds : i]));
   const p = new Array(data.length).fill(NaN);
   for (const fold of new Set(foldOf.values())) {
-    const held = data.map((s, i) => [s, i] as const).filter(([s]) => foldOf.get(s.person) === fold);
-    const model = train(
-      data.filter((s) => foldOf.get(s.person) !== fold),
-      lambda,
-    );
-    for (const [s, i] of held) p[i] = predictClosed(s.x, model);
+    const predict = fit(data.filter((s) => foldOf.get(s.person) !== fold));
+    data.forEach((s, i) => {
+      if (foldOf.get(s.person) === fold) p[i] = predict(s);
+    });
   }
   return p;
 }
+
+/** The committed regression (train) with `lambda`, as a fit for personHeldOut. */
+const regression = (lambda: number) => (samples: readonly Sample[]) => {
+  const model = train(samples, lambda);
+  return (s: Sample) => predictClosed(s.x, model);
+};
 
 const data = await samples();
 const rows: Record<string, unknown>[] = [];
@@ -275,19 +283,12 @@ function heldOutLogits(train: readonly Sample[]): Map<Sample, number> {
   const key = [...new Set(train.map((s) => s.person))].join("|");
   const known = stackedLogits.get(key);
   if (known) return known;
-  const persons = [...new Set(train.map((s) => s.person))];
-  const foldOf = new Map(persons.map((person, i) => [person, i % 6]));
-  const out = new Map<Sample, number>();
-  for (let fold = 0; fold < 6; fold++) {
-    const m = trainLinear(
-      rowsOf(
-        train.filter((s) => foldOf.get(s.person) !== fold),
-        plain,
-      ),
-      PIXEL_LAMBDA,
-    );
-    for (const s of train) if (foldOf.get(s.person) === fold) out.set(s, logit(predictClosed(s.x, m)));
-  }
+  const pixels = (samples: readonly Sample[]) => {
+    const m = trainLinear(rowsOf(samples, plain), PIXEL_LAMBDA);
+    return (s: Sample) => logit(predictClosed(s.x, m));
+  };
+  const logits = personHeldOut(train, pixels, 6);
+  const out = new Map(train.map((s, i) => [s, logits[i]]));
   stackedLogits.set(key, out);
   return out;
 }
@@ -334,20 +335,6 @@ const VARIANTS: Variant[] = [
   { name: "stack-lr", what: "pixel regression's logit + landmarks, logistic regression", grid: [stacked("lr", 0.01)] },
   { name: "stack-mlp", what: "pixel regression's logit + landmarks, MLP", grid: [stacked("mlp", 0.01)] },
 ];
-
-/** Each sample's probability from a model fitted without its person (folds: as personHeldOut). */
-function heldOutBy(fit: Variant["grid"][number]["fit"], folds?: number): number[] {
-  const persons = [...new Set(data.map((s) => s.person))];
-  const foldOf = new Map(persons.map((person, i) => [person, folds ? i % folds : i]));
-  const p = new Array(data.length).fill(NaN);
-  for (const fold of new Set(foldOf.values())) {
-    const predict = fit(data.filter((s) => foldOf.get(s.person) !== fold));
-    data.forEach((s, i) => {
-      if (foldOf.get(s.person) === fold) p[i] = predict(s);
-    });
-  }
-  return p;
-}
 
 interface Thresholds3 {
   openBelow: number;
@@ -476,12 +463,12 @@ function compare(): void {
       const sixFold: Record<string, number> = {};
       let best = v.grid[0];
       for (const g of v.grid.length > 1 ? v.grid : []) {
-        const q = heldOutBy(g.fit, 6);
+        const q = personHeldOut(data, g.fit, 6);
         sixFold[g.label] = +auc(q).toFixed(4);
         if (sixFold[g.label] > sixFold[best.label]) best = g;
         console.log(`${v.name} ${g.label}: 6-fold AUC ${sixFold[g.label]}`);
       }
-      saved = { chosen: best.label, sixFold, p: heldOutBy(best.fit).map((x) => +x.toFixed(5)) };
+      saved = { chosen: best.label, sixFold, p: personHeldOut(data, best.fit).map((x) => +x.toFixed(5)) };
       writeFileSync(file, JSON.stringify(saved));
       console.log(`${v.name}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
     }
@@ -553,7 +540,7 @@ if (args.compare) {
 // Lambda chosen on 6 person-disjoint folds; then the leave-one-person-out predictions with it.
 let best: { lambda: number; auc: number } | null = null;
 for (const lambda of [0.003, 0.01, 0.03]) {
-  const q = personHeldOut(data, lambda, 6);
+  const q = personHeldOut(data, regression(lambda), 6);
   const auc = aucOf(
     () => true,
     (i) => q[i],
@@ -565,7 +552,7 @@ for (const lambda of [0.003, 0.01, 0.03]) {
 report.lambdas = rows;
 const { lambda } = best!;
 report.lambda = lambda;
-const p = personHeldOut(data, lambda);
+const p = personHeldOut(data, regression(lambda));
 report.lopoAuc = aucOf(
   () => true,
   (i) => p[i],
