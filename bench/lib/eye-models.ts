@@ -1,7 +1,8 @@
 /**
  * Classifiers compared by bench/eyes/train-eye-classifier.ts --compare, on any feature vector: logistic
  * regression and a one-hidden-layer perceptron (tanh), both on standardised features with per-sample weights,
- * trained full batch and deterministically (the perceptron's initial weights come from a seeded sequence).
+ * trained full batch and deterministically (the perceptron's initial weights come from a seeded sequence); and a
+ * small convolutional network on the eye patch, trained on seeded mini-batches.
  * Also the landmark features one eye has beside its pixels (the lids' shape, the head's pitch, the other eye).
  */
 import type { EyeShape } from "../../src/analysis/eye-shape";
@@ -210,4 +211,249 @@ export function trainLinear(rows: readonly Row[], lambda: number, iterations = 2
     b += vb;
   }
   return { mean, scale, weights: w, bias: b };
+}
+
+export interface CnnOptions {
+  /** The patch's height and width (the first height x width features of a row, row-major). */
+  height: number;
+  width: number;
+  /** Filters of the first and second 3x3 convolutions. */
+  filters1: number;
+  filters2: number;
+  epochs: number;
+  rate: number;
+  /** L2 on the weights (not the biases). */
+  lambda: number;
+  batch: number;
+  seed: number;
+}
+
+/** Two 3x3 convolutions (same padding, ReLU, 2x2 max-pooling each) and a logistic output on what they leave. */
+export interface Cnn {
+  options: CnnOptions;
+  /** filters1 x 9, filters1; filters2 x filters1 x 9, filters2; (filters2 x height/4 x width/4), 1. */
+  conv1: Float64Array;
+  bias1: Float64Array;
+  conv2: Float64Array;
+  bias2: Float64Array;
+  dense: Float64Array;
+  denseBias: Float64Array;
+}
+
+/** One layer's activations for a sample, kept for the backward pass. */
+interface CnnTrace {
+  input: Float64Array;
+  pre1: Float64Array;
+  pooled1: Float64Array;
+  argmax1: Int32Array;
+  pre2: Float64Array;
+  pooled2: Float64Array;
+  argmax2: Int32Array;
+}
+
+function conv3x3(
+  input: Float64Array,
+  channels: number,
+  h: number,
+  w: number,
+  weights: Float64Array,
+  bias: Float64Array,
+  out: Float64Array,
+) {
+  const filters = bias.length;
+  for (let f = 0; f < filters; f++) {
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        let a = bias[f];
+        for (let c = 0; c < channels; c++) {
+          const wo = (f * channels + c) * 9;
+          const io = c * h * w;
+          for (let ky = -1; ky <= 1; ky++) {
+            const yy = y + ky;
+            if (yy < 0 || yy >= h) continue;
+            for (let kx = -1; kx <= 1; kx++) {
+              const xx = x + kx;
+              if (xx < 0 || xx >= w) continue;
+              a += weights[wo + (ky + 1) * 3 + kx + 1] * input[io + yy * w + xx];
+            }
+          }
+        }
+        out[(f * h + y) * w + x] = a;
+      }
+  }
+}
+
+/** ReLU then 2x2 max-pooling; argmax holds each pooled cell's source index (-1 where every input was <= 0). */
+function reluPool(pre: Float64Array, channels: number, h: number, w: number, out: Float64Array, argmax: Int32Array) {
+  const ph = h >> 1;
+  const pw = w >> 1;
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < ph; y++)
+      for (let x = 0; x < pw; x++) {
+        let best = 0;
+        let at = -1;
+        for (let dy = 0; dy < 2; dy++)
+          for (let dx = 0; dx < 2; dx++) {
+            const i = (c * h + 2 * y + dy) * w + 2 * x + dx;
+            if (pre[i] > best) [best, at] = [pre[i], i];
+          }
+        const o = (c * ph + y) * pw + x;
+        out[o] = best;
+        argmax[o] = at;
+      }
+}
+
+function cnnForward(m: Cnn, input: Float64Array, t?: CnnTrace): number {
+  const { height: h, width: w, filters1: f1, filters2: f2 } = m.options;
+  const trace = t ?? newTrace(m.options);
+  trace.input.set(input.subarray(0, h * w));
+  conv3x3(trace.input, 1, h, w, m.conv1, m.bias1, trace.pre1);
+  reluPool(trace.pre1, f1, h, w, trace.pooled1, trace.argmax1);
+  conv3x3(trace.pooled1, f1, h >> 1, w >> 1, m.conv2, m.bias2, trace.pre2);
+  reluPool(trace.pre2, f2, h >> 1, w >> 1, trace.pooled2, trace.argmax2);
+  let z = m.denseBias[0];
+  for (let i = 0; i < m.dense.length; i++) z += m.dense[i] * trace.pooled2[i];
+  return z;
+}
+
+function newTrace(o: CnnOptions): CnnTrace {
+  const { height: h, width: w, filters1: f1, filters2: f2 } = o;
+  const n1 = f1 * (h >> 1) * (w >> 1);
+  const n2 = f2 * (h >> 2) * (w >> 2);
+  return {
+    input: new Float64Array(h * w),
+    pre1: new Float64Array(f1 * h * w),
+    pooled1: new Float64Array(n1),
+    argmax1: new Int32Array(n1),
+    pre2: new Float64Array(f2 * (h >> 1) * (w >> 1)),
+    pooled2: new Float64Array(n2),
+    argmax2: new Int32Array(n2),
+  };
+}
+
+/** Adds the gradient of a 3x3 convolution for `dOut` into `dWeights`, `dBias` and (if given) `dInput`. */
+function conv3x3Backward(
+  input: Float64Array,
+  channels: number,
+  h: number,
+  w: number,
+  weights: Float64Array,
+  dOut: Float64Array,
+  dWeights: Float64Array,
+  dBias: Float64Array,
+  dInput: Float64Array | null,
+) {
+  const filters = dBias.length;
+  for (let f = 0; f < filters; f++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const g = dOut[(f * h + y) * w + x];
+        if (g === 0) continue;
+        dBias[f] += g;
+        for (let c = 0; c < channels; c++) {
+          const wo = (f * channels + c) * 9;
+          const io = c * h * w;
+          for (let ky = -1; ky <= 1; ky++) {
+            const yy = y + ky;
+            if (yy < 0 || yy >= h) continue;
+            for (let kx = -1; kx <= 1; kx++) {
+              const xx = x + kx;
+              if (xx < 0 || xx >= w) continue;
+              const k = wo + (ky + 1) * 3 + kx + 1;
+              dWeights[k] += g * input[io + yy * w + xx];
+              if (dInput) dInput[io + yy * w + xx] += g * weights[k];
+            }
+          }
+        }
+      }
+}
+
+/**
+ * A small convolutional network on the patch, trained with Adam on mini-batches (seeded shuffles and initial
+ * weights: the same rows and options give the same network), cross-entropy weighted by the rows' weights
+ * (normalised within each batch) plus lambda/2 times the squared weights. The rows' first height x width features are the patch, as eye-appearance.ts eyeFeatures
+ * normalises it.
+ */
+export function trainCnn(rows: readonly Row[], o: CnnOptions): Cnn {
+  const { height: h, width: w, filters1: f1, filters2: f2 } = o;
+  const next = seededRandom(o.seed);
+  const uniform = (n: number, fanIn: number) =>
+    Float64Array.from({ length: n }, () => (2 * next() - 1) * Math.sqrt(6 / fanIn));
+  const denseSize = f2 * (h >> 2) * (w >> 2);
+  const m: Cnn = {
+    options: o,
+    conv1: uniform(f1 * 9, 9),
+    bias1: new Float64Array(f1),
+    conv2: uniform(f2 * f1 * 9, f1 * 9),
+    bias2: new Float64Array(f2),
+    dense: uniform(denseSize, 2 * denseSize),
+    denseBias: new Float64Array(1),
+  };
+  const params = [m.conv1, m.bias1, m.conv2, m.bias2, m.dense, m.denseBias];
+  const decays = [true, false, true, false, true, false];
+  const grads = params.map((p) => new Float64Array(p.length));
+  const moment1 = params.map((p) => new Float64Array(p.length));
+  const moment2 = params.map((p) => new Float64Array(p.length));
+  const inputs = rows.map((r) => Float64Array.from({ length: h * w }, (_, i) => r.x[i]));
+  const trace = newTrace(o);
+  const dPooled2 = new Float64Array(denseSize);
+  const dPre2 = new Float64Array(trace.pre2.length);
+  const dPooled1 = new Float64Array(trace.pooled1.length);
+  const dPre1 = new Float64Array(trace.pre1.length);
+  const order = rows.map((_, i) => i);
+  let step = 0;
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (let start = 0; start < order.length; start += o.batch) {
+      const batch = order.slice(start, start + o.batch);
+      const batchWeight = batch.reduce((a, i) => a + rows[i].weight, 0);
+      for (const g of grads) g.fill(0);
+      for (const i of batch) {
+        const z = cnnForward(m, inputs[i], trace);
+        const err = ((1 / (1 + Math.exp(-z)) - rows[i].y) * rows[i].weight) / batchWeight;
+        grads[5][0] += err;
+        for (let k = 0; k < denseSize; k++) {
+          grads[4][k] += err * trace.pooled2[k];
+          dPooled2[k] = err * m.dense[k];
+        }
+        dPre2.fill(0);
+        for (let k = 0; k < denseSize; k++) if (trace.argmax2[k] >= 0) dPre2[trace.argmax2[k]] = dPooled2[k];
+        dPooled1.fill(0);
+        conv3x3Backward(trace.pooled1, f1, h >> 1, w >> 1, m.conv2, dPre2, grads[2], grads[3], dPooled1);
+        dPre1.fill(0);
+        for (let k = 0; k < dPooled1.length; k++) if (trace.argmax1[k] >= 0) dPre1[trace.argmax1[k]] = dPooled1[k];
+        conv3x3Backward(trace.input, 1, h, w, m.conv1, dPre1, grads[0], grads[1], null);
+      }
+      step++;
+      const c1 = 1 - 0.9 ** step;
+      const c2 = 1 - 0.999 ** step;
+      params.forEach((p, k) => {
+        const g = grads[k];
+        for (let j = 0; j < p.length; j++) {
+          const gj = g[j] + (decays[k] ? o.lambda * p[j] : 0);
+          moment1[k][j] = 0.9 * moment1[k][j] + 0.1 * gj;
+          moment2[k][j] = 0.999 * moment2[k][j] + 0.001 * gj * gj;
+          p[j] -= (o.rate * (moment1[k][j] / c1)) / (Math.sqrt(moment2[k][j] / c2) + 1e-8);
+        }
+      });
+    }
+  }
+  return m;
+}
+
+export function predictCnn(x: ArrayLike<number>, m: Cnn): number {
+  const { height: h, width: w } = m.options;
+  return (
+    1 /
+    (1 +
+      Math.exp(
+        -cnnForward(
+          m,
+          Float64Array.from({ length: h * w }, (_, i) => x[i]),
+        ),
+      ))
+  );
 }
