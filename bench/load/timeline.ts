@@ -83,7 +83,7 @@ try {
       `${b.atMs} | ${b.frames} | ${b.shed} | ${b.errors} | ${b.detections} | ${b.maxQueueMs} | ${b.maxLatencyMs}`,
     );
   console.log(
-    `${standsOut.length} of ${timeline.length} bins stand out; frames ${result.sent}, 503 ${result.shed}, errors ${result.errors}, ` +
+    `${standsOut.length} of ${timeline.length} bins stand out; frames ${result.sent} (face crops ${result.cropFrames ?? 0}), 503 ${result.shed}, errors ${result.errors}, ` +
       `detector on ${(detectionShare * 100).toFixed(1)}% of frames, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms, ` +
       `server CPU ${serverCpuPercent}% of one core (${(((serverCpuPercent / 100) * Number(args.seconds) * 1000) / Math.max(1, result.sent - result.shed)).toFixed(1)} ms a frame)`,
   );

@@ -92,7 +92,8 @@ export function createMetrics(poolStats: () => PoolGauges, paceMultiplier: () =>
     name: "vigil_detections_postponed_total",
     help:
       "Periodic looks for a second person that waited for a quieter frame because the workers had a queue (the " +
-      "frame followed the face instead; at most one detection interval late).",
+      "frame followed the face instead, or the answer asked for a face crop instead of a full frame; at most one " +
+      "detection interval late).",
     registers: [registry],
   });
   const workerBusy = new Counter({

@@ -4,7 +4,9 @@
  * or a full frame is needed (detection-policy.ts decides when the detector must see the whole frame again).
  *
  * A crop is asked for only when exactly one face is tracked and the next frame will not be a detection frame:
- * a second person, or a face that left the crop, can only be found in a full frame. The crop is the face ROI
+ * a second person, or a face that left the crop, can only be found in a full frame. While the workers have a
+ * queue, a detection falling due is postponed (as detection-policy.ts trackingFor would postpone it) and a crop
+ * asked for instead, up to one more detection interval. The crop is the face ROI
  * the landmark model would have cut from the full frame (1.5 times the face, rotated so the eyes are level),
  * so the server's work on it is the same minus decoding and cropping the whole frame.
  */
@@ -63,17 +65,28 @@ export function planNextFrame(input: FramePlanInput): NextFrame {
   return plan(input).next;
 }
 
-/** The plan, and whether it asks for a full frame only because a detection falls due (a crop would do otherwise). */
-function plan(input: FramePlanInput): { next: NextFrame; fullForDetection: boolean } {
+/**
+ * The plan; whether it asks for a full frame only because a detection falls due (a crop would do otherwise); and
+ * whether it asks for a crop although a detection falls due, because the workers are busy (`postponed`).
+ */
+function plan(input: FramePlanInput, busy = false): { next: NextFrame; fullForDetection: boolean; postponed: boolean } {
   const { capturedAt, nextFrameAfterMs, rois, schedule, cropOutputSize } = input;
-  if (cropOutputSize === null || rois.length !== 1)
-    return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: false };
-  const detectionDue = !schedule || capturedAt + nextFrameAfterMs >= schedule.nextDetectAt;
-  if (detectionDue) return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: true };
+  const full = (fullForDetection: boolean) => ({
+    next: { nextFrameAfterMs, frame: "full" as const },
+    fullForDetection,
+    postponed: false,
+  });
+  if (cropOutputSize === null || rois.length !== 1) return full(false);
+  const nextAt = capturedAt + nextFrameAfterMs;
+  const detectionDue = !schedule || nextAt >= schedule.nextDetectAt;
+  // detection-policy.ts trackingFor would postpone that detection and follow the face in the full frame: a crop
+  // gives it the same face for a fraction of the decoding.
+  const postponed = detectionDue && busy && schedule !== null && nextAt < schedule.nextDetectAt + schedule.everyMs;
+  if (detectionDue && !postponed) return full(true);
   const roi = input.frameSize ? fitToFrame(rois[0], input.frameSize) : rounded(rois[0]);
-  if (!roi) return { next: { nextFrameAfterMs, frame: "full" }, fullForDetection: false };
+  if (!roi) return full(false);
   const crop = { ...roi, outputSize: cropOutputSize };
-  return { next: { nextFrameAfterMs, frame: "crop", crop }, fullForDetection: false };
+  return { next: { nextFrameAfterMs, frame: "crop", crop }, fullForDetection: false, postponed };
 }
 
 const rounded = (roi: Roi): Roi => ({
@@ -136,6 +149,12 @@ export interface AnsweredFrame {
   jitterDraw?: number;
   /** The pool's pressure when the frame was answered (pool/load-pressure.ts); unset: none. */
   pressure?: number;
+  /**
+   * The workers had a queue when the frame was answered (the signal under which detection-policy.ts trackingFor
+   * postpones a due look for a second person): a detection falling due for the next frame is postponed by asking
+   * for a crop instead of a full frame.
+   */
+  busy?: boolean;
 }
 
 /** What the plan keeps on the session record between frames (plain data). */
@@ -159,14 +178,15 @@ export function trackingGapMs(
 }
 
 /**
- * The plan's state after a frame, the `next` of its answer, and how much later than the session's own pace
- * that asks for the next frame because of load (`deferredMs`, 0 when not). Pure.
+ * The plan's state after a frame, the `next` of its answer, how much later than the session's own pace that
+ * asks for the next frame because of load (`deferredMs`, 0 when not), and whether it asks for a crop in place of
+ * a due detection's full frame because the workers are busy (`detectionPostponed`). Pure.
  */
 export function afterFrame(
   state: FramePlanState | null,
   frame: AnsweredFrame,
   settings: FramePlanSettings,
-): { state: FramePlanState; next: NextFrame; deferredMs: number } {
+): { state: FramePlanState; next: NextFrame; deferredMs: number; detectionPostponed?: true } {
   const previous = state ?? { detection: null, calmSince: null };
   const scheduled = frame.newest
     ? nextSchedule(
@@ -203,33 +223,42 @@ export function afterFrame(
       : scheduled;
   };
   const planFor = (nextFrameAfterMs: number) =>
-    plan({
-      capturedAt: frame.capturedAt,
-      nextFrameAfterMs,
-      rois,
-      schedule: scheduleFor(nextFrameAfterMs),
-      cropOutputSize: settings.cropOutputSize,
-      frameSize: frame.frameSize,
-    });
+    plan(
+      {
+        capturedAt: frame.capturedAt,
+        nextFrameAfterMs,
+        rois,
+        schedule: scheduleFor(nextFrameAfterMs),
+        cropOutputSize: settings.cropOutputSize,
+        frameSize: frame.frameSize,
+      },
+      frame.busy === true && frame.newest,
+    );
   let afterMs = ownMs;
   if (pace && settings.loadPacing && frame.pressure) {
     // A second draw from the frame's one (its low bits), so that the spread does not follow the detection jitter.
     const draw = ((frame.jitterDraw ?? 0) * 65_536) % 1;
     afterMs = loadPacedMs(pace, { pressure: frame.pressure, fresh, draw }, settings.loadPacing);
   }
-  const { next, fullForDetection } = planFor(afterMs);
+  const { next, fullForDetection, postponed } = planFor(afterMs);
   // For a client that follows the plan (this frame was the crop it asked for), the full frame asked for in
-  // place of a crop is the detection, whenever it comes: one faster than the pace asked (still at 1 frame/s)
-  // would otherwise send it before the detection falls due, have it only tracked, and send a second full
-  // frame for the detection itself. A client sending only full frames keeps the schedule as it is.
+  // place of a crop is the detection, whenever it comes and however busy the workers are then: one faster than
+  // the pace asked (still at 1 frame/s) would otherwise send it before the detection falls due, or while a queue
+  // would postpone it, have it only tracked, and send a second full frame for the detection itself. A client
+  // sending only full frames keeps the schedule as it is.
   const followsPlan = fullForDetection && frame.crop;
   const schedule = scheduleFor(afterMs);
-  const detection =
+  const detection: DetectionSchedule | null =
     followsPlan && schedule
-      ? { ...schedule, nextDetectAt: Math.min(schedule.nextDetectAt, frame.capturedAt + 1) }
+      ? { ...schedule, nextDetectAt: Math.min(schedule.nextDetectAt, frame.capturedAt + 1), fullAsked: true }
       : schedule;
   const deferredMs = afterMs - ownMs;
-  return { state: { detection, calmSince: calm, ...(deferredMs > 0 ? { deferredMs } : {}) }, next, deferredMs };
+  return {
+    state: { detection, calmSince: calm, ...(deferredMs > 0 ? { deferredMs } : {}) },
+    next,
+    deferredMs,
+    ...(postponed ? { detectionPostponed: true as const } : {}),
+  };
 }
 
 /** The plan's settings from the server's configuration. */

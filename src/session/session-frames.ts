@@ -53,7 +53,7 @@ export interface SessionFramesOptions {
   pressure?: () => number;
   /** The workers have a queue now: a due look for a second person may wait (detection-policy.ts trackingFor). */
   busy?: () => boolean;
-  /** A due detection waited for a quieter frame: for a metric. */
+  /** A due detection waited for a quieter frame, or its full frame was not asked for: for a metric. */
   onDetectionPostponed?(): void;
   /** The store could not be reached: for a metric. */
   onUnavailable?(operation: StoreOperation, reason: string): void;
@@ -79,11 +79,13 @@ export class SessionFrames {
     const analysis = await analyze(search, { fresh: loaded.ok && !frame.crop && loaded.value === undefined });
     if (!loaded.ok) return { analysis, session: { id: frame.id, available: false, reason: loaded.reason } };
     const trackedFaces = frame.crop ? 1 : (search.track?.length ?? 0);
-    const change = this.fileFrame(frame, analysis, trackedFaces, this.options.pressure?.());
+    const change = this.fileFrame(frame, analysis, trackedFaces, this.options.pressure?.(), this.options.busy?.());
     const basis = { record: loaded.value };
     const saved = await this.attempt("save", () => this.options.store.update(frame.key, change, basis));
     if (!saved.ok) return { analysis, session: { id: frame.id, available: false, reason: saved.reason } };
-    return { analysis, ...saved.value };
+    const { detectionPostponed, ...answer } = saved.value;
+    if (detectionPostponed) this.options.onDetectionPostponed?.();
+    return { analysis, ...answer };
   }
 
   /** The session's state without a frame; undefined when there is none. Throws SessionStoreUnavailable. */
@@ -125,7 +127,8 @@ export class SessionFrames {
     analysis: FrameAnalysis,
     trackedFaces: number,
     pressure?: number,
-  ): SessionChange<{ session: SessionAnswer; next: NextFrame; deferredMs: number }> {
+    busy?: boolean,
+  ): SessionChange<{ session: SessionAnswer; next: NextFrame; deferredMs: number; detectionPostponed?: true }> {
     return (current) => {
       const { rules, bounds } = this.options;
       const history = current
@@ -155,6 +158,7 @@ export class SessionFrames {
           latest,
           jitterDraw: jitterDraw(frame.key, frame.capturedAt),
           pressure,
+          busy,
         },
         this.options.plan,
       );
@@ -165,6 +169,7 @@ export class SessionFrames {
           session: { id: frame.id, available: true, fresh: !current, ...summary },
           next: planned.next,
           deferredMs: planned.deferredMs,
+          ...(planned.detectionPostponed ? { detectionPostponed: true as const } : {}),
         },
       };
     };

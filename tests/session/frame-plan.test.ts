@@ -153,6 +153,38 @@ describe("afterFrame: the full frame asked for a detection is the detection", ()
   });
 });
 
+describe("afterFrame: a detection the workers' queue would postpone is not asked a full frame for", () => {
+  const settings = planSettings(192);
+  // Calm for minutes (the pace is 2 s), the next detection due at 20 s, every 10 s.
+  const dueAt20s = (): FramePlanState => ({
+    detection: { nextDetectAt: 20_000, everyMs: 10_000, faces: 1 },
+    calmSince: -600_000,
+  });
+
+  test("busy: a crop instead of the full frame, and the answer says a detection was postponed", () => {
+    const planned = afterFrame(dueAt20s(), { ...trackedCalmFrame(18_500), busy: true }, settings);
+    expect(planned.next.frame).toBe("crop");
+    expect(planned.detectionPostponed).toBe(true);
+    // The detection stays due: the crop is followed (a crop never runs the detector), and the first plan past
+    // one more interval asks for the full frame whatever the load.
+    expect(planned.state.detection?.nextDetectAt).toBe(20_000);
+    const late = afterFrame(planned.state, { ...trackedCalmFrame(28_500), busy: true }, settings);
+    expect(late.next.frame).toBe("full");
+    expect(late.detectionPostponed).toBeUndefined();
+    expect(
+      trackingFor({ rois: [roi], at: 28_500 }, late.state.detection, 30_500, settings.detection, true).reason,
+    ).toBe("due");
+  });
+
+  test("not busy, or not the newest frame: the full frame for the detection, as before", () => {
+    const idle = afterFrame(dueAt20s(), { ...trackedCalmFrame(18_500), busy: false }, settings);
+    expect(idle.next.frame).toBe("full");
+    expect(idle.detectionPostponed).toBeUndefined();
+    const old = afterFrame(dueAt20s(), { ...trackedCalmFrame(18_500), busy: true, newest: false }, settings);
+    expect(old.next.frame).toBe("full");
+  });
+});
+
 describe("afterFrame under load (load-aware pacing)", () => {
   const loadSettings = (faceCropSize: number) => planSettings(faceCropSize, true);
   const calm = (at: number, pressure: number) => ({

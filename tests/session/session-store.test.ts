@@ -167,6 +167,47 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     expect(Math.max(...gaps)).toBeLessThanOrEqual(6);
   });
 
+  test("while the workers are busy a client that follows the answers sends face crops instead of the full frames a postponed look would only follow", async () => {
+    const run = async (busy: boolean) => {
+      let postponed = 0;
+      const sessions = new SessionFrames({
+        store: new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 }),
+        rules: DEFAULT_SESSION_RULES,
+        bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
+        plan: planSettingsEvery3s({ faceCropSize: 192 }),
+        busy: () => busy,
+        onDetectionPostponed: () => postponed++,
+      });
+      const sent: ("full" | "crop")[] = [];
+      const detectedAt: number[] = [];
+      let asked: "full" | "crop" = "full";
+      for (let second = 0; second <= 30; second++) {
+        const crop: boolean = asked === "crop";
+        sent.push(asked);
+        const answer: { next?: { frame: "full" | "crop" } } = await sessions.analyze(
+          { key: "k", id: "s", capturedAt: T0 + second * 1000, crop },
+          async ({ track }) => {
+            if (!crop && !track) detectedAt.push(second);
+            return analysis(1, crop || track !== undefined);
+          },
+        );
+        asked = answer.next?.frame ?? "full";
+      }
+      return { full: sent.filter((kind) => kind === "full").length, detectedAt, postponed };
+    };
+    const quiet = await run(false);
+    const busy = await run(true);
+    expect(quiet.postponed).toBe(0);
+    expect(busy.postponed).toBeGreaterThan(0);
+    // Busy, every full frame after the first is a detection: none is sent only to be followed.
+    expect(busy.full).toBe(busy.detectedAt.length);
+    expect(busy.full).toBeLessThan(quiet.full);
+    // Each look waits at most one more interval (3 s, then 6 s, 10 s at most: under 20 s between looks).
+    const gaps = busy.detectedAt.slice(1).map((at, i) => at - busy.detectedAt[i]);
+    expect(busy.detectedAt.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(20);
+  });
+
   test("a session's first frame gets the full-range detector; a frame after one with nobody is expected empty; a tracked face's look is full range", async () => {
     const store = new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 });
     const sessions = new SessionFrames({
