@@ -44,11 +44,6 @@ export interface DetectionSchedule {
   faces: number;
   /** How far load's deferred frames have moved `nextDetectAt` since that detection (frame-plan.ts). */
   deferredMs?: number;
-  /**
-   * The answer asked a client that sends the crops it is asked for for a full frame, for this detection
-   * (frame-plan.ts): that frame runs it, busy or not.
-   */
-  fullAsked?: true;
 }
 
 /** What the previous frame left for tracking. */
@@ -80,7 +75,7 @@ export function trackingFor(
   if (capturedAt - tracking.at > options.trackingMaxGapMs) return { track: undefined, reason: "tracking_too_old" };
   if (!schedule) return { track: undefined, reason: "due" };
   if (capturedAt >= schedule.nextDetectAt) {
-    const mayWait = busy && !schedule.fullAsked && capturedAt < schedule.nextDetectAt + schedule.everyMs;
+    const mayWait = busy && capturedAt < schedule.nextDetectAt + schedule.everyMs;
     return mayWait ? { track: tracking.rois, reason: null, postponed: true } : { track: undefined, reason: "due" };
   }
   return { track: tracking.rois, reason: null };

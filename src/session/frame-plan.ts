@@ -242,15 +242,15 @@ export function afterFrame(
   }
   const { next, fullForDetection, postponed } = planFor(afterMs);
   // For a client that follows the plan (this frame was the crop it asked for), the full frame asked for in
-  // place of a crop is the detection, whenever it comes and however busy the workers are then: one faster than
-  // the pace asked (still at 1 frame/s) would otherwise send it before the detection falls due, or while a queue
-  // would postpone it, have it only tracked, and send a second full frame for the detection itself. A client
-  // sending only full frames keeps the schedule as it is.
+  // place of a crop is the detection, whenever it comes: one faster than the pace asked (still at 1 frame/s)
+  // would otherwise send it before the detection falls due, have it only tracked, and send a second full
+  // frame for the detection itself. (If a queue postpones it, the answer asks for crops again, until the
+  // detection can wait no longer.) A client sending only full frames keeps the schedule as it is.
   const followsPlan = fullForDetection && frame.crop;
   const schedule = scheduleFor(afterMs);
-  const detection: DetectionSchedule | null =
+  const detection =
     followsPlan && schedule
-      ? { ...schedule, nextDetectAt: Math.min(schedule.nextDetectAt, frame.capturedAt + 1), fullAsked: true }
+      ? { ...schedule, nextDetectAt: Math.min(schedule.nextDetectAt, frame.capturedAt + 1) }
       : schedule;
   const deferredMs = afterMs - ownMs;
   return {

@@ -167,7 +167,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     expect(Math.max(...gaps)).toBeLessThanOrEqual(6);
   });
 
-  test("while the workers are busy a client that follows the answers sends face crops instead of the full frames a postponed look would only follow", async () => {
+  test("while the workers are busy a client that follows the answers sends face crops, not full frames, while a look for a second person waits", async () => {
     const run = async (busy: boolean) => {
       let postponed = 0;
       const sessions = new SessionFrames({
@@ -199,8 +199,10 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     const busy = await run(true);
     expect(quiet.postponed).toBe(0);
     expect(busy.postponed).toBeGreaterThan(0);
-    // Busy, every full frame after the first is a detection: none is sent only to be followed.
-    expect(busy.full).toBe(busy.detectedAt.length);
+    // Busy, the answers ask for crops while the look waits: at most one full frame per look is only followed
+    // (this client sends every second, sooner than the 2 s pace asked, so it can send the full frame asked
+    // for the look before the look can wait no longer).
+    expect(busy.full).toBeLessThanOrEqual(2 * busy.detectedAt.length);
     expect(busy.full).toBeLessThan(quiet.full);
     // Each look waits at most one more interval (3 s, then 6 s, 10 s at most: under 20 s between looks).
     const gaps = busy.detectedAt.slice(1).map((at, i) => at - busy.detectedAt[i]);
