@@ -16,9 +16,10 @@
  * --down-weight W: open eyes lowered to a desk weigh W times other open eyes in training (default 1).
  * --compare measures other classifiers and inputs (VARIANTS: a one-hidden-layer perceptron, the landmark
  * features beside the pixels, a two-stage combination; a small CNN on the patch, alone and averaged with the
- * regression, on 10 person-disjoint folds) against the committed regression, leave-one-person-out on the same eyes, and writes eyes-compare.md (and each variant's predictions under eyes-compare/) instead of
- * the leave-one-person-out report; --variants A,B runs only those, --reuse takes a variant's predictions from an earlier run
- * (so variants can run in separate processes and one last run writes the table).
+ * regression, on 10 person-disjoint folds) against the committed regression, leave-one-person-out on the same
+ * eyes, and writes eyes-compare.md (and each variant's predictions under eyes-compare/) instead of the
+ * leave-one-person-out report; --variants A,B runs only those, --reuse takes a variant's predictions from an
+ * earlier run (so variants can run in separate processes and one last run writes the table).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,6 +34,7 @@ import {
   type EyeAppearanceModel,
 } from "../../src/analysis/eye-appearance";
 import type { EyeShape } from "../../src/analysis/eye-shape";
+import { type AppearanceThresholds, closedByAppearance } from "../../src/analysis/face-measures";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
 import { collect, patchOf, roc, type EyeObservation } from "../eval-eyes";
 import {
@@ -401,13 +403,18 @@ interface Thresholds3 {
   /** closedAbove for a head pitched down past the default appearanceHeadDownPitch; unset: closedAbove. */
   closedAboveHeadDown?: number;
 }
-/** The product's rule (face-measures.ts withAppearance) with thresholds `t`, on probabilities `p`. */
+/** The product's rule (face-measures.ts closedByAppearance) with thresholds `t`, on probabilities `p`. */
 function decide(i: number, p: readonly number[], t: Thresholds3) {
   const s = data[i];
-  const headDown = s.pitch <= -DEFAULT_THRESHOLDS.eyes.appearanceHeadDownPitch;
-  const above = headDown ? (t.closedAboveHeadDown ?? t.closedAbove) : t.closedAbove;
-  return s.earClosed ? p[i] >= t.openBelow : s.ear < t.maxEar && p[i] > above;
+  return closedByAppearance({ closed: s.earClosed, ear: s.ear }, p[i], appearanceThresholds(t), s.pitch);
 }
+const appearanceThresholds = (t: Thresholds3): AppearanceThresholds => ({
+  appearanceOpenBelow: t.openBelow,
+  appearanceClosedAbove: t.closedAbove,
+  appearanceMaxEar: t.maxEar,
+  appearanceHeadDownPitch: DEFAULT_THRESHOLDS.eyes.appearanceHeadDownPitch,
+  appearanceClosedAboveHeadDown: t.closedAboveHeadDown ?? t.closedAbove,
+});
 const THRESHOLD_GRID: Thresholds3[] = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5].flatMap((openBelow) =>
   [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.01].flatMap((closedAbove) =>
     [0.2, 0.22, 0.25, 0.28].map((maxEar) => ({ openBelow, closedAbove, maxEar })),

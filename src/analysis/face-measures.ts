@@ -79,10 +79,26 @@ export function measureFace(
  */
 export function withAppearance(state: EyeState, pClosed: number | null, t: Thresholds, pitch = 0): EyeState {
   if (pClosed === null) return state;
-  const closedAbove =
-    pitch <= -t.eyes.appearanceHeadDownPitch ? t.eyes.appearanceClosedAboveHeadDown : t.eyes.appearanceClosedAbove;
-  const closed = state.closed
-    ? pClosed >= t.eyes.appearanceOpenBelow
-    : state.ear < t.eyes.appearanceMaxEar && pClosed > closedAbove;
-  return { ...state, closed, looksClosed: pClosed };
+  return { ...state, closed: closedByAppearance(state, pClosed, t.eyes, pitch), looksClosed: pClosed };
+}
+
+/** The thresholds withAppearance reads. */
+export type AppearanceThresholds = Pick<
+  Thresholds["eyes"],
+  | "appearanceOpenBelow"
+  | "appearanceClosedAbove"
+  | "appearanceMaxEar"
+  | "appearanceHeadDownPitch"
+  | "appearanceClosedAboveHeadDown"
+>;
+
+/** withAppearance's decision: whether an eye the lids call `closed` (at `ear`) is closed, given its pixels' word. */
+export function closedByAppearance(
+  lids: Pick<EyeState, "closed" | "ear">,
+  pClosed: number,
+  t: AppearanceThresholds,
+  pitch: number,
+): boolean {
+  const closedAbove = pitch <= -t.appearanceHeadDownPitch ? t.appearanceClosedAboveHeadDown : t.appearanceClosedAbove;
+  return lids.closed ? pClosed >= t.appearanceOpenBelow : lids.ear < t.appearanceMaxEar && pClosed > closedAbove;
 }
