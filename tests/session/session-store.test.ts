@@ -137,24 +137,30 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     expect(await sessions.read("k", "session-1")).toBeUndefined();
   });
 
+  /** Sessions over a fresh store, the workers always busy or never, counting the postponed looks. */
+  const sessionsCounting = (busy: boolean, faceCropSize: number) => {
+    let postponed = 0;
+    const sessions = new SessionFrames({
+      store: new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 }),
+      rules: DEFAULT_SESSION_RULES,
+      bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
+      plan: planSettingsEvery3s({ faceCropSize }),
+      busy: () => busy,
+      onDetectionPostponed: () => postponed++,
+    });
+    return { sessions, postponed: () => postponed };
+  };
+
   test("while the workers are busy a due look for a second person waits, at most one interval, and is counted", async () => {
     const run = async (busy: boolean) => {
-      let postponed = 0;
-      const sessions = new SessionFrames({
-        store: new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 }),
-        rules: DEFAULT_SESSION_RULES,
-        bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-        plan: planSettingsEvery3s({ faceCropSize: 0 }),
-        busy: () => busy,
-        onDetectionPostponed: () => postponed++,
-      });
+      const { sessions, postponed } = sessionsCounting(busy, 0);
       const detectedAt: number[] = [];
       for (let second = 0; second <= 20; second++)
         await sessions.analyze({ key: "k", id: "s", capturedAt: T0 + second * 1000 }, async ({ track }) => {
           if (!track) detectedAt.push(second);
           return analysis(1, track !== undefined);
         });
-      return { detectedAt, postponed };
+      return { detectedAt, postponed: postponed() };
     };
     const quiet = await run(false);
     const busy = await run(true);
@@ -169,15 +175,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
 
   test("while the workers are busy a client that follows the answers sends face crops, not full frames, while a look for a second person waits", async () => {
     const run = async (busy: boolean) => {
-      let postponed = 0;
-      const sessions = new SessionFrames({
-        store: new MemorySessionStore({ maxSessions: 10, idleTtlMs: 60_000 }),
-        rules: DEFAULT_SESSION_RULES,
-        bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
-        plan: planSettingsEvery3s({ faceCropSize: 192 }),
-        busy: () => busy,
-        onDetectionPostponed: () => postponed++,
-      });
+      const { sessions, postponed } = sessionsCounting(busy, 192);
       const sent: ("full" | "crop")[] = [];
       const detectedAt: number[] = [];
       let asked: "full" | "crop" = "full";
@@ -193,7 +191,7 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
         );
         asked = answer.next?.frame ?? "full";
       }
-      return { full: sent.filter((kind) => kind === "full").length, detectedAt, postponed };
+      return { full: sent.filter((kind) => kind === "full").length, detectedAt, postponed: postponed() };
     };
     const quiet = await run(false);
     const busy = await run(true);
