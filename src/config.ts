@@ -151,9 +151,9 @@ export const serverConfigSchema = z.object({
       "Load-aware pacing (with VIGIL_PACING): as the workers get busy, answers ask steady sessions (focused and " +
         "calm, or away, for 10 s) for later frames, up to VIGIL_LOAD_PACING_MAX_MS, and past half load calm " +
         "sessions not yet steady too, up to the same ceiling; a new session's first answer spreads its next frame " +
-        "between 1 s and the ceiling; and a new session's first frame may wait VIGIL_NEW_SESSION_EXTRA_WAIT_MS longer for a worker, " +
-        "behind the frames of running sessions. Sessions whose eyes close or whose state is changing keep their " +
-        "pace (docs/sessions.md). false: the pace never depends on load.",
+        "between 1 s and the ceiling; and a new session's first frame may wait VIGIL_NEW_SESSION_EXTRA_WAIT_MS " +
+        "longer for a worker, behind the frames of running sessions. Sessions whose eyes close or whose state is " +
+        "changing keep their pace (docs/sessions.md). false: the pace never depends on load.",
     ),
   loadPacingMaxMs: integer(1000, 10_000)
     .default(4000)

@@ -371,8 +371,8 @@ function conv3x3Backward(
 /**
  * A small convolutional network on the patch, trained with Adam on mini-batches (seeded shuffles and initial
  * weights: the same rows and options give the same network), cross-entropy weighted by the rows' weights
- * (normalised within each batch) plus lambda/2 times the squared weights. The rows' first height x width features are the patch, as eye-appearance.ts eyeFeatures
- * normalises it.
+ * (normalised within each batch) plus lambda/2 times the squared weights. The rows' first height x width
+ * features are the patch, as eye-appearance.ts eyeFeatures normalises it.
  */
 export function trainCnn(rows: readonly Row[], o: CnnOptions): Cnn {
   const { height: h, width: w, filters1: f1, filters2: f2 } = o;

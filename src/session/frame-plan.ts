@@ -6,9 +6,9 @@
  * A crop is asked for only when exactly one face is tracked and the next frame will not be a detection frame:
  * a second person, or a face that left the crop, can only be found in a full frame. While the workers have a
  * queue, a detection falling due is postponed (as detection-policy.ts trackingFor would postpone it) and a crop
- * asked for instead, up to one more detection interval. The crop is the face ROI
- * the landmark model would have cut from the full frame (1.5 times the face, rotated so the eyes are level),
- * so the server's work on it is the same minus decoding and cropping the whole frame.
+ * asked for instead, up to one more detection interval. The crop is the face ROI the landmark model would have
+ * cut from the full frame (1.5 times the face, rotated so the eyes are level), so the server's work on it is the
+ * same minus decoding and cropping the whole frame.
  */
 import type { Roi } from "../engine/types";
 import { nextSchedule, type DetectionPolicyOptions, type DetectionSchedule } from "./detection-policy";
