@@ -28,9 +28,11 @@ import {
   EXTRA_FEATURES,
   eyeFeatures,
   FEATURE_COUNT,
+  logOdds,
   PATCH_H,
   PATCH_W,
   predictClosed,
+  withPartner,
   type EyeAppearanceModel,
 } from "../../src/analysis/eye-appearance";
 import type { EyeShape } from "../../src/analysis/eye-shape";
@@ -298,7 +300,6 @@ const perceptron = (o: Input, hidden: number, lambdas: number[]) =>
  * training people), so it sees how far the pixels are to be trusted on new people.
  */
 const PIXEL_LAMBDA = 0.03;
-const logit = (p: number) => Math.log(Math.max(1e-9, p) / Math.max(1e-9, 1 - p));
 const stackedLogits = new Map<string, Map<Sample, number>>();
 function heldOutLogits(train: readonly Sample[]): Map<Sample, number> {
   const key = [...new Set(train.map((s) => s.person))].join("|");
@@ -306,7 +307,7 @@ function heldOutLogits(train: readonly Sample[]): Map<Sample, number> {
   if (known) return known;
   const pixels = (samples: readonly Sample[]) => {
     const m = trainLinear(rowsOf(samples, plain), PIXEL_LAMBDA);
-    return (s: Sample) => logit(predictClosed(s.x, m));
+    return (s: Sample) => logOdds(predictClosed(s.x, m));
   };
   const logits = personHeldOut(train, pixels, 6);
   const out = new Map(train.map((s, i) => [s, logits[i]]));
@@ -323,7 +324,7 @@ const stacked = (combiner: "lr" | "mlp", lambda: number) => ({
       ...r,
       x: [logits.get(train[i])!, ...landmarkFeatures(train[i])],
     }));
-    const input = (s: Sample) => [logit(predictClosed(s.x, pixels)), ...landmarkFeatures(s)];
+    const input = (s: Sample) => [logOdds(predictClosed(s.x, pixels)), ...landmarkFeatures(s)];
     if (combiner === "lr") {
       const m = trainLinear(rows, lambda);
       return (s: Sample) => predictClosed(input(s), m);
@@ -402,11 +403,20 @@ interface Thresholds3 {
   maxEar: number;
   /** closedAbove for a head pitched down past the default appearanceHeadDownPitch; unset: closedAbove. */
   closedAboveHeadDown?: number;
+  /** The other eye's weight in each eye's probability (appearancePartnerWeight); unset: each eye alone. */
+  partnerWeight?: number;
 }
-/** The product's rule (face-measures.ts closedByAppearance) with thresholds `t`, on probabilities `p`. */
+/** Each sample's other eye (same face and framing), where it is in the data (not half-closed or uncertain). */
+const partnerOf: (number | null)[] = (() => {
+  const at = new Map(data.map((s, i) => [`${s.file}|${s.face}|${s.variant}|${s.eye}`, i]));
+  return data.map((s) => at.get(`${s.file}|${s.face}|${s.variant}|${s.eye === "left" ? "right" : "left"}`) ?? null);
+})();
+/** The product's rule (face-measures.ts withAppearance) with thresholds `t`, on probabilities `p`. */
 function decide(i: number, p: readonly number[], t: Thresholds3) {
   const s = data[i];
-  return closedByAppearance({ closed: s.earClosed, ear: s.ear }, p[i], appearanceThresholds(t), s.pitch);
+  const partner = partnerOf[i];
+  const judged = withPartner(p[i], partner === null ? null : p[partner], t.partnerWeight ?? 0);
+  return closedByAppearance({ closed: s.earClosed, ear: s.ear }, judged, appearanceThresholds(t), s.pitch);
 }
 const appearanceThresholds = (t: Thresholds3): AppearanceThresholds => ({
   appearanceOpenBelow: t.openBelow,
@@ -528,7 +538,7 @@ function compare(): void {
         (name) => JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")).p as number[],
       );
       const p = data.map((_, i) => {
-        const z = parts.reduce((a, q) => a + logit(q[i]), 0) / parts.length;
+        const z = parts.reduce((a, q) => a + logOdds(q[i]), 0) / parts.length;
         return +(1 / (1 + Math.exp(-z))).toFixed(5);
       });
       saved = { chosen: `mean logit of ${v.averageOf.join(" and ")}`, sixFold: {}, p };
@@ -635,13 +645,19 @@ report.lopoAuc = aucOf(
 console.log(`lambda ${lambda}: leave-one-person-out AUC ${(report.lopoAuc as number).toFixed(4)}`);
 
 const t = DEFAULT_THRESHOLDS.eyes;
-const decideAtDefaults = (i: number) =>
-  decide(i, p, {
-    openBelow: t.appearanceOpenBelow,
-    closedAbove: t.appearanceClosedAbove,
-    maxEar: t.appearanceMaxEar,
-    closedAboveHeadDown: t.appearanceClosedAboveHeadDown,
-  });
+const atDefaults: Thresholds3 = {
+  openBelow: t.appearanceOpenBelow,
+  closedAbove: t.appearanceClosedAbove,
+  maxEar: t.appearanceMaxEar,
+  closedAboveHeadDown: t.appearanceClosedAboveHeadDown,
+  partnerWeight: t.appearancePartnerWeight,
+};
+const decideAtDefaults = (i: number) => decide(i, p, atDefaults);
+/** Each eye's probability weighed with its partner's at the default weight: what the rule reads. */
+const judgedP = data.map((_, i) => {
+  const partner = partnerOf[i];
+  return withPartner(p[i], partner === null ? null : p[partner], t.appearancePartnerWeight);
+});
 
 report.downWeight = DOWN_WEIGHT;
 const score = (sel: (s: Sample) => boolean, decide: (i: number) => boolean) => {
@@ -661,7 +677,7 @@ for (const openBelow of [0.1, 0.2, 0.3, 0.5])
     for (const maxEar of [0.2, 0.22, 0.25]) {
       const r = score(
         (s) => s.variant !== "asIs",
-        (i) => decide(i, p, { openBelow, closedAbove, maxEar }),
+        (i) => decide(i, p, { openBelow, closedAbove, maxEar, partnerWeight: t.appearancePartnerWeight }),
       );
       sweep.push({
         openBelow,
@@ -687,9 +703,9 @@ const lidsClosedWebcam = data.map((_, i) => i).filter((i) => data[i].variant ===
 report.vetoWebcam = [0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 0.99].map(
   (below): VetoRow => ({
     openBelow: below,
-    closedOpened: lidsClosedWebcam.filter((i) => data[i].y === 1 && p[i] < below).length,
+    closedOpened: lidsClosedWebcam.filter((i) => data[i].y === 1 && judgedP[i] < below).length,
     closedByLids: lidsClosedWebcam.filter((i) => data[i].y === 1).length,
-    loweredOpened: lidsClosedWebcam.filter((i) => data[i].flags.includes("lookingDown") && p[i] < below).length,
+    loweredOpened: lidsClosedWebcam.filter((i) => data[i].flags.includes("lookingDown") && judgedP[i] < below).length,
     loweredByLids: lidsClosedWebcam.filter((i) => data[i].flags.includes("lookingDown") && data[i].label === "open")
       .length,
   }),
@@ -705,6 +721,19 @@ for (const variant of ["asIs", "webcam", "small"]) {
   };
 }
 report.byVariant = byVariant;
+/** The other eye's weight (appearancePartnerWeight), the rule otherwise at the defaults, per framing. */
+report.partnerWeights = [0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5].map((partnerWeight) => ({
+  partnerWeight,
+  ...Object.fromEntries(
+    ["asIs", "webcam", "small"].map((variant) => [
+      variant,
+      score(
+        (s) => s.variant === variant,
+        (i) => decide(i, p, { ...atDefaults, partnerWeight }),
+      ),
+    ]),
+  ),
+}));
 /** Every eye's leave-one-person-out probability, for choosing and checking the rule's thresholds. */
 report.predictions = data.map((s, i) => ({
   file: s.file,
@@ -778,7 +807,7 @@ function markdown(): string {
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")} (so the learned classifier is the one used).`,
-    `- Rule (face-measures.ts withAppearance) at the defaults: an eye the lids call closed stays closed unless its probability is under ${t.appearanceOpenBelow}; an eye the lids call open is closed when its probability is over ${t.appearanceClosedAbove} (${t.appearanceClosedAboveHeadDown} with the head pitched down ${t.appearanceHeadDownPitch}° or more) and its EAR under ${t.appearanceMaxEar}.`,
+    `- Rule (face-measures.ts withAppearance) at the defaults: an eye the lids call closed stays closed unless its probability is under ${t.appearanceOpenBelow}; an eye the lids call open is closed when its probability is over ${t.appearanceClosedAbove} (${t.appearanceClosedAboveHeadDown} with the head pitched down ${t.appearanceHeadDownPitch}° or more) and its EAR under ${t.appearanceMaxEar}; each eye's probability is read weighed with the other eye's (log-odds mixed, the other's at ${t.appearancePartnerWeight}).`,
     ``,
     `| framing | rule | closed eyes caught | open eyes called closed |`,
     `| --- | --- | --- | --- |`,
@@ -796,13 +825,26 @@ function markdown(): string {
   lines.push(
     ``,
     "The reading veto alone (webcam framing): of the eyes the lids call closed, how many a veto at each " +
-      `threshold would call open (appearanceOpenBelow; the default is ${t.appearanceOpenBelow}):`,
+      `threshold would call open (appearanceOpenBelow; the default is ${t.appearanceOpenBelow}), on each eye's ` +
+      "probability weighed with the other eye's as the rule reads it:",
     ``,
     "| p(closed) under | shut eyes opened (of those the lids call closed) | " +
       "eyes lowered to a desk opened (of those the lids call closed) |",
     `| --- | --- | --- |`,
     ...(report.vetoWebcam as VetoRow[]).map(
       (v) => `| ${v.openBelow} | ${v.closedOpened} of ${v.closedByLids} | ${v.loweredOpened} of ${v.loweredByLids} |`,
+    ),
+  );
+  lines.push(
+    ``,
+    `The other eye's weight in each eye's probability (appearancePartnerWeight; the default is ${t.appearancePartnerWeight}), ` +
+      "the rule otherwise at the defaults: closed eyes caught, open eyes called closed:",
+    ``,
+    `| weight | as photographed | webcam | 90 px face |`,
+    `| --- | --- | --- | --- |`,
+    ...(report.partnerWeights as ({ partnerWeight: number } & Record<string, ReturnType<typeof score>>)[]).map(
+      (r) =>
+        `| ${r.partnerWeight} | ${["asIs", "webcam", "small"].map((v) => `${r[v].caught} of ${r[v].closed}, ${r[v].openCalledClosed} of ${r[v].open}`).join(" | ")} |`,
     ),
   );
   lines.push(

@@ -292,3 +292,16 @@ export function eyeAppearance(frame: RgbaFrame, landmarks: readonly Vec3[], m?: 
   };
   return { left: one("left"), right: one("right") };
 }
+
+/**
+ * An eye's probability of closed weighed with the other eye's (`partner`, null where that one could not be
+ * sampled): their log-odds mixed, the partner's at `weight` (thresholds.ts appearancePartnerWeight).
+ */
+export function withPartner(own: number, partner: number | null, weight: number): number {
+  if (partner === null || weight === 0) return own;
+  const z = (1 - weight) * logOdds(own) + weight * logOdds(partner);
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** log(p / (1 - p)), finite at 0 and 1. */
+export const logOdds = (p: number) => Math.log(Math.max(1e-9, p) / Math.max(1e-9, 1 - p));

@@ -3,7 +3,7 @@
  * plain, JSON-ready object per face. The shape is the API's (src/server/schemas.ts, Face).
  */
 import { isLookingDown } from "./downcast";
-import type { EyeAppearance } from "./eye-appearance";
+import { type EyeAppearance, withPartner } from "./eye-appearance";
 import { eyeShape } from "./eye-shape";
 import { eyeAspectRatio, eyeState, type EyeState } from "./eyes";
 import { judgeFarEye } from "./far-eye";
@@ -52,8 +52,8 @@ export function measureFace(
   const judged = (state: EyeState): EyeState => (down && state.closed ? { ...state, closed: false } : state);
   const seen = judgeFarEye(
     {
-      left: withAppearance(byLids.left, look.left, t, pose.pitch),
-      right: withAppearance(byLids.right, look.right, t, pose.pitch),
+      left: withAppearance(byLids.left, look.left, t, pose.pitch, look.right),
+      right: withAppearance(byLids.right, look.right, t, pose.pitch, look.left),
     },
     pose.yaw,
     t.eyes,
@@ -74,12 +74,20 @@ export function measureFace(
  * The lids' answer checked against the eye's pixels (thresholds.ts, appearance*): lids low over an eye that
  * shows an iris is open; lids not quite met (EAR under appearanceMaxEar) over an eye that shows only lid is
  * closed, on less of the pixels' word when the head is pitched down (`pitch`, degrees, negative down) past
- * appearanceHeadDownPitch. Adds `looksClosed` (the probability) where the eye could be sampled; without it the
- * state is unchanged.
+ * appearanceHeadDownPitch. The pixels' word is the eye's probability weighed with the other eye's (`partner`,
+ * eye-appearance.ts withPartner). Adds `looksClosed` (the eye's own probability) where the eye could be
+ * sampled; without it the state is unchanged.
  */
-export function withAppearance(state: EyeState, pClosed: number | null, t: Thresholds, pitch = 0): EyeState {
+export function withAppearance(
+  state: EyeState,
+  pClosed: number | null,
+  t: Thresholds,
+  pitch = 0,
+  partner: number | null = null,
+): EyeState {
   if (pClosed === null) return state;
-  return { ...state, closed: closedByAppearance(state, pClosed, t.eyes, pitch), looksClosed: pClosed };
+  const judged = withPartner(pClosed, partner, t.eyes.appearancePartnerWeight);
+  return { ...state, closed: closedByAppearance(state, judged, t.eyes, pitch), looksClosed: pClosed };
 }
 
 /** The thresholds withAppearance reads. */
@@ -92,7 +100,10 @@ export type AppearanceThresholds = Pick<
   | "appearanceClosedAboveHeadDown"
 >;
 
-/** withAppearance's decision: whether an eye the lids call `closed` (at `ear`) is closed, given its pixels' word. */
+/**
+ * withAppearance's decision: whether an eye the lids call `closed` (at `ear`) is closed, given its pixels' word
+ * (`pClosed`, already weighed with the other eye's).
+ */
 export function closedByAppearance(
   lids: Pick<EyeState, "closed" | "ear">,
   pClosed: number,

@@ -106,6 +106,18 @@ const eyes = z
           "eye closed; with it, 137 of 154 shut eyes and none of 102 open ones of 27 people the model had not " +
           "seen (bench/results/eyes-heldout-2026-12-07.md).",
       ),
+    appearancePartnerWeight: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0.25)
+      .describe(
+        "Each eye's pixels are judged with the other eye's: the rule above reads the two probabilities' " +
+          "log-odds mixed, the other eye's at this weight (eye-appearance.ts withPartner; 0: each eye alone, " +
+          "0.5: both eyes read as one). Eyes close together (blinks and drowsy closures are bilateral). Chosen " +
+          "leave-one-person-out on bench/data/eyes (bench/results/eyes-appearance.md, the partner table): framed " +
+          "as a webcam, 0.2-0.3 catch 5 more of 387 shut eyes and call 1 fewer open eye closed than 0.",
+      ),
   })
   .refine((e) => e.earOpen > e.earShut, { message: "eyes.earOpen must be greater than eyes.earShut" });
 

@@ -53,7 +53,8 @@ const Eye = z
           "eyes: docs/thresholds.md) and the eye's pixels agree (looksClosed at least eyes.appearanceOpenBelow), or " +
           "the lids nearly met (EAR under eyes.appearanceMaxEar) over an eye whose pixels show only lid " +
           "(looksClosed over eyes.appearanceClosedAbove, or over eyes.appearanceClosedAboveHeadDown with the head " +
-          "pitched down eyes.appearanceHeadDownPitch or more); never while the face is looking down (gaze.down). " +
+          "pitched down eyes.appearanceHeadDownPitch or more); looksClosed read there weighed with the other " +
+          "eye's (eyes.appearancePartnerWeight); never while the face is looking down (gaze.down). " +
           "One frame's absolute answer; a session judges eyes against the person's own open eyes.",
       ),
     looksClosed: z

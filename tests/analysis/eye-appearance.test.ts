@@ -8,7 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { eyeAppearance, eyePatch, FEATURE_COUNT, lidBand, PATCH_H, PATCH_W } from "../../src/analysis/eye-appearance";
+import {
+  eyeAppearance,
+  eyePatch,
+  FEATURE_COUNT,
+  lidBand,
+  PATCH_H,
+  PATCH_W,
+  withPartner,
+} from "../../src/analysis/eye-appearance";
 import model from "../../src/analysis/eye-appearance-model.json";
 import { measureFace, withAppearance } from "../../src/analysis/face-measures";
 import type { EyeState } from "../../src/analysis/eyes";
@@ -114,6 +122,36 @@ describe("the rule: lids checked against the pixels", () => {
     expect(withAppearance(eye(0.1), null, T)).toEqual(eye(0.1));
     expect(withAppearance(eye(0.1), 0.3, T).looksClosed).toBe(0.3);
   });
+
+  test("each eye's pixels are read with the other eye's; looksClosed stays the eye's own", () => {
+    // Half-met lids over pixels unsure on their own (0.7) beside an eye that surely shows lid: closed.
+    expect(withAppearance(eye(0.18), 0.7, T).closed).toBe(false);
+    expect(withAppearance(eye(0.18), 0.7, T, 0, 0.99).closed).toBe(true);
+    expect(withAppearance(eye(0.18), 0.7, T, 0, 0.99).looksClosed).toBe(0.7);
+    // Low lids over a faint iris (0.02) beside an eye that surely shows one: open.
+    expect(withAppearance(eye(0.1), 0.02, T).closed).toBe(true);
+    expect(withAppearance(eye(0.1), 0.02, T, 0, 0.0001).closed).toBe(false);
+    // At weight 0 each eye is judged alone.
+    const alone = { ...T, eyes: { ...T.eyes, appearancePartnerWeight: 0 } };
+    expect(withAppearance(eye(0.18), 0.7, alone, 0, 0.99).closed).toBe(false);
+  });
+});
+
+describe("withPartner: an eye's probability weighed with the other eye's", () => {
+  test("log-odds mixed at the weight; alone without a partner or at weight 0", () => {
+    expect(withPartner(0.5, 0.9, 0.25)).toBeCloseTo(1 / (1 + Math.exp(-0.25 * Math.log(9))), 12);
+    expect(withPartner(0.3, 0.9, 0.5)).toBeCloseTo(withPartner(0.9, 0.3, 0.5), 12);
+    expect(withPartner(0.3, null, 0.25)).toBe(0.3);
+    expect(withPartner(0.3, 0.9, 0)).toBe(0.3);
+  });
+
+  test("between the two, nearer the eye's own; finite for certain probabilities", () => {
+    const p = withPartner(0.2, 0.95, 0.25);
+    expect(p).toBeGreaterThan(0.2);
+    expect(p).toBeLessThan(0.5);
+    expect(withPartner(0, 1, 0.25)).toBeGreaterThan(0);
+    expect(withPartner(1, 0, 0.25)).toBeLessThan(1);
+  });
 });
 
 describe("the face: lids low over irises, head level", () => {
@@ -127,13 +165,16 @@ describe("the face: lids low over irises, head level", () => {
   });
 
   test("one eye showing lid, or no pixels: closed, not looking down", () => {
-    for (const appearance of [{ left: 0.005, right: 0.6 }, null]) {
+    // The left eye's faint iris (0.005) weighed with the right eye's lid (0.6) no longer surely shows an iris;
+    // a surer one (0.0001) still does.
+    for (const [appearance, leftClosed] of [
+      [{ left: 0.005, right: 0.6 }, true],
+      [{ left: 0.0001, right: 0.6 }, false],
+      [null, true],
+    ] as const) {
       const m = measureFace(shut, T, appearance);
       expect(m.gaze.down).toBe(false);
-      expect([m.eyes.left.closed, m.eyes.right.closed]).toEqual([
-        appearance === null || appearance.left >= T.eyes.appearanceOpenBelow,
-        true,
-      ]);
+      expect([m.eyes.left.closed, m.eyes.right.closed]).toEqual([leftClosed, true]);
     }
   });
 });
