@@ -3,9 +3,9 @@
  * (bench/data/eyes, committed and external parts), and measures it leave-one-person-out first.
  *
  *   VIGIL_EYES_EXTERNAL=DIR npx bun bench/eyes/train-eye-classifier.ts [--cache FILE] [--out DIR] [--write-model]
- *     [--down-weight W] [--compare [--variants A,B] [--reuse]]
+ *     [--down-weight W] [--train-framings A,B] [--compare [--variants A,B] [--reuse]]
  *
- * Every labelled eye in each framing of bench/eval-eyes.ts (as photographed, webcam, small face) gives one
+ * Every labelled eye in each framing of bench/eval-eyes.ts (as photographed, webcam, small face, blurred) gives one
  * sample: its patch and shape features, target closed (1) or open/squint (0); half-closed and uncertain eyes
  * are left out. A logistic regression (L2, full-batch gradient descent on standardised features) is trained
  * with each person's eyes held out in turn (personOf in eval-eyes.ts: a person's photos never both train and
@@ -14,6 +14,8 @@
  * src/analysis/eye-appearance-model.json. Results: bench/results/eyes-appearance.{json,md} (or --out DIR).
  * --cache FILE keeps the engine's features between runs (it is the slow part); delete it when the set changes.
  * --down-weight W: open eyes lowered to a desk weigh W times other open eyes in training (default 1).
+ * --train-framings A,B: train on those framings (asIs, webcam, small, blurred; default all but blurred, which
+ * added nothing beyond noise: bench/results/eyes-blur-training-2026-12-07.md); every framing is scored.
  * --compare measures other classifiers and inputs (VARIANTS: a one-hidden-layer perceptron, the landmark
  * features beside the pixels, a two-stage combination; a small CNN on the patch, alone and averaged with the
  * regression, on 10 person-disjoint folds) against the committed regression, leave-one-person-out on the same
@@ -38,7 +40,7 @@ import {
 import type { EyeShape } from "../../src/analysis/eye-shape";
 import { type AppearanceThresholds, closedByAppearance } from "../../src/analysis/face-measures";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
-import { collect, patchOf, roc, type EyeObservation } from "../eval-eyes";
+import { collect, VARIANTS as FRAMINGS, patchOf, roc, type EyeObservation } from "../eval-eyes";
 import {
   type CnnOptions,
   landmarkFeatures,
@@ -50,12 +52,16 @@ import {
   trainMlp,
 } from "../lib/eye-models";
 
+/** The framings the committed model is trained on: the blurred one is scored only. */
+const DEFAULT_TRAIN_FRAMINGS = FRAMINGS.filter((f) => f !== "blurred");
+
 const { values: args } = parseArgs({
   options: {
     cache: { type: "string" },
     out: { type: "string" },
     "write-model": { type: "boolean" },
     "down-weight": { type: "string" },
+    "train-framings": { type: "string" },
     compare: { type: "boolean" },
     variants: { type: "string" },
     reuse: { type: "boolean" },
@@ -65,6 +71,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(
     "npx bun bench/eyes/train-eye-classifier.ts [--cache FILE] [--out DIR] [--write-model] [--down-weight W]\n" +
+      `  [--train-framings A,B (of ${FRAMINGS.join(", ")}; default ${DEFAULT_TRAIN_FRAMINGS.join(",")})]\n` +
       "  [--compare [--variants A,B] [--reuse]]   (--compare: other classifiers against the committed one, LOPO;\n" +
       "  writes eyes-compare.md instead of the report; see the file's comment)",
   );
@@ -95,6 +102,11 @@ export interface Sample {
   augmented: number[][];
   y: number;
 }
+
+/** The framings trained on (--train-framings); every framing is scored. */
+const TRAIN_FRAMINGS = new Set(args["train-framings"]?.split(",") ?? DEFAULT_TRAIN_FRAMINGS);
+for (const f of TRAIN_FRAMINGS)
+  if (!FRAMINGS.includes(f as (typeof FRAMINGS)[number])) throw new Error(`--train-framings: no framing ${f}`);
 
 /** Weight of an open eye lowered to a desk against other open eyes in training (--down-weight). */
 const DOWN_WEIGHT = Number(args["down-weight"] ?? 1);
@@ -156,9 +168,11 @@ const inputOf = (s: Sample, x: number[], o: Input) => (o.lids ? [...x, ...landma
  */
 function rowsOf(list: readonly Sample[], o: Input): Row[] {
   const raw = (s: Sample) => (s.y === 0 && s.flags.includes("lookingDown") ? o.downWeight : 1);
-  const rows = list.flatMap((s) =>
-    [s.x, ...s.augmented.slice(0, o.augment)].map((x) => ({ x: inputOf(s, x, o), y: s.y, weight: raw(s) })),
-  );
+  const rows = list
+    .filter((s) => TRAIN_FRAMINGS.has(s.variant))
+    .flatMap((s) =>
+      [s.x, ...s.augmented.slice(0, o.augment)].map((x) => ({ x: inputOf(s, x, o), y: s.y, weight: raw(s) })),
+    );
   const positives = rows.filter((r) => r.y === 1).length;
   const negatives = rows.filter((r) => r.y === 0).reduce((a, r) => a + r.weight, 0);
   for (const r of rows) r.weight = r.y === 1 ? 1 / (2 * positives) : r.weight / (2 * negatives);
@@ -247,6 +261,7 @@ const report: Record<string, unknown> = {
   date: new Date().toISOString(),
   eyes: data.length,
   people: new Set(data.map((s) => s.person)).size,
+  trainFramings: [...TRAIN_FRAMINGS],
   handMadeAuc: handMade,
   earAuc: aucOf(
     () => true,
@@ -505,7 +520,7 @@ function compare(): void {
   const lines = [
     "# Eye classifiers compared leave-one-person-out",
     "",
-    `\`npx bun bench/eyes/train-eye-classifier.ts --compare${args.variants ? ` --variants ${args.variants}` : ""}\`, ${String(report.date).slice(0, 16).replace("T", " ")} UTC: ${data.length} eyes of ${report.people} people (three framings). Every probability comes from a model trained without that person's photos; each variant's hyperparameters were chosen by AUC on 6 person-disjoint folds (or fixed beforehand). Rule: face-measures.ts withAppearance without its head-down threshold, at the defaults (${defaults.openBelow}, ${defaults.closedAbove}, EAR ${defaults.maxEar}) and at thresholds chosen for each person on the others' held-out probabilities (least missed closed eyes + 4 x open eyes called closed, all framings); and the probability alone over a threshold chosen the same way. "down faces": looking-down faces with an eye called closed; "drooping": closed eyes with the head at pitch -15° or lower. The defaults were themselves chosen on the committed regression's leave-one-person-out probabilities on this set, an earlier version of it (thresholds.ts), so its "rule, defaults" rows are in part in-sample; the "chosen without the person" rows are not.`,
+    `\`npx bun bench/eyes/train-eye-classifier.ts --compare${args.variants ? ` --variants ${args.variants}` : ""}\`, ${String(report.date).slice(0, 16).replace("T", " ")} UTC: ${data.length} eyes of ${report.people} people (${FRAMINGS.length} framings). Every probability comes from a model trained without that person's photos; each variant's hyperparameters were chosen by AUC on 6 person-disjoint folds (or fixed beforehand). Rule: face-measures.ts withAppearance without its head-down threshold, at the defaults (${defaults.openBelow}, ${defaults.closedAbove}, EAR ${defaults.maxEar}) and at thresholds chosen for each person on the others' held-out probabilities (least missed closed eyes + 4 x open eyes called closed, all framings); and the probability alone over a threshold chosen the same way. "down faces": looking-down faces with an eye called closed; "drooping": closed eyes with the head at pitch -15° or lower. The defaults were themselves chosen on the committed regression's leave-one-person-out probabilities on this set, an earlier version of it (thresholds.ts), so its "rule, defaults" rows are in part in-sample; the "chosen without the person" rows are not.`,
     "",
     "| variant | chosen | AUC all | AUC webcam | thresholds | webcam: closed caught | webcam: open called closed | webcam: down faces | all framings: closed caught | all: open called closed | all: down faces | all: drooping caught |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -711,7 +726,7 @@ report.vetoWebcam = [0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 0.99].map(
   }),
 );
 const byVariant: Record<string, unknown> = {};
-for (const variant of ["asIs", "webcam", "small"]) {
+for (const variant of FRAMINGS) {
   const sel = (s: Sample) => s.variant === variant;
   byVariant[variant] = {
     lopoAuc: aucOf(sel, (i) => p[i]),
@@ -725,7 +740,7 @@ report.byVariant = byVariant;
 report.partnerWeights = [0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5].map((partnerWeight) => ({
   partnerWeight,
   ...Object.fromEntries(
-    ["asIs", "webcam", "small"].map((variant) => [
+    FRAMINGS.map((variant) => [
       variant,
       score(
         (s) => s.variant === variant,
@@ -783,7 +798,7 @@ const conditions: Record<string, (s: Sample) => boolean> = {
   all: () => true,
 };
 const byCondition: Record<string, unknown> = {};
-for (const variant of ["webcam", "small", "asIs"])
+for (const variant of ["webcam", "small", "blurred", "asIs"])
   for (const [name, sel] of Object.entries(conditions)) {
     const inVariant = (s: Sample) => s.variant === variant && sel(s);
     byCondition[`${variant}: ${name}`] = {
@@ -800,7 +815,7 @@ function markdown(): string {
     ``,
     `${String(report.date).slice(0, 16).replace("T", " ")} UTC, \`npx bun bench/eyes/train-eye-classifier.ts --write-model\` (VIGIL_EYES_EXTERNAL set: the committed and external parts of bench/data/eyes).`,
     ``,
-    `${data.length} eyes (closed, open and squinting; half-closed and uncertain ones left out) of ${report.people} people, each in three framings (as photographed, webcam 640x480 with the face 30% of the width, and a 90 px face), plus ${AUGMENT} jittered copies of each patch for training. Logistic regression on the 24x12 grey patch, its gradient histograms, the hand-made iris contrast and the three lidBand measures (glint, dark band, darkest row; src/analysis/eye-appearance.ts); lambda ${lambda} (chosen on 6 person-disjoint folds: ${(report.lambdas as { lambda: number; sixFoldAuc: number }[]).map((r) => `${r.lambda}: ${r.sixFoldAuc.toFixed(4)}`).join(", ")}). Every probability below comes from a model trained without that person's photos.`,
+    `${data.length} eyes (closed, open and squinting; half-closed and uncertain ones left out) of ${report.people} people, each in ${FRAMINGS.length} framings (as photographed, webcam 640x480 with the face 30% of the width, a 90 px face, and the webcam framing blurred by a Gaussian of sigma 2.45 px), plus ${AUGMENT} jittered copies of each patch for training; trained on ${[...TRAIN_FRAMINGS].join(", ")} (--train-framings), every framing scored. Logistic regression on the 24x12 grey patch, its gradient histograms, the hand-made iris contrast and the three lidBand measures (glint, dark band, darkest row; src/analysis/eye-appearance.ts); lambda ${lambda} (chosen on 6 person-disjoint folds: ${(report.lambdas as { lambda: number; sixFoldAuc: number }[]).map((r) => `${r.lambda}: ${r.sixFoldAuc.toFixed(4)}`).join(", ")}). Every probability below comes from a model trained without that person's photos.`,
     ``,
     `- ROC AUC, closed vs open and squinting eyes: appearance **${(report.lopoAuc as number).toFixed(4)}** (leave-one-person-out); EAR ${(report.earAuc as number).toFixed(4)} on the same eyes; each hand-made measure alone: ${Object.entries(
       handMade,
@@ -840,11 +855,11 @@ function markdown(): string {
     `The other eye's weight in each eye's probability (appearancePartnerWeight; the default is ${t.appearancePartnerWeight}), ` +
       "the rule otherwise at the defaults: closed eyes caught, open eyes called closed:",
     ``,
-    `| weight | as photographed | webcam | 90 px face |`,
-    `| --- | --- | --- | --- |`,
+    `| weight | as photographed | webcam | 90 px face | webcam, blurred |`,
+    `| --- | --- | --- | --- | --- |`,
     ...(report.partnerWeights as ({ partnerWeight: number } & Record<string, ReturnType<typeof score>>)[]).map(
       (r) =>
-        `| ${r.partnerWeight} | ${["asIs", "webcam", "small"].map((v) => `${r[v].caught} of ${r[v].closed}, ${r[v].openCalledClosed} of ${r[v].open}`).join(" | ")} |`,
+        `| ${r.partnerWeight} | ${FRAMINGS.map((v) => `${r[v].caught} of ${r[v].closed}, ${r[v].openCalledClosed} of ${r[v].open}`).join(" | ")} |`,
     ),
   );
   lines.push(
@@ -892,5 +907,7 @@ if (args["write-model"]) {
   const model = train(data, lambda);
   const path = new URL("../../src/analysis/eye-appearance-model.json", import.meta.url).pathname;
   writeFileSync(path, `${JSON.stringify(model)}\n`);
-  console.log(`model written to ${path} (trained on ${data.length} eyes, lambda ${lambda})`);
+  console.log(
+    `model written to ${path} (trained on ${data.filter((s) => TRAIN_FRAMINGS.has(s.variant)).length} eyes, lambda ${lambda})`,
+  );
 }

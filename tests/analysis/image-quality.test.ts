@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { boxBlurred } from "../../bench/lib/blur";
 import { imageQuality } from "../../src/analysis/image-quality";
 import { DEFAULT_THRESHOLDS } from "../../src/analysis/thresholds";
 import { cropRotatedSquare } from "../../src/engine/crop";
@@ -24,38 +25,6 @@ const flat = (value: number) => image(640, 480, () => value);
 /** Squares of grey 100 and 150: about the contrast of lids, brows and lips against skin. */
 const checkerboard = (square: number, width = 640, height = 480) =>
   image(width, height, (x, y) => ((Math.floor(x / square) + Math.floor(y / square)) % 2 ? 150 : 100));
-
-/** Three passes of a (2r+1) box blur per axis, close to a Gaussian of sigma sqrt(r(r+1)) (Wells 1986). */
-function blur(src: Image, r: number): Image {
-  const { width: w, height: h } = src;
-  let a = Float32Array.from(src.data);
-  let b = new Float32Array(a.length);
-  for (let pass = 0; pass < 3; pass++) {
-    for (const [dx, dy] of [
-      [1, 0],
-      [0, 1],
-    ]) {
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          let sum = 0;
-          let n = 0;
-          for (let k = -r; k <= r; k++) {
-            const xx = x + k * dx;
-            const yy = y + k * dy;
-            if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-            sum += a[(yy * w + xx) * 4];
-            n++;
-          }
-          const i = (y * w + x) * 4;
-          b[i] = b[i + 1] = b[i + 2] = sum / n;
-          b[i + 3] = 255;
-        }
-      }
-      [a, b] = [b, a];
-    }
-  }
-  return { data: Uint8Array.from(a, Math.round), width: w, height: h };
-}
 
 describe("brightness (mean Rec. 601 luma)", () => {
   test("black is too dark, white too bright, mid grey neither; the value is the grey level", () => {
@@ -105,8 +74,8 @@ describe("sharpness (variance of the Laplacian)", () => {
     const sharp = imageQuality(board, null, T);
     expect(sharp.tooBlurry).toBe(false);
     expect(sharp.sharpness).toBeGreaterThan(1000);
-    expect(imageQuality(blur(board, 1), null, T).tooBlurry).toBe(false);
-    const soft = imageQuality(blur(board, 2), null, T);
+    expect(imageQuality(boxBlurred(board, 1), null, T).tooBlurry).toBe(false);
+    const soft = imageQuality(boxBlurred(board, 2), null, T);
     expect(soft.tooBlurry).toBe(true);
     expect(soft.sharpness).toBeLessThan(sharp.sharpness / 100);
     expect(Math.abs(soft.brightness - sharp.brightness)).toBeLessThan(3);
@@ -114,7 +83,7 @@ describe("sharpness (variance of the Laplacian)", () => {
 
   test("sharpness falls monotonically as the blur grows", () => {
     const board = checkerboard(8, 96, 96);
-    const values = [0, 1, 2, 4].map((r) => imageQuality(r ? blur(board, r) : board, null, T).sharpness);
+    const values = [0, 1, 2, 4].map((r) => imageQuality(r ? boxBlurred(board, r) : board, null, T).sharpness);
     for (let i = 1; i < values.length; i++) expect(values[i]).toBeLessThan(values[i - 1]);
   });
 
@@ -123,8 +92,8 @@ describe("sharpness (variance of the Laplacian)", () => {
     // a cell) keeps most of the sharpness; a sigma ~4.5 px one (about a cell) removes most of it.
     const board = checkerboard(40, 480, 480);
     const sharp = imageQuality(board, null, T).sharpness;
-    expect(imageQuality(blur(board, 1), null, T).sharpness).toBeGreaterThan(sharp / 3);
-    expect(imageQuality(blur(board, 4), null, T).sharpness).toBeLessThan(sharp / 5);
+    expect(imageQuality(boxBlurred(board, 1), null, T).sharpness).toBeGreaterThan(sharp / 3);
+    expect(imageQuality(boxBlurred(board, 4), null, T).sharpness).toBeLessThan(sharp / 5);
   });
 
   test("a real sharp face passes; the same face blurred (8x down and up) is too blurry", async () => {
