@@ -161,6 +161,13 @@ export const serverConfigSchema = z.object({
       "The slowest pace load-aware pacing asks of a session (next.nextFrameAfterMs), reached when the workers are " +
         "at their limit.",
     ),
+  loadPacingOverloadMaxMs: integer(1000, 10_000)
+    .default(5500)
+    .describe(
+      "The slowest pace in overload: once the workers refuse frames with calm sessions at VIGIL_LOAD_PACING_MAX_MS, " +
+        "calm sessions are slowed up to this, and back to that ceiling over the next 50 s without a refusal. Under " +
+        "the 6 s of a yawn, so a frame still falls in each; at or below VIGIL_LOAD_PACING_MAX_MS: no overload tier.",
+    ),
   newSessionExtraWaitMs: integer(0, 60_000)
     .default(5000)
     .describe(

@@ -13,6 +13,12 @@
  * Pressure rises at once and falls by at most `releasePerSecond`: the clients answer a change of pace only
  * with their next frame (seconds later), so a pace that dropped back the moment the queue emptied would bring
  * the same load straight back.
+ *
+ * Past 1, overload: the pool refused a frame (it would have waited past the bound, or did): slowing calm
+ * sessions to the ceiling was not enough. A refusal sets the value to 2, from which it falls by `overloadReleasePerSecond` back
+ * to 1; meanwhile calm sessions are slowed past the ordinary ceiling towards the overload one (pacing.ts).
+ * Slowed clients bring the refusals to an end, so the release is slow: a fast one would bring the load, and
+ * the refusals, back within a minute.
  */
 export interface LoadPressureOptions {
   workers: number;
@@ -24,6 +30,8 @@ export interface LoadPressureOptions {
   /** The expected wait at which pressure is 1: the pool's bound (VIGIL_MAX_QUEUE_WAIT_MS). */
   maxWaitMs: number;
   releasePerSecond: number;
+  /** How fast overload (the value past 1 that a refusal sets) falls back to 1. */
+  overloadReleasePerSecond: number;
 }
 
 /**
@@ -35,6 +43,7 @@ export const DEFAULT_LOAD_PRESSURE: Omit<LoadPressureOptions, "workers" | "maxWa
   to: 0.7,
   windowMs: 3000,
   releasePerSecond: 0.1,
+  overloadReleasePerSecond: 0.02,
 };
 
 export class LoadPressure {
@@ -42,6 +51,8 @@ export class LoadPressure {
   private readonly finished: Array<{ at: number; busyMs: number }> = [];
   private busyInWindowMs = 0;
   private last = { at: 0, value: 0 };
+  /** When the pool last refused a frame (-Infinity: never). */
+  private refusedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: LoadPressureOptions,
@@ -55,6 +66,11 @@ export class LoadPressure {
     this.busyInWindowMs += busyMs;
   }
 
+  /** The pool refused a frame for want of a worker (shed: overloaded or past its deadline). */
+  refused(): void {
+    this.refusedAt = this.now();
+  }
+
   /** The workers' busy share over the window (a frame counts when it finishes). */
   utilisation(): number {
     const since = this.now() - this.options.windowMs;
@@ -65,16 +81,23 @@ export class LoadPressure {
     return this.busyInWindowMs / (this.options.windowMs * this.options.workers);
   }
 
-  /** The pressure now, given the expected wait behind every frame queued now. */
+  /**
+   * The pressure now, given the expected wait behind every frame queued now: 0 to 1, and up to 2 in overload
+   * (a frame refused lately).
+   */
   value(waitMs: number): number {
-    const { from, to, maxWaitMs, releasePerSecond } = this.options;
+    const { from, to, maxWaitMs, releasePerSecond, overloadReleasePerSecond } = this.options;
     const byUse = (this.utilisation() - from) / (to - from);
     const byWait = maxWaitMs > 0 ? waitMs / maxWaitMs : 0;
     const raw = clamp01(Math.max(byUse, byWait));
     const at = this.now();
-    const released = this.last.value - (releasePerSecond * (at - this.last.at)) / 1000;
-    this.last = { at, value: Math.max(raw, released, 0) };
-    return this.last.value;
+    const overload = 1 - (overloadReleasePerSecond * (at - this.refusedAt)) / 1000;
+    // In overload the pressure holds at 1, and falls from there once overload is over.
+    const overloadEndedAt = this.refusedAt + 1000 / overloadReleasePerSecond;
+    const releasedFor = at - Math.max(this.last.at, Math.min(at, overloadEndedAt));
+    const released = this.last.value - (releasePerSecond * releasedFor) / 1000;
+    this.last = { at, value: overload > 0 ? 1 : Math.max(raw, released, 0) };
+    return this.last.value + Math.max(0, overload);
   }
 }
 

@@ -66,7 +66,7 @@ export function createMetrics(poolStats: () => PoolGauges, paceMultiplier: () =>
     name: "vigil_pace_multiplier",
     help:
       "How much load-aware pacing slows steady sessions now: their pace over the unloaded one (1: not at all; " +
-      "VIGIL_LOAD_PACING_MAX_MS over 2 s at most).",
+      "VIGIL_LOAD_PACING_MAX_MS over 2 s at full load, VIGIL_LOAD_PACING_OVERLOAD_MAX_MS over 2 s in overload).",
     registers: [registry],
     collect() {
       this.set(paceMultiplier());

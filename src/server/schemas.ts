@@ -277,7 +277,8 @@ export const NextFrame = z
           `${DEFAULT_PACING.sparseMs} ` +
           `while a state is steady (focused with the eyes well open for ${seconds(DEFAULT_PACING.steadyAfterMs)}, or ` +
           `away for ${seconds(DEFAULT_PACING.steadyAfterMs)}), ${DEFAULT_PACING.normalMs} otherwise; while the ` +
-          `server is busy, steady sessions up to VIGIL_LOAD_PACING_MAX_MS (${DEFAULT_LOAD_PACING.ceilingMs}), and a ` +
+          `server is busy, steady sessions up to VIGIL_LOAD_PACING_MAX_MS (${DEFAULT_LOAD_PACING.ceilingMs}; in ` +
+          `overload, once frames were refused, VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, ${DEFAULT_LOAD_PACING.overloadCeilingMs}), and a ` +
           `new session's first answer spread between ${DEFAULT_PACING.normalMs} and that. ` +
           "See docs/sessions.md, Pacing.",
       ),

@@ -91,6 +91,10 @@ export async function startServer(
         metrics.poolObserver.onJobFinished(busyMs);
         loadPressure?.observe(busyMs);
       },
+      onShed(reason) {
+        metrics.poolObserver.onShed(reason);
+        loadPressure?.refused();
+      },
       onWorkerRestart(kind, reason) {
         metrics.poolObserver.onWorkerRestart(kind);
         log(`worker replaced (${kind}): ${reason}`);

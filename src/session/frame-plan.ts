@@ -268,9 +268,13 @@ export function framePlanSettings(config: {
   trackingMaxGapMs: number;
   faceCropSize: number;
   pacing: boolean;
-  /** Load-aware pacing on, and its ceiling (VIGIL_LOAD_PACING, VIGIL_LOAD_PACING_MAX_MS); unset: off. */
+  /**
+   * Load-aware pacing on, its ceiling and its ceiling in overload (VIGIL_LOAD_PACING, VIGIL_LOAD_PACING_MAX_MS,
+   * VIGIL_LOAD_PACING_OVERLOAD_MAX_MS); unset: off.
+   */
   loadPacing?: boolean;
   loadPacingMaxMs?: number;
+  loadPacingOverloadMaxMs?: number;
   sessionRules: SessionRules;
 }): FramePlanSettings {
   return {
@@ -284,7 +288,10 @@ export function framePlanSettings(config: {
     pacing: config.pacing ? DEFAULT_PACING : null,
     loadPacing:
       config.pacing && config.loadPacing
-        ? { ceilingMs: config.loadPacingMaxMs ?? DEFAULT_LOAD_PACING.ceilingMs }
+        ? {
+            ceilingMs: config.loadPacingMaxMs ?? DEFAULT_LOAD_PACING.ceilingMs,
+            overloadCeilingMs: config.loadPacingOverloadMaxMs ?? DEFAULT_LOAD_PACING.overloadCeilingMs,
+          }
         : null,
     rules: config.sessionRules,
     cropOutputSize: config.faceCropSize > 0 ? config.faceCropSize : null,

@@ -28,7 +28,9 @@
  * Under load (loadPacedMs), steady sessions are asked for later frames still, up to a ceiling (`ceilingMs`,
  * VIGIL_LOAD_PACING_MAX_MS, 4 s), as the pool's pressure rises (pool/load-pressure.ts); past half pressure,
  * calm sessions not yet steady too, up to the ceiling; every other pace stays as it is, so a session whose
- * eyes close, droop or whose state is building up is never slowed. A frame stands for no more than
+ * eyes close, droop or whose state is building up is never slowed. In overload (the pool refused frames with
+ * the pace at that ceiling) the ceiling rises to `overloadCeilingMs` (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 5.5 s)
+ * and falls back as the overload passes. A frame stands for no more than
  * `maxFrameGapMs` even when the next comes later: while focused and calm nothing is lost (no streak is
  * building); while away the state holds (a frame with nobody keeps `away`) though `noPersonMs` restarts. What it
  * costs: eyes that snap shut from wide open during a slowed stretch are seen by the next frame, up to one slowed
@@ -99,9 +101,9 @@ export function nextFrameAfterMs(
 }
 
 /**
- * Which pace applies: dense (something is closing), sparse (a steady state), settling (normal, but calm: focused,
- * this frame calm, and no closed frame, closure or yawn in the session's window: calm, not yet for long), or
- * normal (anything else, e.g. a streak building up).
+ * Which pace applies: dense (something is closing), sparse (a steady state), settling (normal, but calm, not yet
+ * for long: focused, this frame calm, and no closed frame, closure or yawn in the session's window; or away, with
+ * nobody in this frame either), or normal (anything else, e.g. a streak building up).
  */
 export type PaceKind = "dense" | "normal" | "settling" | "sparse";
 
@@ -135,6 +137,7 @@ export function paceOf(
   if (summary.state === "focused" && calmSince !== null && m.closedFrames === 0 && m.closures === 0) {
     return { ...normal, kind: "settling" };
   }
+  if (summary.state === "away" && latest.faces === 0) return { ...normal, kind: "settling" };
   return normal;
 }
 
@@ -146,13 +149,18 @@ export function sparseMs(rules: SessionRules, options: PacingOptions = DEFAULT_P
 export interface LoadPacingOptions {
   /** The slowest pace load may ask of a session (VIGIL_LOAD_PACING_MAX_MS). */
   ceilingMs: number;
+  /**
+   * The slowest pace in overload, once the pool has refused frames with calm sessions at `ceilingMs`
+   * (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS): under the 6 s a yawn lasts, so that a frame still falls in every yawn.
+   */
+  overloadCeilingMs: number;
 }
 
-export const DEFAULT_LOAD_PACING: LoadPacingOptions = { ceilingMs: 4000 };
+export const DEFAULT_LOAD_PACING: LoadPacingOptions = { ceilingMs: 4000, overloadCeilingMs: 5500 };
 
 /** What load-aware pacing knows of a frame: the pool's pressure, and whether the session is new. */
 export interface LoadInput {
-  /** pool/load-pressure.ts: 0 (room to spare) to 1 (at the limit). */
+  /** pool/load-pressure.ts: 0 (room to spare) to 1 (at the limit), up to 2 in overload (frames refused lately). */
   pressure: number;
   /** This is the session's first frame. */
   fresh: boolean;
@@ -173,11 +181,16 @@ export interface LoadInput {
  *     pressure on, from the normal pace to the ceiling at full pressure (a class that just started is most of
  *     the load while it settles), spread as a steady one;
  *   - anything else (dense, normal): unchanged.
- * Never slower than `ceilingMs`, nor faster than the pace asked.
+ * In overload (pressure past 1) the ceiling itself rises, from `ceilingMs` at 1 to `overloadCeilingMs` at 2.
+ * Never slower than that ceiling, nor faster than the pace asked.
  */
 export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOptions = DEFAULT_LOAD_PACING): number {
   const pressure = Math.min(1, Math.max(0, load.pressure));
-  const ceiling = Math.max(options.ceilingMs, pace.ms);
+  const overload = Math.min(1, Math.max(0, load.pressure - 1));
+  const ceiling = Math.max(
+    options.ceilingMs + overload * Math.max(0, options.overloadCeilingMs - options.ceilingMs),
+    pace.ms,
+  );
   const slowed = (share: number) => Math.round(Math.min(ceiling, pace.ms + share * (ceiling - pace.ms)));
   const spread = 0.5 + load.draw;
   if (pace.kind === "sparse") return slowed(spread * pressure);
@@ -187,7 +200,10 @@ export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOpti
   return pace.ms;
 }
 
-/** The factor by which load slows a steady session now, on average: 1 at no pressure, ceiling / sparse at full. */
+/**
+ * The factor by which load slows a steady session now (its pace at the middle of its spread): 1 at no pressure,
+ * ceiling / sparse at full, overload ceiling / sparse in full overload.
+ */
 export function paceMultiplier(
   pressure: number,
   rules: SessionRules,

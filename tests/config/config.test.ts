@@ -80,11 +80,15 @@ describe("server configuration", () => {
     refused({ VIGIL_PACING: "sometimes" });
   });
 
-  test("load-aware pacing: on, a 4 s ceiling and 5 s more for a new session's first frame by default; refused values", () => {
+  test("load-aware pacing: on, a 4 s ceiling (5.5 s in overload) and 5 s more for a new session's first frame by default; refused values", () => {
     expect(loadServerConfig([], { VIGIL_AUTH: "none" })).toMatchObject({
       loadPacing: true,
       loadPacingMaxMs: 4000,
+      loadPacingOverloadMaxMs: 5500,
       newSessionExtraWaitMs: 5000,
+    });
+    expect(loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_LOAD_PACING_OVERLOAD_MAX_MS: "8000" })).toMatchObject({
+      loadPacingOverloadMaxMs: 8000,
     });
     const set = loadServerConfig(["--load-pacing", "false", "--load-pacing-max-ms", "6000"], {
       VIGIL_AUTH: "none",
@@ -95,6 +99,7 @@ describe("server configuration", () => {
       expect(() => loadServerConfig([], { VIGIL_AUTH: "none", ...env })).toThrow(Object.keys(env)[0]);
     refused({ VIGIL_LOAD_PACING_MAX_MS: "500" });
     refused({ VIGIL_LOAD_PACING_MAX_MS: "20000" }); // over the clients' own 10 s bound (capture.js)
+    refused({ VIGIL_LOAD_PACING_OVERLOAD_MAX_MS: "20000" });
     refused({ VIGIL_NEW_SESSION_EXTRA_WAIT_MS: "-1" });
     refused({ VIGIL_LOAD_PACING: "maybe" });
   });

@@ -44,3 +44,23 @@ test("it rises at once and falls by at most 0.1 a second", () => {
   advance(10_000);
   expect(p.value(0)).toBe(0);
 });
+
+test("a refused frame is overload: 2 at once, falling by 0.02 a second to 1, then released as before", () => {
+  const { p, run, advance } = pressure();
+  run(3000, 0.2);
+  expect(p.value(0)).toBe(0);
+  p.refused();
+  expect(p.value(0)).toBe(2);
+  advance(25_000);
+  expect(p.value(0)).toBeCloseTo(1.5, 5);
+  // Another refusal starts it again.
+  p.refused();
+  expect(p.value(0)).toBe(2);
+  advance(50_000);
+  expect(p.value(0)).toBeCloseTo(1, 5);
+  // Past overload the pressure falls from 1 by 0.1 a second, unless the workers are still busy.
+  advance(5000);
+  expect(p.value(0)).toBeCloseTo(0.5, 5);
+  run(3000, 0.8);
+  expect(p.value(0)).toBe(1);
+});

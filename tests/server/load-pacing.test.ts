@@ -79,3 +79,37 @@ test("without load-aware pacing the same class is partly refused with 503 and Re
   expect(metric(metrics, /^vigil_pace_multiplier (\S+)/m)).toBe(1);
   expect(metrics).not.toMatch(/^vigil_frames_deferred_total\{/m);
 }, 60_000);
+
+test("frames refused put the server in overload: calm sessions are then asked to wait up to 5.5 s, not 4", async () => {
+  server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "4" });
+  const url = server.url;
+  // Frames without a session, all at once: one worker and a queue of four cannot take them all.
+  const frame = await fixtureBytes("grace_hopper.jpg");
+  const statuses = await Promise.all(
+    Array.from({ length: CLASS }, async () => {
+      const response = await fetch(`${url}/v1/analyze`, {
+        method: "POST",
+        body: frame,
+        headers: { "content-type": "image/jpeg" },
+      });
+      await response.arrayBuffer();
+      return response.status;
+    }),
+  );
+  const refused = statuses.filter((s) => s === 503).length;
+  expect(refused).toBeGreaterThan(0);
+  expect(statuses.filter((s) => s !== 503 && s !== 200)).toEqual([]);
+  // Overload: a steady session's pace is the overload ceiling over its own 2 s, falling back over 50 s.
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const multiplier = metric(metrics, /^vigil_pace_multiplier (\S+)/m);
+  expect(multiplier).toBeGreaterThan(2.5);
+  expect(multiplier).toBeLessThanOrEqual(2.75);
+  expect(metric(metrics, /^vigil_frames_shed_total\{reason="overloaded"\} (\d+)/m)).toBe(refused);
+  // A new session's first answer is spread up to the overload ceiling.
+  const answers = await classStarts(url);
+  for (const a of answers.filter((a) => a.status === 200)) {
+    expect(a.next.nextFrameAfterMs).toBeGreaterThanOrEqual(1000);
+    expect(a.next.nextFrameAfterMs).toBeLessThanOrEqual(5500);
+  }
+  expect(Math.max(...answers.map((a) => a.next?.nextFrameAfterMs ?? 0))).toBeGreaterThan(1000);
+}, 60_000);

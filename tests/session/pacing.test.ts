@@ -241,13 +241,34 @@ describe("loadPacedMs: load-aware pacing", () => {
   const ceiling = DEFAULT_LOAD_PACING.ceilingMs;
   const steady = { ms: 2000, kind: "sparse" as const };
   test("a steady session: from its sparse pace at no pressure to the ceiling at full pressure", () => {
-    expect([0, 0.5, 1, 3].map((pressure) => loadPacedMs(steady, { pressure, fresh: false, draw: 0.5 }))).toEqual([
+    expect([0, 0.5, 1].map((pressure) => loadPacedMs(steady, { pressure, fresh: false, draw: 0.5 }))).toEqual([
       2000,
       3000,
       ceiling,
-      ceiling,
     ]);
     expect([0, 0.5, 1].map((pressure) => paceMultiplier(pressure, rules))).toEqual([1, 1.5, 2]);
+  });
+
+  test("in overload (frames refused lately: pressure past 1) the ceiling rises to the overload ceiling at 2", () => {
+    const overloadCeiling = DEFAULT_LOAD_PACING.overloadCeilingMs;
+    expect([1.5, 2, 3].map((pressure) => loadPacedMs(steady, { pressure, fresh: false, draw: 0.5 }))).toEqual([
+      (ceiling + overloadCeiling) / 2,
+      overloadCeiling,
+      overloadCeiling,
+    ]);
+    expect(paceMultiplier(2, rules)).toBe(overloadCeiling / 2000);
+    const settling = { ms: 1000, kind: "settling" as const };
+    expect(loadPacedMs(settling, { pressure: 2, fresh: false, draw: 0.5 })).toBe(overloadCeiling);
+    expect(loadPacedMs({ ms: 1000, kind: "normal" }, { pressure: 2, fresh: true, draw: 0.5 })).toBe(
+      1000 + 0.5 * (overloadCeiling - 1000),
+    );
+    // Eyes closing, drowsy, a state building up: still never slowed.
+    for (const kind of ["dense", "normal"] as const)
+      expect(loadPacedMs({ ms: 1000, kind }, { pressure: 2, fresh: false, draw: 0.9 })).toBe(1000);
+    // An overload ceiling at or under the ceiling: no overload tier.
+    expect(
+      loadPacedMs(steady, { pressure: 2, fresh: false, draw: 0.5 }, { ceilingMs: 4000, overloadCeilingMs: 3000 }),
+    ).toBe(4000);
   });
 
   test("dense and normal paces are never slowed: eyes closing, drowsy, a state building up", () => {
@@ -277,7 +298,7 @@ describe("loadPacedMs: load-aware pacing", () => {
     expect(new Set(at(0.75, "settling")).size).toBeGreaterThan(10);
   });
 
-  test("which sessions are settling: focused and calm now, with no closed frame, closure or yawn in the window", () => {
+  test("which sessions are settling: focused and calm now, with no closed frame, closure or yawn in the window; or away, with nobody in this frame either", () => {
     const kind = (s: ReturnType<typeof summary>, latest: Observation, calmForMs: number | null) =>
       paceOf({ summary: s, latest, calmSince: calmForMs === null ? null : latest.at - calmForMs }, rules).kind;
     expect(kind(summary("focused", 3000, { closedFrames: 0 }), observation(), 3000)).toBe("settling");
@@ -293,6 +314,14 @@ describe("loadPacedMs: load-aware pacing", () => {
         null,
       ),
     ).toBe("normal");
+    // An empty desk: nothing to miss but the user's return, seen by the next frame.
+    const away = summary("away", 3000, { closedFrames: 0, noPersonMs: 8000 });
+    expect(kind(away, observation({ faces: 0, openness: null }), null)).toBe("settling");
+    expect(kind(summary("away", 12_000, { noPersonMs: 17_000 }), observation({ faces: 0, openness: null }), null)).toBe(
+      "sparse",
+    );
+    // Someone in view again: not settling (the state is about to change).
+    expect(kind(away, observation({ openness: 0.9 }), null)).toBe("normal");
   });
 
   test("a new session's first answer is spread over up to `pressure` of the way to the ceiling", () => {
@@ -305,14 +334,17 @@ describe("loadPacedMs: load-aware pacing", () => {
     for (const kind of ["dense", "normal", "settling", "sparse"] as PaceKind[]) {
       for (const ms of [1000, 1200, 2000]) {
         for (let i = 0; i <= 30; i++) {
-          const paced = loadPacedMs({ ms, kind }, { pressure: i / 20, fresh: i % 2 === 0, draw: (i * 0.37) % 1 });
+          const pressure = i / 15;
+          const paced = loadPacedMs({ ms, kind }, { pressure, fresh: i % 2 === 0, draw: (i * 0.37) % 1 });
           expect(paced).toBeGreaterThanOrEqual(ms);
-          expect(paced).toBeLessThanOrEqual(ceiling);
+          expect(paced).toBeLessThanOrEqual(pressure <= 1 ? ceiling : DEFAULT_LOAD_PACING.overloadCeilingMs);
         }
       }
     }
     // A ceiling under the sparse pace leaves the sparse pace as it is.
-    expect(loadPacedMs(steady, { pressure: 1, fresh: false, draw: 0 }, { ceilingMs: 1500 })).toBe(2000);
+    expect(
+      loadPacedMs(steady, { pressure: 2, fresh: false, draw: 0 }, { ceilingMs: 1500, overloadCeilingMs: 1500 }),
+    ).toBe(2000);
   });
 });
 
@@ -357,8 +389,8 @@ function compareUnderLoad(
 }
 
 describe("load-aware pacing: how much later drowsy and asleep are entered at each pace multiplier", () => {
-  const ceiling = DEFAULT_LOAD_PACING.ceilingMs;
-  for (const pressure of [0.5, 1]) {
+  for (const pressure of [0.5, 1, 2]) {
+    const ceiling = pressure > 1 ? DEFAULT_LOAD_PACING.overloadCeilingMs : DEFAULT_LOAD_PACING.ceilingMs;
     describe(`pace x${paceMultiplier(pressure, rules)}`, () => {
       test("falling asleep: asleep as without load (drooping eyes end the slowed pace before they shut)", () => {
         const r = compareUnderLoad("falling asleep", fallingAsleep, "asleep", pressure);

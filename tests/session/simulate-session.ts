@@ -34,7 +34,10 @@ export interface SimulationOptions {
   rules?: SessionRules;
   redetectEveryMs?: number;
   redetectMaxEveryMs?: number;
-  /** The pool's pressure (0-1) through the whole session, for load-aware pacing (paced client only); unset: 0. */
+  /**
+   * The pool's pressure (0-1, past 1 overload, up to 2) through the whole session, for load-aware pacing (paced
+   * client only); unset: 0.
+   */
   pressure?: number;
   /** Load-aware pacing's ceiling (VIGIL_LOAD_PACING_MAX_MS); unset: the default. */
   loadPacingMaxMs?: number;
