@@ -149,8 +149,9 @@ export const serverConfigSchema = z.object({
     .default(true)
     .describe(
       "Load-aware pacing (with VIGIL_PACING): as the workers get busy, answers ask steady sessions (focused and " +
-        "calm, or away, for 10 s) for later frames, up to VIGIL_LOAD_PACING_MAX_MS, and past half load calm " +
-        "sessions not yet steady too, up to the same ceiling; a new session's first answer spreads its next frame " +
+        "calm, or away, for 10 s) for later frames, up to VIGIL_LOAD_PACING_MAX_MS (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS " +
+        "once frames are refused), and past half load calm sessions and empty desks not yet steady too, up to the " +
+        "same ceiling; a new session's first answer spreads its next frame " +
         "between 1 s and the ceiling; and a new session's first frame may wait VIGIL_NEW_SESSION_EXTRA_WAIT_MS " +
         "longer for a worker, behind the frames of running sessions. Sessions whose eyes close or whose state is " +
         "changing keep their pace (docs/sessions.md). false: the pace never depends on load.",
@@ -165,8 +166,9 @@ export const serverConfigSchema = z.object({
     .default(5500)
     .describe(
       "The slowest pace in overload: once the workers refuse frames with calm sessions at VIGIL_LOAD_PACING_MAX_MS, " +
-        "calm sessions are slowed up to this, and back to that ceiling over the next 50 s without a refusal. Under " +
-        "the 6 s of a yawn, so a frame still falls in each; at or below VIGIL_LOAD_PACING_MAX_MS: no overload tier.",
+        "calm sessions are slowed past it, up to this when a tenth of the frames of the last 10 s were refused, " +
+        "and back to that ceiling over up to 50 s without a refusal. Under the 6 s of a yawn, so a frame still " +
+        "falls in each; at or below VIGIL_LOAD_PACING_MAX_MS: no overload tier.",
     ),
   newSessionExtraWaitMs: integer(0, 60_000)
     .default(5000)

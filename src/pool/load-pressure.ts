@@ -14,11 +14,13 @@
  * with their next frame (seconds later), so a pace that dropped back the moment the queue emptied would bring
  * the same load straight back.
  *
- * Past 1, overload: the pool refused a frame (it would have waited past the bound, or did): slowing calm
- * sessions to the ceiling was not enough. A refusal sets the value to 2, from which it falls by `overloadReleasePerSecond` back
- * to 1; meanwhile calm sessions are slowed past the ordinary ceiling towards the overload one (pacing.ts).
- * Slowed clients bring the refusals to an end, so the release is slow: a fast one would bring the load, and
- * the refusals, back within a minute.
+ * Past 1, overload: the pool refused frames (they would have waited past the bound, or did): slowing calm
+ * sessions to the ceiling was not enough. Overload is the share of frames refused over the last
+ * `overloadWindowMs`, over `overloadFullShare` (1 at that share and above), added to a pressure held at 1; it
+ * rises at once and falls by at most `overloadReleasePerSecond`, and meanwhile calm sessions are slowed past the
+ * ordinary ceiling towards the overload one (pacing.ts). Slowed clients bring the refusals to an end, so the
+ * release is slow: a fast one would bring the load, and the refusals, back within a minute. A refusal or two in
+ * a burst is a small overload, soon over.
  */
 export interface LoadPressureOptions {
   workers: number;
@@ -30,7 +32,11 @@ export interface LoadPressureOptions {
   /** The expected wait at which pressure is 1: the pool's bound (VIGIL_MAX_QUEUE_WAIT_MS). */
   maxWaitMs: number;
   releasePerSecond: number;
-  /** How fast overload (the value past 1 that a refusal sets) falls back to 1. */
+  /** The window over which the share of frames refused is taken. */
+  overloadWindowMs: number;
+  /** The share of frames refused at which overload is full (the value 2). */
+  overloadFullShare: number;
+  /** How fast overload (the value past 1) falls back. */
   overloadReleasePerSecond: number;
 }
 
@@ -43,6 +49,8 @@ export const DEFAULT_LOAD_PRESSURE: Omit<LoadPressureOptions, "workers" | "maxWa
   to: 0.7,
   windowMs: 3000,
   releasePerSecond: 0.1,
+  overloadWindowMs: 10_000,
+  overloadFullShare: 0.1,
   overloadReleasePerSecond: 0.02,
 };
 
@@ -51,8 +59,10 @@ export class LoadPressure {
   private readonly finished: Array<{ at: number; busyMs: number }> = [];
   private busyInWindowMs = 0;
   private last = { at: 0, value: 0 };
-  /** When the pool last refused a frame (-Infinity: never). */
-  private refusedAt = Number.NEGATIVE_INFINITY;
+  /** When frames finished and when frames were refused, over the overload window (oldest first). */
+  private readonly answeredAt: number[] = [];
+  private readonly refusedAt: number[] = [];
+  private overload = { at: 0, value: 0 };
 
   constructor(
     private readonly options: LoadPressureOptions,
@@ -63,12 +73,25 @@ export class LoadPressure {
   observe(busyMs: number): void {
     if (!(busyMs >= 0)) return;
     this.finished.push({ at: this.now(), busyMs });
+    this.answeredAt.push(this.now());
     this.busyInWindowMs += busyMs;
   }
 
   /** The pool refused a frame for want of a worker (shed: overloaded or past its deadline). */
   refused(): void {
-    this.refusedAt = this.now();
+    this.refusedAt.push(this.now());
+  }
+
+  /** The share of frames refused over the overload window (answered and refused frames). */
+  refusedShare(): number {
+    const since = this.now() - this.options.overloadWindowMs;
+    for (const times of [this.answeredAt, this.refusedAt]) {
+      let old = 0;
+      while (old < times.length && times[old] <= since) old++;
+      times.splice(0, old);
+    }
+    const frames = this.answeredAt.length + this.refusedAt.length;
+    return frames ? this.refusedAt.length / frames : 0;
   }
 
   /** The workers' busy share over the window (a frame counts when it finishes). */
@@ -83,21 +106,23 @@ export class LoadPressure {
 
   /**
    * The pressure now, given the expected wait behind every frame queued now: 0 to 1, and up to 2 in overload
-   * (a frame refused lately).
+   * (frames refused lately).
    */
   value(waitMs: number): number {
-    const { from, to, maxWaitMs, releasePerSecond, overloadReleasePerSecond } = this.options;
+    const { from, to, maxWaitMs, releasePerSecond, overloadFullShare, overloadReleasePerSecond } = this.options;
     const byUse = (this.utilisation() - from) / (to - from);
     const byWait = maxWaitMs > 0 ? waitMs / maxWaitMs : 0;
     const raw = clamp01(Math.max(byUse, byWait));
     const at = this.now();
-    const overload = 1 - (overloadReleasePerSecond * (at - this.refusedAt)) / 1000;
+    const previous = this.overload;
+    const overloadReleased = previous.value - (overloadReleasePerSecond * (at - previous.at)) / 1000;
+    this.overload = { at, value: Math.max(clamp01(this.refusedShare() / overloadFullShare), overloadReleased, 0) };
     // In overload the pressure holds at 1, and falls from there once overload is over.
-    const overloadEndedAt = this.refusedAt + 1000 / overloadReleasePerSecond;
+    const overloadEndedAt = previous.at + (previous.value * 1000) / overloadReleasePerSecond;
     const releasedFor = at - Math.max(this.last.at, Math.min(at, overloadEndedAt));
     const released = this.last.value - (releasePerSecond * releasedFor) / 1000;
-    this.last = { at, value: overload > 0 ? 1 : Math.max(raw, released, 0) };
-    return this.last.value + Math.max(0, overload);
+    this.last = { at, value: this.overload.value > 0 ? 1 : Math.max(raw, released, 0) };
+    return this.last.value + this.overload.value;
   }
 }
 

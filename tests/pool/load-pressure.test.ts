@@ -45,18 +45,28 @@ test("it rises at once and falls by at most 0.1 a second", () => {
   expect(p.value(0)).toBe(0);
 });
 
-test("a refused frame is overload: 2 at once, falling by 0.02 a second to 1, then released as before", () => {
+test("overload: the share of frames refused over 10 s, full (2) at 10%; falling by 0.02 a second, then released as before", () => {
   const { p, run, advance } = pressure();
   run(3000, 0.2);
   expect(p.value(0)).toBe(0);
+  // 120 frames answered in the last 3 s: one refused is under 1%, a small overload.
   p.refused();
+  expect(p.refusedShare()).toBeCloseTo(1 / 121, 5);
+  expect(p.value(0)).toBeCloseTo(1 + 1 / 121 / 0.1, 5);
+  // Out of the window and released (0.02 a second), then the pressure too (0.1 a second from 1).
+  advance(10_001);
+  expect(p.refusedShare()).toBe(0);
+  const overloadEndsAfterS = 1 / 121 / 0.1 / 0.02;
+  expect(p.value(0)).toBeCloseTo(1 - (10.001 - overloadEndsAfterS) * 0.1, 5);
+  advance(20_000);
+  expect(p.value(0)).toBe(0);
+  // A tenth refused or more: full overload, 2.
+  for (let i = 0; i < 20; i++) p.refused();
   expect(p.value(0)).toBe(2);
   advance(25_000);
+  expect(p.refusedShare()).toBe(0);
   expect(p.value(0)).toBeCloseTo(1.5, 5);
-  // Another refusal starts it again.
-  p.refused();
-  expect(p.value(0)).toBe(2);
-  advance(50_000);
+  advance(25_000);
   expect(p.value(0)).toBeCloseTo(1, 5);
   // Past overload the pressure falls from 1 by 0.1 a second, unless the workers are still busy.
   advance(5000);
