@@ -22,8 +22,8 @@ import { EYE_CONTOURS } from "../src/analysis/landmark-indices";
 import { DEFAULT_THRESHOLDS, type Thresholds } from "../src/analysis/thresholds";
 import { FaceEngine, type EngineFace } from "../src/engine/face-engine";
 import type { Landmark, RgbaFrame } from "../src/engine/types";
-import { boxBlurred } from "./lib/blur";
 import { decodeImage } from "../src/image/decode";
+import { boxBlurred } from "./lib/blur";
 import { seededRandom } from "./lib/seeded-random";
 
 const DATA = new URL("data/eyes/", import.meta.url).pathname;

@@ -72,8 +72,9 @@ export class LoadPressure {
   /** A worker finished a frame after `busyMs` of work. */
   observe(busyMs: number): void {
     if (!(busyMs >= 0)) return;
-    this.finished.push({ at: this.now(), busyMs });
-    this.answeredAt.push(this.now());
+    const at = this.now();
+    this.finished.push({ at, busyMs });
+    this.answeredAt.push(at);
     this.busyInWindowMs += busyMs;
   }
 

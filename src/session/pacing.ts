@@ -28,9 +28,9 @@
  * Under load (loadPacedMs), steady sessions are asked for later frames still, up to a ceiling (`ceilingMs`,
  * VIGIL_LOAD_PACING_MAX_MS, 4 s), as the pool's pressure rises (pool/load-pressure.ts); past half pressure, calm
  * sessions and empty desks not yet steady too, up to the ceiling; every other pace stays as it is, so a session
- * whose eyes close, droop or whose state is building up is never slowed. In overload (the pool refused frames with
- * the pace at that ceiling) the ceiling rises to `overloadCeilingMs` (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 5.5 s)
- * and falls back as the overload passes. A frame stands for no more than `maxFrameGapMs` even when the next comes
+ * whose eyes close, droop or whose state is building up is never slowed. In overload (the pool refuses frames even
+ * so) the ceiling rises towards `overloadCeilingMs` (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 5.5 s) with the share of
+ * frames refused, and falls back as the overload passes. A frame stands for no more than `maxFrameGapMs` even when the next comes
  * later: while focused and calm nothing is lost (no streak is building); while away the state holds (a frame with
  * nobody keeps `away`) though `noPersonMs` restarts. What it costs: eyes that snap shut from wide open during a
  * slowed stretch are seen by the next frame, up to one slowed interval later, and asleep with them

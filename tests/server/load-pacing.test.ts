@@ -14,8 +14,11 @@ afterEach(async () => {
 
 const CLASS = 24;
 
-/** CLASS new sessions' first frames, all sent at once; each answer's status, Retry-After and `next`. */
-async function classStarts(url: string) {
+/**
+ * CLASS new sessions' first frames, all sent at once (or, `sessions` false, CLASS frames without a session);
+ * each answer's status, Retry-After and `next`.
+ */
+async function classStarts(url: string, sessions = true) {
   const frame = await fixtureBytes("grace_hopper.jpg");
   const prefix = crypto.randomUUID();
   return Promise.all(
@@ -23,7 +26,7 @@ async function classStarts(url: string) {
       const response = await fetch(`${url}/v1/analyze`, {
         method: "POST",
         body: frame,
-        headers: { "content-type": "image/jpeg", "x-session-id": `${prefix}-${i}` },
+        headers: { "content-type": "image/jpeg", ...(sessions ? { "x-session-id": `${prefix}-${i}` } : {}) },
       });
       const body = await response.json();
       return {
@@ -84,18 +87,7 @@ test("frames refused put the server in overload: calm sessions are then asked to
   server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "4" });
   const url = server.url;
   // Frames without a session, all at once: one worker and a queue of four cannot take them all.
-  const frame = await fixtureBytes("grace_hopper.jpg");
-  const statuses = await Promise.all(
-    Array.from({ length: CLASS }, async () => {
-      const response = await fetch(`${url}/v1/analyze`, {
-        method: "POST",
-        body: frame,
-        headers: { "content-type": "image/jpeg" },
-      });
-      await response.arrayBuffer();
-      return response.status;
-    }),
-  );
+  const statuses = (await classStarts(url, false)).map((a) => a.status);
   const refused = statuses.filter((s) => s === 503).length;
   expect(refused).toBeGreaterThan(0);
   expect(statuses.filter((s) => s !== 503 && s !== 200)).toEqual([]);
