@@ -84,6 +84,8 @@ export interface TimelineBin {
   atMs: number;
   frames: number;
   shed: number;
+  /** Of those 503s, the ones to users who had no frame answered yet (a new session's first frame, or its retry). */
+  shedBeforeFirstAnswer: number;
   errors: number;
   detections: number;
   maxQueueMs: number;
@@ -142,7 +144,16 @@ class Tally {
     const index = Math.floor((dueAt - this.from) / this.binMs);
     let bin = this.timeline.get(index);
     if (!bin) {
-      bin = { atMs: index * this.binMs, frames: 0, shed: 0, errors: 0, detections: 0, maxQueueMs: 0, maxLatencyMs: 0 };
+      bin = {
+        atMs: index * this.binMs,
+        frames: 0,
+        shed: 0,
+        shedBeforeFirstAnswer: 0,
+        errors: 0,
+        detections: 0,
+        maxQueueMs: 0,
+        maxLatencyMs: 0,
+      };
       this.timeline.set(index, bin);
     }
     return bin;
@@ -377,8 +388,10 @@ export class OpenLoopFleet {
     const bin = tally?.bin(dueAt);
     if (bin) {
       bin.frames++;
-      if (status === 503) bin.shed++;
-      else if (status !== 200) bin.errors++;
+      if (status === 503) {
+        bin.shed++;
+        if (this.stateAt[user] === undefined) bin.shedBeforeFirstAnswer++;
+      } else if (status !== 200) bin.errors++;
       if ((answer?.timings?.stages?.detect ?? 0) > 0) bin.detections++;
       bin.maxQueueMs = Math.max(bin.maxQueueMs, Math.round(answer?.timings?.queueMs ?? 0));
       bin.maxLatencyMs = Math.max(bin.maxLatencyMs, Math.round(latencyMs));

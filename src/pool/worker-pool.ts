@@ -39,6 +39,11 @@ export interface WorkerPoolOptions {
   restartBackoffMs?: number;
   /** Frames run with `patient`: how much longer they may wait, and how many may wait (unset: like any frame). */
   patience?: { extraWaitMs: number; maxQueue: number };
+  /**
+   * The shortest Retry-After of a refused frame, in ms, asked as it is refused (unset: none): its expected wait is
+   * the Retry-After otherwise.
+   */
+  minRetryAfterMs?: () => number;
 }
 
 export interface RunOptions {
@@ -76,6 +81,7 @@ interface Job<P, R> {
   enqueuedAt: number;
   /** When it is served at the latest in order: enqueuedAt, plus the extra wait of a patient frame. */
   dueAt: number;
+  patient: boolean;
   deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   resolve(outcome: JobOutcome<R>): void;
   reject(error: Error): void;
@@ -117,6 +123,10 @@ export class WorkerPool<P, R> {
   private idleWaiters: Array<() => void> = [];
   private workerInfo: unknown = null;
   private readonly expectedWait = new ExpectedWait();
+  /** What a patient frame (a new session's first: a full frame, a full-range detection) costs a worker. */
+  private readonly patientFrameCost = new ExpectedWait();
+  /** When the last retry slot handed to a refused patient frame falls (retryAfterSeconds). */
+  private patientRetrySlotAt = 0;
 
   constructor(
     private readonly options: WorkerPoolOptions,
@@ -142,7 +152,7 @@ export class WorkerPool<P, R> {
         new PoolError(
           "overloaded",
           `all ${this.slots.length} workers are busy and ${lane.length} frames are waiting`,
-          retryAfterSeconds(waitMs),
+          this.retryAfterSeconds(waitMs, patience !== undefined),
         ),
       );
     }
@@ -152,7 +162,7 @@ export class WorkerPool<P, R> {
         new PoolError(
           "overloaded",
           `all ${this.slots.length} workers are busy; a frame queued now would wait about ${Math.round(waitMs)} ms`,
-          retryAfterSeconds(waitMs),
+          this.retryAfterSeconds(waitMs, patience !== undefined),
         ),
       );
     }
@@ -164,6 +174,7 @@ export class WorkerPool<P, R> {
         transfer,
         enqueuedAt,
         dueAt: enqueuedAt + extraWaitMs,
+        patient: patience !== undefined,
         deadlineTimer: undefined,
         resolve,
         reject,
@@ -185,6 +196,26 @@ export class WorkerPool<P, R> {
       ? this.patientQueue.length
       : this.patientQueue.filter((job) => job.dueAt <= now).length;
     return this.expectedWait.forNewFrame(this.queue.length + patientAhead, this.slots.filter((s) => s.ready).length);
+  }
+
+  /**
+   * Retry-After for a frame refused because it would wait `waitMs`: that wait, or the pool's minimum
+   * (WorkerPoolOptions.minRetryAfterMs) if longer, in whole seconds, at least 1. A refused patient frame (a new
+   * session's first) is given the next free retry slot instead, if later: each one a first frame's time on a worker after
+   * the last one handed out, so that a class turned away together comes back spread over the time its first
+   * frames take, not all in the same second.
+   */
+  private retryAfterSeconds(waitMs: number, patient = false): number {
+    let ms = Math.max(waitMs, this.options.minRetryAfterMs?.() ?? 0);
+    if (patient) {
+      const now = performance.now();
+      const ready = Math.max(1, this.slots.filter((s) => s.ready).length);
+      const spacing = (this.patientFrameCost.frameMs ?? this.expectedWait.frameMs ?? 0) / ready;
+      const slot = Math.max(now + ms, this.patientRetrySlotAt + spacing);
+      this.patientRetrySlotAt = slot;
+      ms = slot - now;
+    }
+    return Math.max(1, Math.ceil(ms / 1000));
   }
 
   /** True when every worker has loaded its models. */
@@ -276,6 +307,7 @@ export class WorkerPool<P, R> {
         const now = performance.now();
         this.observer.onJobFinished?.(reply.busyMs);
         this.expectedWait.observe(reply.busyMs);
+        if (job.patient) this.patientFrameCost.observe(reply.busyMs);
         if (reply.ok)
           job.resolve({
             value: reply.value,
@@ -389,11 +421,6 @@ export class WorkerPool<P, R> {
     if (this.queue.length === 0 && this.patientQueue.length === 0 && !this.slots.some((s) => s.job))
       for (const wake of this.idleWaiters.splice(0)) wake();
   }
-}
-
-/** Retry-After for a frame refused because it would wait `waitMs`: that wait, in whole seconds, at least 1. */
-function retryAfterSeconds(waitMs: number): number {
-  return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
 /** A worker that is loaded, idle and not being replaced: dispatch hands it the next frame. */

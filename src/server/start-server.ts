@@ -11,7 +11,7 @@ import { DEFAULT_LOAD_PRESSURE, LoadPressure } from "../pool/load-pressure";
 import { WorkerPool } from "../pool/worker-pool";
 import { openSessionStore } from "../session/open-session-store";
 import { framePlanSettings } from "../session/frame-plan";
-import { paceMultiplier } from "../session/pacing";
+import { overloadRetryAfterMs, paceMultiplier } from "../session/pacing";
 import { historyBounds } from "../session/session-config";
 import { SessionFrames } from "../session/session-frames";
 import { SessionStoreUnavailable } from "../session/session-store";
@@ -82,6 +82,8 @@ export async function startServer(
               extraWaitMs: config.newSessionExtraWaitMs,
               maxQueue: config.maxQueue * NEW_SESSION_QUEUE_FACTOR,
             },
+            // In overload a refused client is asked to wait as long as the calm sessions are slowed.
+            minRetryAfterMs: () => overloadRetryAfterMs(pressure(), plan.loadPacing ?? undefined),
           }
         : {}),
     },

@@ -213,3 +213,13 @@ export function paceMultiplier(
   const sparse = sparseMs(rules, pacing);
   return loadPacedMs({ ms: sparse, kind: "sparse" }, { pressure, fresh: false, draw: 0.5 }, options) / sparse;
 }
+
+/**
+ * The shortest Retry-After of a frame the pool refuses in overload: the overload share (pressure past 1, up to 1)
+ * of the overload ceiling. In full overload a refused client waits as long as the slowest calm session is asked
+ * to (plus the client's random part), not the 1 s of a short queue, which would bring it back sooner than the
+ * sessions that were answered; a refusal or two in a burst keep the expected wait's Retry-After.
+ */
+export function overloadRetryAfterMs(pressure: number, options: LoadPacingOptions = DEFAULT_LOAD_PACING): number {
+  return Math.min(1, Math.max(0, pressure - 1)) * options.overloadCeilingMs;
+}

@@ -282,4 +282,40 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
     expect(full.retryAfterSeconds).toBe(2);
     await Promise.all(queued);
   });
+
+  test("a refused frame's Retry-After is at least the pool's minimum (minRetryAfterMs), in whole seconds", async () => {
+    let minimumMs = 0;
+    const p = await startPool({ size: 1, maxQueue: 1, minRetryAfterMs: () => minimumMs });
+    const admitted = [p.run({ action: "busy", ms: 200 }), p.run({ action: "busy", ms: 10 })];
+    const refusedOne = async () => (await p.run({ action: "echo", value: 0 }).catch((e) => e)) as PoolError;
+    expect((await refusedOne()).retryAfterSeconds).toBe(1);
+    minimumMs = 5500;
+    expect((await refusedOne()).retryAfterSeconds).toBe(6);
+    await Promise.all(admitted);
+  });
+
+  test("refused new sessions' first frames get successive retry slots, one first frame's work apart", async () => {
+    const p = await startPool({
+      size: 1,
+      maxQueue: 10,
+      queueDeadlineMs: 10_000,
+      jobTimeoutMs: 5000,
+      patience: { extraWaitMs: 10_000, maxQueue: 1 },
+    });
+    // A first frame costs 300 ms here.
+    for (let i = 0; i < 3; i++) await p.run({ action: "busy", ms: 300 }, [], { patient: true });
+    const admitted = [
+      p.run({ action: "busy", ms: 300 }, [], { patient: true }),
+      p.run({ action: "busy", ms: 300 }, [], { patient: true }),
+    ];
+    const retries: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const refused = (await p.run({ action: "echo", value: 0 }, [], { patient: true }).catch((e) => e)) as PoolError;
+      expect(refused.code).toBe("overloaded");
+      retries.push(refused.retryAfterSeconds);
+    }
+    // The first behind one waiting first frame: (1 + 0.5) x 300 = 450 ms; each next one 300 ms later (3.15 s).
+    expect(retries).toEqual([1, 1, 2, 2, 2, 2, 3, 3, 3, 4]);
+    await Promise.all(admitted);
+  });
 });

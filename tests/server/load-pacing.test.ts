@@ -83,7 +83,7 @@ test("without load-aware pacing the same class is partly refused with 503 and Re
   expect(metrics).not.toMatch(/^vigil_frames_deferred_total\{/m);
 }, 60_000);
 
-test("frames refused put the server in overload: calm sessions are then asked to wait up to 5.5 s, not 4", async () => {
+test("frames refused put the server in overload: calm sessions are then asked to wait up to 5.5 s, not 4, and refused clients as long", async () => {
   server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "4" });
   const url = server.url;
   // Frames without a session, all at once: one worker and a queue of four cannot take them all.
@@ -97,6 +97,10 @@ test("frames refused put the server in overload: calm sessions are then asked to
   expect(multiplier).toBeGreaterThan(2.5);
   expect(multiplier).toBeLessThanOrEqual(2.75);
   expect(metric(metrics, /^vigil_frames_shed_total\{reason="overloaded"\} (\d+)/m)).toBe(refused);
+  // Refused in overload, a client is asked to wait as long as the slowest calm session: 5.5 s, in whole seconds.
+  const again = (await classStarts(url, false)).filter((a) => a.status === 503);
+  expect(again.length).toBeGreaterThan(0);
+  for (const a of again) expect(Number(a.retryAfter)).toBeOneOf([5, 6]);
   // A new session's first answer is spread up to the overload ceiling.
   const answers = await classStarts(url);
   for (const a of answers.filter((a) => a.status === 200)) {

@@ -12,6 +12,7 @@ import {
   DEFAULT_PACING,
   loadPacedMs,
   nextFrameAfterMs,
+  overloadRetryAfterMs,
   paceMultiplier,
   paceOf,
   type PaceKind,
@@ -269,6 +270,19 @@ describe("loadPacedMs: load-aware pacing", () => {
     expect(
       loadPacedMs(steady, { pressure: 2, fresh: false, draw: 0.5 }, { ceilingMs: 4000, overloadCeilingMs: 3000 }),
     ).toBe(4000);
+  });
+
+  test("a frame refused in overload is retried no sooner than the overload share of the overload ceiling", () => {
+    const overloadCeiling = DEFAULT_LOAD_PACING.overloadCeilingMs;
+    const expected: Array<[number, number]> = [
+      [0, 0],
+      [1, 0],
+      [1.1, 0.1 * overloadCeiling],
+      [1.5, 0.5 * overloadCeiling],
+      [2, overloadCeiling],
+      [3, overloadCeiling],
+    ];
+    for (const [pressure, ms] of expected) expect(overloadRetryAfterMs(pressure)).toBeCloseTo(ms, 6);
   });
 
   test("dense and normal paces are never slowed: eyes closing, drowsy, a state building up", () => {
