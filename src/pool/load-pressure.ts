@@ -55,13 +55,16 @@ export const DEFAULT_LOAD_PRESSURE: Omit<LoadPressureOptions, "workers" | "maxWa
 };
 
 export class LoadPressure {
-  /** Busy time of the frames finished in the window, with when they finished (oldest first). */
-  private readonly finished: Array<{ at: number; busyMs: number }> = [];
+  /**
+   * The frames finished over the longer of the two windows, with when and their busy time (oldest first); those
+   * from `busyFrom` on are in the utilisation window, their busy time summed in `busyInWindowMs`.
+   */
+  private finished: Array<{ at: number; busyMs: number }> = [];
+  private busyFrom = 0;
   private busyInWindowMs = 0;
   private last = { at: 0, value: 0 };
-  /** When frames finished and when frames were refused, over the overload window (oldest first). */
-  private readonly answeredAt: number[] = [];
-  private readonly refusedAt: number[] = [];
+  /** When frames were refused, over the overload window (oldest first). */
+  private refusedAt: number[] = [];
   private overload = { at: 0, value: 0 };
 
   constructor(
@@ -72,9 +75,7 @@ export class LoadPressure {
   /** A worker finished a frame after `busyMs` of work. */
   observe(busyMs: number): void {
     if (!(busyMs >= 0)) return;
-    const at = this.now();
-    this.finished.push({ at, busyMs });
-    this.answeredAt.push(at);
+    this.finished.push({ at: this.now(), busyMs });
     this.busyInWindowMs += busyMs;
   }
 
@@ -85,24 +86,37 @@ export class LoadPressure {
 
   /** The share of frames refused over the overload window (answered and refused frames). */
   refusedShare(): number {
+    this.prune();
     const since = this.now() - this.options.overloadWindowMs;
-    for (const times of [this.answeredAt, this.refusedAt]) {
-      let old = 0;
-      while (old < times.length && times[old] <= since) old++;
-      times.splice(0, old);
-    }
-    const frames = this.answeredAt.length + this.refusedAt.length;
-    return frames ? this.refusedAt.length / frames : 0;
+    const answered = this.finished.length - firstAfter(this.finished, since, (f) => f.at);
+    const refused = this.refusedAt.length - firstAfter(this.refusedAt, since, (at) => at);
+    return answered + refused ? refused / (answered + refused) : 0;
   }
 
   /** The workers' busy share over the window (a frame counts when it finishes). */
   utilisation(): number {
+    this.prune();
     const since = this.now() - this.options.windowMs;
-    while (this.finished.length && this.finished[0].at <= since) {
-      this.busyInWindowMs -= this.finished[0].busyMs;
-      this.finished.shift();
+    while (this.busyFrom < this.finished.length && this.finished[this.busyFrom].at <= since) {
+      this.busyInWindowMs -= this.finished[this.busyFrom].busyMs;
+      this.busyFrom++;
     }
     return this.busyInWindowMs / (this.options.windowMs * this.options.workers);
+  }
+
+  /** Forgets what has left both windows. */
+  private prune(): void {
+    const since = this.now() - Math.max(this.options.windowMs, this.options.overloadWindowMs);
+    const old = Math.min(
+      firstAfter(this.finished, since, (f) => f.at),
+      this.busyFrom,
+    );
+    if (old > 0) {
+      this.finished = this.finished.slice(old);
+      this.busyFrom -= old;
+    }
+    const refusedOld = firstAfter(this.refusedAt, since, (at) => at);
+    if (refusedOld > 0) this.refusedAt = this.refusedAt.slice(refusedOld);
   }
 
   /**
@@ -128,3 +142,10 @@ export class LoadPressure {
 }
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
+
+/** How many items of a list ordered by time are at or before `since` (the list is pruned, so they are few). */
+function firstAfter<T>(items: readonly T[], since: number, at: (item: T) => number): number {
+  let index = 0;
+  while (index < items.length && at(items[index]) <= since) index++;
+  return index;
+}

@@ -74,3 +74,18 @@ test("overload: the share of frames refused over 10 s, full (2) at 10%; falling 
   run(3000, 0.8);
   expect(p.value(0)).toBe(1);
 });
+
+test("a frame answered 5 s ago counts in the share refused (10 s) but no longer in the busy share (3 s)", () => {
+  const { p, run, advance } = pressure();
+  run(1000, 0.5);
+  // 100 frames of 10 ms in one second: half of two workers busy.
+  expect(p.utilisation()).toBeCloseTo(1 / 6, 5);
+  advance(4000);
+  expect(p.utilisation()).toBe(0);
+  p.refused();
+  expect(p.refusedShare()).toBeCloseTo(1 / 101, 5);
+  advance(6000);
+  expect(p.refusedShare()).toBe(1);
+  advance(4001);
+  expect(p.refusedShare()).toBe(0);
+});
