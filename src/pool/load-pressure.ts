@@ -16,7 +16,9 @@
  *
  * Past 1, overload: the pool refused frames (they would have waited past the bound, or did): slowing calm
  * sessions to the ceiling was not enough. Overload is the share of frames refused over the last
- * `overloadWindowMs`, over `overloadFullShare` (1 at that share and above), added to a pressure held at 1; it
+ * `overloadWindowMs` (taken of at least `overloadMinFrames`: on a server that was idle one refusal among a
+ * handful of frames is not an overload), over `overloadFullShare` (1 at that share and above), added to a
+ * pressure held at 1; it
  * rises at once and falls by at most `overloadReleasePerSecond`, and meanwhile calm sessions are slowed past the
  * ordinary ceiling towards the overload one (pacing.ts). Slowed clients bring the refusals to an end, so the
  * release is slow: a fast one would bring the load, and the refusals, back within a minute. A refusal or two in
@@ -36,6 +38,8 @@ export interface LoadPressureOptions {
   overloadWindowMs: number;
   /** The share of frames refused at which overload is full (the value 2). */
   overloadFullShare: number;
+  /** The fewest frames the share is taken of (refused / this, when fewer were answered and refused). */
+  overloadMinFrames: number;
   /** How fast overload (the value past 1) falls back. */
   overloadReleasePerSecond: number;
 }
@@ -51,6 +55,7 @@ export const DEFAULT_LOAD_PRESSURE: Omit<LoadPressureOptions, "workers" | "maxWa
   releasePerSecond: 0.1,
   overloadWindowMs: 10_000,
   overloadFullShare: 0.1,
+  overloadMinFrames: 50,
   overloadReleasePerSecond: 0.02,
 };
 
@@ -84,13 +89,13 @@ export class LoadPressure {
     this.refusedAt.push(this.now());
   }
 
-  /** The share of frames refused over the overload window (answered and refused frames). */
+  /** The share of frames refused over the overload window (of the answered and refused ones, at least overloadMinFrames). */
   refusedShare(): number {
     this.prune();
     const since = this.now() - this.options.overloadWindowMs;
     const answered = this.finished.length - firstAfter(this.finished, since, (f) => f.at);
     const refused = this.refusedAt.length - firstAfter(this.refusedAt, since, (at) => at);
-    return answered + refused ? refused / (answered + refused) : 0;
+    return refused ? refused / Math.max(answered + refused, this.options.overloadMinFrames) : 0;
   }
 
   /** The workers' busy share over the window (a frame counts when it finishes). */

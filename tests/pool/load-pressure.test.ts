@@ -85,7 +85,16 @@ test("a frame answered 5 s ago counts in the share refused (10 s) but no longer 
   p.refused();
   expect(p.refusedShare()).toBeCloseTo(1 / 101, 5);
   advance(6000);
-  expect(p.refusedShare()).toBe(1);
+  // Alone in the window: the share is taken of at least 50 frames.
+  expect(p.refusedShare()).toBe(1 / 50);
   advance(4001);
   expect(p.refusedShare()).toBe(0);
+});
+
+test("on a server that was idle one refusal is a small overload; a tenth of 50 frames refused is full", () => {
+  const { p } = pressure();
+  p.refused();
+  expect(p.value(0)).toBeCloseTo(1 + 1 / 50 / 0.1, 5);
+  for (let i = 0; i < 4; i++) p.refused();
+  expect(p.value(0)).toBe(2);
 });
