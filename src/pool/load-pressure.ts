@@ -18,11 +18,10 @@
  * sessions to the ceiling was not enough. Overload is the share of frames refused over the last
  * `overloadWindowMs` (taken of at least `overloadMinFrames`: on a server that was idle one refusal among a
  * handful of frames is not an overload), over `overloadFullShare` (1 at that share and above), added to a
- * pressure held at 1; it
- * rises at once and falls by at most `overloadReleasePerSecond`, and meanwhile calm sessions are slowed past the
- * ordinary ceiling towards the overload one (pacing.ts). Slowed clients bring the refusals to an end, so the
- * release is slow: a fast one would bring the load, and the refusals, back within a minute. A refusal or two in
- * a burst is a small overload, soon over.
+ * pressure held at 1; it rises at once and falls by at most `overloadReleasePerSecond`, and meanwhile calm
+ * sessions are slowed past the ordinary ceiling towards the overload one (pacing.ts). Slowed clients bring the
+ * refusals to an end, so the release is slow: a fast one would bring the load, and the refusals, back within a
+ * minute. A refusal or two in a burst is a small overload, soon over.
  */
 export interface LoadPressureOptions {
   workers: number;
@@ -89,7 +88,10 @@ export class LoadPressure {
     this.refusedAt.push(this.now());
   }
 
-  /** The share of frames refused over the overload window (of the answered and refused ones, at least overloadMinFrames). */
+  /**
+   * The share of frames refused over the overload window, of the frames answered and refused there (taken of at
+   * least overloadMinFrames).
+   */
   refusedShare(): number {
     this.prune();
     const since = this.now() - this.options.overloadWindowMs;

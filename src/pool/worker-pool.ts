@@ -195,22 +195,27 @@ export class WorkerPool<P, R> {
     const patientAhead = patient
       ? this.patientQueue.length
       : this.patientQueue.filter((job) => job.dueAt <= now).length;
-    return this.expectedWait.forNewFrame(this.queue.length + patientAhead, this.slots.filter((s) => s.ready).length);
+    return this.expectedWait.forNewFrame(this.queue.length + patientAhead, this.readyWorkers);
+  }
+
+  /** Workers that have loaded their models. */
+  private get readyWorkers(): number {
+    return this.slots.filter((s) => s.ready).length;
   }
 
   /**
    * Retry-After for a frame refused because it would wait `waitMs`: that wait, or the pool's minimum
    * (WorkerPoolOptions.minRetryAfterMs) if longer, in whole seconds, at least 1. A refused patient frame (a new
-   * session's first) is given the next free retry slot instead, if later: each one a first frame's time on a worker after
-   * the last one handed out, so that a class turned away together comes back spread over the time its first
-   * frames take, not all in the same second.
+   * session's first) is given the next free retry slot instead, if later: each one a first frame's time on a
+   * worker after the last one handed out, so that a class turned away together comes back spread over the time
+   * its first frames take, not all in the same second.
    */
   private retryAfterSeconds(waitMs: number, patient = false): number {
     let ms = Math.max(waitMs, this.options.minRetryAfterMs?.() ?? 0);
     if (patient) {
       const now = performance.now();
-      const ready = Math.max(1, this.slots.filter((s) => s.ready).length);
-      const spacing = (this.patientFrameCost.frameMs ?? this.expectedWait.frameMs ?? 0) / ready;
+      const spacing =
+        (this.patientFrameCost.frameMs ?? this.expectedWait.frameMs ?? 0) / Math.max(1, this.readyWorkers);
       const slot = Math.max(now + ms, this.patientRetrySlotAt + spacing);
       this.patientRetrySlotAt = slot;
       ms = slot - now;
@@ -236,7 +241,7 @@ export class WorkerPool<P, R> {
   stats() {
     return {
       size: this.slots.length,
-      ready: this.slots.filter((s) => s.ready).length,
+      ready: this.readyWorkers,
       busy: this.slots.filter((s) => s.job).length,
       queued: this.queue.length + this.patientQueue.length,
       restarts: this.restarts,

@@ -30,11 +30,11 @@
  * sessions and empty desks not yet steady too, up to the ceiling; every other pace stays as it is, so a session
  * whose eyes close, droop or whose state is building up is never slowed. In overload (the pool refuses frames even
  * so) the ceiling rises towards `overloadCeilingMs` (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 5.5 s) with the share of
- * frames refused, and falls back as the overload passes. A frame stands for no more than `maxFrameGapMs` even when the next comes
- * later: while focused and calm nothing is lost (no streak is building); while away the state holds (a frame with
- * nobody keeps `away`) though `noPersonMs` restarts. What it costs: eyes that snap shut from wide open during a
- * slowed stretch are seen by the next frame, up to one slowed interval later, and asleep with them
- * (tests/session/pacing.test.ts measures it at each pace).
+ * frames refused, and falls back as the overload passes. A frame stands for no more than `maxFrameGapMs` even
+ * when the next comes later: while focused and calm nothing is lost (no streak is building); while away the state
+ * holds (a frame with nobody keeps `away`) though `noPersonMs` restarts. What it costs: eyes that snap shut from
+ * wide open during a slowed stretch are seen by the next frame, up to one slowed interval later, and asleep with
+ * them (tests/session/pacing.test.ts measures it at each pace).
  */
 import type { SessionRules } from "./session-config";
 import type { Observation } from "./observation";
@@ -186,9 +186,8 @@ export interface LoadInput {
  */
 export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOptions = DEFAULT_LOAD_PACING): number {
   const pressure = Math.min(1, Math.max(0, load.pressure));
-  const overload = Math.min(1, Math.max(0, load.pressure - 1));
   const ceiling = Math.max(
-    options.ceilingMs + overload * Math.max(0, options.overloadCeilingMs - options.ceilingMs),
+    options.ceilingMs + overloadShare(load.pressure) * Math.max(0, options.overloadCeilingMs - options.ceilingMs),
     pace.ms,
   );
   const slowed = (share: number) => Math.round(Math.min(ceiling, pace.ms + share * (ceiling - pace.ms)));
@@ -221,5 +220,8 @@ export function paceMultiplier(
  * sessions that were answered; a refusal or two in a burst keep the expected wait's Retry-After.
  */
 export function overloadRetryAfterMs(pressure: number, options: LoadPacingOptions = DEFAULT_LOAD_PACING): number {
-  return Math.min(1, Math.max(0, pressure - 1)) * options.overloadCeilingMs;
+  return overloadShare(pressure) * options.overloadCeilingMs;
 }
+
+/** How full the overload is: the pressure past 1, from 0 to 1. */
+const overloadShare = (pressure: number) => Math.min(1, Math.max(0, pressure - 1));
