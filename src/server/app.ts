@@ -18,7 +18,7 @@ import { createIdleCollector, IDLE_COLLECT_MS } from "../pool/idle-collector";
 import type { Metrics } from "./metrics";
 import { principalOf, type AccessEnv, type SessionRef } from "./principal";
 import type { SessionStoreHealth } from "../session/session-store";
-import { AnalyzeQuery, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
+import { AnalyzeQuery, CAPTURE_TIME_PATTERN, SESSION_ID_PATTERN, type AnalysisBody } from "./schemas";
 import { parseFrameCrop } from "../frame/crop-frame";
 import type { FrameCrop } from "../frame/frame-contract";
 import { analysisBody, type AnalyzedFrame } from "./analysis-body";
@@ -198,7 +198,7 @@ function readSessionCapture(c: Context<AccessEnv>): SessionCapture | undefined {
   const owner = principalOf(c).id;
   const now = Date.now();
   if (captureTime === undefined) return { owner, id, capturedAt: now };
-  const capturedAt = /^\d{10,16}$/.test(captureTime) ? Number(captureTime) : Number.NaN;
+  const capturedAt = CAPTURE_TIME_PATTERN.test(captureTime) ? Math.round(Number(captureTime)) : Number.NaN;
   if (!(capturedAt >= now - CAPTURE_TIME_PAST_MS && capturedAt <= now + CAPTURE_TIME_FUTURE_MS)) {
     throw new ApiError(
       400,

@@ -364,6 +364,8 @@ export const AnalyzeQuery = z.object({
 
 /** 8 to 128 characters: letters, digits, and . _ : - (a UUID fits). */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
+/** X-Capture-Time: whole ms since the Unix epoch, or with a fraction (performance.timeOrigin + performance.now()). */
+export const CAPTURE_TIME_PATTERN = /^\d{10,16}(\.\d{1,6})?$/;
 
 export const SessionHeaders = z.object({
   "X-Session-Id": z
@@ -373,11 +375,13 @@ export const SessionHeaders = z.object({
     .openapi({ param: { in: "header" }, description: "Session to follow over time: 8-128 of A-Z a-z 0-9 . _ : -" }),
   "X-Capture-Time": z
     .string()
-    .regex(/^\d{10,16}$/)
+    .regex(CAPTURE_TIME_PATTERN)
     .optional()
     .openapi({
       param: { in: "header" },
-      description: "When the client captured the frame, ms since the Unix epoch. Defaults to arrival time.",
+      description:
+        "When the client captured the frame, ms since the Unix epoch (a fraction is rounded to the ms). " +
+        "Defaults to arrival time.",
     }),
   "X-Frame-Crop": z
     .string()

@@ -106,6 +106,24 @@ describe("session headers", () => {
     expect((await post(SOME_BYTES, headers)).status).toBe(200);
     expect(server.backend.frames.at(-1)?.session).toEqual({ owner: "local", id: "valid-session-2", capturedAt });
   });
+
+  test("a capture time with a fraction of a ms (performance.timeOrigin + performance.now()) is rounded to the ms", async () => {
+    const capturedAt = Date.now() - 5000;
+    const headers = jpeg({ "x-session-id": "valid-session-3", "x-capture-time": `${capturedAt}.625` });
+    expect((await post(SOME_BYTES, headers)).status).toBe(200);
+    expect(server.backend.frames.at(-1)?.session).toEqual({
+      owner: "local",
+      id: "valid-session-3",
+      capturedAt: capturedAt + 1,
+    });
+    for (const time of [`${capturedAt}.`, `${capturedAt}.1234567`, `${capturedAt}e0`, `-${capturedAt}`]) {
+      await expectRefused(
+        post(SOME_BYTES, jpeg({ "x-session-id": "valid-session-3", "x-capture-time": time })),
+        400,
+        "invalid_capture_time",
+      );
+    }
+  });
 });
 
 describe("face-crop geometry (X-Frame-Crop)", () => {
