@@ -12,6 +12,7 @@ import { ApiError, errorResponse, toApiError } from "./api-error";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { authenticate, corsPolicy, frameRateLimits, inFlightLimit, receiveUpload, securityHeaders } from "./access";
+import { allowedMethodsOf } from "./allowed-methods";
 import { registerDemo } from "./demo-page";
 import { registerDocs } from "./docs";
 import { createIdleCollector, IDLE_COLLECT_MS } from "../pool/idle-collector";
@@ -78,7 +79,7 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
     } finally {
       metrics.inFlight.dec();
       const seconds = (performance.now() - started) / 1000;
-      const route = c.res.status === 404 ? "unmatched" : routePath(c);
+      const route = c.res.status === 404 || c.res.status === 405 ? "unmatched" : routePath(c);
       metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
       // Route, status and request id: no query string, no body, no headers (frames and keys never reach the logs).
       if (config.logRequests) {
@@ -152,7 +153,19 @@ export function createApp({ config, backend, metrics, log }: AppOptions) {
   registerDocs(app, config.auth);
   if (config.demo) registerDemo(app);
 
-  app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
+  const allowedMethods = allowedMethodsOf(app.routes);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length === 0) {
+      return errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
+    }
+    return errorResponse(
+      c,
+      new ApiError(405, "method_not_allowed", `${c.req.path} takes ${allowed.join(", ")}, not ${c.req.method}`, {
+        Allow: allowed.join(", "),
+      }),
+    );
+  });
   app.onError((error, c) => {
     // A Hono HTTPException carries its own prepared response.
     if (error instanceof HTTPException) return error.getResponse();

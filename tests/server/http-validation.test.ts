@@ -84,6 +84,21 @@ describe("the body", () => {
 test("a query other than landmarks=0|1: 400", () =>
   expectRefused(post(SOME_BYTES, jpeg(), "?landmarks=maybe"), 400, "invalid_query"));
 test("an unknown route: 404", () => expectRefused(fetch(`${server.url}/v2/nothing`), 404, "not_found"));
+test("a known route with another method: 405 with the methods it takes in Allow", async () => {
+  const cases: [string, string, string][] = [
+    ["GET", "/v1/analyze", "POST"],
+    ["PUT", "/v1/analyze", "POST"],
+    ["POST", "/v1/sessions/valid-session-9", "GET, HEAD, DELETE"],
+    ["DELETE", "/healthz", "GET, HEAD"],
+    ["POST", "/metrics", "GET, HEAD"],
+  ];
+  for (const [method, path, allow] of cases) {
+    const response = await fetch(`${server.url}${path}`, { method });
+    expect(response.headers.get("allow")).toBe(allow);
+    await expectRefused(Promise.resolve(response), 405, "method_not_allowed");
+  }
+  await expectRefused(fetch(`${server.url}/v1/analyze/extra`, { method: "GET" }), 404, "not_found");
+});
 
 describe("session headers", () => {
   test("a session id must be 8-128 characters of a safe alphabet", async () => {
