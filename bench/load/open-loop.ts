@@ -105,7 +105,12 @@ export interface NewUsersResult {
   withoutState: number;
 }
 
-export type OpenLoopResult = LoadResult & { timeline?: TimelineBin[]; newUsers?: NewUsersResult };
+export type OpenLoopResult = LoadResult & {
+  timeline?: TimelineBin[];
+  newUsers?: NewUsersResult;
+  /** Paced users: the share of yawn-long spans with a frame answered (see yawnCoverage). */
+  yawnCoverage?: number | null;
+};
 
 /** An answer's `next`, as the server plans it (frame-plan.ts); read defensively, every field may be missing. */
 type NextFrame = Partial<PlannedFrame>;
@@ -128,6 +133,8 @@ class Tally {
   readonly timeline = new Map<number, TimelineBin>();
   /** Counted frames not answered yet: the step ends when they are. */
   readonly pending = new Set<Promise<unknown>>();
+  /** When each user at their desk had a frame answered (its due time), in order of sending. */
+  readonly answeredAt = new Map<number, number[]>();
 
   constructor(
     readonly from: number,
@@ -376,6 +383,11 @@ export class OpenLoopFleet {
       if (mode !== "full") next = answer?.next ?? (notNow ? this.lastNext[user] : null);
       if (status !== 200) pauseMs = Number(response.headers.get("retry-after") ?? 0) * 1000 * (1 + Math.random() / 2);
       if (tally) {
+        if (status === 200 && atDesk) {
+          const answered = tally.answeredAt.get(user) ?? [];
+          answered.push(dueAt);
+          tally.answeredAt.set(user, answered);
+        }
         if (status === 200) tally.ok++;
         else if (status === 503) tally.shed++;
         else tally.errors++;
@@ -421,9 +433,39 @@ export class OpenLoopFleet {
       meanBytesPerFrame: t.sent ? Math.round(t.bytesSent / t.sent) : 0,
       throughputRps: t.ok / step.seconds,
       latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: Math.round(latencies.at(-1) ?? 0) },
+      ...(this.mode === "paced" ? { yawnCoverage: yawnCoverage(t, this.running) } : {}),
       ...(this.options.timelineBinMs ? { timeline: [...t.timeline.values()].sort((a, b) => a.atMs - b.atMs) } : {}),
     };
   }
+}
+
+/** How long a yawn lasts (Provine 1986; docs/sessions.md): a session should have a frame answered in every such span. */
+export const YAWN_MS = 6000;
+
+/**
+ * The share of the counted seconds' yawn-long spans, over every user at their desk, in which the user had a frame
+ * answered: the chance that a yawn at a random moment is seen by at least one frame. A span starting at s holds an
+ * answered frame due at t when s is in (t - YAWN_MS, t]; spans start from the counted seconds' beginning up to
+ * YAWN_MS before their end. Refused frames (503) count as not answered, so it weighs slowed frames and refused ones
+ * alike.
+ */
+function yawnCoverage(t: Tally, users: number): number | null {
+  const spanEnd = t.to - YAWN_MS;
+  if (spanEnd <= t.from) return null;
+  let covered = 0;
+  let atDesk = 0;
+  for (let user = 0; user < users; user++) {
+    if (user % 5 === 4) continue;
+    atDesk++;
+    let reach = t.from;
+    for (const at of [...(t.answeredAt.get(user) ?? [])].sort((a, b) => a - b)) {
+      const from = Math.max(reach, at - YAWN_MS, t.from);
+      const to = Math.min(at, spanEnd);
+      if (to > from) covered += to - from;
+      reach = Math.max(reach, to);
+    }
+  }
+  return atDesk ? Number((covered / (atDesk * (spanEnd - t.from))).toFixed(4)) : null;
 }
 
 /** One step of new users, then the fleet stops: the load of a single run (timeline.ts, the overload in run-load.ts). */

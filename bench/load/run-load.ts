@@ -215,6 +215,7 @@ type Generated = LoadResult & {
   meanBytesPerFrame?: number;
   newUsers?: NewUsersResult;
   timeline?: TimelineBin[];
+  yawnCoverage?: number | null;
 };
 
 /** A load's generator result beside the server's CPU, kernel time, faults and memory over its counted seconds. */
@@ -490,6 +491,7 @@ async function pacedOverload(url: string, pid: number, users: number) {
     admittedP99Ms: storm.latencyMs.p99,
     errors: storm.errors,
     serverCpuPercent: storm.serverCpuPercent,
+    yawnCoverage: storm.yawnCoverage ?? null,
   };
 }
 
@@ -666,7 +668,7 @@ const classRow = (label: string, c: ClassStart | null) =>
     : `| ${label} | not measured | | | | | | | | |`;
 const overloadRow = (label: string, o: any) =>
   o
-    ? `| ${label} | ${o.users} | ${o.sent} | ${o.refused} (${(o.shedShare * 100).toFixed(1)}%) | ${o.admittedP99Ms} | ${o.errors} | ${o.serverCpuPercent}% |`
+    ? `| ${label} | ${o.users} | ${o.sent} | ${o.refused} (${(o.shedShare * 100).toFixed(1)}%) | ${o.admittedP99Ms} | ${o.errors} | ${o.serverCpuPercent}% | ${o.yawnCoverage == null ? "n/a" : `${(o.yawnCoverage * 100).toFixed(1)}%`} |`
     : "";
 const loadPacingSection = pacedWanted
   ? `
@@ -693,8 +695,8 @@ ${
     ? `
 Paced users overloading the server with load-aware pacing, all new (${overloadPacedSettleSeconds} s uncounted, then ${overloadPacedSeconds} s counted), at 2x and 3x \`${(overloadPaced as any).base}\` (${(overloadPaced as any).baseUsers}):
 
-| load | users | frames sent | refused (503) | p99 of answered ms | errors | server CPU |
-| --- | --- | --- | --- | --- | --- | --- |
+| load | users | frames sent | refused (503) | p99 of answered ms | errors | server CPU | 6 s spans with a frame answered |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 ${overloadRow("2x", (overloadPaced as any).x2)}
 ${overloadRow("3x", (overloadPaced as any).x3)}
 `

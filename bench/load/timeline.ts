@@ -90,6 +90,10 @@ try {
       `server CPU ${serverCpuPercent}% of one core (${(((serverCpuPercent / 100) * Number(args.seconds) * 1000) / Math.max(1, result.sent - result.shed)).toFixed(1)} ms a frame)`,
   );
   if (result.newUsers) console.log(`new users: ${JSON.stringify(result.newUsers)}`);
+  if (result.yawnCoverage != null)
+    console.log(
+      `yawn-long spans (6 s) with a frame answered, users at their desk: ${(result.yawnCoverage * 100).toFixed(1)}%`,
+    );
 } finally {
   server.child.kill();
 }
