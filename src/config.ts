@@ -163,13 +163,13 @@ export const serverConfigSchema = z.object({
         "at their limit.",
     ),
   loadPacingOverloadMaxMs: integer(1000, 10_000)
-    .default(5500)
+    .default(8000)
     .describe(
       "The slowest pace in overload: once the workers refuse frames with calm sessions at VIGIL_LOAD_PACING_MAX_MS, " +
         "calm sessions are slowed past it, up to this when a tenth of the frames of the last 10 s were refused, " +
-        "and back to that ceiling over up to 50 s without a refusal. Under the 6 s of a yawn, so a frame still " +
-        "falls in each; at or below VIGIL_LOAD_PACING_MAX_MS: no overload tier. A frame refused in overload is " +
-        "given a Retry-After of as much of this as the overload is full.",
+        "and back to that ceiling over up to 50 s without a refusal; at or below VIGIL_LOAD_PACING_MAX_MS: no " +
+        "overload tier. A frame refused in overload is given a Retry-After of as much of this as the overload is " +
+        "full, unless its session is in transition (eyes closing, a yawn, drowsy): then its expected wait.",
     ),
   newSessionExtraWaitMs: integer(0, 60_000)
     .default(5000)

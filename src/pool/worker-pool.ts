@@ -49,6 +49,11 @@ export interface WorkerPoolOptions {
 export interface RunOptions {
   /** The frame may wait `patience.extraWaitMs` longer, behind the frames that may not (a new session's first). */
   patient?: boolean;
+  /**
+   * A frame of a session in transition (eyes closing, a yawn, drowsy): refused, it is told to come back after its
+   * expected wait, not after the pool's minimum (minRetryAfterMs), which is for sessions with nothing to miss.
+   */
+  urgent?: boolean;
 }
 
 export interface JobOutcome<R> {
@@ -137,7 +142,11 @@ export class WorkerPool<P, R> {
   }
 
   /** Queues one frame. Rejects with PoolError (503 material) or WorkerJobError (the input's fault). */
-  run(payload: P, transfer: ArrayBuffer[] = [], { patient = false }: RunOptions = {}): Promise<JobOutcome<R>> {
+  run(
+    payload: P,
+    transfer: ArrayBuffer[] = [],
+    { patient = false, urgent = false }: RunOptions = {},
+  ): Promise<JobOutcome<R>> {
     if (this.closing) return Promise.reject(new PoolError("shutting_down", "the server is shutting down"));
     if (!this.slots.some((s) => s.ready))
       return Promise.reject(new PoolError("not_ready", "the analysis workers are still loading their models"));
@@ -152,7 +161,7 @@ export class WorkerPool<P, R> {
         new PoolError(
           "overloaded",
           `all ${this.slots.length} workers are busy and ${lane.length} frames are waiting`,
-          this.retryAfterSeconds(waitMs, patience !== undefined),
+          this.retryAfterSeconds(waitMs, patience !== undefined, urgent),
         ),
       );
     }
@@ -162,7 +171,7 @@ export class WorkerPool<P, R> {
         new PoolError(
           "overloaded",
           `all ${this.slots.length} workers are busy; a frame queued now would wait about ${Math.round(waitMs)} ms`,
-          this.retryAfterSeconds(waitMs, patience !== undefined),
+          this.retryAfterSeconds(waitMs, patience !== undefined, urgent),
         ),
       );
     }
@@ -205,13 +214,13 @@ export class WorkerPool<P, R> {
 
   /**
    * Retry-After for a frame refused because it would wait `waitMs`: that wait, or the pool's minimum
-   * (WorkerPoolOptions.minRetryAfterMs) if longer, in whole seconds, at least 1. A refused patient frame (a new
-   * session's first) is given the next free retry slot instead, if later: each one a first frame's time on a
-   * worker after the last one handed out, so that a class turned away together comes back spread over the time
-   * its first frames take, not all in the same second.
+   * (WorkerPoolOptions.minRetryAfterMs) if longer and the frame is not urgent, in whole seconds, at least 1. A
+   * refused patient frame (a new session's first) is given the next free retry slot instead, if later: each one a
+   * first frame's time on a worker after the last one handed out, so that a class turned away together comes back
+   * spread over the time its first frames take, not all in the same second.
    */
-  private retryAfterSeconds(waitMs: number, patient = false): number {
-    let ms = Math.max(waitMs, this.options.minRetryAfterMs?.() ?? 0);
+  private retryAfterSeconds(waitMs: number, patient = false, urgent = false): number {
+    let ms = urgent ? waitMs : Math.max(waitMs, this.options.minRetryAfterMs?.() ?? 0);
     if (patient) {
       const now = performance.now();
       const spacing =

@@ -122,15 +122,16 @@ export async function startServer(
 
   /**
    * One frame through a worker: its outcome, unchanged, and how long it waited for a worker. `patient`: a new
-   * session's first frame, which may wait longer (load-aware pacing).
+   * session's first frame, which may wait longer (load-aware pacing); `urgent`: a frame of a session in
+   * transition, told to come back soon if refused (RunOptions).
    */
-  async function runJob(image: Uint8Array, request: FrameRequest, patient = false) {
+  async function runJob(image: Uint8Array, request: FrameRequest, { patient = false, urgent = false } = {}) {
     // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.
     const buffer =
       image.byteOffset === 0 && image.byteLength === image.buffer.byteLength
         ? (image.buffer as ArrayBuffer)
         : image.slice().buffer;
-    const { value, queueMs } = await activePool.run({ ...request, image: buffer }, [buffer], { patient });
+    const { value, queueMs } = await activePool.run({ ...request, image: buffer }, [buffer], { patient, urgent });
     return { outcome: value, queueMs };
   }
 
@@ -145,8 +146,8 @@ export async function startServer(
         crop: crop !== undefined,
       };
       let queueMs = 0;
-      const answer = await sessions.analyze(frame, async (search: FaceSearch, { fresh }) => {
-        const run = await runJob(image, { ...search, landmarks, crop }, fresh);
+      const answer = await sessions.analyze(frame, async (search: FaceSearch, { fresh, inTransition }) => {
+        const run = await runJob(image, { ...search, landmarks, crop }, { patient: fresh, urgent: inTransition });
         queueMs = run.queueMs;
         return run.outcome;
       });

@@ -167,6 +167,12 @@ export interface FramePlanState {
    * frame may come that much after the tracking gap and still be tracked (trackingGapMs).
    */
   deferredMs?: number;
+  /**
+   * The session is in transition: its pace is dense (eyes closed or closing, a yawn under way, PERCLOS rising,
+   * drowsy: pacing.ts paceOf). Its next frame is urgent: refused, it is retried after its expected wait, not after
+   * the overload's minimum (worker-pool.ts RunOptions.urgent). Absent: not.
+   */
+  inTransition?: true;
 }
 
 /** How long after the previous frame the next one still follows its face (no detector). */
@@ -254,7 +260,12 @@ export function afterFrame(
       : schedule;
   const deferredMs = afterMs - ownMs;
   return {
-    state: { detection, calmSince: calm, ...(deferredMs > 0 ? { deferredMs } : {}) },
+    state: {
+      detection,
+      calmSince: calm,
+      ...(deferredMs > 0 ? { deferredMs } : {}),
+      ...(pace?.kind === "dense" ? { inTransition: true as const } : {}),
+    },
     next,
     deferredMs,
     ...(postponed ? { detectionPostponed: true as const } : {}),

@@ -29,7 +29,7 @@
  * VIGIL_LOAD_PACING_MAX_MS, 4 s), as the pool's pressure rises (pool/load-pressure.ts); past half pressure, calm
  * sessions and empty desks not yet steady too, up to the ceiling; every other pace stays as it is, so a session
  * whose eyes close, droop or whose state is building up is never slowed. In overload (the pool refuses frames even
- * so) the ceiling rises towards `overloadCeilingMs` (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 5.5 s) with the share of
+ * so) the ceiling rises towards `overloadCeilingMs` (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 8 s) with the share of
  * frames refused, and falls back as the overload passes. A frame stands for no more than `maxFrameGapMs` even
  * when the next comes later: while focused and calm nothing is lost (no streak is building); while away the state
  * holds (a frame with nobody keeps `away`) though `noPersonMs` restarts. What it costs: eyes that snap shut from
@@ -151,12 +151,13 @@ export interface LoadPacingOptions {
   ceilingMs: number;
   /**
    * The slowest pace in overload, once the pool has refused frames with calm sessions at `ceilingMs`
-   * (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS): under the 6 s a yawn lasts, so that a frame still falls in every yawn.
+   * (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS). Past the 6 s a yawn lasts, so a calm session's yawn can fall between two
+   * frames; a lower one leaves more frames refused, which costs more (docs/sessions.md).
    */
   overloadCeilingMs: number;
 }
 
-export const DEFAULT_LOAD_PACING: LoadPacingOptions = { ceilingMs: 4000, overloadCeilingMs: 5500 };
+export const DEFAULT_LOAD_PACING: LoadPacingOptions = { ceilingMs: 4000, overloadCeilingMs: 8000 };
 
 /** What load-aware pacing knows of a frame: the pool's pressure, and whether the session is new. */
 export interface LoadInput {

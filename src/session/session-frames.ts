@@ -71,12 +71,15 @@ export class SessionFrames {
    */
   async analyze<A extends FrameAnalysis>(
     frame: SessionFrame,
-    analyze: (search: FaceSearch, session: { fresh: boolean }) => Promise<A>,
+    analyze: (search: FaceSearch, session: { fresh: boolean; inTransition: boolean }) => Promise<A>,
   ): Promise<{ analysis: A; session: SessionAnswer; next?: NextFrame; deferredMs?: number }> {
     const loaded = await this.attempt("load", () => this.options.store.get(frame.key));
     // A crop is its own face position: nothing to track, no detector over the whole frame.
     const search = loaded.ok && !frame.crop ? this.faceSearch(loaded.value, frame.capturedAt) : {};
-    const analysis = await analyze(search, { fresh: loaded.ok && !frame.crop && loaded.value === undefined });
+    const analysis = await analyze(search, {
+      fresh: loaded.ok && !frame.crop && loaded.value === undefined,
+      inTransition: loaded.ok && loaded.value?.framePlan?.inTransition === true,
+    });
     if (!loaded.ok) return { analysis, session: { id: frame.id, available: false, reason: loaded.reason } };
     const trackedFaces = frame.crop ? 1 : (search.track?.length ?? 0);
     const change = this.fileFrame(frame, analysis, trackedFaces, this.options.pressure?.(), this.options.busy?.());

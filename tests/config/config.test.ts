@@ -80,15 +80,15 @@ describe("server configuration", () => {
     refused({ VIGIL_PACING: "sometimes" });
   });
 
-  test("load-aware pacing: on, a 4 s ceiling (5.5 s in overload) and 5 s more for a new session's first frame by default; refused values", () => {
+  test("load-aware pacing: on, a 4 s ceiling (8 s in overload) and 5 s more for a new session's first frame by default; refused values", () => {
     expect(loadServerConfig([], { VIGIL_AUTH: "none" })).toMatchObject({
       loadPacing: true,
       loadPacingMaxMs: 4000,
-      loadPacingOverloadMaxMs: 5500,
+      loadPacingOverloadMaxMs: 8000,
       newSessionExtraWaitMs: 5000,
     });
-    expect(loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_LOAD_PACING_OVERLOAD_MAX_MS: "8000" })).toMatchObject({
-      loadPacingOverloadMaxMs: 8000,
+    expect(loadServerConfig([], { VIGIL_AUTH: "none", VIGIL_LOAD_PACING_OVERLOAD_MAX_MS: "5500" })).toMatchObject({
+      loadPacingOverloadMaxMs: 5500,
     });
     const set = loadServerConfig(["--load-pacing", "false", "--load-pacing-max-ms", "6000"], {
       VIGIL_AUTH: "none",

@@ -291,6 +291,10 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
     expect((await refusedOne()).retryAfterSeconds).toBe(1);
     minimumMs = 5500;
     expect((await refusedOne()).retryAfterSeconds).toBe(6);
+    // An urgent frame (a session in transition) is told its expected wait, not the minimum.
+    const urgent = (await p.run({ action: "echo", value: 0 }, [], { urgent: true }).catch((e) => e)) as PoolError;
+    expect(urgent.code).toBe("overloaded");
+    expect(urgent.retryAfterSeconds).toBe(1);
     await Promise.all(admitted);
   });
 

@@ -212,6 +212,16 @@ describe("afterFrame under load (load-aware pacing)", () => {
     });
   });
 
+  test("a session whose eyes close is in transition (its next frame urgent); a calm one is not", () => {
+    const closing = { ...calm(18_000, 2), latest: { ...calmObservation(18_000), eyesClosed: true, openness: 0.1 } };
+    const closed = afterFrame(calmFor(), closing, loadSettings(192));
+    expect(closed.next.nextFrameAfterMs).toBe(1000);
+    expect(closed.state.inTransition).toBe(true);
+    const yawning = { ...calm(18_000, 0), latest: { ...calmObservation(18_000), yawn: true } };
+    expect(afterFrame(calmFor(), yawning, loadSettings(192)).state.inTransition).toBe(true);
+    expect(afterFrame(closed.state, calm(19_000, 2), loadSettings(192)).state.inTransition).toBeUndefined();
+  });
+
   test("a deferred frame is still tracked: the tracking gap grows by what load deferred, with crops or without", () => {
     for (const cropSize of [192, 0]) {
       const planned = afterFrame(calmFor(), { ...calm(18_000, 1), crop: cropSize > 0 }, loadSettings(cropSize));

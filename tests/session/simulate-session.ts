@@ -14,6 +14,7 @@ import { SessionHistory, type SessionStateName } from "../../src/session/session
 import { jitterDraw, trackingFor } from "../../src/session/detection-policy";
 import { afterFrame, framePlanSettings, type FramePlanState, type NextFrame } from "../../src/session/frame-plan";
 import type { Roi } from "../../src/engine/types";
+import { DEFAULT_LOAD_PACING, overloadRetryAfterMs } from "../../src/session/pacing";
 
 /** The scene at time t (ms from the start). */
 export interface Scene {
@@ -41,11 +42,23 @@ export interface SimulationOptions {
   pressure?: number;
   /** Load-aware pacing's ceiling (VIGIL_LOAD_PACING_MAX_MS); unset: the default. */
   loadPacingMaxMs?: number;
+  /** Load-aware pacing's overload ceiling (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS); unset: the default. */
+  loadPacingOverloadMaxMs?: number;
+  /**
+   * Frames the pool refuses (503) in overload: each frame, with probability `share` (drawn from `random`), is not
+   * analysed, and the client keeps its last `next` and sends again after the Retry-After the pool gives a refused
+   * frame (overloadRetryAfterMs in whole seconds; 1 s for a session in transition, whose frames are urgent) plus up
+   * to half of it again, as capture.js does.
+   */
+  refusals?: { share: number; random: () => number };
 }
 
 export interface Simulation {
+  /** Frames analysed (refused ones not counted). */
   frames: number;
-  /** The longest time between two frames the client was asked for. */
+  /** Frames refused (SimulationOptions.refusals). */
+  refused: number;
+  /** The longest time between two analysed frames: the pace asked, and a refused frame's Retry-After. */
   longestGapMs: number;
   cropFrames: number;
   detections: number;
@@ -67,8 +80,22 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
     pacing: options.client === "paced",
     loadPacing: options.pressure !== undefined,
     loadPacingMaxMs: options.loadPacingMaxMs,
+    loadPacingOverloadMaxMs: options.loadPacingOverloadMaxMs,
     sessionRules: rules,
   });
+  const overloadCeilingMs = options.loadPacingOverloadMaxMs ?? DEFAULT_LOAD_PACING.overloadCeilingMs;
+  const retryAfterMs =
+    1000 *
+    Math.max(
+      1,
+      Math.ceil(
+        overloadRetryAfterMs(options.pressure ?? 0, {
+          ceilingMs: options.loadPacingMaxMs ?? DEFAULT_LOAD_PACING.ceilingMs,
+          overloadCeilingMs,
+        }) / 1000,
+      ),
+    );
+  let lastAnalysedAt: number | null = null;
   const history = new SessionHistory(rules);
   let plan: FramePlanState | null = null;
   let tracking: { rois: Roi[]; at: number } | null = null;
@@ -76,6 +103,7 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
   let state: SessionStateName = "unknown";
   const result: Simulation = {
     frames: 0,
+    refused: 0,
     longestGapMs: 0,
     cropFrames: 0,
     detections: 0,
@@ -83,6 +111,15 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
     firstEntered: (s) => result.transitions.find((x) => x.state === s)?.at ?? null,
   };
   for (let t = options.startMs ?? 0; t < options.durationMs; ) {
+    if (options.refusals && options.refusals.random() < options.refusals.share) {
+      result.refused++;
+      // A session in transition is told to come back after its expected wait (1 s, the least), not the minimum.
+      const afterMs = plan?.inTransition ? 1000 : retryAfterMs;
+      t += Math.round(afterMs * (1 + options.refusals.random() / 2));
+      continue;
+    }
+    if (lastAnalysedAt !== null) result.longestGapMs = Math.max(result.longestGapMs, t - lastAnalysedAt);
+    lastAnalysedAt = t;
     const truth = scene(t);
     const crop = options.client === "paced" && next?.frame === "crop";
     const track = crop ? [ROI] : trackingFor(tracking, plan?.detection ?? null, t, settings.detection).track;
@@ -140,9 +177,7 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
       state = summary.state;
       result.transitions.push({ state, at: t });
     }
-    const gap = options.client === "paced" ? next.nextFrameAfterMs : 1000;
-    result.longestGapMs = Math.max(result.longestGapMs, gap);
-    t += gap;
+    t += options.client === "paced" ? next.nextFrameAfterMs : 1000;
   }
   return result;
 }
