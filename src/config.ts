@@ -169,7 +169,7 @@ export const serverConfigSchema = z.object({
         "calm sessions are slowed past it, up to this when a tenth of the frames of the last 10 s were refused, " +
         "and back to that ceiling over up to 50 s without a refusal; at or below VIGIL_LOAD_PACING_MAX_MS: no " +
         "overload tier. A frame refused in overload is given a Retry-After of as much of this as the overload is " +
-        "full, unless its session is in transition (eyes closing, a yawn, drowsy): then its expected wait.",
+        "full; a session in transition (eyes closing, a yawn, drowsy) goes ahead of the queue instead.",
     ),
   newSessionExtraWaitMs: integer(0, 60_000)
     .default(5000)

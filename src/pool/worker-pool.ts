@@ -50,7 +50,9 @@ export interface RunOptions {
   /** The frame may wait `patience.extraWaitMs` longer, behind the frames that may not (a new session's first). */
   patient?: boolean;
   /**
-   * A frame of a session in transition (eyes closing, a yawn, drowsy): refused, it is told to come back after its
+   * A frame of a session in transition (eyes closing, a yawn, drowsy): it goes ahead of every waiting frame that
+   * is not urgent, so it waits only for the running frames and the urgent ones before it; refused all the same (as
+   * many urgent frames waiting as the queue holds, or a wait over the bound), it is told to come back after its
    * expected wait, not after the pool's minimum (minRetryAfterMs), which is for sessions with nothing to miss.
    */
   urgent?: boolean;
@@ -84,9 +86,13 @@ interface Job<P, R> {
   payload: P;
   transfer: ArrayBuffer[];
   enqueuedAt: number;
-  /** When it is served at the latest in order: enqueuedAt, plus the extra wait of a patient frame. */
+  /**
+   * When it is served at the latest in order: enqueuedAt, plus the extra wait of a patient frame; an urgent frame
+   * 0, before any other.
+   */
   dueAt: number;
   patient: boolean;
+  urgent: boolean;
   deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   resolve(outcome: JobOutcome<R>): void;
   reject(error: Error): void;
@@ -150,12 +156,15 @@ export class WorkerPool<P, R> {
     if (this.closing) return Promise.reject(new PoolError("shutting_down", "the server is shutting down"));
     if (!this.slots.some((s) => s.ready))
       return Promise.reject(new PoolError("not_ready", "the analysis workers are still loading their models"));
-    const patience = patient ? this.options.patience : undefined;
+    const patience = patient && !urgent ? this.options.patience : undefined;
     const lane = patience ? this.patientQueue : this.queue;
     const maxQueue = patience ? patience.maxQueue : this.options.maxQueue;
     const extraWaitMs = patience?.extraWaitMs ?? 0;
-    const waitMs = this.waitForNewFrame(patience !== undefined);
-    if (lane.length >= maxQueue) {
+    const urgentAhead = urgent ? this.queue.filter((job) => job.urgent).length : 0;
+    const waitMs = urgent
+      ? this.expectedWait.forNewFrame(urgentAhead, this.readyWorkers)
+      : this.waitForNewFrame(patience !== undefined);
+    if ((urgent ? urgentAhead : lane.length) >= maxQueue) {
       this.observer.onShed?.("overloaded");
       return Promise.reject(
         new PoolError(
@@ -182,14 +191,17 @@ export class WorkerPool<P, R> {
         payload,
         transfer,
         enqueuedAt,
-        dueAt: enqueuedAt + extraWaitMs,
+        dueAt: urgent ? 0 : enqueuedAt + extraWaitMs,
         patient: patience !== undefined,
+        urgent,
         deadlineTimer: undefined,
         resolve,
         reject,
       };
       job.deadlineTimer = setTimeout(() => this.expire(job, lane), this.options.queueDeadlineMs + extraWaitMs);
-      lane.push(job);
+      // Urgent frames wait in the ordinary queue, ahead of the others, in their own order of arrival.
+      if (urgent) lane.splice(urgentAhead, 0, job);
+      else lane.push(job);
       this.dispatch();
     });
   }

@@ -169,8 +169,9 @@ export interface FramePlanState {
   deferredMs?: number;
   /**
    * The session is in transition: its pace is dense (eyes closed or closing, a yawn under way, PERCLOS rising,
-   * drowsy: pacing.ts paceOf). Its next frame is urgent: refused, it is retried after its expected wait, not after
-   * the overload's minimum (worker-pool.ts RunOptions.urgent). Absent: not.
+   * drowsy: pacing.ts paceOf). Its next frame is urgent: it goes ahead of the frames waiting for a worker, and if
+   * refused all the same it is told its expected wait, not the overload's minimum (worker-pool.ts RunOptions.urgent).
+   * Absent: not.
    */
   inTransition?: true;
 }

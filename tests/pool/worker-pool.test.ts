@@ -291,11 +291,30 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
     expect((await refusedOne()).retryAfterSeconds).toBe(1);
     minimumMs = 5500;
     expect((await refusedOne()).retryAfterSeconds).toBe(6);
-    // An urgent frame (a session in transition) is told its expected wait, not the minimum.
-    const urgent = (await p.run({ action: "echo", value: 0 }, [], { urgent: true }).catch((e) => e)) as PoolError;
-    expect(urgent.code).toBe("overloaded");
-    expect(urgent.retryAfterSeconds).toBe(1);
     await Promise.all(admitted);
+  });
+
+  test("an urgent frame (a session in transition) goes ahead of the waiting frames; refused, it is told its expected wait", async () => {
+    const p = await startPool({ size: 1, maxQueue: 2, minRetryAfterMs: () => 8000 });
+    const order: string[] = [];
+    const track = (name: string, job: Promise<unknown>) => job.then(() => order.push(name));
+    const running = track("running", p.run({ action: "busy", ms: 300 }));
+    const waiting = [
+      track("first", p.run({ action: "echo", value: 1 })),
+      track("second", p.run({ action: "echo", value: 2 })),
+    ];
+    // The queue is full: an ordinary frame is refused with the minimum; urgent ones go ahead, up to the queue's size.
+    const ordinary = (await p.run({ action: "echo", value: 0 }).catch((e) => e)) as PoolError;
+    expect(ordinary.retryAfterSeconds).toBe(8);
+    const urgent = [
+      track("urgent 1", p.run({ action: "echo", value: 3 }, [], { urgent: true })),
+      track("urgent 2", p.run({ action: "echo", value: 4 }, [], { urgent: true })),
+    ];
+    const refused = (await p.run({ action: "echo", value: 5 }, [], { urgent: true }).catch((e) => e)) as PoolError;
+    expect(refused.code).toBe("overloaded");
+    expect(refused.retryAfterSeconds).toBe(1);
+    await Promise.all([running, ...waiting, ...urgent]);
+    expect(order).toEqual(["running", "urgent 1", "urgent 2", "first", "second"]);
   });
 
   test("refused new sessions' first frames get successive retry slots, one first frame's work apart", async () => {

