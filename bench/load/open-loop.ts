@@ -348,8 +348,7 @@ export class OpenLoopFleet {
     tally: Tally | null,
   ): Promise<{ next: NextFrame | null; pauseMs: number }> {
     const { options, mode } = this;
-    // One user in five has left the desk (empty frames); the others sit in front of their camera.
-    const atDesk = user % 5 !== 4;
+    const atDesk = isAtDesk(user);
     let body = atDesk ? options.frames.person : options.frames.empty;
     const headers: Record<string, string> = { "content-type": "image/jpeg" };
     if (options.sessions) {
@@ -439,6 +438,9 @@ export class OpenLoopFleet {
   }
 }
 
+/** One user in five has left the desk (empty frames); the others sit in front of their camera. */
+const isAtDesk = (user: number) => user % 5 !== 4;
+
 /** How long a yawn lasts (Provine 1986; docs/sessions.md): a session should have a frame answered in every such span. */
 export const YAWN_MS = 6000;
 
@@ -455,7 +457,7 @@ function yawnCoverage(t: Tally, users: number): number | null {
   let covered = 0;
   let atDesk = 0;
   for (let user = 0; user < users; user++) {
-    if (user % 5 === 4) continue;
+    if (!isAtDesk(user)) continue;
     atDesk++;
     let reach = t.from;
     for (const at of [...(t.answeredAt.get(user) ?? [])].sort((a, b) => a - b)) {

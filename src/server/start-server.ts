@@ -123,7 +123,7 @@ export async function startServer(
   /**
    * One frame through a worker: its outcome, unchanged, and how long it waited for a worker. `patient`: a new
    * session's first frame, which may wait longer (load-aware pacing); `urgent`: a frame of a session in
-   * transition, told to come back soon if refused (RunOptions).
+   * transition, which goes ahead of the waiting frames (RunOptions).
    */
   async function runJob(image: Uint8Array, request: FrameRequest, { patient = false, urgent = false } = {}) {
     // The buffer is transferred to the worker: after this call the main thread no longer holds the frame.

@@ -14,7 +14,7 @@ import { SessionHistory, type SessionStateName } from "../../src/session/session
 import { jitterDraw, trackingFor } from "../../src/session/detection-policy";
 import { afterFrame, framePlanSettings, type FramePlanState, type NextFrame } from "../../src/session/frame-plan";
 import type { Roi } from "../../src/engine/types";
-import { DEFAULT_LOAD_PACING, overloadRetryAfterMs } from "../../src/session/pacing";
+import { overloadRetryAfterMs } from "../../src/session/pacing";
 
 /** The scene at time t (ms from the start). */
 export interface Scene {
@@ -83,18 +83,9 @@ export function simulate(scene: (t: number) => Scene, options: SimulationOptions
     loadPacingOverloadMaxMs: options.loadPacingOverloadMaxMs,
     sessionRules: rules,
   });
-  const overloadCeilingMs = options.loadPacingOverloadMaxMs ?? DEFAULT_LOAD_PACING.overloadCeilingMs;
+  // A refused frame's Retry-After, as the server's pool gives it (start-server.ts minRetryAfterMs).
   const retryAfterMs =
-    1000 *
-    Math.max(
-      1,
-      Math.ceil(
-        overloadRetryAfterMs(options.pressure ?? 0, {
-          ceilingMs: options.loadPacingMaxMs ?? DEFAULT_LOAD_PACING.ceilingMs,
-          overloadCeilingMs,
-        }) / 1000,
-      ),
-    );
+    1000 * Math.max(1, Math.ceil(overloadRetryAfterMs(options.pressure ?? 0, settings.loadPacing ?? undefined) / 1000));
   let lastAnalysedAt: number | null = null;
   const history = new SessionHistory(rules);
   let plan: FramePlanState | null = null;
