@@ -86,6 +86,9 @@ export interface TimelineBin {
   shed: number;
   /** Of those 503s, the ones to users who had no frame answered yet (a new session's first frame, or its retry). */
   shedBeforeFirstAnswer: number;
+  /** Of the frames, those of users away from their desk (the empty desk), and of the 503s, theirs. */
+  awayFrames: number;
+  awayShed: number;
   errors: number;
   detections: number;
   maxQueueMs: number;
@@ -156,6 +159,8 @@ class Tally {
         frames: 0,
         shed: 0,
         shedBeforeFirstAnswer: 0,
+        awayFrames: 0,
+        awayShed: 0,
         errors: 0,
         detections: 0,
         maxQueueMs: 0,
@@ -399,8 +404,10 @@ export class OpenLoopFleet {
     const bin = tally?.bin(dueAt);
     if (bin) {
       bin.frames++;
+      if (!atDesk) bin.awayFrames++;
       if (status === 503) {
         bin.shed++;
+        if (!atDesk) bin.awayShed++;
         if (this.stateAt[user] === undefined) bin.shedBeforeFirstAnswer++;
       } else if (status !== 200) bin.errors++;
       if ((answer?.timings?.stages?.detect ?? 0) > 0) bin.detections++;
