@@ -76,7 +76,7 @@ export function createMetrics(poolStats: () => PoolGauges, paceMultiplier: () =>
     name: "vigil_frames_deferred_total",
     help:
       "Answers that asked for the next frame later than the session's own pace because of load: calm sessions " +
-      "slowed (calm), new sessions spread (new_session).",
+      "and empty desks slowed (calm), new sessions spread (new_session).",
     labelNames: ["reason"] as const,
     registers: [registry],
   });

@@ -174,6 +174,8 @@ export interface FramePlanState {
    * Absent: not.
    */
   inTransition?: true;
+  /** A frame of the session has shown a face (absent: none yet; pacing.ts PacingInput.emptySinceStart). */
+  faceSeen?: true;
 }
 
 /** How long after the previous frame the next one still follows its face (no detector). */
@@ -211,8 +213,13 @@ export function afterFrame(
   const calm = frame.newest
     ? calmSince(previous.calmSince, frame.latest, settings.pacing ?? DEFAULT_PACING)
     : previous.calmSince;
+  const faceSeen = previous.faceSeen === true || (frame.newest && frame.latest.faces > 0);
   const pace = settings.pacing
-    ? paceOf({ summary: frame.summary, latest: frame.latest, calmSince: calm }, settings.rules, settings.pacing)
+    ? paceOf(
+        { summary: frame.summary, latest: frame.latest, calmSince: calm, emptySinceStart: !faceSeen },
+        settings.rules,
+        settings.pacing,
+      )
     : null;
   const ownMs = pace?.ms ?? 1000;
   const rois = frame.newest ? frame.rois : [];
@@ -266,6 +273,7 @@ export function afterFrame(
       calmSince: calm,
       ...(deferredMs > 0 ? { deferredMs } : {}),
       ...(pace?.kind === "dense" ? { inTransition: true as const } : {}),
+      ...(faceSeen ? { faceSeen: true as const } : {}),
     },
     next,
     deferredMs,

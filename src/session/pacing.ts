@@ -27,8 +27,9 @@
  *
  * Under load (loadPacedMs), steady sessions are asked for later frames still, up to a ceiling (`ceilingMs`,
  * VIGIL_LOAD_PACING_MAX_MS, 4 s), as the pool's pressure rises (pool/load-pressure.ts); past half pressure, calm
- * sessions and empty desks not yet steady too, up to the ceiling; every other pace stays as it is, so a session
- * whose eyes close, droop or whose state is building up is never slowed. In overload (the pool refuses frames even
+ * sessions and empty desks not yet steady too, up to the ceiling, and a desk empty since the session began up to
+ * the sparse pace (its streak towards away unbroken); every other pace stays as it is, so a session whose eyes
+ * close, droop or whose state is building up (a face lost included) is never slowed. In overload (the pool refuses frames even
  * so) the ceiling rises towards `overloadCeilingMs` (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 8 s) with the share of
  * frames refused, and falls back as the overload passes. A frame stands for no more than `maxFrameGapMs` even
  * when the next comes later: while focused and calm nothing is lost (no streak is building); while away the state
@@ -68,6 +69,8 @@ export interface PacingInput {
   latest: Observation;
   /** Since when every frame was calm (see calmSince), including this one; null if this one was not. */
   calmSince: number | null;
+  /** No frame of the session so far, this one included, has shown a face (absent: false). */
+  emptySinceStart?: boolean;
 }
 
 /**
@@ -103,18 +106,21 @@ export function nextFrameAfterMs(
 /**
  * Which pace applies: dense (something is closing), sparse (a steady state), settling (normal, but calm, not yet
  * for long: focused, this frame calm, and no closed frame, closure or yawn in the session's window; or away, with
- * nobody in this frame either), or normal (anything else, e.g. a streak building up).
+ * nobody in this frame either), vacant (normal: an empty desk since the session began, not yet away), or normal
+ * (anything else, e.g. a streak building up).
  */
-export type PaceKind = "dense" | "normal" | "settling" | "sparse";
+export type PaceKind = "dense" | "normal" | "settling" | "vacant" | "sparse";
 
 /** A pace and its kind. */
 export interface Pace {
   ms: number;
   kind: PaceKind;
+  /** The slowest load may make this pace (loadPacedMs); unset: the load ceiling. */
+  slowestMs?: number;
 }
 
 export function paceOf(
-  { summary, latest, calmSince }: PacingInput,
+  { summary, latest, calmSince, emptySinceStart = false }: PacingInput,
   rules: SessionRules,
   options: PacingOptions = DEFAULT_PACING,
 ): Pace {
@@ -138,6 +144,8 @@ export function paceOf(
     return { ...normal, kind: "settling" };
   }
   if (summary.state === "away" && latest.faces === 0) return { ...normal, kind: "settling" };
+  // Nobody yet: the streak that makes the state `away` is building, kept unbroken (frames within the frame gap).
+  if (emptySinceStart && latest.faces === 0) return { ...normal, kind: "vacant", slowestMs: sparse.ms };
   return normal;
 }
 
@@ -181,6 +189,8 @@ export interface LoadInput {
  *   - a settling session (calm, not yet for long; no sign of closing eyes in its window): second, from half
  *     pressure on, from the normal pace to the ceiling at full pressure (a class that just started is most of
  *     the load while it settles), spread as a steady one;
+ *   - a vacant one (an empty desk since the session began): as a settling one, but no slower than its own
+ *     slowest pace (`Pace.slowestMs`, the sparse pace), so that its streak towards `away` stays unbroken;
  *   - anything else (dense, normal): unchanged.
  * In overload (pressure past 1) the ceiling itself rises, from `ceilingMs` at 1 to `overloadCeilingMs` at 2.
  * Never slower than that ceiling, nor faster than the pace asked.
@@ -196,7 +206,9 @@ export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOpti
   if (pace.kind === "sparse") return slowed(spread * pressure);
   if (pace.kind === "dense") return pace.ms;
   if (load.fresh) return slowed(load.draw * pressure);
-  if (pace.kind === "settling") return slowed(spread * Math.max(0, (pressure - 0.5) / 0.5));
+  const settlingShare = spread * Math.max(0, (pressure - 0.5) / 0.5);
+  if (pace.kind === "settling") return slowed(settlingShare);
+  if (pace.kind === "vacant") return Math.max(pace.ms, Math.min(slowed(settlingShare), pace.slowestMs ?? ceiling));
   return pace.ms;
 }
 

@@ -306,6 +306,34 @@ describe("afterFrame under load (load-aware pacing)", () => {
       deferredMs: 0,
     });
   });
+
+  test("an empty desk since the session began is slowed up to the sparse pace; once a face was seen, an empty frame keeps its pace", () => {
+    const nobody = (at: number, pressure: number) => ({
+      ...calm(at, pressure),
+      crop: false,
+      detectorRan: true,
+      presences: [],
+      trackedFaces: 0,
+      rois: [],
+      summary: {
+        ...focusedSummary,
+        state: "unknown" as const,
+        measures: { ...focusedSummary.measures, noPersonMs: 1000 },
+      },
+      latest: { ...calmObservation(at), faces: 0, openness: null },
+    });
+    const first = afterFrame(null, nobody(18_000, 2), loadSettings(192));
+    expect(first.state.faceSeen).toBeUndefined();
+    const second = afterFrame(first.state, nobody(19_000, 2), loadSettings(192));
+    expect(second).toMatchObject({ next: { nextFrameAfterMs: 2000, frame: "full" }, deferredMs: 1000 });
+    expect(second.state.faceSeen).toBeUndefined();
+    // The user sat down, then left: the face just lost keeps the session's own pace.
+    const seen = afterFrame(second.state, calm(21_000, 2), loadSettings(192));
+    expect(seen.state.faceSeen).toBe(true);
+    const left = afterFrame(seen.state, nobody(22_000, 2), loadSettings(192));
+    expect(left).toMatchObject({ next: { nextFrameAfterMs: 1000 }, deferredMs: 0 });
+    expect(left.state.faceSeen).toBe(true);
+  });
 });
 
 describe("X-Frame-Crop geometry", () => {

@@ -338,6 +338,31 @@ describe("loadPacedMs: load-aware pacing", () => {
     expect(kind(away, observation({ openness: 0.9 }), null)).toBe("normal");
   });
 
+  test("an empty desk since the session began is vacant: slowed from half pressure, never past the sparse pace (its streak towards away unbroken); a face just lost keeps its pace", () => {
+    const empty = summary("unknown", 1000, { closedFrames: 0, noPersonMs: 1000 });
+    const nobody = observation({ faces: 0, openness: null });
+    const vacant = paceOf({ summary: empty, latest: nobody, calmSince: null, emptySinceStart: true }, rules);
+    expect(vacant).toEqual({ ms: 1000, kind: "vacant", slowestMs: 2000 });
+    expect(paceOf({ summary: empty, latest: nobody, calmSince: null }, rules).kind).toBe("normal");
+    // Away already: settling, as any empty desk.
+    expect(
+      paceOf(
+        {
+          summary: summary("away", 1000, { noPersonMs: 6000 }),
+          latest: nobody,
+          calmSince: null,
+          emptySinceStart: true,
+        },
+        rules,
+      ).kind,
+    ).toBe("settling");
+    const paced = (pressure: number, draw = 0.5) => loadPacedMs(vacant, { pressure, fresh: false, draw });
+    expect([0, 0.5, 0.6, 1, 2].map((pressure) => paced(pressure))).toEqual([1000, 1000, 1600, 2000, 2000]);
+    for (let i = 0; i <= 20; i++) expect(paced(i / 10, (i * 0.37) % 1)).toBeLessThanOrEqual(rules.maxFrameGapMs);
+    // A face just lost (the session has seen one): its pace stays, whatever the load.
+    expect(loadPacedMs({ ms: 1000, kind: "normal" }, { pressure: 2, fresh: false, draw: 0.5 })).toBe(1000);
+  });
+
   test("a new session's first answer is spread over up to `pressure` of the way to the ceiling", () => {
     const first = (pressure: number, draw: number) =>
       loadPacedMs({ ms: 1000, kind: "normal" }, { pressure, fresh: true, draw });
@@ -345,7 +370,7 @@ describe("loadPacedMs: load-aware pacing", () => {
   });
 
   test("never slower than the ceiling, never faster than the session's own pace", () => {
-    for (const kind of ["dense", "normal", "settling", "sparse"] as PaceKind[]) {
+    for (const kind of ["dense", "normal", "settling", "vacant", "sparse"] as PaceKind[]) {
       for (const ms of [1000, 1200, 2000]) {
         for (let i = 0; i <= 30; i++) {
           const pressure = i / 15;
