@@ -166,7 +166,8 @@ export const serverConfigSchema = z.object({
     .default(8000)
     .describe(
       "The slowest pace in overload: once the workers refuse frames with calm sessions at VIGIL_LOAD_PACING_MAX_MS, " +
-        "calm sessions are slowed past it, up to this when a tenth of the frames of the last 10 s were refused, " +
+        "calm sessions are slowed past it, up to this when 3% of the frames of the last 10 s were refused (an empty " +
+        "desk away for 10 s: twice this), " +
         "and back to that ceiling over up to 50 s without a refusal; at or below VIGIL_LOAD_PACING_MAX_MS: no " +
         "overload tier. A frame refused in overload is given a Retry-After of as much of this as the overload is " +
         "full; a session in transition (eyes closing, a yawn, drowsy) goes ahead of the queue instead.",

@@ -46,6 +46,10 @@ export interface LoadPressureOptions {
 /**
  * Full pressure at 70% busy: frames cost unevenly (a full-range detection as much as three tracked crops), so on
  * two workers a few detections arriving together already queue the frames behind them past 150 ms at that load.
+ * Full overload at 3% refused: a refused client is asked to wait as long as the slowest calm session
+ * (session/pacing.ts overloadRetryAfterMs), so a refused frame costs its session what slowing does and more; where
+ * only the full overload ceiling holds the load, the share refused settles near this share. Taken of at least 150
+ * frames: on a quiet server one refusal is a fifth of a full overload.
  */
 export const DEFAULT_LOAD_PRESSURE: Omit<LoadPressureOptions, "workers" | "maxWaitMs"> = {
   from: 0.4,
@@ -53,8 +57,8 @@ export const DEFAULT_LOAD_PRESSURE: Omit<LoadPressureOptions, "workers" | "maxWa
   windowMs: 3000,
   releasePerSecond: 0.1,
   overloadWindowMs: 10_000,
-  overloadFullShare: 0.1,
-  overloadMinFrames: 50,
+  overloadFullShare: 0.03,
+  overloadMinFrames: 150,
   overloadReleasePerSecond: 0.02,
 };
 

@@ -309,6 +309,7 @@ export function framePlanSettings(config: {
     loadPacing:
       config.pacing && config.loadPacing
         ? {
+            ...DEFAULT_LOAD_PACING,
             ceilingMs: config.loadPacingMaxMs ?? DEFAULT_LOAD_PACING.ceilingMs,
             overloadCeilingMs: config.loadPacingOverloadMaxMs ?? DEFAULT_LOAD_PACING.overloadCeilingMs,
           }

@@ -104,12 +104,12 @@ export function nextFrameAfterMs(
 }
 
 /**
- * Which pace applies: dense (something is closing), sparse (a steady state), settling (normal, but calm, not yet
- * for long: focused, this frame calm, and no closed frame, closure or yawn in the session's window; or away, with
- * nobody in this frame either), vacant (normal: an empty desk since the session began, not yet away), or normal
- * (anything else, e.g. a streak building up).
+ * Which pace applies: dense (something is closing), sparse (a steady state: focused and calm), absent (sparse: away,
+ * an empty desk, for a while), settling (normal, but calm, not yet for long: focused, this frame calm, and no closed
+ * frame, closure or yawn in the session's window; or away, with nobody in this frame either), vacant (normal: an
+ * empty desk since the session began, not yet away), or normal (anything else, e.g. a streak building up).
  */
-export type PaceKind = "dense" | "normal" | "settling" | "vacant" | "sparse";
+export type PaceKind = "dense" | "normal" | "settling" | "vacant" | "sparse" | "absent";
 
 /** A pace and its kind. */
 export interface Pace {
@@ -139,7 +139,7 @@ export function paceOf(
   if (summary.state === "focused" && calmSince !== null && latest.at - calmSince >= options.steadyAfterMs)
     return sparse;
   if (summary.state === "away" && latest.faces === 0 && latest.at - Date.parse(summary.since) >= options.steadyAfterMs)
-    return sparse;
+    return { ...sparse, kind: "absent" };
   if (summary.state === "focused" && calmSince !== null && m.closedFrames === 0 && m.closures === 0) {
     return { ...normal, kind: "settling" };
   }
@@ -163,9 +163,18 @@ export interface LoadPacingOptions {
    * frames; a lower one leaves more frames refused, which costs more (docs/sessions.md).
    */
   overloadCeilingMs: number;
+  /**
+   * An empty desk for a while (absent) is slowed up to this many times the ceiling of the moment: it has nothing to
+   * miss but the user's return, which its next frame sees.
+   */
+  emptyDeskCeilingFactor: number;
 }
 
-export const DEFAULT_LOAD_PACING: LoadPacingOptions = { ceilingMs: 4000, overloadCeilingMs: 8000 };
+export const DEFAULT_LOAD_PACING: LoadPacingOptions = {
+  ceilingMs: 4000,
+  overloadCeilingMs: 8000,
+  emptyDeskCeilingFactor: 2,
+};
 
 /** What load-aware pacing knows of a frame: the pool's pressure, and whether the session is new. */
 export interface LoadInput {
@@ -183,6 +192,7 @@ export interface LoadInput {
  *     slowed by a random half to one and a half of that (within the ceiling). Sessions answered in the same
  *     second get the same pressure; with the same slowing, a falling pressure would bring the later ones'
  *     next frames closer to the earlier ones' at every frame, until they came in step, detections included;
+ *   - an empty desk for a while (absent): as a steady session, up to `emptyDeskCeilingFactor` times the ceiling;
  *   - a new session's first answer (normal or settling): spread at random over up to `pressure` of the way from
  *     the normal pace to the ceiling, so that sessions that arrive together (a class at nine) send their next
  *     frames apart;
@@ -193,7 +203,7 @@ export interface LoadInput {
  *     slowest pace (`Pace.slowestMs`, the sparse pace), so that its streak towards `away` stays unbroken;
  *   - anything else (dense, normal): unchanged.
  * In overload (pressure past 1) the ceiling itself rises, from `ceilingMs` at 1 to `overloadCeilingMs` at 2.
- * Never slower than that ceiling, nor faster than the pace asked.
+ * Never slower than that ceiling (an empty desk: its multiple), nor faster than the pace asked.
  */
 export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOptions = DEFAULT_LOAD_PACING): number {
   const pressure = Math.min(1, Math.max(0, load.pressure));
@@ -201,9 +211,11 @@ export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOpti
     options.ceilingMs + overloadShare(load.pressure) * Math.max(0, options.overloadCeilingMs - options.ceilingMs),
     pace.ms,
   );
-  const slowed = (share: number) => Math.round(Math.min(ceiling, pace.ms + share * (ceiling - pace.ms)));
+  const slowedUpTo = (limit: number, share: number) => Math.round(Math.min(limit, pace.ms + share * (limit - pace.ms)));
+  const slowed = (share: number) => slowedUpTo(ceiling, share);
   const spread = 0.5 + load.draw;
   if (pace.kind === "sparse") return slowed(spread * pressure);
+  if (pace.kind === "absent") return slowedUpTo(ceiling * options.emptyDeskCeilingFactor, spread * pressure);
   if (pace.kind === "dense") return pace.ms;
   if (load.fresh) return slowed(load.draw * pressure);
   const settlingShare = spread * Math.max(0, (pressure - 0.5) / 0.5);

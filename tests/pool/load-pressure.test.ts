@@ -45,23 +45,28 @@ test("it rises at once and falls by at most 0.1 a second", () => {
   expect(p.value(0)).toBe(0);
 });
 
-test("overload: the share of frames refused over 10 s, full (2) at 10%; falling by 0.02 a second, then released as before", () => {
+const { overloadFullShare: FULL_SHARE, overloadMinFrames: MIN_FRAMES } = DEFAULT_LOAD_PRESSURE;
+/** Refusals that make full overload when nothing else is in the window. */
+const FULL_REFUSALS = Math.ceil(FULL_SHARE * MIN_FRAMES);
+
+test("overload: the share of frames refused over 10 s, full (2) at 3%; falling by 0.02 a second, then released as before", () => {
+  expect(FULL_SHARE).toBe(0.03);
   const { p, run, advance } = pressure();
-  run(3000, 0.2);
+  run(3000, 0.3);
   expect(p.value(0)).toBe(0);
-  // 120 frames answered in the last 3 s: one refused is under 1%, a small overload.
+  // 180 frames answered in the last 3 s: one refused is about half a per cent, a small overload.
   p.refused();
-  expect(p.refusedShare()).toBeCloseTo(1 / 121, 5);
-  expect(p.value(0)).toBeCloseTo(1 + 1 / 121 / 0.1, 5);
+  expect(p.refusedShare()).toBeCloseTo(1 / 181, 5);
+  expect(p.value(0)).toBeCloseTo(1 + 1 / 181 / FULL_SHARE, 5);
   // Out of the window and released (0.02 a second), then the pressure too (0.1 a second from 1).
   advance(10_001);
   expect(p.refusedShare()).toBe(0);
-  const overloadEndsAfterS = 1 / 121 / 0.1 / 0.02;
+  const overloadEndsAfterS = 1 / 181 / FULL_SHARE / 0.02;
   expect(p.value(0)).toBeCloseTo(1 - (10.001 - overloadEndsAfterS) * 0.1, 5);
   advance(20_000);
   expect(p.value(0)).toBe(0);
-  // A tenth refused or more: full overload, 2.
-  for (let i = 0; i < 20; i++) p.refused();
+  // 3% refused or more: full overload, 2.
+  for (let i = 0; i < FULL_REFUSALS; i++) p.refused();
   expect(p.value(0)).toBe(2);
   advance(25_000);
   expect(p.refusedShare()).toBe(0);
@@ -77,24 +82,26 @@ test("overload: the share of frames refused over 10 s, full (2) at 10%; falling 
 
 test("a frame answered 5 s ago counts in the share refused (10 s) but no longer in the busy share (3 s)", () => {
   const { p, run, advance } = pressure();
-  run(1000, 0.5);
-  // 100 frames of 10 ms in one second: half of two workers busy.
-  expect(p.utilisation()).toBeCloseTo(1 / 6, 5);
+  run(1000, 1);
+  // 200 frames of 10 ms in one second: both workers busy for a third of the 3 s window.
+  expect(p.utilisation()).toBeCloseTo(1 / 3, 5);
   advance(4000);
   expect(p.utilisation()).toBe(0);
   p.refused();
-  expect(p.refusedShare()).toBeCloseTo(1 / 101, 5);
+  expect(p.refusedShare()).toBeCloseTo(1 / 201, 5);
   advance(6000);
-  // Alone in the window: the share is taken of at least 50 frames.
-  expect(p.refusedShare()).toBe(1 / 50);
+  // Alone in the window: the share is taken of at least 150 frames.
+  expect(p.refusedShare()).toBe(1 / MIN_FRAMES);
   advance(4001);
   expect(p.refusedShare()).toBe(0);
 });
 
-test("on a server that was idle one refusal is a small overload; a tenth of 50 frames refused is full", () => {
+test("on a server that was idle one refusal is a small overload; 3% of 150 frames refused is full", () => {
+  expect(MIN_FRAMES).toBe(150);
   const { p } = pressure();
   p.refused();
-  expect(p.value(0)).toBeCloseTo(1 + 1 / 50 / 0.1, 5);
-  for (let i = 0; i < 4; i++) p.refused();
+  expect(p.value(0)).toBeCloseTo(1 + 1 / MIN_FRAMES / FULL_SHARE, 5);
+  expect(p.value(0)).toBeLessThan(1.25);
+  for (let i = 1; i < FULL_REFUSALS; i++) p.refused();
   expect(p.value(0)).toBe(2);
 });

@@ -268,7 +268,11 @@ describe("loadPacedMs: load-aware pacing", () => {
       expect(loadPacedMs({ ms: 1000, kind }, { pressure: 2, fresh: false, draw: 0.9 })).toBe(1000);
     // An overload ceiling at or under the ceiling: no overload tier.
     expect(
-      loadPacedMs(steady, { pressure: 2, fresh: false, draw: 0.5 }, { ceilingMs: 4000, overloadCeilingMs: 3000 }),
+      loadPacedMs(
+        steady,
+        { pressure: 2, fresh: false, draw: 0.5 },
+        { ...DEFAULT_LOAD_PACING, ceilingMs: 4000, overloadCeilingMs: 3000 },
+      ),
     ).toBe(4000);
   });
 
@@ -332,7 +336,7 @@ describe("loadPacedMs: load-aware pacing", () => {
     const away = summary("away", 3000, { closedFrames: 0, noPersonMs: 8000 });
     expect(kind(away, observation({ faces: 0, openness: null }), null)).toBe("settling");
     expect(kind(summary("away", 12_000, { noPersonMs: 17_000 }), observation({ faces: 0, openness: null }), null)).toBe(
-      "sparse",
+      "absent",
     );
     // Someone in view again: not settling (the state is about to change).
     expect(kind(away, observation({ openness: 0.9 }), null)).toBe("normal");
@@ -363,6 +367,19 @@ describe("loadPacedMs: load-aware pacing", () => {
     expect(loadPacedMs({ ms: 1000, kind: "normal" }, { pressure: 2, fresh: false, draw: 0.5 })).toBe(1000);
   });
 
+  test("an empty desk for a while (absent) is slowed as a steady session, up to twice the ceiling: 8 s at full pressure, 16 s in full overload", () => {
+    const absent = { ms: 2000, kind: "absent" as const };
+    const paced = (pressure: number, draw = 0.5) => loadPacedMs(absent, { pressure, fresh: false, draw });
+    expect([0, 0.5, 1, 2].map((pressure) => paced(pressure))).toEqual([2000, 5000, 8000, 16_000]);
+    for (let i = 0; i <= 20; i++) {
+      const pressure = i / 10;
+      const ceilingNow = pressure <= 1 ? ceiling : DEFAULT_LOAD_PACING.overloadCeilingMs;
+      expect(paced(pressure, (i * 0.37) % 1)).toBeLessThanOrEqual(
+        ceilingNow * DEFAULT_LOAD_PACING.emptyDeskCeilingFactor,
+      );
+    }
+  });
+
   test("a new session's first answer is spread over up to `pressure` of the way to the ceiling", () => {
     const first = (pressure: number, draw: number) =>
       loadPacedMs({ ms: 1000, kind: "normal" }, { pressure, fresh: true, draw });
@@ -382,7 +399,11 @@ describe("loadPacedMs: load-aware pacing", () => {
     }
     // A ceiling under the sparse pace leaves the sparse pace as it is.
     expect(
-      loadPacedMs(steady, { pressure: 2, fresh: false, draw: 0 }, { ceilingMs: 1500, overloadCeilingMs: 1500 }),
+      loadPacedMs(
+        steady,
+        { pressure: 2, fresh: false, draw: 0 },
+        { ...DEFAULT_LOAD_PACING, ceilingMs: 1500, overloadCeilingMs: 1500 },
+      ),
     ).toBe(2000);
   });
 });
