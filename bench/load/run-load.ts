@@ -255,6 +255,7 @@ async function load(
   pid: number,
   mode: LoadScenario["mode"] = "full",
   settle = 0,
+  timelineBinMs?: number,
 ): Promise<Step> {
   const settleInProcess = settle > 0 && (args.generator ?? "open-loop") === "open-loop";
   if (settle > 0 && !settleInProcess) await load(url, users, settle, sessions, pid, mode);
@@ -268,6 +269,7 @@ async function load(
     generator: args.generator,
     ...(mode === "full" ? {} : { mode }),
     ...(settleInProcess ? { settleSeconds: settle } : {}),
+    ...(timelineBinMs ? { timelineBinMs } : {}),
   };
   return measured(
     users,
@@ -480,7 +482,7 @@ async function classStart(url: string, pid: number) {
 /** Paced users, all new, at `users` for the overload's counted seconds (after its uncounted settling ones). */
 async function pacedOverload(url: string, pid: number, users: number) {
   console.error(`  paced overload: ${users} users for ${overloadPacedSeconds} s after ${overloadPacedSettleSeconds} s`);
-  const storm = await load(url, users, overloadPacedSeconds, true, pid, "paced", overloadPacedSettleSeconds);
+  const storm = await load(url, users, overloadPacedSeconds, true, pid, "paced", overloadPacedSettleSeconds, 10_000);
   return {
     users,
     seconds: overloadPacedSeconds,
@@ -492,6 +494,8 @@ async function pacedOverload(url: string, pid: number, users: number) {
     errors: storm.errors,
     serverCpuPercent: storm.serverCpuPercent,
     yawnCoverage: storm.yawnCoverage ?? null,
+    // Where in the counted seconds the refusals fell (10 s bins): the users' arrival, or the settled overload.
+    timeline: storm.timeline ?? null,
   };
 }
 

@@ -69,6 +69,8 @@ test("bench/load/run-load.ts --smoke runs the scenario and writes its report", a
     expect(o.sent).toBeGreaterThan(0);
     expect(o.shedShare).toBeGreaterThanOrEqual(0);
     expect(o.shedShare).toBeLessThanOrEqual(1);
+    // Its counted frames binned by time, every one of them in a bin.
+    expect(o.timeline.reduce((n: number, b: { frames: number }) => n + b.frames, 0)).toBe(o.sent);
   }
   const md = readFileSync(join(out, "load-smoke.md"), "utf8");
   expect(md).toContain("| users | p50 ms |");
