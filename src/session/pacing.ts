@@ -26,16 +26,17 @@
  * (1 s) later. The sparse interval is kept under the session's `maxFrameGapMs` so that streaks stay unbroken.
  *
  * Under load (loadPacedMs), steady sessions are asked for later frames still, up to a ceiling (`ceilingMs`,
- * VIGIL_LOAD_PACING_MAX_MS, 4 s), as the pool's pressure rises (pool/load-pressure.ts); past half pressure, calm
- * sessions and empty desks not yet steady too, up to the ceiling, and a desk empty since the session began up to
- * the sparse pace (its streak towards away unbroken); every other pace stays as it is, so a session whose eyes
- * close, droop or whose state is building up (a face lost included) is never slowed. In overload (the pool refuses frames even
- * so) the ceiling rises towards `overloadCeilingMs` (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 8 s) with the share of
- * frames refused, and falls back as the overload passes. A frame stands for no more than `maxFrameGapMs` even
- * when the next comes later: while focused and calm nothing is lost (no streak is building); while away the state
- * holds (a frame with nobody keeps `away`) though `noPersonMs` restarts. What it costs: eyes that snap shut from
- * wide open during a slowed stretch are seen by the next frame, up to one slowed interval later, and asleep with
- * them (tests/session/pacing.test.ts measures it at each pace).
+ * VIGIL_LOAD_PACING_MAX_MS, 4 s; an empty desk away for a while up to twice that), as the pool's pressure rises
+ * (pool/load-pressure.ts); past half pressure, calm sessions and empty desks not yet steady too, up to the ceiling,
+ * and a desk empty since the session began up to the sparse pace (its streak towards away unbroken); every other
+ * pace stays as it is, so a session whose eyes close, droop or whose state is building up (a face lost included) is
+ * never slowed. In overload (the pool refuses frames even so) the ceiling rises towards `overloadCeilingMs`
+ * (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 8 s) with the share of frames refused, and falls back as the overload passes.
+ * A frame stands for no more than `maxFrameGapMs` even when the next comes later: while focused and calm nothing
+ * is lost (no streak is building); while away the state holds (a frame with nobody keeps `away`) though
+ * `noPersonMs` restarts. What it costs: eyes that snap shut from wide open during a slowed stretch are seen by the
+ * next frame, up to one slowed interval later, and asleep with them (tests/session/pacing.test.ts measures it at
+ * each pace); a user back at an empty desk is seen by its next frame, up to twice the ceiling later.
  */
 import type { SessionRules } from "./session-config";
 import type { Observation } from "./observation";
