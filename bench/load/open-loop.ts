@@ -93,6 +93,8 @@ export interface TimelineBin {
   detections: number;
   maxQueueMs: number;
   maxLatencyMs: number;
+  /** The longest a frame of the bin left the generator after it was due (the generator's own lag). */
+  maxSendLagMs: number;
 }
 
 /**
@@ -165,6 +167,7 @@ class Tally {
         detections: 0,
         maxQueueMs: 0,
         maxLatencyMs: 0,
+        maxSendLagMs: 0,
       };
       this.timeline.set(index, bin);
     }
@@ -376,6 +379,7 @@ export class OpenLoopFleet {
     let pauseMs = 0;
     let answer: Answer | null = null;
     let status = 0;
+    const sendLagMs = this.now() - dueAt;
     try {
       const response = await fetch(`${options.url}/v1/analyze`, { method: "POST", body, headers });
       status = response.status;
@@ -413,6 +417,7 @@ export class OpenLoopFleet {
       if ((answer?.timings?.stages?.detect ?? 0) > 0) bin.detections++;
       bin.maxQueueMs = Math.max(bin.maxQueueMs, Math.round(answer?.timings?.queueMs ?? 0));
       bin.maxLatencyMs = Math.max(bin.maxLatencyMs, Math.round(latencyMs));
+      bin.maxSendLagMs = Math.max(bin.maxSendLagMs, Math.round(sendLagMs));
     }
     this.lastNext[user] = next;
     if (answer?.session?.available) {
