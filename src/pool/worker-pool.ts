@@ -161,9 +161,7 @@ export class WorkerPool<P, R> {
     const maxQueue = patience ? patience.maxQueue : this.options.maxQueue;
     const extraWaitMs = patience?.extraWaitMs ?? 0;
     const urgentAhead = urgent ? this.queue.filter((job) => job.urgent).length : 0;
-    const waitMs = urgent
-      ? this.expectedWait.forNewFrame(urgentAhead, this.readyWorkers)
-      : this.waitForNewFrame(patience !== undefined);
+    const waitMs = urgent ? this.waitBehind(urgentAhead) : this.waitForNewFrame(patience !== undefined);
     if ((urgent ? urgentAhead : lane.length) >= maxQueue) {
       this.observer.onShed?.("overloaded");
       return Promise.reject(
@@ -211,12 +209,16 @@ export class WorkerPool<P, R> {
    * behind the ordinary frames and the patient ones already past their allowance; a patient one behind all.
    */
   waitForNewFrame(patient = false): number {
-    if (this.slots.some(canTakeJob)) return 0;
     const now = performance.now();
     const patientAhead = patient
       ? this.patientQueue.length
       : this.patientQueue.filter((job) => job.dueAt <= now).length;
-    return this.expectedWait.forNewFrame(this.queue.length + patientAhead, this.readyWorkers);
+    return this.waitBehind(this.queue.length + patientAhead);
+  }
+
+  /** Expected wait of a frame queued behind `ahead` waiting frames: 0 while a worker is free. */
+  private waitBehind(ahead: number): number {
+    return this.slots.some(canTakeJob) ? 0 : this.expectedWait.forNewFrame(ahead, this.readyWorkers);
   }
 
   /** Workers that have loaded their models. */

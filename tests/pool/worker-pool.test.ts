@@ -317,6 +317,14 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
     expect(order).toEqual(["running", "urgent 1", "urgent 2", "first", "second"]);
   });
 
+  test("with a worker free an urgent frame waits for nothing, as any frame: it is not refused on a frame's cost alone", async () => {
+    const p = await startPool({ size: 1, maxQueue: 4, maxQueueWaitMs: 100 });
+    // A frame costs 300 ms here: half of one is past the 100 ms bound, but the worker is free.
+    await p.run({ action: "busy", ms: 300 });
+    expect((await p.run({ action: "echo", value: 1 })).value).toBe(1);
+    expect((await p.run({ action: "echo", value: 2 }, [], { urgent: true })).value).toBe(2);
+  });
+
   test("refused new sessions' first frames get successive retry slots, one first frame's work apart", async () => {
     const p = await startPool({
       size: 1,
