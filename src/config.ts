@@ -150,8 +150,9 @@ export const serverConfigSchema = z.object({
     .describe(
       "Load-aware pacing (with VIGIL_PACING): as the workers get busy, answers ask steady sessions (focused and " +
         "calm, or away, for 10 s) for later frames, up to VIGIL_LOAD_PACING_MAX_MS (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS " +
-        "once frames are refused), and past half load calm sessions and empty desks not yet steady too, up to the " +
-        "same ceiling; a new session's first answer spreads its next frame " +
+        "once frames are refused; an empty desk away for 10 s, twice that), and past half load calm sessions and " +
+        "empty desks not yet steady too, up to the same ceiling (a desk empty since the session began, up to 2 s); " +
+        "a new session's first answer spreads its next frame " +
         "between 1 s and the ceiling; and a new session's first frame may wait VIGIL_NEW_SESSION_EXTRA_WAIT_MS " +
         "longer for a worker, behind the frames of running sessions. Sessions whose eyes close or whose state is " +
         "changing keep their pace (docs/sessions.md). false: the pace never depends on load.",
@@ -167,10 +168,10 @@ export const serverConfigSchema = z.object({
     .describe(
       "The slowest pace in overload: once the workers refuse frames with calm sessions at VIGIL_LOAD_PACING_MAX_MS, " +
         "calm sessions are slowed past it, up to this when 3% of the frames of the last 10 s were refused (an empty " +
-        "desk away for 10 s: twice this), " +
-        "and back to that ceiling over up to 50 s without a refusal; at or below VIGIL_LOAD_PACING_MAX_MS: no " +
-        "overload tier. A frame refused in overload is given a Retry-After of as much of this as the overload is " +
-        "full; a session in transition (eyes closing, a yawn, drowsy) goes ahead of the queue instead.",
+        "desk away for 10 s: twice this), and back to that ceiling over up to 50 s without a refusal; at or below " +
+        "VIGIL_LOAD_PACING_MAX_MS: no overload tier. A frame refused in overload is given a Retry-After of as much " +
+        "of this as the overload is full; a session in transition (eyes closing, a yawn, drowsy) goes ahead of the " +
+        "queue instead.",
     ),
   newSessionExtraWaitMs: integer(0, 60_000)
     .default(5000)

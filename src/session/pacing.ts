@@ -116,7 +116,7 @@ export type PaceKind = "dense" | "normal" | "settling" | "vacant" | "sparse" | "
 export interface Pace {
   ms: number;
   kind: PaceKind;
-  /** The slowest load may make this pace (loadPacedMs); unset: the load ceiling. */
+  /** For a vacant pace: the slowest load may make it after the session's first answer (loadPacedMs). */
   slowestMs?: number;
 }
 
