@@ -95,6 +95,10 @@ export interface TimelineBin {
   maxLatencyMs: number;
   /** The longest a frame of the bin left the generator after it was due (the generator's own lag). */
   maxSendLagMs: number;
+  /** Frames of the bin that were their user's first answered with a session state. */
+  firstAnswers: number;
+  /** The delays the answers asked for the next frame (next.nextFrameAfterMs): answers and their sum, by user kind. */
+  asked: Record<"atDesk" | "away", { answers: number; totalMs: number }>;
 }
 
 /**
@@ -168,6 +172,8 @@ class Tally {
         maxQueueMs: 0,
         maxLatencyMs: 0,
         maxSendLagMs: 0,
+        firstAnswers: 0,
+        asked: { atDesk: { answers: 0, totalMs: 0 }, away: { answers: 0, totalMs: 0 } },
       };
       this.timeline.set(index, bin);
     }
@@ -418,6 +424,13 @@ export class OpenLoopFleet {
       bin.maxQueueMs = Math.max(bin.maxQueueMs, Math.round(answer?.timings?.queueMs ?? 0));
       bin.maxLatencyMs = Math.max(bin.maxLatencyMs, Math.round(latencyMs));
       bin.maxSendLagMs = Math.max(bin.maxSendLagMs, Math.round(sendLagMs));
+      if (answer?.session?.available && this.stateAt[user] === undefined) bin.firstAnswers++;
+      const asked = answer?.next?.nextFrameAfterMs;
+      if (asked !== undefined) {
+        const kind = bin.asked[atDesk ? "atDesk" : "away"];
+        kind.answers++;
+        kind.totalMs += asked;
+      }
     }
     this.lastNext[user] = next;
     if (answer?.session?.available) {

@@ -5,7 +5,9 @@
  * written to bench/results.
  *
  *   bun bench/load/timeline.ts [--users 80] [--seconds 30] [--settle-seconds 10] [--counted-after S]
- *       [--mode full|crop|paced] [--bin-ms 250] [--workers 2] [--ramp 100,150] [--load-pacing true|false]
+ *       [--mode full|crop|paced] [--bin-ms 250] [--workers 2] [--ramp 100,150] [--load-pacing true|false] [--every-bin]
+ *
+ * --every-bin prints every bin, not only those that stand out.
  *
  * Without --ramp every user starts in the same second (a class at nine, a restart); with it the same users first
  * run through those user counts, settle-seconds each, uncounted, as the load bench's steps do, so the counted
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: "2" },
     ramp: { type: "string", default: "" },
     "load-pacing": { type: "string", default: "true" },
+    "every-bin": { type: "boolean", default: false },
   },
 });
 const mode = args.mode as LoadMode;
@@ -72,17 +75,21 @@ try {
   const total = timeline.reduce((n, b) => n + b.frames, 0);
   const detectionShare = timeline.reduce((n, b) => n + b.detections, 0) / Math.max(1, total);
   const standsOut = timeline.filter(
-    (b) => b.shed > 0 || b.maxQueueMs > 50 || (b.frames > 0 && b.detections / b.frames > 3 * detectionShare),
+    (b) =>
+      args["every-bin"] ||
+      b.shed > 0 ||
+      b.maxQueueMs > 50 ||
+      (b.frames > 0 && b.detections / b.frames > 3 * detectionShare),
   );
   console.log(
     `${args.users} users, ${mode}, ${args.seconds} s counted after ${args["settle-seconds"]} s${args.ramp ? ` (after steps of ${args.ramp} users)` : ""}, bins of ${args["bin-ms"]} ms`,
   );
   console.log(
-    "at ms | frames | 503 | 503 before a first answer | frames away (503) | errors | detector ran | longest queue wait ms | longest latency ms | longest send lag ms",
+    "at ms | frames | 503 | 503 before a first answer | frames away (503) | errors | detector ran | longest queue wait ms | longest latency ms | longest send lag ms | first answers | next asked ms at desk / away",
   );
   for (const b of standsOut)
     console.log(
-      `${b.atMs} | ${b.frames} | ${b.shed} | ${b.shedBeforeFirstAnswer} | ${b.awayFrames} (${b.awayShed}) | ${b.errors} | ${b.detections} | ${b.maxQueueMs} | ${b.maxLatencyMs} | ${b.maxSendLagMs}`,
+      `${b.atMs} | ${b.frames} | ${b.shed} | ${b.shedBeforeFirstAnswer} | ${b.awayFrames} (${b.awayShed}) | ${b.errors} | ${b.detections} | ${b.maxQueueMs} | ${b.maxLatencyMs} | ${b.maxSendLagMs} | ${b.firstAnswers} | ${meanAsked(b.asked.atDesk)} / ${meanAsked(b.asked.away)}`,
     );
   console.log(
     `${standsOut.length} of ${timeline.length} bins stand out; frames ${result.sent} (face crops ${result.cropFrames ?? 0}), 503 ${result.shed}, errors ${result.errors}, ` +
@@ -96,4 +103,8 @@ try {
     );
 } finally {
   server.child.kill();
+}
+
+function meanAsked({ answers, totalMs }: { answers: number; totalMs: number }): string {
+  return answers ? String(Math.round(totalMs / answers)) : "-";
 }
