@@ -18,6 +18,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { ExpectedWait } from "./expected-wait";
+import type { FrameCalendar } from "./frame-calendar";
 import { PoolError } from "./pool-errors";
 import type { JobMessage, WorkerReply } from "./worker-protocol";
 
@@ -44,6 +45,11 @@ export interface WorkerPoolOptions {
    * the Retry-After otherwise.
    */
   minRetryAfterMs?: () => number;
+  /**
+   * The frames asked for, by when they are due (frame-calendar.ts): a refused patient frame (a new session's
+   * first) is given a retry time with room there, and booked (unset: its expected wait, as any frame).
+   */
+  calendar?: Pick<FrameCalendar, "now" | "hasRoomOver" | "bookOver" | "frameMs">;
 }
 
 export interface RunOptions {
@@ -109,6 +115,11 @@ interface Slot<P, R> {
   retiring: boolean;
 }
 
+/** A client waits a Retry-After and up to half as much again at random (capture.js): at most this many times it. */
+const CLIENT_RETRY_SPREAD = 1.5;
+/** How many seconds past its earliest a refused first frame's retry may be moved to find room. */
+const PATIENT_RETRY_RANGE_S = 30;
+
 /** A failed input inside the worker (e.g. a corrupt image), passed through to the caller as is. */
 export class WorkerJobError extends Error {
   constructor(
@@ -136,8 +147,6 @@ export class WorkerPool<P, R> {
   private readonly expectedWait = new ExpectedWait();
   /** What a patient frame (a new session's first: a full frame, a full-range detection) costs a worker. */
   private readonly patientFrameCost = new ExpectedWait();
-  /** When the last retry slot handed to a refused patient frame falls (retryAfterSeconds). */
-  private patientRetrySlotAt = 0;
 
   constructor(
     private readonly options: WorkerPoolOptions,
@@ -229,20 +238,29 @@ export class WorkerPool<P, R> {
   /**
    * Retry-After for a frame refused because it would wait `waitMs`: that wait, or the pool's minimum
    * (WorkerPoolOptions.minRetryAfterMs) if longer and the frame is not urgent, in whole seconds, at least 1. A
-   * refused patient frame (a new session's first) is given the next free retry slot instead, if later: each one a
-   * first frame's time on a worker after the last one handed out, so that a class turned away together comes back
-   * spread over the time its first frames take, not all in the same second.
+   * refused patient frame (a new session's first) with a calendar is told instead to come back after the frames
+   * waiting now, when the calendar has room for it (a first frame weighing what it costs against the mean frame),
+   * and booked there: a class turned away together comes back as fast as the workers have room for it, not all in
+   * the same second nor all after the overload's minimum.
    */
   private retryAfterSeconds(waitMs: number, patient = false, urgent = false): number {
-    let ms = urgent ? waitMs : Math.max(waitMs, this.options.minRetryAfterMs?.() ?? 0);
-    if (patient) {
-      const now = performance.now();
-      const spacing =
-        (this.patientFrameCost.frameMs ?? this.expectedWait.frameMs ?? 0) / Math.max(1, this.readyWorkers);
-      const slot = Math.max(now + ms, this.patientRetrySlotAt + spacing);
-      this.patientRetrySlotAt = slot;
-      ms = slot - now;
+    const { calendar } = this.options;
+    if (patient && calendar) {
+      const now = calendar.now();
+      const [firstMs, meanMs] = [this.patientFrameCost.frameMs, calendar.frameMs];
+      const weight = firstMs && meanMs ? firstMs / meanMs : 1;
+      // The client waits Retry-After and up to half as much again (capture.js): its frame may come at any moment
+      // between, so it is booked over all of that.
+      const from = (seconds: number) => now + seconds * 1000;
+      const to = (seconds: number) => now + seconds * 1000 * CLIENT_RETRY_SPREAD;
+      const earliest = Math.max(1, Math.ceil(waitMs / 1000));
+      let seconds = earliest;
+      while (seconds < earliest + PATIENT_RETRY_RANGE_S && !calendar.hasRoomOver(from(seconds), to(seconds), weight))
+        seconds++;
+      calendar.bookOver(from(seconds), to(seconds), weight);
+      return seconds;
     }
+    const ms = urgent ? waitMs : Math.max(waitMs, this.options.minRetryAfterMs?.() ?? 0);
     return Math.max(1, Math.ceil(ms / 1000));
   }
 

@@ -3,10 +3,12 @@
  * and the session logic (session-frames.ts), metrics, the Hono app and Bun's HTTP server, plus graceful
  * shutdown (stop accepting, finish in-flight frames, exit).
  */
+import { availableParallelism } from "node:os";
 import { ANALYSIS_WORKER_URL } from "../analysis-worker-url";
 import type { ServerConfig } from "../config";
 import type { FaceSearch, FrameOutcome, FrameRequest } from "../frame/frame-contract";
 import type { AnalysisJob, AnalysisWorkerData } from "../pool/analysis-job";
+import { DEFAULT_FRAME_CALENDAR, FrameCalendar } from "../pool/frame-calendar";
 import { DEFAULT_LOAD_PRESSURE, LoadPressure } from "../pool/load-pressure";
 import { WorkerPool } from "../pool/worker-pool";
 import { openSessionStore } from "../session/open-session-store";
@@ -49,6 +51,10 @@ export async function startServer(
   const loadPressure = plan.loadPacing
     ? new LoadPressure({ ...DEFAULT_LOAD_PRESSURE, workers: config.workers, maxWaitMs: config.maxQueueWaitMs })
     : null;
+  // The frames asked for, by when they are due: answers book them, and slowed sessions are given moments with room.
+  const calendar = loadPressure
+    ? new FrameCalendar({ ...DEFAULT_FRAME_CALENDAR, workers: config.workers, cores: availableParallelism() })
+    : null;
   // The wait behind every queued frame, new sessions' first frames included: a class's backlog is load too.
   const pressure = () => (loadPressure && pool ? loadPressure.value(pool.waitForNewFrame(true)) : 0);
   // A queue a fifth of the way to the point of refusing frames: due looks for a second person wait (trackingFor).
@@ -84,6 +90,7 @@ export async function startServer(
             },
             // In overload a refused client is asked to wait as long as the calm sessions are slowed.
             minRetryAfterMs: () => overloadRetryAfterMs(pressure(), plan.loadPacing ?? undefined),
+            calendar: calendar ?? undefined,
           }
         : {}),
     },
@@ -92,6 +99,7 @@ export async function startServer(
       onJobFinished(busyMs) {
         metrics.poolObserver.onJobFinished(busyMs);
         loadPressure?.observe(busyMs);
+        calendar?.observe(busyMs);
       },
       onShed(reason) {
         metrics.poolObserver.onShed(reason);
@@ -116,6 +124,7 @@ export async function startServer(
     bounds: historyBounds(config.sessionRules, config.rateLimitPerSecond),
     plan,
     ...(loadPressure ? { pressure, busy: () => (pool?.waitForNewFrame(true) ?? 0) >= busyWaitMs } : {}),
+    ...(calendar ? { calendar } : {}),
     onDetectionPostponed: metrics.onDetectionPostponed,
     onUnavailable: metrics.onSessionStoreUnavailable,
   });

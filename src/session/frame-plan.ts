@@ -18,6 +18,7 @@ import {
   DEFAULT_PACING,
   loadPacedMs,
   paceOf,
+  slowestLoadPacedMs,
   type LoadPacingOptions,
   type PacingInput,
   type PacingOptions,
@@ -150,6 +151,11 @@ export interface AnsweredFrame {
   /** The pool's pressure when the frame was answered (pool/load-pressure.ts); unset: none. */
   pressure?: number;
   /**
+   * The frames already asked for (pool/frame-calendar.ts), from this frame on: the delay, from `earliestMs` to
+   * `latestMs` after this frame, at which the workers still have room for the next one. Unset: none.
+   */
+  roomAfter?: (earliestMs: number, latestMs: number) => number;
+  /**
    * The workers had a queue when the frame was answered (the signal under which detection-policy.ts trackingFor
    * postpones a due look for a second person): a detection falling due for the next frame is postponed by asking
    * for a crop instead of a full frame.
@@ -253,6 +259,12 @@ export function afterFrame(
     // A second draw from the frame's one (its low bits), so that the spread does not follow the detection jitter.
     const draw = ((frame.jitterDraw ?? 0) * 65_536) % 1;
     afterMs = loadPacedMs(pace, { pressure: frame.pressure, fresh, draw }, settings.loadPacing);
+  }
+  if (pace && settings.loadPacing && frame.roomAfter) {
+    // Where the frames already asked for fill the workers' time, a session that may be slowed is asked for a
+    // later moment that still has room, up to the slowest load may make its pace.
+    const slowest = slowestLoadPacedMs(pace, fresh, settings.loadPacing);
+    if (slowest > afterMs) afterMs = Math.round(Math.min(slowest, frame.roomAfter(afterMs, slowest)));
   }
   const { next, fullForDetection, postponed } = planFor(afterMs);
   // For a client that follows the plan (this frame was the crop it asked for), the full frame asked for in

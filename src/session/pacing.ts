@@ -226,6 +226,25 @@ export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOpti
 }
 
 /**
+ * The slowest load may make a pace when the frames already asked for fill the workers' time up to it
+ * (pool/frame-calendar.ts): a pace load may slow (steady, settling, a new session's first answer) up to the
+ * overload ceiling, an empty desk for a while up to its multiple, a vacant one up to its own slowest pace; a
+ * session in transition (dense) or building a streak (normal) keeps its pace.
+ */
+export function slowestLoadPacedMs(
+  pace: Pace,
+  fresh: boolean,
+  options: LoadPacingOptions = DEFAULT_LOAD_PACING,
+): number {
+  const ceiling = Math.max(options.overloadCeilingMs, pace.ms);
+  if (pace.kind === "absent") return ceiling * options.emptyDeskCeilingFactor;
+  if (pace.kind === "dense") return pace.ms;
+  if (pace.kind === "vacant") return Math.max(pace.ms, Math.min(pace.slowestMs ?? ceiling, ceiling));
+  if (fresh || pace.kind === "sparse" || pace.kind === "settling") return ceiling;
+  return pace.ms;
+}
+
+/**
  * The factor by which load slows a steady session now (its pace at the middle of its spread): 1 at no pressure,
  * ceiling / sparse at full, overload ceiling / sparse in full overload.
  */

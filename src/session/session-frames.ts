@@ -13,8 +13,9 @@
  * unavailable: losing a second of history is better than losing the frame.
  */
 import type { FaceSearch, FrameOutcome } from "../frame/frame-contract";
+import type { FrameCalendar } from "../pool/frame-calendar";
 import { jitterDraw, trackingFor } from "./detection-policy";
-import { afterFrame, trackingGapMs, type FramePlanSettings, type NextFrame } from "./frame-plan";
+import { afterFrame, trackingGapMs, type AnsweredFrame, type FramePlanSettings, type NextFrame } from "./frame-plan";
 import { observationOf } from "./observation";
 import type { HistoryBounds, SessionRules } from "./session-config";
 import { SessionHistory, type SessionSummary } from "./session-history";
@@ -53,6 +54,11 @@ export interface SessionFramesOptions {
   pressure?: () => number;
   /** The workers have a queue now: a due look for a second person may wait (detection-policy.ts trackingFor). */
   busy?: () => boolean;
+  /**
+   * The frames asked for, by when they are due (load-aware pacing): each answer's next frame is booked there, and
+   * a session that may be slowed is asked for a moment with room (frame-plan.ts AnsweredFrame.roomAfter).
+   */
+  calendar?: Pick<FrameCalendar, "now" | "slotFor" | "book">;
   /** A due detection waited for a quieter frame, or its full frame was not asked for: for a metric. */
   onDetectionPostponed?(): void;
   /** The store could not be reached: for a metric. */
@@ -73,6 +79,9 @@ export class SessionFrames {
     frame: SessionFrame,
     analyze: (search: FaceSearch, session: { fresh: boolean; inTransition: boolean }) => Promise<A>,
   ): Promise<{ analysis: A; session: SessionAnswer; next?: NextFrame; deferredMs?: number }> {
+    const { calendar } = this.options;
+    // When the frame arrived: the client's next frame comes the planned delay after it was captured.
+    const arrivedAt = calendar?.now() ?? 0;
     const loaded = await this.attempt("load", () => this.options.store.get(frame.key));
     // A crop is its own face position: nothing to track, no detector over the whole frame.
     const search = loaded.ok && !frame.crop ? this.faceSearch(loaded.value, frame.capturedAt) : {};
@@ -82,12 +91,21 @@ export class SessionFrames {
     });
     if (!loaded.ok) return { analysis, session: { id: frame.id, available: false, reason: loaded.reason } };
     const trackedFaces = frame.crop ? 1 : (search.track?.length ?? 0);
-    const change = this.fileFrame(frame, analysis, trackedFaces, this.options.pressure?.(), this.options.busy?.());
+    const roomAfter =
+      calendar &&
+      ((earliestMs: number, latestMs: number) =>
+        calendar.slotFor(arrivedAt + earliestMs, arrivedAt + latestMs) - arrivedAt);
+    const change = this.fileFrame(frame, analysis, trackedFaces, {
+      pressure: this.options.pressure?.(),
+      busy: this.options.busy?.(),
+      roomAfter,
+    });
     const basis = { record: loaded.value };
     const saved = await this.attempt("save", () => this.options.store.update(frame.key, change, basis));
     if (!saved.ok) return { analysis, session: { id: frame.id, available: false, reason: saved.reason } };
     const { detectionPostponed, ...answer } = saved.value;
     if (detectionPostponed) this.options.onDetectionPostponed?.();
+    calendar?.book(arrivedAt + answer.next.nextFrameAfterMs);
     return { analysis, ...answer };
   }
 
@@ -129,8 +147,7 @@ export class SessionFrames {
     frame: SessionFrame,
     analysis: FrameAnalysis,
     trackedFaces: number,
-    pressure?: number,
-    busy?: boolean,
+    load: Pick<AnsweredFrame, "pressure" | "busy" | "roomAfter">,
   ): SessionChange<{ session: SessionAnswer; next: NextFrame; deferredMs: number; detectionPostponed?: true }> {
     return (current) => {
       const { rules, bounds } = this.options;
@@ -160,8 +177,7 @@ export class SessionFrames {
           summary,
           latest,
           jitterDraw: jitterDraw(frame.key, frame.capturedAt),
-          pressure,
-          busy,
+          ...load,
         },
         this.options.plan,
       );

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { FrameCalendar } from "../../src/pool/frame-calendar";
 import { PoolError } from "../../src/pool/pool-errors";
 import { WorkerJobError, WorkerPool, type WorkerPoolOptions } from "../../src/pool/worker-pool";
 
@@ -325,15 +326,23 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
     expect((await p.run({ action: "echo", value: 2 }, [], { urgent: true })).value).toBe(2);
   });
 
-  test("refused new sessions' first frames get successive retry slots, one first frame's work apart", async () => {
+  test("refused new sessions' first frames are told to come back when the calendar has room for them, and booked there", async () => {
+    // A calendar on a clock held at 0, one frame's cost known (300 ms): a one-second bin has room for 3.33 frames.
+    const calendar = new FrameCalendar(
+      { workers: 1, cores: 16, binMs: 1000, share: 1 },
+      () => 0,
+      () => 0,
+    );
+    calendar.observe(300);
     const p = await startPool({
       size: 1,
       maxQueue: 10,
       queueDeadlineMs: 10_000,
       jobTimeoutMs: 5000,
       patience: { extraWaitMs: 10_000, maxQueue: 1 },
+      calendar,
     });
-    // A first frame costs 300 ms here.
+    // A first frame costs 300 ms here (a little more: the worker's own time), as the mean frame: each weighs a frame.
     for (let i = 0; i < 3; i++) await p.run({ action: "busy", ms: 300 }, [], { patient: true });
     const admitted = [
       p.run({ action: "busy", ms: 300 }, [], { patient: true }),
@@ -345,8 +354,12 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
       expect(refused.code).toBe("overloaded");
       retries.push(refused.retryAfterSeconds);
     }
-    // The first behind one waiting first frame: (1 + 0.5) x 300 = 450 ms; each next one 300 ms later (3.15 s).
-    expect(retries).toEqual([1, 1, 2, 2, 2, 2, 3, 3, 3, 4]);
+    // Behind one waiting first frame ((1 + 0.5) x 300 = 450 ms): 1 s, its client back within 1-1.5 s (bin 1), three
+    // of them; then 2 s (back within 2-3 s: half a frame in bins 2 and 3), six; then bin 3 is full for 3 s (3-4.5 s),
+    // so 4 s (4-6 s, a third in bins 4, 5 and 6).
+    expect(retries).toEqual([1, 1, 1, 2, 2, 2, 2, 2, 2, 4]);
+    expect(calendar.bookedAt(1000)).toBeCloseTo(3, 1);
+    expect(calendar.bookedAt(3000)).toBeCloseTo(3, 1);
     await Promise.all(admitted);
   });
 });

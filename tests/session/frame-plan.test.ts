@@ -334,6 +334,42 @@ describe("afterFrame under load (load-aware pacing)", () => {
     expect(left).toMatchObject({ next: { nextFrameAfterMs: 1000 }, deferredMs: 0 });
     expect(left.state.faceSeen).toBe(true);
   });
+
+  test("where the frames already asked for fill the workers' time, a calm session is asked for a later moment with room, up to the overload ceiling", () => {
+    const asked: Array<[number, number]> = [];
+    // A calendar with room from 6.5 s after the frame on.
+    const roomAfter = (earliestMs: number, latestMs: number) => {
+      asked.push([earliestMs, latestMs]);
+      return Math.min(latestMs, Math.max(earliestMs, 6500));
+    };
+    const calmPlan = afterFrame(calmFor(), { ...calm(18_000, 1), roomAfter }, loadSettings(192));
+    expect(calmPlan).toMatchObject({ next: { nextFrameAfterMs: 6500 }, deferredMs: 4500 });
+    // From the pace load asks at this pressure (4 s) to the overload ceiling (8 s).
+    expect(asked).toEqual([[4000, 8000]]);
+    // Room at once: the pace load asks, as without a calendar.
+    const free = afterFrame(
+      calmFor(),
+      { ...calm(18_000, 1), roomAfter: (earliestMs) => earliestMs },
+      loadSettings(192),
+    );
+    expect(free.next.nextFrameAfterMs).toBe(4000);
+    // A calendar that would go past the ceiling is held to it.
+    const late = afterFrame(calmFor(), { ...calm(18_000, 1), roomAfter: () => 60_000 }, loadSettings(192));
+    expect(late.next.nextFrameAfterMs).toBe(8000);
+    // A session whose eyes close keeps its pace whatever the calendar says, and it is not asked.
+    asked.length = 0;
+    const closing = {
+      ...calm(18_000, 1),
+      roomAfter,
+      latest: { ...calmObservation(18_000), eyesClosed: true, openness: 0.1 },
+    };
+    expect(afterFrame(calmFor(), closing, loadSettings(192)).next.nextFrameAfterMs).toBe(1000);
+    expect(asked).toEqual([]);
+    // Load-aware pacing off: no calendar either.
+    expect(afterFrame(calmFor(), { ...calm(18_000, 1), roomAfter }, planSettings(192)).next.nextFrameAfterMs).toBe(
+      2000,
+    );
+  });
 });
 
 describe("X-Frame-Crop geometry", () => {
