@@ -236,7 +236,7 @@ export function slowestLoadPacedMs(
   fresh: boolean,
   options: LoadPacingOptions = DEFAULT_LOAD_PACING,
 ): number {
-  const ceiling = Math.max(options.overloadCeilingMs, pace.ms);
+  const ceiling = Math.max(options.ceilingMs, options.overloadCeilingMs, pace.ms);
   if (pace.kind === "absent") return ceiling * options.emptyDeskCeilingFactor;
   if (pace.kind === "dense") return pace.ms;
   if (pace.kind === "vacant") return Math.max(pace.ms, Math.min(pace.slowestMs ?? ceiling, ceiling));
