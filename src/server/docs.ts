@@ -112,8 +112,8 @@ export function registerDocs<E extends Env>(app: OpenAPIHono<E>, auth: "keys" | 
           "Overloaded (the frame would wait too long for a worker, or the queue is full), frame past its deadline, " +
             "worker failure, not ready, or shutting down. Has Retry-After: wait it out (plus a random part of it), " +
             "and keep the last answer's `next`. In overload it is as long as calm sessions are slowed (up to 8 s), " +
-            "while a session whose eyes are closing goes ahead of the queue; a new session's first frame gets a " +
-            "later retry slot than the one turned away before it.",
+            "while a session whose eyes are closing goes ahead of the queue; a new session's first frame is told to " +
+            "come back when the server has room for it.",
         ],
       ),
     },
