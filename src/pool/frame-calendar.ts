@@ -4,14 +4,14 @@
  * can ask a session that may be slowed for a moment the workers still have room for, instead of a moment at
  * random (load-aware pacing, session/frame-plan.ts) that many others happened to draw too.
  *
- * Time is cut into bins of `binMs`. A bin has room for `share` of the frames the server can serve in it: the fewer
- * of what the workers can (their count times the bin, over the recent mean time a frame keeps one busy) and what
- * the machine's cores can (their count times the bin, over the process's CPU time per frame answered: where the
- * workers share the cores with the server's own thread, as on 2 cores, the cores are the limit). The rest is left
- * for frames nobody booked (new sessions' first frames, clients that do not follow `next`) and for frames that
- * cost more than the mean. Within
- * a bin, the frames booked are given successive moments, so that a full bin's frames do not all arrive at once.
- * Refused first frames of new sessions are given their retry times from the same calendar (worker-pool.ts).
+ * Time is cut into bins of `binMs`, and a frame is booked as the worker time it is expected to take (a session's
+ * next frame: the recent mean frame; a new session's first frame, retried: what first frames cost). A bin has room
+ * for `share` of the worker time the server can give in it: the workers' count, or fewer where the cores are the
+ * limit (the process's CPU time per ms of worker time, measured: on 2 cores the server's own thread shares them
+ * with the 2 workers), times the bin. The rest is left for frames nobody booked (new sessions' first frames,
+ * clients that do not follow `next`) and for frames that cost more than expected. Within a bin, the frames booked
+ * are given successive moments, so that a full bin's frames do not all arrive at once. Refused first frames of new
+ * sessions are given their retry times from the same calendar (worker-pool.ts).
  */
 import { ExpectedWait } from "./expected-wait";
 
@@ -20,11 +20,11 @@ export interface FrameCalendarOptions {
   /** The cores the process may use (os.availableParallelism). */
   cores: number;
   binMs: number;
-  /** The share of the workers' time in a bin that bookings may fill. */
+  /** The share of the server's worker time in a bin that bookings may fill. */
   share: number;
 }
 
-/** Quarter-second bins, filled to 85% of the workers' time. */
+/** Quarter-second bins, filled to 85% of the worker time. */
 export const DEFAULT_FRAME_CALENDAR: Omit<FrameCalendarOptions, "workers" | "cores"> = { binMs: 250, share: 0.85 };
 
 /** The process's CPU time so far, all threads, in ms. */
@@ -34,19 +34,19 @@ const processCpuMs = () => {
 };
 
 /**
- * How long the process's CPU time per frame is measured over, at the least: long enough that the arrival of a
- * class (a second of hundreds of requests, most refused, few frames finished) does not stand for the cost of a frame.
+ * How long the process's CPU time per ms of worker time is measured over, at the least: long enough that the
+ * arrival of a class (a second of hundreds of requests, most refused, few frames finished) does not stand for it.
  */
 const CPU_SAMPLE_MS = 5000;
 
 export class FrameCalendar {
-  /** Frames booked, by bin (the bin's start over binMs). */
+  /** Worker time booked, in ms, by bin (the bin's start over binMs). */
   private readonly booked = new Map<number, number>();
-  /** The cost of a frame, weighed over about the last hundred frames (a bin's room should not jump). */
+  /** The worker time of a frame, weighed over about the last hundred frames (a bin's room should not jump). */
   private readonly frameCost = new ExpectedWait(0.01);
-  /** The process's CPU time per frame finished, weighed over about the last three samples (CPU_SAMPLE_MS each). */
-  private readonly cpuCost = new ExpectedWait(0.3);
-  private cpuSample: { at: number; cpuMs: number; frames: number } | null = null;
+  /** The process's CPU time per ms of worker time, weighed over about the last three samples (CPU_SAMPLE_MS each). */
+  private readonly cpuPerWorkerMs = new ExpectedWait(0.3);
+  private cpuSample: { at: number; cpuMs: number; workerMs: number } | null = null;
   private oldestBin = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -58,27 +58,18 @@ export class FrameCalendar {
 
   /** A worker finished a frame after `busyMs` of work. */
   observe(busyMs: number): void {
+    if (!(busyMs >= 0)) return;
     this.frameCost.observe(busyMs);
     const at = this.now();
     if (!this.cpuSample) {
-      this.cpuSample = { at, cpuMs: this.cpuMs(), frames: 0 };
+      this.cpuSample = { at, cpuMs: this.cpuMs(), workerMs: 0 };
       return;
     }
-    this.cpuSample.frames++;
-    if (at - this.cpuSample.at < CPU_SAMPLE_MS) return;
+    this.cpuSample.workerMs += busyMs;
+    if (at - this.cpuSample.at < CPU_SAMPLE_MS || this.cpuSample.workerMs <= 0) return;
     const cpuMs = this.cpuMs();
-    this.cpuCost.observe((cpuMs - this.cpuSample.cpuMs) / this.cpuSample.frames);
-    this.cpuSample = { at, cpuMs, frames: 0 };
-  }
-
-  /** How many frames a bin has room for; Infinity until a frame's cost is known. */
-  get framesPerBin(): number {
-    const { workers, cores, binMs, share } = this.options;
-    const frameMs = this.frameCost.frameMs;
-    if (!frameMs) return Number.POSITIVE_INFINITY;
-    const cpuMs = this.cpuCost.frameMs;
-    const perMs = Math.min(workers / frameMs, cpuMs ? cores / cpuMs : Number.POSITIVE_INFINITY);
-    return Math.max(1, binMs * share * perMs);
+    this.cpuPerWorkerMs.observe((cpuMs - this.cpuSample.cpuMs) / this.cpuSample.workerMs);
+    this.cpuSample = { at, cpuMs, workerMs: 0 };
   }
 
   /** The recent mean time a frame keeps a worker busy; null before the first frame. */
@@ -86,58 +77,65 @@ export class FrameCalendar {
     return this.frameCost.frameMs;
   }
 
+  /** The worker time, in ms, a bin has room for. */
+  get roomMs(): number {
+    const { workers, cores, binMs, share } = this.options;
+    const perWorkerMs = this.cpuPerWorkerMs.frameMs;
+    const servers = perWorkerMs ? Math.min(workers, cores / perWorkerMs) : Math.min(workers, cores);
+    return binMs * share * servers;
+  }
+
   /**
-   * When, from `from` to `latest` (ms on the calendar's clock, the past read as now), a frame weighing `frames`
-   * should come: in the earliest bin with room for it; when none has, in the least booked bin (the latest of
-   * equals: a calendar full up to a session's slowest pace slows it most). Within the bin, after the frames
-   * already booked there. Books nothing (book does).
+   * When, from `from` to `latest` (ms on the calendar's clock, the past read as now), a frame taking `costMs` of
+   * worker time (the mean frame's when unset) should come: in the earliest bin with room for it; when none has, in
+   * the least booked bin (the latest of equals: a calendar full up to a session's slowest pace slows it most).
+   * Within the bin, after the frames already booked there. Books nothing (book does).
    */
-  slotFor(from: number, latest: number, frames = 1): number {
+  slotFor(from: number, latest: number, costMs = this.frameMs ?? 0): number {
     const { binMs } = this.options;
     const start = Math.max(from, this.now());
     const end = Math.max(start, latest);
-    const room = this.framesPerBin;
+    const room = this.roomMs;
     let least = { bin: Math.floor(start / binMs), booked: Number.POSITIVE_INFINITY };
     for (let bin = Math.floor(start / binMs); bin * binMs <= end; bin++) {
       const booked = this.booked.get(bin) ?? 0;
-      if (booked + frames <= room) return this.momentIn(bin, booked, room, start);
+      if (booked + costMs <= room) return this.momentIn(bin, booked / room, start);
       if (booked <= least.booked) least = { bin, booked };
     }
-    return Math.min(end, this.momentIn(least.bin, least.booked % room, room, start));
+    return Math.min(end, this.momentIn(least.bin, (least.booked % room) / room, start));
   }
 
-  /** Books a frame weighing `frames` at `at` (the past read as now). */
-  book(at: number, frames = 1): void {
-    this.bookOver(at, at, frames);
+  /** Books a frame taking `costMs` of worker time (the mean frame's when unset) at `at` (the past read as now). */
+  book(at: number, costMs = this.frameMs ?? 0): void {
+    this.bookOver(at, at, costMs);
   }
 
   /**
-   * Whether the bins from `from` to `to` have room for a frame weighing `frames` that may come at any moment
-   * between (its weight spread evenly over them).
+   * Whether the bins from `from` to `to` have room for a frame taking `costMs` of worker time that may come at any
+   * moment between (its time spread evenly over them).
    */
-  hasRoomOver(from: number, to: number, frames = 1): boolean {
+  hasRoomOver(from: number, to: number, costMs = this.frameMs ?? 0): boolean {
     const bins = this.binsOver(from, to);
-    const share = frames / bins.length;
-    const room = this.framesPerBin;
+    const share = costMs / bins.length;
+    const room = this.roomMs;
     return bins.every((bin) => (this.booked.get(bin) ?? 0) + share <= room);
   }
 
-  /** Books a frame weighing `frames` that may come at any moment from `from` to `to` (the past read as now). */
-  bookOver(from: number, to: number, frames = 1): void {
+  /** Books a frame taking `costMs` of worker time that may come at any moment from `from` to `to`. */
+  bookOver(from: number, to: number, costMs = this.frameMs ?? 0): void {
     const bins = this.binsOver(from, to);
-    for (const bin of bins) this.booked.set(bin, (this.booked.get(bin) ?? 0) + frames / bins.length);
+    for (const bin of bins) this.booked.set(bin, (this.booked.get(bin) ?? 0) + costMs / bins.length);
     this.forgetBefore(Math.floor(this.now() / this.options.binMs));
   }
 
-  /** Frames booked in the bin that holds `at`. */
+  /** Worker time booked, in ms, in the bin that holds `at`. */
   bookedAt(at: number): number {
     return this.booked.get(Math.floor(at / this.options.binMs)) ?? 0;
   }
 
-  /** The moment in `bin` for the frame after `booked` others: the bin's share of the way through it, from `start`. */
-  private momentIn(bin: number, booked: number, room: number, start: number): number {
-    const share = Number.isFinite(room) ? booked / room : 0;
-    return Math.max(start, Math.round(bin * this.options.binMs + share * this.options.binMs));
+  /** The moment `share` of the way through `bin`, not before `start`. */
+  private momentIn(bin: number, share: number, start: number): number {
+    return Math.max(start, Math.round((bin + share) * this.options.binMs));
   }
 
   /** The bins from `from` to `to` (the past read as now), at least one. */

@@ -239,7 +239,7 @@ export class WorkerPool<P, R> {
    * Retry-After for a frame refused because it would wait `waitMs`: that wait, or the pool's minimum
    * (WorkerPoolOptions.minRetryAfterMs) if longer and the frame is not urgent, in whole seconds, at least 1. A
    * refused patient frame (a new session's first) with a calendar is told instead to come back after the frames
-   * waiting now, when the calendar has room for it (a first frame weighing what it costs against the mean frame),
+   * waiting now, when the calendar has room for it (the worker time first frames take),
    * and booked there: a class turned away together comes back as fast as the workers have room for it, not all in
    * the same second nor all after the overload's minimum.
    */
@@ -247,17 +247,16 @@ export class WorkerPool<P, R> {
     const { calendar } = this.options;
     if (patient && calendar) {
       const now = calendar.now();
-      const [firstMs, meanMs] = [this.patientFrameCost.frameMs, calendar.frameMs];
-      const weight = firstMs && meanMs ? firstMs / meanMs : 1;
+      const costMs = this.patientFrameCost.frameMs ?? calendar.frameMs ?? 0;
       // The client waits Retry-After and up to half as much again (capture.js): its frame may come at any moment
       // between, so it is booked over all of that.
       const from = (seconds: number) => now + seconds * 1000;
       const to = (seconds: number) => now + seconds * 1000 * CLIENT_RETRY_SPREAD;
       const earliest = Math.max(1, Math.ceil(waitMs / 1000));
       let seconds = earliest;
-      while (seconds < earliest + PATIENT_RETRY_RANGE_S && !calendar.hasRoomOver(from(seconds), to(seconds), weight))
+      while (seconds < earliest + PATIENT_RETRY_RANGE_S && !calendar.hasRoomOver(from(seconds), to(seconds), costMs))
         seconds++;
-      calendar.bookOver(from(seconds), to(seconds), weight);
+      calendar.bookOver(from(seconds), to(seconds), costMs);
       return seconds;
     }
     const ms = urgent ? waitMs : Math.max(waitMs, this.options.minRetryAfterMs?.() ?? 0);

@@ -327,13 +327,12 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
   });
 
   test("refused new sessions' first frames are told to come back when the calendar has room for them, and booked there", async () => {
-    // A calendar on a clock held at 0, one frame's cost known (300 ms): a one-second bin has room for 3.33 frames.
+    // A calendar on a clock held at 0: a one-second bin has room for 1000 ms of worker time, three 300 ms frames.
     const calendar = new FrameCalendar(
       { workers: 1, cores: 16, binMs: 1000, share: 1 },
       () => 0,
       () => 0,
     );
-    calendar.observe(300);
     const p = await startPool({
       size: 1,
       maxQueue: 10,
@@ -342,7 +341,7 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
       patience: { extraWaitMs: 10_000, maxQueue: 1 },
       calendar,
     });
-    // A first frame costs 300 ms here (a little more: the worker's own time), as the mean frame: each weighs a frame.
+    // A first frame costs 300 ms here (a little more: the worker's own time).
     for (let i = 0; i < 3; i++) await p.run({ action: "busy", ms: 300 }, [], { patient: true });
     const admitted = [
       p.run({ action: "busy", ms: 300 }, [], { patient: true }),
@@ -358,8 +357,8 @@ describe("WorkerPool: patient frames (a new session's first)", () => {
     // of them; then 2 s (back within 2-3 s: half a frame in bins 2 and 3), six; then bin 3 is full for 3 s (3-4.5 s),
     // so 4 s (4-6 s, a third in bins 4, 5 and 6).
     expect(retries).toEqual([1, 1, 1, 2, 2, 2, 2, 2, 2, 4]);
-    expect(calendar.bookedAt(1000)).toBeCloseTo(3, 1);
-    expect(calendar.bookedAt(3000)).toBeCloseTo(3, 1);
+    expect(calendar.bookedAt(1000) / 300).toBeCloseTo(3, 1);
+    expect(calendar.bookedAt(3000) / 300).toBeCloseTo(3, 1);
     await Promise.all(admitted);
   });
 });
