@@ -84,6 +84,8 @@ export interface TimelineBin {
   atMs: number;
   frames: number;
   shed: number;
+  /** Those 503s by their error code (overloaded, deadline_exceeded, not_ready, ...). */
+  shedCodes: Record<string, number>;
   /** Of those 503s, the ones to users who had no frame answered yet (a new session's first frame, or its retry). */
   shedBeforeFirstAnswer: number;
   /** Of the frames, those of users away from their desk (the empty desk), and of the 503s, theirs. */
@@ -165,6 +167,7 @@ class Tally {
         frames: 0,
         shed: 0,
         shedBeforeFirstAnswer: 0,
+        shedCodes: {},
         awayFrames: 0,
         awayShed: 0,
         errors: 0,
@@ -385,12 +388,14 @@ export class OpenLoopFleet {
     let pauseMs = 0;
     let answer: Answer | null = null;
     let status = 0;
+    let shedCode = "";
     const sendLagMs = this.now() - dueAt;
     try {
       const response = await fetch(`${options.url}/v1/analyze`, { method: "POST", body, headers });
       status = response.status;
       // The full-frame users never look at the answer (the original clients); others read `next`.
       if (status === 200 && (mode !== "full" || options.timelineBinMs)) answer = (await response.json()) as Answer;
+      else if (status === 503 && tally?.bin(dueAt)) shedCode = await errorCodeOf(response);
       else await response.arrayBuffer();
       // "Not now" (503, 429) leaves the plan standing, and its Retry-After is waited out with up to half again (capture.js).
       const notNow = status === 503 || status === 429;
@@ -417,6 +422,7 @@ export class OpenLoopFleet {
       if (!atDesk) bin.awayFrames++;
       if (status === 503) {
         bin.shed++;
+        bin.shedCodes[shedCode] = (bin.shedCodes[shedCode] ?? 0) + 1;
         if (!atDesk) bin.awayShed++;
         if (this.stateAt[user] === undefined) bin.shedBeforeFirstAnswer++;
       } else if (status !== 200) bin.errors++;
@@ -460,6 +466,16 @@ export class OpenLoopFleet {
       ...(this.mode === "paced" ? { yawnCoverage: yawnCoverage(t, this.running) } : {}),
       ...(this.options.timelineBinMs ? { timeline: [...t.timeline.values()].sort((a, b) => a.atMs - b.atMs) } : {}),
     };
+  }
+}
+
+/** The error code of a JSON error answer (`error.code`), or "unreadable". */
+async function errorCodeOf(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: { code?: string } };
+    return body.error?.code ?? "unreadable";
+  } catch {
+    return "unreadable";
   }
 }
 

@@ -4,7 +4,8 @@
  *     [--ceiling-seconds 8] [--ceiling-warmup-seconds 10] [--settle-seconds 5] [--name load-16-cores] [--skip-without-sessions]
  *     [--paced-steps 100,150,...] [--class-users 100] [--class-onto 200] [--class-seconds 20]
  *     [--class-steady-seconds 15]
- *     [--overload-paced-seconds 60] [--overload-paced-settle-seconds 10] [--overload-paced-base paced|static]
+ *     [--overload-paced-seconds 60] [--overload-paced-settle-seconds 10] [--overload-paced-bin-ms 10000]
+ *     [--overload-paced-base paced|static]
  *
  * The original system's scenario: N virtual users each posting a 640x480 webcam JPEG once a second (open
  * loop), stepped up until the 99th percentile passes 150 ms or any frame fails. Then the same users as the
@@ -65,6 +66,7 @@ const { values: args } = parseArgs({
     "class-steady-seconds": { type: "string" },
     "overload-paced-seconds": { type: "string" },
     "overload-paced-settle-seconds": { type: "string" },
+    "overload-paced-bin-ms": { type: "string" },
     "overload-paced-base": { type: "string" },
   },
 });
@@ -99,6 +101,8 @@ const classSteadySeconds = Number(args["class-steady-seconds"] ?? (smoke ? 2 : 1
 const overloadPacedSeconds = Number(args["overload-paced-seconds"] ?? (smoke ? 2 : 60));
 // Uncounted seconds of the overload first: its users all arrive at once, which the class start measures.
 const overloadPacedSettleSeconds = Number(args["overload-paced-settle-seconds"] ?? (smoke ? 0 : 10));
+/** The width of the paced overloads' timeline bins. */
+const overloadPacedBinMs = Number(args["overload-paced-bin-ms"] ?? 10_000);
 const overloadPacedBase = (args["overload-paced-base"] ?? "paced") as "paced" | "static";
 if (!["paced", "static"].includes(overloadPacedBase)) throw new Error("--overload-paced-base must be paced or static");
 // Load-aware pacing's pressure falls by 0.1 a second (src/pool/load-pressure.ts): a pause between loads on the
@@ -482,7 +486,16 @@ async function classStart(url: string, pid: number) {
 /** Paced users, all new, at `users` for the overload's counted seconds (after its uncounted settling ones). */
 async function pacedOverload(url: string, pid: number, users: number) {
   console.error(`  paced overload: ${users} users for ${overloadPacedSeconds} s after ${overloadPacedSettleSeconds} s`);
-  const storm = await load(url, users, overloadPacedSeconds, true, pid, "paced", overloadPacedSettleSeconds, 10_000);
+  const storm = await load(
+    url,
+    users,
+    overloadPacedSeconds,
+    true,
+    pid,
+    "paced",
+    overloadPacedSettleSeconds,
+    overloadPacedBinMs,
+  );
   return {
     users,
     seconds: overloadPacedSeconds,
@@ -494,7 +507,7 @@ async function pacedOverload(url: string, pid: number, users: number) {
     errors: storm.errors,
     serverCpuPercent: storm.serverCpuPercent,
     yawnCoverage: storm.yawnCoverage ?? null,
-    // Where in the counted seconds the refusals fell (10 s bins): the users' arrival, or the settled overload.
+    // Where in the counted seconds the refusals fell (bins of --overload-paced-bin-ms): the users' arrival, or the settled overload.
     timeline: storm.timeline ?? null,
   };
 }
