@@ -3,6 +3,7 @@
  * the session logic of a frame (session-frames.ts) over the memory store.
  */
 import { describe, expect, test } from "bun:test";
+import { FrameCalendar } from "../../src/pool/frame-calendar";
 import { MemorySessionStore } from "../../src/session/memory-session-store";
 import { DEFAULT_SESSION_RULES, historyBounds } from "../../src/session/session-config";
 import { planSettingsEvery3s } from "../support/plan-settings";
@@ -135,6 +136,43 @@ describe("a frame's session logic (session-frames.ts) over the memory store", ()
     expect(await sessions.read("k", "session-1")).toMatchObject({ id: "session-1", available: true, frames: 9 });
     expect(await sessions.forget("k")).toBe(true);
     expect(await sessions.read("k", "session-1")).toBeUndefined();
+  });
+
+  test("with a frame calendar every answer books its next frame, and a class's first answers fill the calendar's room in order", async () => {
+    // A calendar on a clock held at 0: 100 ms a frame, 2 workers, bins of 250 ms at 85%: 425 ms, four frames a bin.
+    const calendar = new FrameCalendar(
+      { workers: 2, cores: 16, binMs: 250, share: 0.85 },
+      () => 0,
+      () => 0,
+    );
+    calendar.observe(100);
+    const sessions = new SessionFrames({
+      store: new MemorySessionStore({ maxSessions: 100, idleTtlMs: 60_000 }),
+      rules: DEFAULT_SESSION_RULES,
+      bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
+      plan: planSettingsEvery3s({ loadPacing: true }),
+      calendar,
+    });
+    const asked: number[] = [];
+    for (let user = 0; user < 20; user++) {
+      const { next } = await sessions.analyze({ key: `k${user}`, id: `session-${user}`, capturedAt: T0 }, async () =>
+        analysis(1, false),
+      );
+      asked.push(next!.nextFrameAfterMs);
+    }
+    // Their own pace is 1 s: four in the bin from 1 s, each 100/425 of the bin after the last; four from 1.25 s, ...
+    expect(asked.slice(0, 5)).toEqual([1000, 1059, 1118, 1176, 1250]);
+    expect(asked.at(-1)).toBe(2176);
+    for (let at = 1000; at < 2250; at += 250) expect(calendar.bookedAt(at)).toBe(400);
+    // Without a calendar the same class is asked for 1 s, every one of them.
+    const plain = new SessionFrames({
+      store: new MemorySessionStore({ maxSessions: 100, idleTtlMs: 60_000 }),
+      rules: DEFAULT_SESSION_RULES,
+      bounds: historyBounds(DEFAULT_SESSION_RULES, 4),
+      plan: planSettingsEvery3s({ loadPacing: true }),
+    });
+    const { next } = await plain.analyze({ key: "k", id: "s", capturedAt: T0 }, async () => analysis(1, false));
+    expect(next!.nextFrameAfterMs).toBe(1000);
   });
 
   /** Sessions over a fresh store, the workers always busy or never, counting the postponed looks. */
