@@ -183,7 +183,10 @@ export interface LoadInput {
   pressure: number;
   /** This is the session's first frame. */
   fresh: boolean;
-  /** A number in [0, 1) drawn for this frame (detection-policy.ts jitterDraw): where in its spread it falls. */
+  /**
+   * A number in [0, 1) drawn for this frame (detection-policy.ts jitterDraw): where in its spread it falls (1: the
+   * top of the spread, as slowestLoadPacedMs asks).
+   */
   draw: number;
 }
 
@@ -227,21 +230,15 @@ export function loadPacedMs(pace: Pace, load: LoadInput, options: LoadPacingOpti
 
 /**
  * The slowest load may make a pace when the frames already asked for fill the workers' time up to it
- * (pool/frame-calendar.ts): a pace load may slow (steady, settling, a new session's first answer) up to the
- * overload ceiling, an empty desk for a while up to its multiple, a vacant one up to its own slowest pace; a
- * session in transition (dense) or building a streak (normal) keeps its pace.
+ * (pool/frame-calendar.ts): loadPacedMs in full overload at the top of its random spread, so the same rules say
+ * which paces may be slowed and how far (a session in transition or building a streak keeps its pace).
  */
 export function slowestLoadPacedMs(
   pace: Pace,
   fresh: boolean,
   options: LoadPacingOptions = DEFAULT_LOAD_PACING,
 ): number {
-  const ceiling = Math.max(options.ceilingMs, options.overloadCeilingMs, pace.ms);
-  if (pace.kind === "absent") return ceiling * options.emptyDeskCeilingFactor;
-  if (pace.kind === "dense") return pace.ms;
-  if (pace.kind === "vacant") return Math.max(pace.ms, Math.min(pace.slowestMs ?? ceiling, ceiling));
-  if (fresh || pace.kind === "sparse" || pace.kind === "settling") return ceiling;
-  return pace.ms;
+  return loadPacedMs(pace, { pressure: 2, fresh, draw: 1 }, options);
 }
 
 /**

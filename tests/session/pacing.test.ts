@@ -11,6 +11,7 @@ import {
   DEFAULT_LOAD_PACING,
   DEFAULT_PACING,
   loadPacedMs,
+  slowestLoadPacedMs,
   nextFrameAfterMs,
   overloadRetryAfterMs,
   paceMultiplier,
@@ -554,4 +555,19 @@ describe("overload: the overload ceiling with the frames it leaves refused", () 
       );
     }
   });
+});
+
+test("the slowest load may make each pace when the calendar is full: the overload ceiling, an empty desk twice it, a vacant one its own slowest after its first answer; transitions and streaks keep theirs", () => {
+  const slowest = (ms: number, kind: PaceKind, fresh = false) =>
+    slowestLoadPacedMs({ ms, kind, ...(kind === "vacant" ? { slowestMs: 2000 } : {}) }, fresh);
+  expect(slowest(2000, "sparse")).toBe(8000);
+  expect(slowest(1000, "settling")).toBe(8000);
+  expect(slowest(2000, "absent")).toBe(16_000);
+  expect(slowest(1000, "vacant")).toBe(2000);
+  expect(slowest(1000, "dense")).toBe(1000);
+  expect(slowest(1000, "normal")).toBe(1000);
+  // A first answer is spread up to the ceiling, whatever the desk shows (loadPacedMs).
+  expect(slowest(1000, "normal", true)).toBe(8000);
+  expect(slowest(1000, "vacant", true)).toBe(8000);
+  expect(slowest(1000, "dense", true)).toBe(1000);
 });
