@@ -115,16 +115,18 @@ export class FrameCalendar {
    * moment between (its time spread evenly over them).
    */
   hasRoomOver(from: number, to: number, costMs = this.frameMs ?? 0): boolean {
-    const bins = this.binsOver(from, to);
-    const share = costMs / bins.length;
+    const { first, last } = this.binsOver(from, to);
+    const share = costMs / (last - first + 1);
     const room = this.roomMs;
-    return bins.every((bin) => (this.booked.get(bin) ?? 0) + share <= room);
+    for (let bin = first; bin <= last; bin++) if ((this.booked.get(bin) ?? 0) + share > room) return false;
+    return true;
   }
 
   /** Books a frame taking `costMs` of worker time that may come at any moment from `from` to `to`. */
   bookOver(from: number, to: number, costMs = this.frameMs ?? 0): void {
-    const bins = this.binsOver(from, to);
-    for (const bin of bins) this.booked.set(bin, (this.booked.get(bin) ?? 0) + costMs / bins.length);
+    const { first, last } = this.binsOver(from, to);
+    const share = costMs / (last - first + 1);
+    for (let bin = first; bin <= last; bin++) this.booked.set(bin, (this.booked.get(bin) ?? 0) + share);
     this.forgetBefore(Math.floor(this.now() / this.options.binMs));
   }
 
@@ -138,12 +140,11 @@ export class FrameCalendar {
     return Math.max(start, Math.round((bin + share) * this.options.binMs));
   }
 
-  /** The bins from `from` to `to` (the past read as now), at least one. */
-  private binsOver(from: number, to: number): number[] {
+  /** The first and last bins from `from` to `to` (the past read as now): at least one. */
+  private binsOver(from: number, to: number): { first: number; last: number } {
     const now = this.now();
     const first = Math.floor(Math.max(from, now) / this.options.binMs);
-    const last = Math.max(first, Math.floor(Math.max(to, now) / this.options.binMs));
-    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    return { first, last: Math.max(first, Math.floor(Math.max(to, now) / this.options.binMs)) };
   }
 
   /** Drops the bins before `bin` (past: their frames have come or will not). */
