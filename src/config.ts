@@ -152,12 +152,12 @@ export const serverConfigSchema = z.object({
         "calm, or away, for 10 s) for later frames, up to VIGIL_LOAD_PACING_MAX_MS (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS " +
         "once frames are refused; an empty desk away for 10 s, twice that), and past half load calm sessions and " +
         "empty desks not yet steady too, up to the same ceiling (a desk empty since the session began, up to 2 s); " +
-        "a new session's first answer spreads its next frame " +
-        "between 1 s and the ceiling; every next frame asked for is booked, and a session that may be slowed whose " +
-        "moment is already full is asked for a later one with room, up to the overload ceiling; and a new " +
-        "session's first frame may wait VIGIL_NEW_SESSION_EXTRA_WAIT_MS longer for a worker, behind the frames of " +
-        "running sessions, or if refused is told to come back when there is room for it. Sessions whose eyes close or whose state is " +
-        "changing keep their pace (docs/sessions.md). false: the pace never depends on load.",
+        "a new session's first answer spreads its next frame between 1 s and the ceiling; every next frame asked " +
+        "for is booked, and a session that may be slowed whose moment is already full is asked for a later one " +
+        "with room, up to the overload ceiling; and a new session's first frame may wait " +
+        "VIGIL_NEW_SESSION_EXTRA_WAIT_MS longer for a worker, behind the frames of running sessions, or if refused " +
+        "is told to come back when there is room for it. Sessions whose eyes close or whose state is changing keep " +
+        "their pace (docs/sessions.md). false: the pace never depends on load.",
     ),
   loadPacingMaxMs: integer(1000, 10_000)
     .default(4000)

@@ -239,9 +239,9 @@ export class WorkerPool<P, R> {
    * Retry-After for a frame refused because it would wait `waitMs`: that wait, or the pool's minimum
    * (WorkerPoolOptions.minRetryAfterMs) if longer and the frame is not urgent, in whole seconds, at least 1. A
    * refused patient frame (a new session's first) with a calendar is told instead to come back after the frames
-   * waiting now, when the calendar has room for it (the worker time first frames take),
-   * and booked there: a class turned away together comes back as fast as the workers have room for it, not all in
-   * the same second nor all after the overload's minimum.
+   * waiting now, when the calendar has room for it (the worker time first frames take), and booked there: a class
+   * turned away together comes back as fast as the workers have room for it, not all in the same second nor all
+   * after the overload's minimum.
    */
   private retryAfterSeconds(waitMs: number, patient = false, urgent = false): number {
     const { calendar } = this.options;
