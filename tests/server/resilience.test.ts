@@ -172,7 +172,7 @@ test("a flood gets 503 + Retry-After at once for what does not fit, while admitt
   // One running and two queued at any moment: at least those three are analysed.
   expect(admitted.length).toBeGreaterThanOrEqual(3);
   expect(shed.length).toBeGreaterThan(0);
-  // Refused frames put the server in overload, fully from the fifth (a tenth of at least 50 frames): a refused
+  // Refused frames put the server in overload, fully from the fifth (3% of at least 150 frames): a refused
   // client is told to wait as long as the slowest calm session then (VIGIL_LOAD_PACING_OVERLOAD_MAX_MS, 8 s),
   // not to come straight back; the first refusals, a small overload, less.
   for (const r of shed) {
