@@ -29,6 +29,7 @@
  *     offeredRps is what was sent a second.
  */
 import type { RgbaFrame } from "../../src/engine/types";
+import type { AnalysisBody } from "../../src/server/schemas";
 import type { CropRequest, NextFrame as PlannedFrame } from "../../src/session/frame-plan";
 import { DEFAULT_PACING } from "../../src/session/pacing";
 import { cutFaceCrop } from "../lib/face-crop";
@@ -95,6 +96,14 @@ export interface TimelineBin {
   detections: number;
   maxQueueMs: number;
   maxLatencyMs: number;
+  /**
+   * Of the answered frames, the longest the server took from the handler's start to the answer (timings.totalMs),
+   * and the longest a worker took to decode and analyse one (decode, inference, analysis): a latency far above the
+   * first was spent before the handler (the connection, the body, the server's own thread); a server time far above
+   * the queue wait and the worker's, on the server's thread around the worker.
+   */
+  maxServerMs: number;
+  maxWorkerMs: number;
   /** The longest a frame of the bin left the generator after it was due (the generator's own lag). */
   maxSendLagMs: number;
   /** Frames of the bin that were their user's first answered with a session state. */
@@ -129,7 +138,7 @@ type NextFrame = Partial<PlannedFrame>;
 interface Answer {
   next?: NextFrame;
   session?: { available?: boolean; state?: string };
-  timings?: { queueMs?: number; stages?: { detect?: number } };
+  timings?: Partial<AnalysisBody["timings"]>;
 }
 
 /** The counts of one step's counted seconds: frames due in [from, to). */
@@ -174,6 +183,8 @@ class Tally {
         detections: 0,
         maxQueueMs: 0,
         maxLatencyMs: 0,
+        maxServerMs: 0,
+        maxWorkerMs: 0,
         maxSendLagMs: 0,
         firstAnswers: 0,
         asked: { atDesk: { answers: 0, totalMs: 0 }, away: { answers: 0, totalMs: 0 } },
@@ -429,6 +440,9 @@ export class OpenLoopFleet {
       if ((answer?.timings?.stages?.detect ?? 0) > 0) bin.detections++;
       bin.maxQueueMs = Math.max(bin.maxQueueMs, Math.round(answer?.timings?.queueMs ?? 0));
       bin.maxLatencyMs = Math.max(bin.maxLatencyMs, Math.round(latencyMs));
+      const { totalMs = 0, decodeMs = 0, inferenceMs = 0, analysisMs = 0 } = answer?.timings ?? {};
+      bin.maxServerMs = Math.max(bin.maxServerMs, Math.round(totalMs));
+      bin.maxWorkerMs = Math.max(bin.maxWorkerMs, Math.round(decodeMs + inferenceMs + analysisMs));
       bin.maxSendLagMs = Math.max(bin.maxSendLagMs, Math.round(sendLagMs));
       if (answer?.session?.available && this.stateAt[user] === undefined) bin.firstAnswers++;
       const asked = answer?.next?.nextFrameAfterMs;

@@ -85,11 +85,11 @@ try {
     `${args.users} users, ${mode}, ${args.seconds} s counted after ${args["settle-seconds"]} s${args.ramp ? ` (after steps of ${args.ramp} users)` : ""}, bins of ${args["bin-ms"]} ms`,
   );
   console.log(
-    "at ms | frames | 503 | 503 before a first answer | frames away (503) | errors | detector ran | longest queue wait ms | longest latency ms | longest send lag ms | first answers | next asked ms at desk / away | 503 codes",
+    "at ms | frames | 503 | 503 before a first answer | frames away (503) | errors | detector ran | longest queue wait ms | longest latency ms | longest server / worker ms | longest send lag ms | first answers | next asked ms at desk / away | 503 codes",
   );
   for (const b of standsOut)
     console.log(
-      `${b.atMs} | ${b.frames} | ${b.shed} | ${b.shedBeforeFirstAnswer} | ${b.awayFrames} (${b.awayShed}) | ${b.errors} | ${b.detections} | ${b.maxQueueMs} | ${b.maxLatencyMs} | ${b.maxSendLagMs} | ${b.firstAnswers} | ${meanAsked(b.asked.atDesk)} / ${meanAsked(b.asked.away)} | ${JSON.stringify(b.shedCodes)}`,
+      `${b.atMs} | ${b.frames} | ${b.shed} | ${b.shedBeforeFirstAnswer} | ${b.awayFrames} (${b.awayShed}) | ${b.errors} | ${b.detections} | ${b.maxQueueMs} | ${b.maxLatencyMs} | ${b.maxServerMs} / ${b.maxWorkerMs} | ${b.maxSendLagMs} | ${b.firstAnswers} | ${meanAsked(b.asked.atDesk)} / ${meanAsked(b.asked.away)} | ${JSON.stringify(b.shedCodes)}`,
     );
   console.log(
     `${standsOut.length} of ${timeline.length} bins stand out; frames ${result.sent} (face crops ${result.cropFrames ?? 0}), 503 ${result.shed}, errors ${result.errors}, ` +
