@@ -21,8 +21,10 @@ import type { Request as CannonRequest } from "autocannon";
 import { readFileSync } from "node:fs";
 import type { LoadMode, OpenLoopStep } from "./open-loop";
 import { exitOnHelp } from "../lib/help";
+import { ensureFetchConcurrency } from "../lib/fetch-concurrency";
 
 exitOnHelp(import.meta);
+ensureFetchConcurrency();
 
 interface Scenario {
   generator?: "open-loop" | "oha" | "autocannon";

@@ -6,8 +6,11 @@
  *
  *   bun bench/load/timeline.ts [--users 80] [--seconds 30] [--settle-seconds 10] [--counted-after S]
  *       [--mode full|crop|paced] [--bin-ms 250] [--workers 2] [--ramp 100,150] [--load-pacing true|false] [--every-bin]
+ *       [--warm-users 0] [--warm-seconds 20]
  *
- * --every-bin prints every bin, not only those that stand out.
+ * --every-bin prints every bin, not only those that stand out. --warm-users runs that many other users for
+ * --warm-seconds first, and stops them: the counted users then arrive at a server that has served before (warm code,
+ * its estimates of what frames cost made at an ordinary load), as the load bench's overloads do after its class start.
  *
  * Without --ramp every user starts in the same second (a class at nine, a restart); with it the same users first
  * run through those user counts, settle-seconds each, uncounted, as the load bench's steps do, so the counted
@@ -25,9 +28,11 @@ import { startBenchServer } from "../lib/server-process";
 import { decodeImage } from "../../src/image/decode";
 import { OpenLoopFleet, type LoadMode } from "./open-loop";
 import { exitOnHelp } from "../lib/help";
+import { ensureFetchConcurrency } from "../lib/fetch-concurrency";
 import { procStat } from "../lib/proc-stat";
 
 exitOnHelp(import.meta);
+ensureFetchConcurrency();
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +44,8 @@ const { values: args } = parseArgs({
     "bin-ms": { type: "string", default: "250" },
     workers: { type: "string", default: "2" },
     ramp: { type: "string", default: "" },
+    "warm-users": { type: "string", default: "0" },
+    "warm-seconds": { type: "string", default: "20" },
     "load-pacing": { type: "string", default: "true" },
     "every-bin": { type: "boolean", default: false },
   },
@@ -49,12 +56,21 @@ if (!["full", "crop", "paced"].includes(mode)) throw new Error("--mode is full, 
 const frames = await benchFrames();
 const server = await startBenchServer(Number(args.workers), ["--load-pacing", args["load-pacing"]]);
 try {
+  const personPixels = mode === "full" ? undefined : await decodeImage(frames.person, { maxPixels: 1e8 });
+  const warmUsers = Number(args["warm-users"]);
+  if (warmUsers > 0) {
+    // Other users first, gone before the counted step: its users arrive at a warmed server, as the load bench's
+    // overloads do after its class start.
+    const warm = new OpenLoopFleet({ url: server.url, sessions: true, mode, frames, personPixels });
+    await warm.step({ users: warmUsers, seconds: Number(args["warm-seconds"]) });
+    await warm.stop();
+  }
   const fleet = new OpenLoopFleet({
     url: server.url,
     sessions: true,
     mode,
     frames,
-    personPixels: mode === "full" ? undefined : await decodeImage(frames.person, { maxPixels: 1e8 }),
+    personPixels,
     timelineBinMs: Number(args["bin-ms"]),
   });
   const settleSeconds = Number(args["settle-seconds"]);

@@ -28,16 +28,23 @@ export function missingAllocatorEnv(env: NodeJS.ProcessEnv): Record<string, stri
  */
 export function ensureAllocatorEnv(log: (line: string) => void): void {
   const missing = missingAllocatorEnv(process.env);
-  if (!missing || typeof process.execve !== "function") return;
+  if (missing) reexecuteWith(missing, (reason) => log(`${reason}; running with the allocator's defaults`));
+}
+
+/**
+ * Re-executes this process (same pid, same arguments) with `env` added to its environment, for settings a runtime
+ * reads once when the process starts. Returns only when that is impossible here, after saying why to `log`.
+ */
+export function reexecuteWith(env: Record<string, string>, log: (line: string) => void): void {
+  const settings = Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  if (typeof process.execve !== "function") return log(`could not re-execute with ${settings} (no process.execve)`);
   // A compiled binary's argv[1] is its own embedded entry point, which it is given again by running it.
   const argv = [process.execPath, ...process.argv.slice(isCompiledBinary() ? 2 : 1)];
   try {
-    process.execve(process.execPath, argv, { ...process.env, ...missing });
+    process.execve(process.execPath, argv, { ...process.env, ...env });
   } catch (error) {
-    log(
-      `could not re-execute with ${Object.entries(missing)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(" ")} (${(error as Error).message}); running with the allocator's defaults`,
-    );
+    log(`could not re-execute with ${settings} (${(error as Error).message})`);
   }
 }
