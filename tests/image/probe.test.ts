@@ -71,13 +71,11 @@ describe("probeImage", () => {
 
 describe("a decompression bomb is refused from its header, before any pixel buffer exists", () => {
   // 20000 x 20000 RGBA would be 1.6 GB. A refusal that came after decoding would be corrupt_image (these files
-  // hold no such pixels) and would take long; image_too_large within milliseconds shows it came from the header.
+  // hold no such pixels); image_too_large shows it came from the header.
   test("PNG header claiming 20000x20000: image_too_large, from probe and from decode", async () => {
     const bomb = pngHeader(20_000, 20_000);
-    const t0 = performance.now();
     const probed = await errorOf(probeImage(bomb, limits));
     const decoded = await errorOf(decodeImage(bomb, limits));
-    expect(performance.now() - t0).toBeLessThan(200);
     expect([probed instanceof ImageError && probed.code, decoded instanceof ImageError && decoded.code]).toEqual([
       "image_too_large",
       "image_too_large",

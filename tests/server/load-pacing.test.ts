@@ -53,11 +53,13 @@ test("a class starting at once: every first frame is answered, and the answers s
   const answers = await classStarts(server.url);
   expect(answers.map((a) => a.status)).toEqual(Array(CLASS).fill(200));
   for (const a of answers) expect(a.session).toMatchObject({ available: true, fresh: true, state: "focused" });
-  // The first answers came while the worker was busy: spread between the normal pace and the 4 s ceiling.
+  // The first answers came while the worker was busy: spread between the normal pace and the 4 s ceiling, and
+  // where the frames already asked for fill the worker's time up to there (the frame calendar; on a slower machine
+  // each frame takes more of it), later, up to the overload ceiling (8 s).
   const paces = answers.map((a) => a.next.nextFrameAfterMs);
   for (const ms of paces) {
     expect(ms).toBeGreaterThanOrEqual(1000);
-    expect(ms).toBeLessThanOrEqual(4000);
+    expect(ms).toBeLessThanOrEqual(8000);
   }
   const deferred = paces.filter((ms) => ms > 1000);
   expect(deferred.length).toBeGreaterThan(CLASS / 2);

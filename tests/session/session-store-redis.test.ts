@@ -95,11 +95,9 @@ test.skipIf(skip)(
     await store.update("paused", increment);
     redis.pause();
     try {
-      const started = performance.now();
       const error = await store.update("paused", increment).catch((e) => e);
       expect(error).toBeInstanceOf(SessionStoreUnavailable);
       expect(error.reason).toContain("no answer within 150 ms");
-      expect(performance.now() - started).toBeLessThan(1000);
       expect(store.health()).toMatchObject({ store: "redis", available: false });
     } finally {
       redis.resume();
@@ -117,9 +115,12 @@ test.skipIf(skip)(
     const store = await open();
     await store.update("dies", increment);
     await redis.kill();
-    const started = performance.now();
-    for (let i = 0; i < 3; i++) expect(await store.get("dies").catch((e) => e)).toBeInstanceOf(SessionStoreUnavailable);
-    expect(performance.now() - started).toBeLessThan(1000);
+    // At once: each fails on the closed connection, none waits out the store's timeout.
+    for (let i = 0; i < 3; i++) {
+      const error = await store.get("dies").catch((e) => e);
+      expect(error).toBeInstanceOf(SessionStoreUnavailable);
+      expect(error.reason).not.toContain("no answer within");
+    }
     expect(store.health().available).toBe(false);
     await redis.restart();
     const deadline = Date.now() + 10_000;
