@@ -10,6 +10,7 @@ import { benchFrames } from "../../bench/lib/frames";
 import { startBenchServer } from "../../bench/lib/server-process";
 import type { LoadResult } from "../../bench/load/generator";
 import { openLoop } from "../../bench/load/open-loop";
+import { outputOf } from "../support/process-output";
 
 const repo = new URL("../../", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "vigil-load-modes-"));
@@ -40,11 +41,7 @@ async function generate(
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [out, err, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
+  const { stdout: out, stderr: err, code } = await outputOf(child);
   expect(code, err).toBe(0);
   const lines = out.trim().split("\n");
   // What the generator printed, beside its result (not part of it, so not in the logged JSON).
@@ -101,11 +98,7 @@ test("a series: one generator process runs step after step, and the users of a s
   });
   child.stdin.write(`${JSON.stringify({ users: 4, seconds: 4 })}\n${JSON.stringify({ users: 5, seconds: 1 })}\n`);
   child.stdin.end();
-  const [out, err, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
+  const { stdout: out, stderr: err, code } = await outputOf(child);
   expect(code, err).toBe(0);
   const lines = out.trim().split("\n");
   expect(lines.map((l) => (l.startsWith("{") ? "result" : l))).toEqual(["measuring", "result", "measuring", "result"]);
@@ -149,11 +142,7 @@ test("a series step can bring its new users' first frames within one second (a c
     `${JSON.stringify({ users: 2, seconds: 2 })}\n${JSON.stringify({ users: 5, seconds: 3, arrivalWindowMs: 1000 })}\n`,
   );
   child.stdin.end();
-  const [out, err, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
+  const { stdout: out, stderr: err, code } = await outputOf(child);
   expect(code, err).toBe(0);
   const [first, second] = out
     .trim()

@@ -1,16 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { parseAnalyzeArgs } from "../../src/cli/analyze-args";
+import { outputOf } from "../support/process-output";
 
 const repo = new URL("../../", import.meta.url).pathname;
 
 async function vigil(...args: string[]) {
   const child = Bun.spawn([process.execPath, "src/main.ts", ...args], { cwd: repo, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { stdout, stderr, code };
+  return outputOf(child);
 }
 
 describe("parseAnalyzeArgs", () => {
