@@ -113,14 +113,3 @@ describe("sharpness (variance of the Laplacian)", () => {
     expect(Math.abs(soft.brightness - sharp.brightness)).toBeLessThan(10);
   });
 });
-
-test("cost: well under 1 ms on a 640x480 frame (fixed 96x96 sample grid)", () => {
-  const frame = checkerboard(3);
-  for (let i = 0; i < 50; i++) imageQuality(frame, null, T);
-  const runs = 300;
-  const start = performance.now();
-  for (let i = 0; i < runs; i++) imageQuality(frame, null, T);
-  const perCall = (performance.now() - start) / runs;
-  // Measured ~0.16 ms per call here; the bound leaves room for a slow CI machine.
-  expect(perCall).toBeLessThan(1);
-});

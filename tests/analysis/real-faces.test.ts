@@ -80,12 +80,3 @@ test("messi5.jpg: a player looking down at the ball with his face turned to his 
   const mirrored = measureOnly(mirror(await fixtureFrame("messi5.jpg")));
   expect(mirrored.headPose.yaw).toBeLessThan(-15);
 });
-
-test("measureFace costs well under a millisecond on real landmarks", async () => {
-  const landmarks = engine.analyze(await fixtureFrame("astronaut.png")).faces[0].landmarks;
-  for (let i = 0; i < 100; i++) measureFace(landmarks, DEFAULT_THRESHOLDS);
-  const runs = 2000;
-  const start = performance.now();
-  for (let i = 0; i < runs; i++) measureFace(landmarks, DEFAULT_THRESHOLDS);
-  expect((performance.now() - start) / runs).toBeLessThan(0.2); // measured ~0.015 ms
-});
