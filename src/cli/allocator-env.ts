@@ -39,7 +39,10 @@ export function reexecuteWith(env: Record<string, string>, log: (line: string) =
   const settings = Object.entries(env)
     .map(([k, v]) => `${k}=${v}`)
     .join(" ");
-  if (typeof process.execve !== "function") return log(`could not re-execute with ${settings} (no process.execve)`);
+  if (typeof process.execve !== "function") {
+    log(`could not re-execute with ${settings} (no process.execve)`);
+    return;
+  }
   // A compiled binary's argv[1] is its own embedded entry point, which it is given again by running it.
   const argv = [process.execPath, ...process.argv.slice(isCompiledBinary() ? 2 : 1)];
   try {
