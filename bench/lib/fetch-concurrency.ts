@@ -1,9 +1,8 @@
 /**
  * Bun's fetch keeps at most BUN_CONFIG_MAX_HTTP_REQUESTS requests in flight (256 by default), a limit it reads once
- * when the process starts; the others wait inside the client, unsent. A load generator posing as a thousand users
- * (each a browser with its own connection) needs them all in flight: with the default, a class of 1,000 whose
- * first frames the server holds for seconds kept every later frame in the generator, which then sent them all at
- * once (bench/results/load-generator-fetch-limit-2026-12-08.md). Entry points that run users call this first.
+ * when the process starts; the others wait inside the client, unsent. A load generator posing as many users (each a
+ * browser with its own connection) needs all their requests in flight, or it holds frames back and sends them
+ * together (bench/results/load-generator-fetch-limit-2026-12-08.md). Entry points that run users call this first.
  */
 import { reexecuteWith } from "../../src/cli/allocator-env";
 
