@@ -66,6 +66,9 @@ async function startInstance(name: string): Promise<Instance> {
         ...process.env,
         VIGIL_REDIS_URL: redis.url,
         VIGIL_REDIS_TIMEOUT_MS: String(REDIS_TIMEOUT_MS),
+        // Without load-aware pacing: time a session is slowed by load moves its next detection (frame-plan.ts), and
+        // each instance's load differs from the reference's, so whether a frame is tracked would too.
+        VIGIL_LOAD_PACING: "false",
         VIGIL_RATE_LIMIT_PER_SECOND: "1000",
         VIGIL_RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: "1000",
         VIGIL_MAX_IN_FLIGHT_PER_CLIENT: "1000",
@@ -96,7 +99,7 @@ beforeAll(async () => {
   redis = await startRedisServer();
   const started = await Promise.all([
     ...NAMES.map(startInstance),
-    startTestServer({ VIGIL_WORKERS: "1", VIGIL_INSTANCE_ID: "reference" }),
+    startTestServer({ VIGIL_WORKERS: "1", VIGIL_INSTANCE_ID: "reference", VIGIL_LOAD_PACING: "false" }),
   ]);
   instances.push(...(started.slice(0, 3) as Instance[]));
   reference = started[3] as Awaited<ReturnType<typeof startTestServer>>;
