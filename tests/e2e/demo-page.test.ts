@@ -1,7 +1,8 @@
 /**
  * The demo page in a real headless Chromium against a real Vigil on loopback. The fake camera shows a face
- * for 8 s, then fruit on a table (no face) for 10 s: the page must show "focused" with landmarks drawn and
- * plots moving, then "away" once nobody has been there for the session's away time (5 s).
+ * for 20 s, then fruit on a table (no face) for 10 s: the page must show "focused" with landmarks drawn and
+ * plots moving, then "away" once nobody has been there for the session's away time (5 s). The face stays
+ * 20 s so that the page's start, its first answers and its face crops all fall inside it on a loaded machine.
  */
 import { expect, test } from "bun:test";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import { useCameraScene } from "./support/camera-scene";
 
 const out = testOutputDir();
 const scene = useCameraScene("face-then-nobody.y4m", [
-  { photo: "grace_hopper.jpg", seconds: 8 },
+  { photo: "grace_hopper.jpg", seconds: 20 },
   { photo: "fruits.jpg", seconds: 10 },
 ]);
 
@@ -63,7 +64,7 @@ test.skipIf(SKIP_BROWSER_TESTS)(
     expect(await paintedPixels(page, "#pose-plot")).toBeGreaterThan(50);
     await page.screenshot({ path: join(out, "demo-focused.png") });
 
-    await page.waitForSelector('#state[data-state="away"]', { timeout: 30_000 });
+    await page.waitForSelector('#state[data-state="away"]', { timeout: 40_000 });
     expect(await page.textContent("#person")).toBe("no");
     expect(await paintedPixels(page, "#overlay")).toBe(0); // nobody there, nothing drawn
     await page.screenshot({ path: join(out, "demo-away.png") });
