@@ -116,7 +116,7 @@ const eyes = z
           "log-odds mixed, the other eye's at this weight (eye-appearance.ts withPartner; 0: each eye alone, " +
           "0.5: both eyes read as one). Eyes close together (blinks and drowsy closures are bilateral). Chosen " +
           "leave-one-person-out on bench/data/eyes (bench/results/eyes-appearance.md, the partner table): framed " +
-          "as a webcam, 0.2-0.3 catch 4-5 more of 407 shut eyes and call 1-2 fewer open eyes closed than 0.",
+          "as a webcam, 0.2-0.3 catch 4-6 more of 407 shut eyes and call 1-2 fewer open eyes closed than 0.",
       ),
   })
   .refine((e) => e.earOpen > e.earShut, { message: "eyes.earOpen must be greater than eyes.earShut" });
