@@ -18,7 +18,8 @@ const out = testOutputDir();
 const scene = useCameraScene(
   "extension-face-then-nobody.y4m",
   [
-    { photo: "astronaut.png", seconds: 8 },
+    // Long enough for the start, the first answers and three face crops on a loaded machine.
+    { photo: "astronaut.png", seconds: 20 },
     { photo: "fruits.jpg", seconds: 10 },
   ],
   { server: extensionServerSettings(API_KEY), extension: EXTENSION_DIR },
