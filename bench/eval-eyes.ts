@@ -214,11 +214,15 @@ function jitteredPatch(frame: RgbaFrame, landmarks: readonly Landmark[], eye: "l
 }
 
 /**
- * The photo scaled so that the face is SMALL_FACE_PX wide, centred in a 640x480 frame; where the scaled photo
+ * The photo scaled so that the face is `facePx` wide (SMALL_FACE_PX), centred in a 640x480 frame; where the scaled photo
  * does not cover the frame the rest is mid-grey (a wall). What a laptop camera sees of a student sitting back.
  */
-export function smallFraming(frame: RgbaFrame, face: EngineFace): { frame: RgbaFrame; center: [number, number] } {
-  const k = SMALL_FACE_PX / face.box.width;
+export function smallFraming(
+  frame: RgbaFrame,
+  face: EngineFace,
+  facePx = SMALL_FACE_PX,
+): { frame: RgbaFrame; center: [number, number] } {
+  const k = facePx / face.box.width;
   const [cx, cy] = centerOf(face);
   const out = new Uint8Array(WEBCAM.width * WEBCAM.height * 4);
   const ww = WEBCAM.width / k;
@@ -322,6 +326,8 @@ export interface CollectOptions {
   appearance?: boolean;
   /** Jittered copies of each eye's patch to keep for training (patchOf). */
   augment?: number;
+  /** The face's width in the "small" framing (SMALL_FACE_PX); faces already that small are not framed. */
+  smallFacePx?: number;
 }
 
 export async function collect(thresholds: Thresholds = DEFAULT_THRESHOLDS, options: CollectOptions = {}) {
@@ -391,9 +397,10 @@ export async function collect(thresholds: Thresholds = DEFAULT_THRESHOLDS, optio
       record("webcam", nearest(engine.analyze(webcam.frame).faces, webcam.center), webcam.frame);
       const blurred = boxBlurred(webcam.frame, BLUR_RADIUS);
       record("blurred", nearest(engine.analyze(blurred).faces, webcam.center), blurred);
-      // Only faces larger than SMALL_FACE_PX can be shrunk to it; the others are small already (as they are).
-      if (match.box.width * (WEBCAM.width / frame.width) <= SMALL_FACE_PX && match.box.width <= SMALL_FACE_PX) return;
-      const small = smallFraming(frame, match);
+      // Only faces larger than the small width can be shrunk to it; the others are small already (as they are).
+      const smallPx = options.smallFacePx ?? SMALL_FACE_PX;
+      if (match.box.width * (WEBCAM.width / frame.width) <= smallPx && match.box.width <= smallPx) return;
+      const small = smallFraming(frame, match, smallPx);
       record("small", nearest(engine.analyze(small.frame).faces, small.center), small.frame);
     });
   }
