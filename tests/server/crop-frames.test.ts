@@ -10,8 +10,10 @@ import { fixtureBytes, fixtureFrame } from "../support/images";
 import { startTestServer } from "../support/server";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
+// Without load-aware pacing: the time a session is slowed by load moves its next detection (frame-plan.ts), and
+// what the tests here ask is when a detection falls due on its own (load-pacing.test.ts tests the load's part).
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ VIGIL_LOAD_PACING: "false" });
 });
 afterAll(() => server.stop());
 
@@ -129,20 +131,7 @@ for (const photo of ["grace_hopper.jpg", "astronaut.png"]) {
   }, 30_000);
 }
 
-/**
- * Waits until the server's load pressure is back to none (its pace multiplier 1): time a session is slowed by load
- * moves its next detection (frame-plan.ts), and on a busy machine the large frames of the tests before leave some.
- */
-async function untilUnloaded(): Promise<void> {
-  for (;;) {
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    if (/^vigil_pace_multiplier 1$/m.test(metrics)) return;
-    await Bun.sleep(250);
-  }
-}
-
 test("a detection falls due: the server asks for a full frame, and a full frame then runs the detector", async () => {
-  await untilUnloaded();
   const bytes = await fixtureBytes("grace_hopper.jpg");
   const frame = await fixtureFrame("grace_hopper.jpg");
   const session = newSession();
