@@ -11,10 +11,16 @@ import { isLocal, SKIP_BROWSER_TESTS, testOutputDir } from "./support/browser";
 import { useCameraScene } from "./support/camera-scene";
 
 const out = testOutputDir();
-const scene = useCameraScene("face-then-nobody.y4m", [
-  { photo: "grace_hopper.jpg", seconds: 20 },
-  { photo: "fruits.jpg", seconds: 10 },
-]);
+// Without load-aware pacing: on a loaded machine it asks a new session for its next frame up to seconds later,
+// and these tests follow the page's own rhythm (load-pacing.test.ts tests the load's part).
+const scene = useCameraScene(
+  "face-then-nobody.y4m",
+  [
+    { photo: "grace_hopper.jpg", seconds: 20 },
+    { photo: "fruits.jpg", seconds: 10 },
+  ],
+  { server: { VIGIL_LOAD_PACING: "false" } },
+);
 
 /** Non-transparent pixels on a canvas: proof that something was drawn, not just that a canvas exists. */
 const paintedPixels = (page: Page, selector: string) =>

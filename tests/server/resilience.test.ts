@@ -79,9 +79,11 @@ test("a worker whose heaps grew on an unusually large frame answers it, then is 
 
 test("a worker whose memory fills on a huge valid frame: that frame gets 503, the pool replaces the worker, nothing else fails", async () => {
   // Each model's heap capped at 64 MB and large frames analysed at full size: a 6000x6000 photo passes every
-  // size check, decodes, then needs 144 MB inside the engine. The runtime's allocation fails for real.
+  // size check, decodes, then needs 144 MB inside the engine. The runtime's allocation fails for real. A long
+  // job timeout keeps a loaded machine's slow decode from ending the worker as hung before its memory fills.
   server = await startTestServer({
     VIGIL_WORKERS: "2",
+    VIGIL_JOB_TIMEOUT_MS: "60000",
     VIGIL_ENGINE_HEAP_MB: "64",
     VIGIL_INFERENCE_MAX_SIDE: "8000",
     VIGIL_MAX_IMAGE_PIXELS: "40000000",
